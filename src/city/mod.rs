@@ -1,0 +1,293 @@
+//! The city itself: districts and neighbourhoods on real boundaries, the officials directory, the
+//! catalogue of administration indicators and the public facilities (CCTV, hospitals, stations).
+//!
+//! Hand-maintained data lives in `data/*.toml`; boundaries and facilities are produced by
+//! [`prepare`] into `data/generated/`. [`City::load`] checks the whole set for consistency, so
+//! that every later stage can trust it (an official's department exists, every district has a
+//! boundary, …).
+
+pub mod geo;
+pub mod indicators;
+pub mod prepare;
+
+use geo::{LonLat, MultiPolygon};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+pub use indicators::{Indicator, Vision};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CityError {
+    #[error("cannot read {path}: {source}; run `scpm data prepare` to produce the generated city data")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is malformed: {message}")]
+    Malformed { path: PathBuf, message: String },
+    #[error("city data is inconsistent: {0}")]
+    Inconsistent(String),
+    #[error("data preparation failed: {0}")]
+    Prepare(String),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct District {
+    pub code: String,
+    pub name_ko: String,
+    pub name_en: String,
+    pub aliases_ko: Vec<String>,
+    pub aliases_en: Vec<String>,
+    #[serde(default)]
+    pub centroid: LonLat,
+    #[serde(default)]
+    pub boundary: MultiPolygon,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Neighbourhood {
+    /// The 8-digit legal-dong code; its first five digits are the district's.
+    pub code: String,
+    pub district: String,
+    pub name_ko: String,
+    pub centroid: LonLat,
+    pub boundary: MultiPolygon,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Rank {
+    Mayor,
+    DeputyMayor,
+    OfficeHead,
+    DistrictMayor,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Official {
+    pub id: String,
+    pub rank: Rank,
+    pub title_ko: String,
+    pub title_en: String,
+    pub department_ko: String,
+    pub department_en: String,
+    #[serde(default)]
+    pub aliases_ko: Vec<String>,
+    #[serde(default)]
+    pub aliases_en: Vec<String>,
+    /// District code for district mayors; empty otherwise.
+    #[serde(default)]
+    pub district: String,
+}
+
+impl Official {
+    /// The identity a call is addressed to (the officials' page signs in as this).
+    pub fn call_id(&self) -> String {
+        format!("official:{}", self.id)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum FacilityKind {
+    Cctv,
+    Hospital,
+    FireStation,
+    PoliceStation,
+}
+
+impl FacilityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FacilityKind::Cctv => "cctv",
+            FacilityKind::Hospital => "hospital",
+            FacilityKind::FireStation => "fire_station",
+            FacilityKind::PoliceStation => "police_station",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Facility {
+    pub id: String,
+    pub kind: FacilityKind,
+    pub name_ko: String,
+    pub name_en: String,
+    pub district: String,
+    pub position: LonLat,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emergency_beds: Option<u32>,
+    /// True where the position and name were generated, not taken from a city register.
+    pub simulated: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Boundaries {
+    pub source: prepare::SourceInfo,
+    pub districts: Vec<BoundaryRow>,
+    pub neighbourhoods: Vec<Neighbourhood>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BoundaryRow {
+    pub code: String,
+    pub name_ko: String,
+    pub centroid: LonLat,
+    pub boundary: MultiPolygon,
+}
+
+#[derive(Debug, Clone)]
+pub struct City {
+    pub districts: Vec<District>,
+    pub neighbourhoods: Vec<Neighbourhood>,
+    pub officials: Vec<Official>,
+    pub visions: Vec<Vision>,
+    pub indicators: Vec<Indicator>,
+    pub facilities: Vec<Facility>,
+    /// sha256 over every input file: the index is rebuilt when the city data changes.
+    pub fingerprint: String,
+}
+
+#[derive(Deserialize)]
+struct DistrictsFile {
+    district: Vec<District>,
+}
+#[derive(Deserialize)]
+struct OfficialsFile {
+    official: Vec<Official>,
+}
+#[derive(Deserialize)]
+struct IndicatorsFile {
+    vision: Vec<Vision>,
+    indicator: Vec<Indicator>,
+}
+
+pub const EXPECTED_DISTRICTS: usize = 25;
+pub const EXPECTED_INDICATORS: usize = 62;
+
+fn read(path: &Path, hasher: &mut Sha256) -> Result<String, CityError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CityError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    hasher.update(text.as_bytes());
+    Ok(text)
+}
+
+fn toml_file<T: serde::de::DeserializeOwned>(path: &Path, hasher: &mut Sha256) -> Result<T, CityError> {
+    toml::from_str(&read(path, hasher)?).map_err(|e| CityError::Malformed {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+fn json_file<T: serde::de::DeserializeOwned>(path: &Path, hasher: &mut Sha256) -> Result<T, CityError> {
+    serde_json::from_str(&read(path, hasher)?).map_err(|e| CityError::Malformed {
+        path: path.to_path_buf(),
+        message: format!("{e}; run `scpm data prepare` to regenerate it"),
+    })
+}
+
+impl City {
+    /// Loads and checks the city from `data_dir` (hand-kept TOML plus `generated/`).
+    pub fn load(data_dir: &Path) -> Result<City, CityError> {
+        let mut hasher = Sha256::new();
+        let mut districts = toml_file::<DistrictsFile>(&data_dir.join("districts.toml"), &mut hasher)?.district;
+        let officials = toml_file::<OfficialsFile>(&data_dir.join("officials.toml"), &mut hasher)?.official;
+        let IndicatorsFile { vision: visions, indicator: indicators } =
+            toml_file(&data_dir.join("indicators.toml"), &mut hasher)?;
+        let boundaries: Boundaries = json_file(&data_dir.join(prepare::BOUNDARIES_FILE), &mut hasher)?;
+        let facilities: Vec<Facility> = json_file(&data_dir.join(prepare::FACILITIES_FILE), &mut hasher)?;
+
+        for d in &mut districts {
+            let row = boundaries.districts.iter().find(|b| b.code == d.code).ok_or_else(|| {
+                CityError::Inconsistent(format!(
+                    "district {} ({}) has no boundary; run `scpm data prepare`",
+                    d.code, d.name_ko
+                ))
+            })?;
+            d.centroid = row.centroid;
+            d.boundary = row.boundary.clone();
+        }
+        let city = City {
+            districts,
+            neighbourhoods: boundaries.neighbourhoods,
+            officials,
+            visions,
+            indicators,
+            facilities,
+            fingerprint: format!("{:x}", hasher.finalize()),
+        };
+        city.check()?;
+        Ok(city)
+    }
+
+    fn check(&self) -> Result<(), CityError> {
+        let bad = |m: String| Err(CityError::Inconsistent(m));
+        if self.districts.len() != EXPECTED_DISTRICTS {
+            return bad(format!("{} districts, expected {EXPECTED_DISTRICTS}", self.districts.len()));
+        }
+        if self.indicators.len() != EXPECTED_INDICATORS {
+            return bad(format!("{} indicators, expected {EXPECTED_INDICATORS}", self.indicators.len()));
+        }
+        unique("district code", self.districts.iter().map(|d| d.code.as_str()))?;
+        unique("official id", self.officials.iter().map(|o| o.id.as_str()))?;
+        unique("indicator id", self.indicators.iter().map(|i| i.id.as_str()))?;
+        unique("neighbourhood code", self.neighbourhoods.iter().map(|n| n.code.as_str()))?;
+        for n in &self.neighbourhoods {
+            if self.district(&n.district).is_none() {
+                return bad(format!("neighbourhood {} names unknown district {}", n.code, n.district));
+            }
+        }
+        for o in &self.officials {
+            if o.rank == Rank::DistrictMayor && self.district(&o.district).is_none() {
+                return bad(format!("official {} names unknown district `{}`", o.id, o.district));
+            }
+        }
+        for i in &self.indicators {
+            if !self.officials.iter().any(|o| o.id == i.department) {
+                return bad(format!("indicator {} names unknown department `{}`", i.id, i.department));
+            }
+            if !self.visions.iter().any(|v| v.id == i.vision) {
+                return bad(format!("indicator {} names unknown vision `{}`", i.id, i.vision));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn district(&self, code: &str) -> Option<&District> {
+        self.districts.iter().find(|d| d.code == code)
+    }
+
+    pub fn official(&self, id: &str) -> Option<&Official> {
+        self.officials.iter().find(|o| o.id == id)
+    }
+
+    pub fn indicator(&self, id: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.id == id)
+    }
+
+    /// The district whose boundary contains the point, if any.
+    pub fn district_at(&self, p: LonLat) -> Option<&District> {
+        self.districts.iter().find(|d| d.boundary.contains(p))
+    }
+
+    /// Where data files live relative to the project: the configured dir, or the crate's own
+    /// `data/` when run from elsewhere (tests, benches).
+    pub fn default_data_dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")
+    }
+}
+
+fn unique<'a>(what: &str, items: impl Iterator<Item = &'a str>) -> Result<(), CityError> {
+    let mut seen = HashSet::new();
+    for item in items {
+        if !seen.insert(item) {
+            return Err(CityError::Inconsistent(format!("{what} `{item}` appears twice")));
+        }
+    }
+    Ok(())
+}

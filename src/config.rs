@@ -1,0 +1,374 @@
+//! `scpm.toml`: one file, every key optional, every key documented in `scpm.example.toml`.
+//!
+//! Unknown keys are an error that names the key and the nearest valid one: a mistyped key that
+//! silently fell back to its default is the worst kind of configuration bug for an IT team.
+//! The list of valid keys is [`KEYS`]; a test checks that the example file documents exactly them.
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config {path} is not valid TOML: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("config {path}: unknown key `{key}`{}; see scpm.example.toml for every key", suggestion_text(.suggestion))]
+    UnknownKey {
+        path: PathBuf,
+        key: String,
+        suggestion: Option<String>,
+    },
+    #[error("config {path}: key `{key}`: {message}")]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
+}
+
+fn suggestion_text(s: &Option<String>) -> String {
+    s.as_ref()
+        .map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
+}
+
+/// Every valid key, dotted; `[]` marks an array of tables.
+pub const KEYS: &[&str] = &[
+    "office.name",
+    "office.scope",
+    "office.language",
+    "server.listen",
+    "server.office_token",
+    "server.intake_token",
+    "paths.data_dir",
+    "paths.index_dir",
+    "paths.store",
+    "index.commit_interval_ms",
+    "index.writer_memory_mb",
+    "simulator.enabled",
+    "simulator.seed",
+    "simulator.speed",
+    "simulator.complaints_per_hour",
+    "simulator.incidents_per_hour",
+    "replay[].name",
+    "replay[].path",
+    "replay[].paced",
+    "http_poll[].name",
+    "http_poll[].url",
+    "http_poll[].service",
+    "http_poll[].interval_s",
+    "http_poll[].timeout_s",
+];
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub office: OfficeConfig,
+    pub server: ServerConfig,
+    pub paths: PathsConfig,
+    pub index: IndexConfig,
+    pub simulator: SimulatorConfig,
+    pub replay: Vec<ReplayConfig>,
+    pub http_poll: Vec<HttpPollConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct OfficeConfig {
+    /// Shown on the wall and in logs.
+    pub name: String,
+    /// "city" for the mayor's office, or a 5-digit district code for a district head's office.
+    pub scope: String,
+    /// "ko" or "en": the language the wall starts in.
+    pub language: String,
+}
+
+impl Default for OfficeConfig {
+    fn default() -> Self {
+        Self {
+            name: "Seoul Metropolitan Government — Mayor's Office".into(),
+            scope: "city".into(),
+            language: "ko".into(),
+        }
+    }
+}
+
+impl OfficeConfig {
+    /// The district this office is limited to, if it is a district head's office.
+    pub fn district(&self) -> Option<&str> {
+        (self.scope != "city").then_some(self.scope.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: String,
+    /// Bearer token of the office wall; empty disables office-only endpoints.
+    pub office_token: String,
+    /// Bearer token for systems that submit complaints; empty disables intake.
+    pub intake_token: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            office_token: String::new(),
+            intake_token: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PathsConfig {
+    pub data_dir: PathBuf,
+    pub index_dir: PathBuf,
+    pub store: PathBuf,
+}
+
+impl Default for PathsConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: "data".into(),
+            index_dir: "index".into(),
+            store: "var/scpm.sqlite".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct IndexConfig {
+    /// New records become searchable within this many milliseconds.
+    pub commit_interval_ms: u64,
+    pub writer_memory_mb: usize,
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        Self {
+            commit_interval_ms: 400,
+            writer_memory_mb: 64,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimulatorConfig {
+    pub enabled: bool,
+    pub seed: u64,
+    /// 1.0 is real time; 60.0 runs an hour of city life per minute.
+    pub speed: f64,
+    pub complaints_per_hour: f64,
+    pub incidents_per_hour: f64,
+}
+
+impl Default for SimulatorConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            seed: 20261129,
+            speed: 1.0,
+            complaints_per_hour: 240.0,
+            incidents_per_hour: 60.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayConfig {
+    pub name: String,
+    pub path: PathBuf,
+    /// Replay at the pace of the records' own timestamps instead of as fast as possible.
+    #[serde(default)]
+    pub paced: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpPollConfig {
+    pub name: String,
+    pub url: String,
+    /// The Seoul Open API service name, e.g. "RealtimeCityAir".
+    pub service: String,
+    #[serde(default = "default_interval")]
+    pub interval_s: u64,
+    #[serde(default = "default_timeout")]
+    pub timeout_s: u64,
+}
+
+fn default_interval() -> u64 {
+    300
+}
+fn default_timeout() -> u64 {
+    10
+}
+
+impl Config {
+    /// Loads `path`; a missing file means all defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let value: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            message: e.message().to_string(),
+        })?;
+        let mut keys = Vec::new();
+        collect_keys(&value, "", &mut keys);
+        for key in keys {
+            if !KEYS.contains(&key.as_str()) {
+                return Err(ConfigError::UnknownKey {
+                    path: path.to_path_buf(),
+                    suggestion: nearest_key(&key),
+                    key: key.replace("[]", ""),
+                });
+            }
+        }
+        let config: Config = toml::Value::Table(value)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                key: "(value)".into(),
+                message: e.message().to_string(),
+            })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            key: key.into(),
+            message,
+        };
+        if self.server.listen.parse::<SocketAddr>().is_err() {
+            return Err(invalid(
+                "server.listen",
+                format!("`{}` is not an address like 127.0.0.1:8080", self.server.listen),
+            ));
+        }
+        let scope = &self.office.scope;
+        if scope != "city" && !(scope.len() == 5 && scope.starts_with("11") && scope.chars().all(|c| c.is_ascii_digit())) {
+            return Err(invalid(
+                "office.scope",
+                format!("`{scope}` is neither \"city\" nor a Seoul district code like \"11680\""),
+            ));
+        }
+        if !matches!(self.office.language.as_str(), "ko" | "en") {
+            return Err(invalid("office.language", "must be \"ko\" or \"en\"".into()));
+        }
+        if !(self.simulator.speed > 0.0 && self.simulator.speed <= 100_000.0) {
+            return Err(invalid("simulator.speed", "must be above 0 and at most 100000".into()));
+        }
+        if self.index.commit_interval_ms == 0 || self.index.writer_memory_mb < 15 {
+            return Err(invalid(
+                "index",
+                "commit_interval_ms must be above 0 and writer_memory_mb at least 15".into(),
+            ));
+        }
+        for poll in &self.http_poll {
+            if !(poll.url.starts_with("http://") || poll.url.starts_with("https://")) {
+                return Err(invalid("http_poll.url", format!("`{}` is not an http(s) URL", poll.url)));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn collect_keys(table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        match v {
+            toml::Value::Table(t) => collect_keys(t, &key, out),
+            toml::Value::Array(items) if items.iter().all(|i| i.is_table()) && !items.is_empty() => {
+                for item in items {
+                    if let toml::Value::Table(t) = item {
+                        collect_keys(t, &format!("{key}[]"), out);
+                    }
+                }
+            }
+            _ => out.push(key),
+        }
+    }
+}
+
+fn nearest_key(key: &str) -> Option<String> {
+    KEYS.iter()
+        .map(|k| (strsim::levenshtein(k, key), k))
+        .filter(|(d, k)| *d <= k.len().max(key.len()) / 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.replace("[]", ""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Config, ConfigError> {
+        Config::parse(s, Path::new("test.toml"))
+    }
+
+    #[test]
+    fn empty_file_is_all_defaults() {
+        assert_eq!(parse("").ok(), Some(Config::default()));
+    }
+
+    #[test]
+    fn mistyped_key_names_key_and_nearest() {
+        let err = parse("[server]\nlisten_addr = \"127.0.0.1:1\"").unwrap_err().to_string();
+        assert!(err.contains("server.listen_addr"), "{err}");
+        assert!(err.contains("did you mean `server.listen`"), "{err}");
+        let err = parse("[[http_poll]]\nname=\"a\"\nurl=\"http://x\"\nservice=\"s\"\nintervall_s=3").unwrap_err().to_string();
+        assert!(err.contains("http_poll.intervall_s") && err.contains("http_poll.interval_s"), "{err}");
+    }
+
+    #[test]
+    fn wrong_types_and_values_are_named() {
+        let err = parse("[simulator]\nspeed = \"fast\"").unwrap_err().to_string();
+        assert!(err.contains("speed") || err.contains("float"), "{err}");
+        let err = parse("[office]\nscope = \"gangnam\"").unwrap_err().to_string();
+        assert!(err.contains("office.scope"), "{err}");
+        let err = parse("[server]\nlisten = \"localhost\"").unwrap_err().to_string();
+        assert!(err.contains("server.listen"), "{err}");
+        assert!(matches!(parse("[server\n"), Err(ConfigError::Syntax { .. })));
+    }
+
+    #[test]
+    fn example_file_documents_every_key_and_parses() {
+        let text = include_str!("../scpm.example.toml");
+        let table: toml::Table = text.parse().expect("example is TOML");
+        let mut keys = Vec::new();
+        collect_keys(&table, "", &mut keys);
+        keys.sort();
+        keys.dedup();
+        let mut expected: Vec<String> = KEYS.iter().map(|k| k.to_string()).collect();
+        expected.sort();
+        assert_eq!(keys, expected);
+        parse(text).expect("example parses");
+    }
+
+    #[test]
+    fn district_scope() {
+        let c = parse("[office]\nscope = \"11680\"").expect("valid");
+        assert_eq!(c.office.district(), Some("11680"));
+        assert_eq!(Config::default().office.district(), None);
+    }
+}

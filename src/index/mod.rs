@@ -1,0 +1,264 @@
+//! The tantivy index over the city: entity resolution and full-text search.
+//!
+//! One index holds both the city's entities (from [`City`]) and the searchable records (from
+//! the store). Each commit carries a payload `{rev, city, schema}`: the store revision it has
+//! caught up to, the fingerprint of the city data and the schema version. On open, a damaged or
+//! out-of-date index is rebuilt, and records changed after `rev` are re-indexed from the store.
+//!
+//! **Invariant:** the index holds nothing the store and the city data cannot recreate.
+
+pub mod documents;
+pub mod schema;
+mod search;
+
+use crate::city::City;
+use crate::sources::Record;
+use crate::store::{Store, StoreError};
+use documents::{Doc, ENTITY_KINDS};
+use schema::{Fields, ANALYZER, SCHEMA_VERSION};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+pub use search::{Hit, Resolved, SearchRequest};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("index {path}: {source}")]
+    Tantivy {
+        path: PathBuf,
+        source: tantivy::TantivyError,
+    },
+    #[error("index {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("index: {0}")]
+    Store(#[from] StoreError),
+    #[error("search: {0}")]
+    Query(String),
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+struct Payload {
+    rev: u64,
+    city: String,
+    schema: u32,
+}
+
+/// How [`CityIndex::open`] found the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    Existing,
+    Created,
+    /// It was unreadable or of another schema, and was rebuilt from the store; the reason.
+    Rebuilt(String),
+}
+
+/// Searching side of the index; cheap to share (`Arc`) between request handlers.
+pub struct CityIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    dir: PathBuf,
+}
+
+/// Writing side: owned by one thread (the ingest loop, or a CLI command).
+pub struct CityIndexWriter {
+    writer: IndexWriter<TantivyDocument>,
+    fields: Fields,
+    payload: Payload,
+    dirty: bool,
+}
+
+impl CityIndex {
+    fn tantivy_err(&self) -> impl Fn(tantivy::TantivyError) -> IndexError + '_ {
+        |source| IndexError::Tantivy { path: self.dir.clone(), source }
+    }
+
+    /// Opens the index in `dir`, creating or rebuilding it as needed, and brings it up to date
+    /// with `city` and `store`. Returns the index, a writer, and how it was found.
+    pub fn open(
+        dir: &Path,
+        city: &City,
+        store: &Store,
+        writer_memory_mb: usize,
+    ) -> Result<(CityIndex, CityIndexWriter, Opened), IndexError> {
+        let io = |source| IndexError::Io { path: dir.to_path_buf(), source };
+        let (index, opened) = match try_open(dir) {
+            Ok(Some(index)) => (index, Opened::Existing),
+            Ok(None) => (create(dir)?, Opened::Created),
+            Err(reason) => {
+                tracing::warn!(dir = %dir.display(), %reason, "index unusable, rebuilding from the store");
+                std::fs::remove_dir_all(dir).map_err(io)?;
+                (create(dir)?, Opened::Rebuilt(reason))
+            }
+        };
+        let (_, fields) = schema::build();
+        let tantivy_err = |source| IndexError::Tantivy { path: dir.to_path_buf(), source };
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(tantivy_err)?;
+        let writer = index
+            .writer_with_num_threads(1, writer_memory_mb.max(15) * 1024 * 1024)
+            .map_err(tantivy_err)?;
+        let payload: Payload = index
+            .load_metas()
+            .map_err(tantivy_err)?
+            .payload
+            .and_then(|p| serde_json::from_str(&p).ok())
+            .unwrap_or_default();
+        let me = CityIndex { index, reader, fields, dir: dir.to_path_buf() };
+        let mut w = CityIndexWriter { writer, fields, payload, dirty: false };
+        me.refresh_entities(&mut w, city)?;
+        me.catch_up(&mut w, store)?;
+        Ok((me, w, opened))
+    }
+
+    /// Re-adds all entity documents when the city data changed since the last commit.
+    fn refresh_entities(&self, w: &mut CityIndexWriter, city: &City) -> Result<(), IndexError> {
+        if w.payload.city == city.fingerprint {
+            return Ok(());
+        }
+        for kind in ENTITY_KINDS {
+            w.writer.delete_term(Term::from_field_text(self.fields.kind, kind));
+        }
+        for doc in documents::entities(city) {
+            w.writer.add_document(doc.to_tantivy(&self.fields)).map_err(self.tantivy_err())?;
+        }
+        w.payload.city = city.fingerprint.clone();
+        w.dirty = true;
+        self.commit(w)
+    }
+
+    /// Indexes every record the store changed after the index's revision.
+    pub fn catch_up(&self, w: &mut CityIndexWriter, store: &Store) -> Result<u64, IndexError> {
+        let mut total = 0;
+        loop {
+            let batch = store.since(w.payload.rev, 20_000)?;
+            if batch.is_empty() {
+                break;
+            }
+            total += batch.len() as u64;
+            for stored in &batch {
+                w.put(stored.rev, &stored.record).map_err(self.tantivy_err())?;
+            }
+            self.commit(w)?;
+        }
+        if total > 0 {
+            tracing::info!(records = total, rev = w.payload.rev, "index caught up with the store");
+        }
+        Ok(total)
+    }
+
+    /// Commits pending writes (with the payload) and makes them visible to searches.
+    pub fn commit(&self, w: &mut CityIndexWriter) -> Result<(), IndexError> {
+        if !w.dirty {
+            return Ok(());
+        }
+        w.payload.schema = SCHEMA_VERSION;
+        let payload = serde_json::to_string(&w.payload).unwrap_or_default();
+        let mut prepared = w.writer.prepare_commit().map_err(self.tantivy_err())?;
+        prepared.set_payload(&payload);
+        prepared.commit().map_err(self.tantivy_err())?;
+        w.dirty = false;
+        self.reader.reload().map_err(self.tantivy_err())
+    }
+
+    /// Documents per kind, as the index sees them.
+    pub fn count_by_kind(&self) -> Result<Vec<(String, u64)>, IndexError> {
+        search::count_by_kind(self)
+    }
+
+    /// The store revision the committed index reflects.
+    pub fn committed_rev(&self) -> u64 {
+        self.index
+            .load_metas()
+            .ok()
+            .and_then(|m| m.payload)
+            .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
+            .map_or(0, |p| p.rev)
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl CityIndexWriter {
+    /// Adds or replaces a record's document; readings are skipped. `rev` is the store revision.
+    pub fn put(&mut self, rev: u64, record: &Record) -> tantivy::Result<()> {
+        if let Some(doc) = documents::record(record) {
+            self.replace(&doc)?;
+        }
+        self.payload.rev = self.payload.rev.max(rev);
+        self.dirty = true;
+        Ok(())
+    }
+
+    fn replace(&mut self, doc: &Doc) -> tantivy::Result<()> {
+        let f = self.fields;
+        // A complaint can turn into a suggestion (or back): delete under both ids.
+        for kind in [doc.kind.as_str(), "complaint", "suggestion"] {
+            self.writer.delete_term(Term::from_field_text(f.id, &format!("{kind}:{}", doc.key)));
+            if doc.kind != "complaint" && doc.kind != "suggestion" {
+                break;
+            }
+        }
+        self.writer.add_document(doc.to_tantivy(&f))?;
+        Ok(())
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub fn rev(&self) -> u64 {
+        self.payload.rev
+    }
+}
+
+fn register(index: &Index) {
+    index.tokenizers().register(ANALYZER, schema::analyzer());
+}
+
+fn create(dir: &Path) -> Result<Index, IndexError> {
+    std::fs::create_dir_all(dir).map_err(|source| IndexError::Io { path: dir.to_path_buf(), source })?;
+    let (schema, _) = schema::build();
+    let index = Index::create_in_dir(dir, schema).map_err(|source| IndexError::Tantivy { path: dir.to_path_buf(), source })?;
+    register(&index);
+    Ok(index)
+}
+
+/// Ok(None): no index there yet. Err(reason): something is there but unusable.
+fn try_open(dir: &Path) -> Result<Option<Index>, String> {
+    if !dir.join("meta.json").exists() {
+        let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(true);
+        return if empty { Ok(None) } else { Err("meta.json is missing".into()) };
+    }
+    let index = Index::open_in_dir(dir).map_err(|e| e.to_string())?;
+    let (expected, _) = schema::build();
+    if index.schema() != expected {
+        return Err("schema differs from this version of scpm".into());
+    }
+    let metas = index.load_metas().map_err(|e| e.to_string())?;
+    let payload: Option<Payload> = metas.payload.as_deref().and_then(|p| serde_json::from_str(p).ok());
+    if payload.as_ref().is_some_and(|p| p.schema != SCHEMA_VERSION) {
+        return Err("index was built by another schema version".into());
+    }
+    register(&index);
+    // Open every segment once: a missing or truncated file shows up here, not in a search.
+    let reader: IndexReader = index.reader().map_err(|e| e.to_string())?;
+    let searcher = reader.searcher();
+    for segment in searcher.segment_readers() {
+        segment.inverted_index(schema::build().1.body).map_err(|e| e.to_string())?;
+    }
+    Ok(Some(index))
+}

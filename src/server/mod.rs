@@ -1,0 +1,58 @@
+//! The HTTP API. [`app`] builds the whole router from an [`AppState`], so tests drive it with
+//! `tower::ServiceExt::oneshot` and no socket. Handlers are thin: they check rights and input,
+//! then call the index, the store or the ingest sink.
+
+mod api;
+mod error;
+
+pub use error::ApiError;
+
+use crate::city::City;
+use crate::config::Config;
+use crate::index::CityIndex;
+use crate::metrics::Metrics;
+use crate::sources::{Health, Sink};
+use crate::store::Store;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Mutex};
+
+/// Everything a handler may use. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub city: Arc<City>,
+    pub index: Arc<CityIndex>,
+    /// A reading connection (WAL lets it read while the ingest loop writes).
+    pub store: Arc<Mutex<Store>>,
+    pub sink: Sink,
+    pub health: Health,
+    pub metrics: Arc<Metrics>,
+}
+
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(api::metrics))
+        .route("/api/search", get(api::search))
+        .route("/api/resolve", get(api::resolve))
+        .route("/api/state", get(api::city_state))
+        .route("/api/complaints", post(api::submit_complaint))
+        .fallback(api::not_found)
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))
+        .with_state(state)
+}
+
+async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    state.metrics.http_requests.fetch_add(1, Relaxed);
+    let response = next.run(req).await;
+    if response.status().is_client_error() {
+        state.metrics.http_client_errors.fetch_add(1, Relaxed);
+    }
+    response
+}

@@ -1,0 +1,124 @@
+//! Wiring of the running service: loads the city, opens the store and the index (rebuilding the
+//! index from the store when needed), starts the ingest loop and the configured sources, and
+//! hands out the [`AppState`] for the HTTP API. `scpm serve` and the integration tests both
+//! start the service through [`Service::start`].
+
+use crate::city::{City, CityError};
+use crate::config::Config;
+use crate::index::{CityIndex, IndexError, Opened};
+use crate::ingest::Ingest;
+use crate::metrics::Metrics;
+use crate::server::AppState;
+use crate::sources::http_poll::HttpPollConnector;
+use crate::sources::replay::ReplayConnector;
+use crate::sources::simulator::SimulatorConnector;
+use crate::sources::{Connector, Health, SourceError};
+use crate::store::{Store, StoreError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    City(#[from] CityError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("cannot start the ingest thread: {0}")]
+    Thread(#[from] std::io::Error),
+    #[error("office.scope `{0}` is not one of the 25 district codes")]
+    Scope(String),
+}
+
+pub struct Service {
+    pub state: AppState,
+    pub opened: Opened,
+    ingest: Ingest,
+    shutdown: watch::Sender<bool>,
+    sources: Vec<JoinHandle<()>>,
+}
+
+impl Service {
+    pub async fn start(config: Config) -> Result<Service, StartError> {
+        let city = Arc::new(City::load(&config.paths.data_dir)?);
+        if let Some(scope) = config.office.district() {
+            if city.district(scope).is_none() {
+                return Err(StartError::Scope(scope.to_string()));
+            }
+        }
+        let store = Store::open(&config.paths.store)?;
+        let (index, writer, opened) = {
+            let (city, dir, mem) = (city.clone(), config.paths.index_dir.clone(), config.index.writer_memory_mb);
+            let index_store = Store::open(&config.paths.store)?;
+            tokio::task::spawn_blocking(move || CityIndex::open(&dir, &city, &index_store, mem))
+                .await
+                .map_err(|e| StartError::Thread(std::io::Error::other(e)))??
+        };
+        match &opened {
+            Opened::Rebuilt(reason) => tracing::warn!(%reason, "index was rebuilt from the store"),
+            Opened::Created => tracing::info!("index created"),
+            Opened::Existing => {}
+        }
+        let index = Arc::new(index);
+        let metrics = Arc::new(Metrics::default());
+        let ingest = Ingest::spawn(
+            store,
+            index.clone(),
+            writer,
+            Duration::from_millis(config.index.commit_interval_ms),
+            metrics.clone(),
+        )?;
+        let health = Health::default();
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut connectors: Vec<Box<dyn Connector>> = Vec::new();
+        if config.simulator.enabled {
+            connectors.push(Box::new(SimulatorConnector::new(&city, &config.simulator)));
+        }
+        for replay in &config.replay {
+            connectors.push(Box::new(ReplayConnector::new(replay.clone())));
+        }
+        let names: std::collections::HashMap<String, String> = city.districts.iter().map(|d| (d.name_ko.clone(), d.code.clone())).collect();
+        for poll in &config.http_poll {
+            connectors.push(Box::new(HttpPollConnector::new(poll.clone(), names.clone())?));
+        }
+        let sources = connectors
+            .into_iter()
+            .map(|c| {
+                let (sink, health, rx) = (ingest.sink.clone(), health.clone(), shutdown_rx.clone());
+                let name = c.name().to_string();
+                tokio::spawn(async move {
+                    if let Err(e) = c.run(sink, health.clone(), rx).await {
+                        health.error(&name, e.to_string());
+                        health.state(&name, "failed");
+                    }
+                })
+            })
+            .collect();
+        let state = AppState {
+            config: Arc::new(config.clone()),
+            city,
+            index,
+            store: Arc::new(Mutex::new(Store::open(&config.paths.store)?)),
+            sink: ingest.sink.clone(),
+            health,
+            metrics,
+        };
+        Ok(Service { state, opened, ingest, shutdown, sources })
+    }
+
+    /// Stops the sources, drains the ingest loop and commits the index.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.sources {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
+        let Service { state, ingest, .. } = self;
+        drop(state);
+        let _ = tokio::task::spawn_blocking(move || ingest.finish()).await;
+    }
+}
