@@ -23,6 +23,8 @@ pub enum ConfigError {
         key: String,
         suggestion: Option<String>,
     },
+    #[error("config {path}: wrong type: {message}")]
+    Type { path: PathBuf, message: String },
     #[error("config {path}: key `{key}`: {message}")]
     Invalid {
         path: PathBuf,
@@ -242,13 +244,11 @@ impl Config {
                 });
             }
         }
-        let config: Config = toml::Value::Table(value)
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Invalid {
-                path: path.to_path_buf(),
-                key: "(value)".into(),
-                message: e.message().to_string(),
-            })?;
+        // Parsing the text again (not the table) keeps the line and key in type errors.
+        let config: Config = toml::from_str(text).map_err(|e: toml::de::Error| ConfigError::Type {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
         config.validate(path)?;
         Ok(config)
     }
@@ -343,7 +343,7 @@ mod tests {
     #[test]
     fn wrong_types_and_values_are_named() {
         let err = parse("[simulator]\nspeed = \"fast\"").unwrap_err().to_string();
-        assert!(err.contains("speed") || err.contains("float"), "{err}");
+        assert!(err.contains("speed") && err.contains("line 2"), "{err}");
         let err = parse("[office]\nscope = \"gangnam\"").unwrap_err().to_string();
         assert!(err.contains("office.scope"), "{err}");
         let err = parse("[server]\nlisten = \"localhost\"").unwrap_err().to_string();

@@ -25,6 +25,25 @@ pub fn compact(text: &str) -> String {
         .collect()
 }
 
+/// Korean particles and endings that follow a name in speech ("마포구는", "강남구에서").
+const PARTICLES: &[&str] = &[
+    "에서는", "에서", "으로", "까지", "부터", "에게", "한테", "은", "는", "이", "가", "을", "를", "에", "의", "도", "로", "와", "과", "랑",
+];
+
+/// The compact key with one trailing particle removed, for each particle that fits
+/// ("마포구는" → ["마포구"]). Empty for text that does not end in Hangul.
+pub fn without_particle(key: &str) -> Vec<String> {
+    if !key.chars().last().is_some_and(is_hangul) {
+        return Vec::new();
+    }
+    PARTICLES
+        .iter()
+        .filter_map(|p| key.strip_suffix(p))
+        .filter(|stem| stem.chars().count() >= 2)
+        .map(String::from)
+        .collect()
+}
+
 pub fn is_hangul(c: char) -> bool {
     matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
 }
@@ -138,6 +157,14 @@ mod tests {
         assert_eq!(compact(" Gangnam-Gu "), "gangnamgu");
         assert_eq!(compact("여성 고용률"), "여성고용률");
         assert_eq!(compact("Women's employment rate"), "womensemploymentrate");
+    }
+
+    #[test]
+    fn particles_come_off_names() {
+        assert_eq!(without_particle("마포구는"), ["마포구"]);
+        assert_eq!(without_particle("강남구에서"), ["강남구"]);
+        assert!(without_particle("gangnam").is_empty());
+        assert!(without_particle("구는").is_empty());
     }
 
     #[test]

@@ -81,10 +81,18 @@ pub fn entities(city: &City) -> Vec<Doc> {
             ..Doc::default()
         });
     }
+    // "성북" is what people call 성북구; the neighbourhood 성북동 keeps only its full name.
+    let district_names: std::collections::HashSet<String> = city
+        .districts
+        .iter()
+        .flat_map(|d| [&d.name_ko, &d.name_en].into_iter().chain(&d.aliases_ko).chain(&d.aliases_en))
+        .map(|n| compact(n))
+        .collect();
     for n in &city.neighbourhoods {
         let district = city.district(&n.district);
         let mut ns = vec![n.name_ko.clone()];
-        if let Some(stem) = n.name_ko.strip_suffix('동').filter(|s| s.chars().count() >= 2) {
+        let stem = n.name_ko.strip_suffix('동').filter(|s| s.chars().count() >= 2 && !district_names.contains(&compact(s)));
+        if let Some(stem) = stem {
             ns.push(stem.to_string());
         }
         out.push(Doc {

@@ -4,8 +4,9 @@ use crate::text::pieces;
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING};
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, TextAnalyzer, Token, TokenStream, Tokenizer};
 
-/// Bump when the schema or the analyzer changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bump when the schema, the analyzer or what a document contains changes: an index of
+/// another version is rebuilt from the city data and the store.
+pub const SCHEMA_VERSION: u32 = 2;
 pub const ANALYZER: &str = "city";
 
 #[derive(Clone, Copy, Debug)]

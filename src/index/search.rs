@@ -6,7 +6,7 @@
 
 use super::schema::terms;
 use super::{CityIndex, IndexError};
-use crate::text::compact;
+use crate::text::{compact, without_particle};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
@@ -62,6 +62,10 @@ impl CityIndex {
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let exact_term = Term::from_field_text(f.exact, &key);
         should.push(boosted(Box::new(TermQuery::new(exact_term.clone(), IndexRecordOption::Basic)), 40.0));
+        for stem in without_particle(&key) {
+            let term = Term::from_field_text(f.exact, &stem);
+            should.push(boosted(Box::new(TermQuery::new(term, IndexRecordOption::Basic)), 30.0));
+        }
         if key.chars().count() >= 6 {
             should.push(boosted(Box::new(FuzzyTermQuery::new(exact_term, 1, true)), 12.0));
         }
@@ -160,6 +164,9 @@ impl CityIndex {
 
     /// The best entity of the given kinds for a phrase ("강남", "transport director"), if any.
     pub fn resolve(&self, text: &str, kinds: &[&str]) -> Result<Option<Resolved>, IndexError> {
+        if compact(text).is_empty() {
+            return Ok(None);
+        }
         let req = SearchRequest {
             text: text.to_string(),
             kinds: kinds.iter().map(|k| k.to_string()).collect(),

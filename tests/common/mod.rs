@@ -1,0 +1,145 @@
+//! Shared helpers for integration tests: the real city data, temporary stores and indexes, and
+//! a running `scpm serve` child process on a free loopback port.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use scpm::city::City;
+use scpm::index::{CityIndex, CityIndexWriter};
+use scpm::store::Store;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn data_dir() -> PathBuf {
+    City::default_data_dir()
+}
+
+/// The prepared city; tests need `scpm data prepare` (scripts/test.sh runs it).
+pub fn city() -> City {
+    City::load(&data_dir()).unwrap_or_else(|e| panic!("{e}\n(run `cargo run -- data prepare` first)"))
+}
+
+pub fn index_in(dir: &Path, city: &City) -> (Store, CityIndex, CityIndexWriter) {
+    let store = Store::open(&dir.join("store.sqlite")).unwrap();
+    let (index, writer, _) = CityIndex::open(&dir.join("index"), city, &store, 32).unwrap();
+    (store, index, writer)
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A `scpm serve` child with its own config, store and index in a temp dir.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub dir: PathBuf,
+}
+
+pub const INTAKE_TOKEN: &str = "test-intake-token";
+
+pub fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {
+    let config = format!(
+        "[server]\nlisten = \"127.0.0.1:{port}\"\nintake_token = \"{INTAKE_TOKEN}\"\n\
+         [paths]\ndata_dir = \"{}\"\nindex_dir = \"{}\"\nstore = \"{}\"\n{extra}",
+        data_dir().display(),
+        dir.join("index").display(),
+        dir.join("store.sqlite").display(),
+    );
+    let path = dir.join("scpm.toml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+impl Server {
+    pub fn start(dir: &Path, extra: &str) -> Server {
+        let port = free_port();
+        let config = write_config(dir, port, extra);
+        let child = Command::new(env!("CARGO_BIN_EXE_scpm"))
+            .args(["--config", config.to_str().unwrap(), "serve"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let server = Server { child, base: format!("http://127.0.0.1:{port}"), dir: dir.to_path_buf() };
+        server.wait_healthy();
+        server
+    }
+
+    fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(r) = reqwest::blocking_get(&format!("{}/healthz", self.base)) {
+                if r == 200 {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("server at {} did not become healthy", self.base);
+    }
+
+    pub fn kill9(&mut self) {
+        let _ = Command::new("kill").args(["-9", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `f` until it returns Some or `limit` passes (a liveness bound, not a speed check).
+pub fn eventually<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Minimal blocking HTTP over a fresh tokio runtime (reqwest's async client).
+pub mod reqwest {
+    pub fn blocking_get(url: &str) -> Result<u16, String> {
+        get_json(url).map(|(s, _)| s)
+    }
+
+    pub fn get_json(url: &str) -> Result<(u16, serde_json::Value), String> {
+        rt().block_on(async {
+            let r = ::reqwest::get(url).await.map_err(|e| e.to_string())?;
+            let status = r.status().as_u16();
+            let body = r.text().await.map_err(|e| e.to_string())?;
+            Ok((status, serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body))))
+        })
+    }
+
+    pub fn post_json(url: &str, token: Option<&str>, body: &str) -> Result<(u16, serde_json::Value), String> {
+        rt().block_on(async {
+            let mut req = ::reqwest::Client::new().post(url).header("content-type", "application/json").body(body.to_string());
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let r = req.send().await.map_err(|e| e.to_string())?;
+            let status = r.status().as_u16();
+            let body = r.text().await.map_err(|e| e.to_string())?;
+            Ok((status, serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body))))
+        })
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    }
+}
