@@ -177,7 +177,7 @@ enum Recv {
 
 /// Blocking receive with a timeout, from a plain thread (a tiny runtime only for the timer).
 fn recv_timeout(rt: &tokio::runtime::Runtime, rx: &mut mpsc::Receiver<Envelope>, wait: Duration) -> Recv {
-    match rt.block_on(tokio::time::timeout(wait, rx.recv())) {
+    match rt.block_on(async { tokio::time::timeout(wait, rx.recv()).await }) {
         Ok(Some(e)) => Recv::Got(e),
         Ok(None) => Recv::Closed,
         Err(_) => Recv::Timeout,

@@ -151,8 +151,20 @@ fn open_index(config: &Config) -> Result<(City, Store, CityIndex, scpm::index::O
     Ok((city, store, index, opened))
 }
 
+/// The index for reading: brought up to date when no server runs, else read as the server
+/// committed it.
+fn reading_index(config: &Config) -> Result<CityIndex> {
+    match open_index(config) {
+        Ok((_, _, index, _)) => Ok(index),
+        Err(e) if matches!(e.downcast_ref(), Some(scpm::index::IndexError::Locked(_))) => {
+            Ok(CityIndex::open_reader(&config.paths.index_dir)?)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 fn search(config: &Config, kind: Option<String>, district: Option<String>, limit: usize, json: bool, query: String) -> Result<()> {
-    let (_, _, index, _) = open_index(config)?;
+    let index = reading_index(config)?;
     let kinds = kind.map(|k| k.split(',').map(|s| s.trim().to_string()).collect()).unwrap_or_default();
     let hits = index.search(&SearchRequest { text: query, kinds, district, limit })?;
     if json {
@@ -178,7 +190,8 @@ fn index_build(config: &Config, fresh: bool) -> Result<()> {
 }
 
 fn index_stats(config: &Config, json: bool) -> Result<()> {
-    let (_, store, index, _) = open_index(config)?;
+    let index = reading_index(config)?;
+    let store = Store::open(&config.paths.store)?;
     let in_index = index.count_by_kind()?;
     let in_store = store.count_by_kind()?;
     if json {

@@ -36,6 +36,8 @@ pub enum IndexError {
     },
     #[error("index: {0}")]
     Store(#[from] StoreError),
+    #[error("index {0} is being written by another scpm process (a running `scpm serve`?)")]
+    Locked(PathBuf),
     #[error("search: {0}")]
     Query(String),
 }
@@ -102,9 +104,10 @@ impl CityIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(tantivy_err)?;
-        let writer = index
-            .writer_with_num_threads(1, writer_memory_mb.max(15) * 1024 * 1024)
-            .map_err(tantivy_err)?;
+        let writer = index.writer_with_num_threads(1, writer_memory_mb.max(15) * 1024 * 1024).map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => IndexError::Locked(dir.to_path_buf()),
+            other => tantivy_err(other),
+        })?;
         let payload: Payload = index
             .load_metas()
             .map_err(tantivy_err)?
@@ -116,6 +119,19 @@ impl CityIndex {
         me.refresh_entities(&mut w, city)?;
         me.catch_up(&mut w, store)?;
         Ok((me, w, opened))
+    }
+
+    /// Opens an existing index for searching only, while another process (a running `scpm
+    /// serve`) holds the writer. Sees what that process has committed.
+    pub fn open_reader(dir: &Path) -> Result<CityIndex, IndexError> {
+        let index = match try_open(dir) {
+            Ok(Some(index)) => index,
+            Ok(None) => return Err(IndexError::Query(format!("no index in {}; run `scpm index build`", dir.display()))),
+            Err(reason) => return Err(IndexError::Query(format!("index in {} is unusable ({reason}); run `scpm index build`", dir.display()))),
+        };
+        let tantivy_err = |source| IndexError::Tantivy { path: dir.to_path_buf(), source };
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(tantivy_err)?;
+        Ok(CityIndex { index, reader, fields: schema::build().1, dir: dir.to_path_buf() })
     }
 
     /// Re-adds all entity documents when the city data changed since the last commit.

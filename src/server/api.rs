@@ -203,7 +203,7 @@ pub async fn submit_complaint(
         Some(token) if !same_secret(token, expected) => return Err(ApiError::Forbidden("wrong intake token".into())),
         Some(_) => {}
     }
-    let Json(new) = body.map_err(|e| ApiError::BadRequest(format!("{}; see README.md, \"POST /api/complaints\"", e.body_text())))?;
+    let Json(new) = body?;
     if state.city.district(&new.district).is_none() {
         return Err(ApiError::BadRequest(format!("district `{}` is not a Seoul district code (11110 … 11740)", new.district)));
     }
