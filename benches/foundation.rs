@@ -46,7 +46,7 @@ fn main() -> anyhow::Result<()> {
         let n = batch.min(docs - done);
         let t = Instant::now();
         let records: Vec<Record> = (0..n)
-            .map(|i| Record::Complaint(sim.complaint(start + Duration::seconds((done + i) as i64 * 3))))
+            .map(|i| Record::Complaint(sim.draft_complaint(start + Duration::seconds((done + i) as i64 * 3))))
             .collect();
         generated_s += t.elapsed().as_secs_f64();
         let t = Instant::now();

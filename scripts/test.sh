@@ -5,4 +5,11 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --for-tests
 source scripts/lib.sh
 step "cargo test (unit, integration and end-to-end tests)"
-cargo test --locked -- --test-threads=2
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --locked -- --test-threads=2 2>&1 | tee "$log" || status=$?
+# One closing line over all test binaries.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }
+     END { printf "\nall tests: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"

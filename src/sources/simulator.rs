@@ -162,8 +162,21 @@ impl SimCity {
         out
     }
 
-    /// A new complaint or suggestion received at `at`; its answer is scheduled.
+    /// A new complaint or suggestion received at `at`; its assignment and answer are scheduled.
     pub fn complaint(&mut self, at: DateTime<Utc>) -> Complaint {
+        let complaint = self.draft_complaint(at);
+        let rng = &mut self.rng_complaint;
+        let assigned = at + Duration::minutes(rng.random_range(5..40));
+        let answered = assigned + Duration::minutes(rng.random_range(30..360));
+        for (when, status) in [(assigned, Status::Assigned), (answered, Status::Answered)] {
+            let update = Complaint { status, updated_at: when, ..complaint.clone() };
+            self.later(when, Record::Complaint(update));
+        }
+        complaint
+    }
+
+    /// A new complaint with nothing scheduled after it (for bulk corpora).
+    pub fn draft_complaint(&mut self, at: DateTime<Utc>) -> Complaint {
         let rng = &mut self.rng_complaint;
         let suggestion = rng.random_bool(0.25);
         let (category, ko, en) = if suggestion {
@@ -179,9 +192,7 @@ impl SimCity {
             GIVEN_NAMES[rng.random_range(0..GIVEN_NAMES.len())]
         );
         let phone = format!("010-{:04}-{:04}", rng.random_range(0..10_000), rng.random_range(0..10_000));
-        let assigned = at + Duration::minutes(rng.random_range(5..40));
-        let answered = assigned + Duration::minutes(rng.random_range(30..360));
-        let complaint = Complaint {
+        Complaint {
             id: format!("sim-{}-c{}", self.run, self.seq),
             form: if suggestion { Form::Suggestion } else { Form::Complaint },
             category: category.to_string(),
@@ -192,12 +203,7 @@ impl SimCity {
             received_at: at,
             updated_at: at,
             citizen: Some(Citizen { name, phone }),
-        };
-        for (when, status) in [(assigned, Status::Assigned), (answered, Status::Answered)] {
-            let update = Complaint { status, updated_at: when, ..complaint.clone() };
-            self.later(when, Record::Complaint(update));
         }
-        complaint
     }
 
     fn incident(&mut self, at: DateTime<Utc>) -> Incident {

@@ -1,0 +1,204 @@
+//! Commands as data: `grammars/<lang>/_common.toml` (skip words, expansion rules, slot lists)
+//! and one file per domain (`grammars/ko/air_quality.toml`, …), each command with its templates
+//! and the example sentences that are its tests.
+//!
+//! A command file looks like:
+//! ```toml
+//! [[command]]
+//! intent = "show_topic"
+//! fixed = { topic = "air_quality" }
+//! templates = ["[{district}] (미세먼지|대기질) <show>"]
+//! examples = [{ text = "강남구 미세먼지 보여줘", slots = { district = "11680" } }]
+//! ```
+//! Slots filled from the city data: `district`, `neighbourhood`, `indicator`, `official`;
+//! from `_common.toml` lists: any list name (`period`, `age_group`, `gender`, …); `query` is
+//! free text.
+
+pub mod template;
+
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use template::{Node, Piece, TemplateError};
+
+/// Every intent the resolver knows. A command file naming another is an error.
+pub const INTENTS: &[&str] = &[
+    "show_topic", "show_indicator", "follow_up", "search", "incident_detail", "call", "hang_up", "mute", "unmute",
+    "volume", "navigate", "zoom", "layout", "help", "repeat", "undo", "cancel", "confirm", "deny", "lock",
+    "public_mode", "switch_language",
+];
+
+/// Slots whose values come from the city data rather than from `_common.toml`.
+pub const CITY_SLOTS: &[&str] = &["district", "neighbourhood", "indicator", "official"];
+/// The free-text slot.
+pub const QUERY_SLOT: &str = "query";
+/// Most sentences one template may stand for (the Korean recognizer gets them all).
+pub const EXPANSION_LIMIT: usize = 20_000;
+
+pub const LANGS: &[&str] = &["ko", "en"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum GrammarError {
+    #[error("cannot read grammar {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("grammar {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("grammar {path}, command `{intent}`, template `{template}`: {source}")]
+    Template { path: PathBuf, intent: String, template: String, source: TemplateError },
+    #[error("no grammar for language `{0}`; languages: ko, en")]
+    Language(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListValue {
+    /// What people say.
+    pub words: Vec<String>,
+    /// What the slot is set to.
+    pub value: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommonFile {
+    #[serde(default)]
+    skip_words: Vec<String>,
+    #[serde(default)]
+    rules: BTreeMap<String, String>,
+    #[serde(default)]
+    lists: BTreeMap<String, Vec<ListValue>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub text: String,
+    /// Expected slot values after matching (district code, indicator id, official id, list value,
+    /// or the query text). Fixed slots need not be repeated.
+    #[serde(default)]
+    pub slots: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandDef {
+    pub intent: String,
+    #[serde(default)]
+    pub fixed: BTreeMap<String, String>,
+    pub templates: Vec<String>,
+    pub examples: Vec<Example>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommandFile {
+    command: Vec<CommandDef>,
+}
+
+/// One command of a grammar, with its parsed templates and the file it came from.
+#[derive(Debug, Clone)]
+pub struct Command {
+    pub def: CommandDef,
+    pub file: String,
+    pub templates: Vec<Node>,
+}
+
+/// A language's whole grammar.
+#[derive(Debug, Clone)]
+pub struct Grammar {
+    pub lang: String,
+    pub skip_words: Vec<String>,
+    pub rules: HashMap<String, Node>,
+    pub lists: BTreeMap<String, Vec<ListValue>>,
+    pub commands: Vec<Command>,
+}
+
+fn read(path: &Path) -> Result<String, GrammarError> {
+    std::fs::read_to_string(path).map_err(|source| GrammarError::Read { path: path.to_path_buf(), source })
+}
+
+fn invalid(path: &Path, message: impl Into<String>) -> GrammarError {
+    GrammarError::Invalid { path: path.to_path_buf(), message: message.into() }
+}
+
+impl Grammar {
+    /// The grammars shipped with scpm.
+    pub fn default_dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("grammars")
+    }
+
+    /// Loads `dir/<lang>/`: `_common.toml` and every other `*.toml`, in name order.
+    pub fn load(dir: &Path, lang: &str) -> Result<Grammar, GrammarError> {
+        if !LANGS.contains(&lang) {
+            return Err(GrammarError::Language(lang.to_string()));
+        }
+        let base = dir.join(lang);
+        let common_path = base.join("_common.toml");
+        let common: CommonFile =
+            toml::from_str(&read(&common_path)?).map_err(|e| invalid(&common_path, e.to_string()))?;
+        let mut rules = HashMap::new();
+        for (name, body) in &common.rules {
+            let node = template::parse(body).map_err(|source| GrammarError::Template {
+                path: common_path.clone(),
+                intent: format!("<{name}>"),
+                template: body.clone(),
+                source,
+            })?;
+            rules.insert(name.clone(), node);
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&base)
+            .map_err(|source| GrammarError::Read { path: base.clone(), source })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.file_name().is_some_and(|n| n != "_common.toml"))
+            .collect();
+        files.sort();
+        let mut grammar = Grammar { lang: lang.into(), skip_words: common.skip_words, rules, lists: common.lists, commands: Vec::new() };
+        for path in files {
+            let file: CommandFile = toml::from_str(&read(&path)?).map_err(|e| invalid(&path, e.to_string()))?;
+            let name = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+            for def in file.command {
+                grammar.add(&path, &name, def)?;
+            }
+        }
+        Ok(grammar)
+    }
+
+    fn add(&mut self, path: &Path, file: &str, def: CommandDef) -> Result<(), GrammarError> {
+        if !INTENTS.contains(&def.intent.as_str()) {
+            return Err(invalid(path, format!("unknown intent `{}`; intents: {}", def.intent, INTENTS.join(", "))));
+        }
+        if def.templates.is_empty() || def.examples.is_empty() {
+            return Err(invalid(path, format!("command `{}` needs templates and examples", def.intent)));
+        }
+        let mut templates = Vec::new();
+        for t in &def.templates {
+            let err = |source| GrammarError::Template { path: path.to_path_buf(), intent: def.intent.clone(), template: t.clone(), source };
+            let node = template::parse(t).map_err(err)?;
+            for sentence in template::expand(&node, &self.rules, EXPANSION_LIMIT).map_err(err)? {
+                for piece in &sentence {
+                    if let Piece::Slot(s) = piece {
+                        if !(CITY_SLOTS.contains(&s.as_str()) || s == QUERY_SLOT || self.lists.contains_key(s)) {
+                            return Err(invalid(path, format!("template `{t}` uses slot {{{s}}}, which has no list in _common.toml")));
+                        }
+                    }
+                }
+            }
+            templates.push(node);
+        }
+        self.commands.push(Command { def, file: file.to_string(), templates });
+        Ok(())
+    }
+
+    pub fn template_count(&self) -> usize {
+        self.commands.iter().map(|c| c.templates.len()).sum()
+    }
+
+    /// Every sentence of every template of a command, slots left open.
+    pub fn sentences(&self, command: &Command) -> Vec<Vec<Piece>> {
+        command
+            .templates
+            .iter()
+            .flat_map(|t| template::expand(t, &self.rules, EXPANSION_LIMIT).unwrap_or_default())
+            .collect()
+    }
+}
