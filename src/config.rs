@@ -50,6 +50,8 @@ pub const KEYS: &[&str] = &[
     "paths.data_dir",
     "paths.index_dir",
     "paths.store",
+    "paths.grammars",
+    "commands.confirm_calls",
     "index.commit_interval_ms",
     "index.writer_memory_mb",
     "simulator.enabled",
@@ -74,6 +76,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub paths: PathsConfig,
     pub index: IndexConfig,
+    pub commands: CommandsConfig,
     pub simulator: SimulatorConfig,
     pub replay: Vec<ReplayConfig>,
     pub http_poll: Vec<HttpPollConfig>,
@@ -133,6 +136,8 @@ pub struct PathsConfig {
     pub data_dir: PathBuf,
     pub index_dir: PathBuf,
     pub store: PathBuf,
+    /// Command grammars, one folder per language.
+    pub grammars: PathBuf,
 }
 
 impl Default for PathsConfig {
@@ -141,6 +146,7 @@ impl Default for PathsConfig {
             data_dir: "data".into(),
             index_dir: "index".into(),
             store: "var/scpm.sqlite".into(),
+            grammars: "grammars".into(),
         }
     }
 }
@@ -159,6 +165,19 @@ impl Default for IndexConfig {
             commit_interval_ms: 400,
             writer_memory_mb: 64,
         }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CommandsConfig {
+    /// A call waits for "yes" / "네" before it is placed.
+    pub confirm_calls: bool,
+}
+
+impl Default for CommandsConfig {
+    fn default() -> Self {
+        Self { confirm_calls: true }
     }
 }
 

@@ -1,10 +1,15 @@
 //! scpm — Smart City Platform for the Mayor. See ARCHITECTURE.md for the map.
 
+pub mod action;
 pub mod city;
+pub mod commands;
 pub mod config;
+pub mod grammar;
 pub mod index;
+pub mod intent;
 pub mod ingest;
 pub mod metrics;
+pub mod resolve;
 pub mod server;
 pub mod service;
 pub mod sources;

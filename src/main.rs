@@ -10,6 +10,8 @@ use scpm::service::Service;
 use scpm::store::Store;
 use std::path::PathBuf;
 
+mod catalogue;
+
 #[derive(Parser)]
 #[command(name = "scpm", version, about = "Smart City Platform for the Mayor")]
 struct Cli {
@@ -49,6 +51,25 @@ enum Command {
     Data {
         #[command(subcommand)]
         action: DataAction,
+    },
+    /// Understand one utterance and print the intent and actions (no server needed).
+    Ask {
+        /// ko or en; detected from the text when absent.
+        #[arg(long)]
+        lang: Option<String>,
+        #[arg(long)]
+        json: bool,
+        utterance: String,
+    },
+    /// The command catalogue: every command with its templates and examples.
+    Commands {
+        #[arg(long)]
+        lang: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Run every example sentence through the matcher and report failures.
+        #[arg(long)]
+        check: bool,
     },
     /// Check the configuration and print it with every default filled in.
     Config,
@@ -98,6 +119,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Index { action: IndexAction::Build { fresh } } => index_build(&config, fresh),
         Command::Index { action: IndexAction::Stats { json } } => index_stats(&config, json),
         Command::Data { action: DataAction::Prepare } => Ok(prepare::prepare(&config.paths.data_dir)?),
+        Command::Ask { lang, json, utterance } => ask(&config, lang, json, &utterance),
+        Command::Commands { lang, json, check } => catalogue::run(&config, lang, json, check),
         Command::Config => {
             print!("{}", toml::to_string_pretty(&config)?);
             Ok(())
@@ -212,6 +235,30 @@ fn index_stats(config: &Config, json: bool) -> Result<()> {
         for (k, n) in in_store {
             println!("  {k:<16} {n}");
         }
+    }
+    Ok(())
+}
+
+fn ask(config: &Config, lang: Option<String>, json: bool, utterance: &str) -> Result<()> {
+    if let Some(l) = &lang {
+        anyhow::ensure!(scpm::grammar::LANGS.contains(&l.as_str()), "--lang must be ko or en, not `{l}`");
+    }
+    let index = reading_index(config)?;
+    let city = City::load(&config.paths.data_dir)?;
+    let commands = scpm::commands::Commands::load(&city, &config.paths.grammars, config.commands.confirm_calls)?;
+    let answer = commands.answer(&index, utterance, lang.as_deref(), &mut Default::default());
+    if json {
+        println!("{}", serde_json::to_string(&answer)?);
+    } else if answer.understood {
+        println!("{} ({:.0}%)", answer.intent.unwrap_or_default(), answer.confidence * 100.0);
+        for (k, v) in &answer.slots {
+            println!("  {k} = {v}");
+        }
+        for a in &answer.actions {
+            println!("  → {}", serde_json::to_string(a)?);
+        }
+    } else {
+        println!("not understood: {}", answer.reason.unwrap_or_default());
     }
     Ok(())
 }

@@ -27,7 +27,8 @@ pub fn compact(text: &str) -> String {
 
 /// Korean particles and endings that follow a name in speech ("마포구는", "강남구에서").
 const PARTICLES: &[&str] = &[
-    "에서는", "에서", "으로", "까지", "부터", "에게", "한테", "은", "는", "이", "가", "을", "를", "에", "의", "도", "로", "와", "과", "랑",
+    "에서는", "에서", "으로", "까지", "부터", "에게", "한테", "는요", "은요", "도요", "이요", "은", "는", "이", "가", "을", "를", "에", "의",
+    "도", "로", "와", "과", "랑", "요",
 ];
 
 /// The compact key with one trailing particle removed, for each particle that fits

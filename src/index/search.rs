@@ -162,6 +162,16 @@ impl CityIndex {
         })
     }
 
+    /// The document `kind:key`, if the index has it.
+    pub fn get(&self, kind: &str, key: &str) -> Result<Option<Hit>, IndexError> {
+        let searcher = self.reader.searcher();
+        let term = Term::from_field_text(self.fields.id, &format!("{kind}:{key}"));
+        let found = searcher
+            .search(&TermQuery::new(term, IndexRecordOption::Basic), &TopDocs::with_limit(1))
+            .map_err(|e| IndexError::Query(e.to_string()))?;
+        found.into_iter().next().map(|(score, addr)| self.hit(&searcher, score, addr, true)).transpose()
+    }
+
     /// The best entity of the given kinds for a phrase ("강남", "transport director"), if any.
     pub fn resolve(&self, text: &str, kinds: &[&str]) -> Result<Option<Resolved>, IndexError> {
         if compact(text).is_empty() {

@@ -1,0 +1,97 @@
+//! Actions: what the display and the call manager execute. Every modality ends here, and the
+//! JSON form is a public contract (README, "The JSON contract").
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OfficialRef {
+    pub id: String,
+    pub title_ko: String,
+    pub title_en: String,
+    pub department_en: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    Show {
+        topic: String,
+        district: Option<String>,
+        indicator: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        indicator_name_en: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        period: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        neighbourhood: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        age_group: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        gender: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        compare: Option<String>,
+        /// A detail to bring forward: "latest", "dispatch", "nearest".
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        focus: Option<String>,
+    },
+    Navigate {
+        to: String,
+    },
+    Zoom {
+        direction: String,
+    },
+    Layout {
+        mode: String,
+    },
+    Search {
+        query: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        kind: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        district: Option<String>,
+    },
+    Call {
+        official: OfficialRef,
+        /// The wall asks "call …?" first; a `confirm` places it.
+        needs_confirmation: bool,
+    },
+    HangUp,
+    Mute,
+    Unmute,
+    Volume {
+        direction: String,
+    },
+    Confirm,
+    Cancel,
+    Help,
+    Repeat,
+    Undo,
+    Lock,
+    PublicMode,
+    SwitchLanguage {
+        to: String,
+    },
+}
+
+impl Action {
+    pub fn show(topic: &str) -> Action {
+        Action::Show {
+            topic: topic.into(),
+            district: None,
+            indicator: None,
+            indicator_name_en: None,
+            period: None,
+            neighbourhood: None,
+            age_group: None,
+            gender: None,
+            compare: None,
+            focus: None,
+        }
+    }
+}
+
+/// The wall's topics, in the contract's spelling.
+pub const TOPICS: &[&str] = &[
+    "overview", "air_quality", "traffic", "transit", "incidents", "cctv", "hospitals", "weather", "water", "complaints",
+    "suggestions", "trends", "indicators", "pledges", "budget", "population",
+];

@@ -1,0 +1,81 @@
+//! `scpm commands`: the catalogue of commands per language, and `--check`, which runs every
+//! example sentence through the matcher (the same check the test suite makes).
+
+use anyhow::Result;
+use scpm::city::City;
+use scpm::config::Config;
+use scpm::grammar::{Grammar, LANGS};
+use scpm::intent::{Matcher, Outcome};
+use serde_json::json;
+
+/// One failing example: (file, sentence, what went wrong).
+pub type Failure = (String, String, String);
+
+/// Runs every example of a grammar through its matcher.
+pub fn check(matcher: &Matcher) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    for command in &matcher.grammar().commands {
+        for example in &command.def.examples {
+            let problem = match matcher.parse(&example.text) {
+                Outcome::NotUnderstood { reason, .. } => Some(format!("not understood: {reason}")),
+                Outcome::Understood(intent) if intent.name != command.def.intent => {
+                    Some(format!("got intent {} (via {}), expected {}", intent.name, intent.matched, command.def.intent))
+                }
+                Outcome::Understood(intent) => {
+                    let mut expected = command.def.fixed.clone();
+                    expected.extend(example.slots.clone());
+                    (intent.slots != expected).then(|| format!("slots {:?}, expected {:?} (via {})", intent.slots, expected, intent.matched))
+                }
+            };
+            if let Some(p) = problem {
+                failures.push((command.file.clone(), example.text.clone(), p));
+            }
+        }
+    }
+    failures
+}
+
+pub fn run(config: &Config, lang: Option<String>, json: bool, run_check: bool) -> Result<()> {
+    let city = City::load(&config.paths.data_dir)?;
+    let langs: Vec<&str> = match &lang {
+        Some(l) => {
+            anyhow::ensure!(LANGS.contains(&l.as_str()), "--lang must be ko or en, not `{l}`");
+            vec![l.as_str()]
+        }
+        None => LANGS.to_vec(),
+    };
+    let mut failed = 0;
+    for lang in langs {
+        let grammar = Grammar::load(&config.paths.grammars, lang)?;
+        let matcher = Matcher::new(&city, grammar);
+        let g = matcher.grammar();
+        let examples: usize = g.commands.iter().map(|c| c.def.examples.len()).sum();
+        if json && !run_check {
+            let commands: Vec<_> = g
+                .commands
+                .iter()
+                .map(|c| json!({"file": c.file, "intent": c.def.intent, "fixed": c.def.fixed, "templates": c.def.templates, "examples": c.def.examples.iter().map(|e| &e.text).collect::<Vec<_>>()}))
+                .collect();
+            println!(
+                "{}",
+                json!({"lang": lang, "templates": g.template_count(), "commands": commands.len(), "examples": examples, "sentences": matcher.sentence_count(), "catalogue": commands})
+            );
+        } else if !run_check {
+            println!("{lang}: {} templates in {} commands, {} examples, {} sentences (slots open)", g.template_count(), g.commands.len(), examples, matcher.sentence_count());
+            for c in &g.commands {
+                let fixed: Vec<String> = c.def.fixed.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                println!("  {:<16} {:<18} {:<28} {}", c.file, c.def.intent, fixed.join(","), c.def.templates.first().map(String::as_str).unwrap_or(""));
+            }
+        }
+        if run_check {
+            let failures = check(&matcher);
+            println!("{lang}: {} of {examples} examples understood as written", examples - failures.len());
+            for (file, text, problem) in &failures {
+                println!("  FAIL {file}: \"{text}\" — {problem}");
+            }
+            failed += failures.len();
+        }
+    }
+    anyhow::ensure!(failed == 0, "{failed} examples failed");
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! The command pipeline for text: language → matcher → resolver → [`Answer`], the JSON contract
+//! of `scpm ask --json` and `POST /api/commands`. Speech and gestures end up here too.
+
+use crate::action::Action;
+use crate::city::City;
+use crate::grammar::{Grammar, GrammarError, LANGS};
+use crate::index::CityIndex;
+use crate::intent::{Matcher, Outcome};
+use crate::resolve::{Context, Resolver};
+use crate::text::is_hangul;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Answer {
+    pub utterance: String,
+    pub lang: String,
+    pub understood: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub intent: Option<String>,
+    pub slots: BTreeMap<String, String>,
+    pub confidence: f32,
+    pub actions: Vec<Action>,
+}
+
+pub struct Commands {
+    matchers: Vec<Matcher>,
+    pub confirm_calls: bool,
+}
+
+/// Korean if the text has any Hangul, else English.
+pub fn detect_language(text: &str) -> &'static str {
+    if text.chars().any(is_hangul) { "ko" } else { "en" }
+}
+
+impl Commands {
+    pub fn load(city: &City, grammar_dir: &Path, confirm_calls: bool) -> Result<Commands, GrammarError> {
+        let matchers = LANGS
+            .iter()
+            .map(|lang| Grammar::load(grammar_dir, lang).map(|g| Matcher::new(city, g)))
+            .collect::<Result<_, _>>()?;
+        Ok(Commands { matchers, confirm_calls })
+    }
+
+    pub fn matcher(&self, lang: &str) -> Option<&Matcher> {
+        self.matchers.iter().find(|m| m.lang() == lang)
+    }
+
+    /// Understands and resolves one utterance. `lang` None detects the language.
+    pub fn answer(&self, index: &CityIndex, text: &str, lang: Option<&str>, ctx: &mut Context) -> Answer {
+        let lang = lang.unwrap_or_else(|| detect_language(text)).to_string();
+        let mut answer = Answer {
+            utterance: text.to_string(),
+            lang: lang.clone(),
+            understood: false,
+            reason: None,
+            intent: None,
+            slots: BTreeMap::new(),
+            confidence: 0.0,
+            actions: Vec::new(),
+        };
+        let Some(matcher) = self.matcher(&lang) else {
+            answer.reason = Some(format!("language `{lang}` is not supported; use ko or en"));
+            return answer;
+        };
+        match matcher.parse(text) {
+            Outcome::NotUnderstood { reason, score, .. } => {
+                answer.reason = Some(reason);
+                answer.confidence = score;
+            }
+            Outcome::Understood(intent) => {
+                answer.intent = Some(intent.name.clone());
+                answer.slots = intent.slots.clone();
+                answer.confidence = intent.confidence;
+                let resolver = Resolver { index, confirm_calls: self.confirm_calls };
+                match resolver.resolve(&intent, ctx) {
+                    Ok(actions) => {
+                        answer.understood = true;
+                        answer.actions = actions;
+                    }
+                    Err(e) => answer.reason = Some(e.to_string()),
+                }
+            }
+        }
+        answer
+    }
+}

@@ -1,0 +1,146 @@
+//! Slot spotting: finds the names of districts, neighbourhoods, indicators, officials and the
+//! grammar's list values in an utterance, allowing Korean particles ("마포구는") and one typo
+//! in longer names ("Gannam", "employmnt"). Pure and in memory; the resolver later confirms
+//! entities through the index.
+
+use crate::city::City;
+use crate::grammar::Grammar;
+use crate::text::{compact, is_hangul, without_particle};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub slot: String,
+    pub value: String,
+}
+
+/// A spotted slot: words `start..end` of the utterance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub slot: String,
+    pub value: String,
+    pub text: String,
+    /// 1.0 exact, less for a typo match.
+    pub quality: f32,
+}
+
+pub struct Spotter {
+    exact: HashMap<String, Vec<Entry>>,
+    /// Single-deletion variants of every key of at least [`FUZZY_MIN`] characters → keys.
+    deletions: HashMap<String, Vec<String>>,
+}
+
+const FUZZY_MIN: usize = 5;
+const MAX_SPAN_WORDS: usize = 6;
+
+fn deletions(key: &str) -> Vec<String> {
+    let chars: Vec<char> = key.chars().collect();
+    (0..chars.len()).map(|i| chars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| c).collect()).collect()
+}
+
+impl Spotter {
+    pub fn new(city: &City, grammar: &Grammar) -> Spotter {
+        let mut exact: HashMap<String, Vec<Entry>> = HashMap::new();
+        let mut add = |names: Vec<&String>, slot: &str, value: &str| {
+            for n in names {
+                let key = compact(n);
+                if key.is_empty() {
+                    continue;
+                }
+                let list = exact.entry(key).or_default();
+                if !list.iter().any(|e| e.slot == slot && e.value == value) {
+                    list.push(Entry { slot: slot.into(), value: value.into() });
+                }
+            }
+        };
+        // Order matters: earlier slots win when one name means two things.
+        for d in &city.districts {
+            add([&d.name_ko, &d.name_en].into_iter().chain(&d.aliases_ko).chain(&d.aliases_en).collect(), "district", &d.code);
+        }
+        for o in &city.officials {
+            let names = [&o.title_ko, &o.title_en].into_iter().chain(&o.aliases_ko).chain(&o.aliases_en).collect();
+            add(names, "official", &o.id);
+        }
+        for i in &city.indicators {
+            add([&i.name_ko, &i.name_en].into_iter().chain(&i.synonyms_ko).chain(&i.synonyms_en).collect(), "indicator", &i.id);
+        }
+        for n in &city.neighbourhoods {
+            add(vec![&n.name_ko], "neighbourhood", &n.code);
+        }
+        for (list, values) in &grammar.lists {
+            for v in values {
+                add(v.words.iter().collect(), list, &v.value);
+            }
+        }
+        let mut dels: HashMap<String, Vec<String>> = HashMap::new();
+        for key in exact.keys().filter(|k| k.chars().count() >= FUZZY_MIN) {
+            for d in deletions(key) {
+                dels.entry(d).or_default().push(key.clone());
+            }
+        }
+        Spotter { exact, deletions: dels }
+    }
+
+    /// Entries for a compact key: exact, then without a trailing particle, then one edit away.
+    fn lookup(&self, key: &str) -> Option<(&[Entry], f32)> {
+        if let Some(e) = self.exact.get(key) {
+            return Some((e, 1.0));
+        }
+        for stem in without_particle(key) {
+            if let Some(e) = self.exact.get(&stem) {
+                return Some((e, 1.0));
+            }
+        }
+        let n = key.chars().count();
+        if n < FUZZY_MIN {
+            return None;
+        }
+        // Korean names are short and close to each other (강남구/강서구): typos only in long ones.
+        if key.chars().any(is_hangul) && n < 6 {
+            return None;
+        }
+        // Same length (substitution), one more (insertion) or one less (deletion) character.
+        let mut candidates: Vec<&String> = Vec::new();
+        if let Some(keys) = self.deletions.get(key) {
+            candidates.extend(keys);
+        }
+        for d in deletions(key) {
+            if self.exact.contains_key(&d) {
+                return self.exact.get(&d).map(|e| (e.as_slice(), 0.85));
+            }
+            if let Some(keys) = self.deletions.get(&d) {
+                candidates.extend(keys.iter().filter(|k| k.chars().count() == n));
+            }
+        }
+        candidates.sort();
+        candidates.first().and_then(|k| self.exact.get(*k)).map(|e| (e.as_slice(), 0.85))
+    }
+
+    /// Non-overlapping spans, longest first, then leftmost.
+    pub fn spot(&self, words: &[&str]) -> Vec<Span> {
+        let mut taken = vec![false; words.len()];
+        let mut spans = Vec::new();
+        for len in (1..=MAX_SPAN_WORDS.min(words.len())).rev() {
+            for start in 0..=words.len() - len {
+                let end = start + len;
+                if taken[start..end].iter().any(|t| *t) {
+                    continue;
+                }
+                let text = words[start..end].join(" ");
+                let key = compact(&text);
+                if key.is_empty() {
+                    continue;
+                }
+                if let Some((entries, quality)) = self.lookup(&key) {
+                    let Some(first) = entries.first() else { continue };
+                    taken[start..end].iter_mut().for_each(|t| *t = true);
+                    spans.push(Span { start, end, slot: first.slot.clone(), value: first.value.clone(), text, quality });
+                }
+            }
+        }
+        spans.sort_by_key(|s| s.start);
+        spans
+    }
+}

@@ -1,0 +1,148 @@
+//! The resolver: an [`Intent`] plus the conversation so far → [`Action`]s.
+//!
+//! Entity slots are resolved through the index (the same resolution `scpm search` uses), so an
+//! official's action carries the directory's current titles. The [`Context`] remembers what is on
+//! the wall ("마포구는?" changes only the district), a call waiting for confirmation, and the last
+//! actions (for "repeat").
+
+use crate::action::{Action, OfficialRef, TOPICS};
+use crate::index::{CityIndex, IndexError};
+use crate::intent::Intent;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("{0}")]
+    NoContext(String),
+    #[error("{0}")]
+    Unknown(String),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub shown: Option<Action>,
+    pub pending_call: Option<Action>,
+    pub last: Vec<Action>,
+}
+
+pub struct Resolver<'a> {
+    pub index: &'a CityIndex,
+    /// Calls wait for a "yes" before they are placed.
+    pub confirm_calls: bool,
+}
+
+impl Resolver<'_> {
+    /// The index's record of a spotted entity (its current names, department, …).
+    fn entity(&self, intent: &Intent, slot: &str) -> Result<Option<serde_json::Value>, ResolveError> {
+        let Some(id) = intent.slots.get(slot) else { return Ok(None) };
+        match self.index.get(slot, id)? {
+            Some(hit) => Ok(Some(hit.data)),
+            None => Err(ResolveError::Unknown(format!("{slot} `{id}` is not in the index; run `scpm index build`"))),
+        }
+    }
+
+    pub fn resolve(&self, intent: &Intent, ctx: &mut Context) -> Result<Vec<Action>, ResolveError> {
+        let slot = |name: &str| intent.slots.get(name).cloned();
+        let fixed = |name: &str| slot(name).ok_or_else(|| ResolveError::Unknown(format!("command `{}` lacks slot `{name}`", intent.name)));
+        let district = match (slot("district"), self.entity(intent, "neighbourhood")?) {
+            (Some(d), _) => Some(d),
+            (None, Some(n)) => n["district"].as_str().map(String::from),
+            (None, None) => None,
+        };
+        let actions = match intent.name.as_str() {
+            "show_topic" => {
+                let topic = fixed("topic")?;
+                if !TOPICS.contains(&topic.as_str()) {
+                    return Err(ResolveError::Unknown(format!("topic `{topic}` is not one of {}", TOPICS.join(", "))));
+                }
+                let mut show = Action::show(&topic);
+                if let Action::Show { district: d, period, neighbourhood, focus, .. } = &mut show {
+                    *d = district;
+                    *period = slot("period");
+                    *neighbourhood = slot("neighbourhood");
+                    *focus = slot("focus");
+                }
+                vec![show]
+            }
+            "show_indicator" => {
+                let data = self.entity(intent, "indicator")?.ok_or_else(|| ResolveError::Unknown("which indicator?".into()))?;
+                let mut show = Action::show("indicators");
+                if let Action::Show { district: d, indicator, indicator_name_en, period, age_group, gender, compare, .. } = &mut show {
+                    *d = district;
+                    *indicator = data["id"].as_str().map(String::from);
+                    *indicator_name_en = data["name_en"].as_str().map(String::from);
+                    *period = slot("period");
+                    *age_group = slot("age_group");
+                    *gender = slot("gender");
+                    *compare = slot("compare");
+                }
+                vec![show]
+            }
+            "follow_up" => {
+                let Some(Action::Show { .. }) = &ctx.shown else {
+                    return Err(ResolveError::NoContext("nothing is on the wall yet to change; say what to show".into()));
+                };
+                let mut show = ctx.shown.clone().unwrap_or_else(|| Action::show("overview"));
+                if let Action::Show { district: d, neighbourhood, .. } = &mut show {
+                    if district.is_some() {
+                        *d = district;
+                        *neighbourhood = slot("neighbourhood");
+                    }
+                }
+                vec![show]
+            }
+            "search" => vec![Action::Search { query: fixed("query")?, kind: slot("kind"), district }],
+            "incident_detail" => {
+                let mut show = Action::show(&slot("topic").unwrap_or_else(|| "incidents".into()));
+                if let Action::Show { focus, district: d, .. } = &mut show {
+                    *focus = Some(slot("focus").unwrap_or_else(|| "latest".into()));
+                    *d = district;
+                }
+                vec![show]
+            }
+            "call" => {
+                let data = self.entity(intent, "official")?.ok_or_else(|| ResolveError::Unknown("call whom?".into()))?;
+                let text = |k: &str| data[k].as_str().unwrap_or_default().to_string();
+                let official = OfficialRef { id: text("id"), title_ko: text("title_ko"), title_en: text("title_en"), department_en: text("department_en") };
+                let call = Action::Call { official, needs_confirmation: self.confirm_calls };
+                if self.confirm_calls {
+                    ctx.pending_call = Some(call.clone());
+                }
+                vec![call]
+            }
+            "confirm" => match ctx.pending_call.take() {
+                Some(Action::Call { official, .. }) => vec![Action::Confirm, Action::Call { official, needs_confirmation: false }],
+                _ => vec![Action::Confirm],
+            },
+            "deny" | "cancel" => {
+                ctx.pending_call = None;
+                vec![Action::Cancel]
+            }
+            "hang_up" => vec![Action::HangUp],
+            "mute" => vec![Action::Mute],
+            "unmute" => vec![Action::Unmute],
+            "volume" => vec![Action::Volume { direction: fixed("direction")? }],
+            "navigate" => vec![Action::Navigate { to: fixed("to")? }],
+            "zoom" => vec![Action::Zoom { direction: fixed("direction")? }],
+            "layout" => vec![Action::Layout { mode: fixed("mode")? }],
+            "help" => vec![Action::Help],
+            "repeat" => {
+                if ctx.last.is_empty() {
+                    return Err(ResolveError::NoContext("there is nothing to repeat yet".into()));
+                }
+                return Ok(ctx.last.clone());
+            }
+            "undo" => vec![Action::Undo],
+            "lock" => vec![Action::Lock],
+            "public_mode" => vec![Action::PublicMode],
+            "switch_language" => vec![Action::SwitchLanguage { to: fixed("language")? }],
+            other => return Err(ResolveError::Unknown(format!("intent `{other}` has no resolution"))),
+        };
+        if let Some(show @ Action::Show { .. }) = actions.iter().rev().find(|a| matches!(a, Action::Show { .. })) {
+            ctx.shown = Some(show.clone());
+        }
+        ctx.last = actions.clone();
+        Ok(actions)
+    }
+}
