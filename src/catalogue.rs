@@ -5,35 +5,8 @@ use anyhow::Result;
 use scpm::city::City;
 use scpm::config::Config;
 use scpm::grammar::{Grammar, LANGS};
-use scpm::intent::{Matcher, Outcome};
+use scpm::intent::Matcher;
 use serde_json::json;
-
-/// One failing example: (file, sentence, what went wrong).
-pub type Failure = (String, String, String);
-
-/// Runs every example of a grammar through its matcher.
-pub fn check(matcher: &Matcher) -> Vec<Failure> {
-    let mut failures = Vec::new();
-    for command in &matcher.grammar().commands {
-        for example in &command.def.examples {
-            let problem = match matcher.parse(&example.text) {
-                Outcome::NotUnderstood { reason, .. } => Some(format!("not understood: {reason}")),
-                Outcome::Understood(intent) if intent.name != command.def.intent => {
-                    Some(format!("got intent {} (via {}), expected {}", intent.name, intent.matched, command.def.intent))
-                }
-                Outcome::Understood(intent) => {
-                    let mut expected = command.def.fixed.clone();
-                    expected.extend(example.slots.clone());
-                    (intent.slots != expected).then(|| format!("slots {:?}, expected {:?} (via {})", intent.slots, expected, intent.matched))
-                }
-            };
-            if let Some(p) = problem {
-                failures.push((command.file.clone(), example.text.clone(), p));
-            }
-        }
-    }
-    failures
-}
 
 pub fn run(config: &Config, lang: Option<String>, json: bool, run_check: bool) -> Result<()> {
     let city = City::load(&config.paths.data_dir)?;
@@ -68,7 +41,7 @@ pub fn run(config: &Config, lang: Option<String>, json: bool, run_check: bool) -
             }
         }
         if run_check {
-            let failures = check(&matcher);
+            let failures = matcher.check_examples();
             println!("{lang}: {} of {examples} examples understood as written", examples - failures.len());
             for (file, text, problem) in &failures {
                 println!("  FAIL {file}: \"{text}\" — {problem}");

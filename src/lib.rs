@@ -4,6 +4,7 @@ pub mod action;
 pub mod city;
 pub mod commands;
 pub mod config;
+pub mod display;
 pub mod grammar;
 pub mod index;
 pub mod intent;

@@ -4,6 +4,9 @@
 //! start the service through [`Service::start`].
 
 use crate::city::{City, CityError};
+use crate::commands::Commands;
+use crate::display::DisplayState;
+use crate::server::OfficeSession;
 use crate::config::Config;
 use crate::index::{CityIndex, IndexError, Opened};
 use crate::ingest::Ingest;
@@ -33,6 +36,10 @@ pub enum StartError {
     Thread(#[from] std::io::Error),
     #[error("office.scope `{0}` is not one of the 25 district codes")]
     Scope(String),
+    #[error(transparent)]
+    Grammar(#[from] crate::grammar::GrammarError),
+    #[error("cannot read or create the office token at {path}: {source}")]
+    Token { path: std::path::PathBuf, source: std::io::Error },
 }
 
 pub struct Service {
@@ -51,6 +58,8 @@ impl Service {
                 return Err(StartError::Scope(scope.to_string()));
             }
         }
+        let commands = Arc::new(Commands::load(&city, &config.paths.grammars, config.commands.confirm_calls)?);
+        let office_token = Arc::new(office_token(&config)?);
         let store = Store::open(&config.paths.store)?;
         let (index, writer, opened) = {
             let (city, dir, mem) = (city.clone(), config.paths.index_dir.clone(), config.index.writer_memory_mb);
@@ -107,6 +116,9 @@ impl Service {
             sink: ingest.sink.clone(),
             health,
             metrics,
+            commands,
+            office: Arc::new(Mutex::new(OfficeSession { context: Default::default(), display: DisplayState::new(&config.office.language) })),
+            office_token,
         };
         Ok(Service { state, opened, ingest, shutdown, sources })
     }
@@ -121,4 +133,32 @@ impl Service {
         drop(state);
         let _ = tokio::task::spawn_blocking(move || ingest.finish()).await;
     }
+}
+
+/// The office token: from the config, else the one generated on first start beside the store
+/// (readable only by its owner), so a fresh install has a secret no one else knows.
+fn office_token(config: &Config) -> Result<String, StartError> {
+    if !config.server.office_token.is_empty() {
+        return Ok(config.server.office_token.clone());
+    }
+    let path = config.paths.store.with_file_name("office_token");
+    let err = |source| StartError::Token { path: path.clone(), source };
+    match std::fs::read_to_string(&path) {
+        Ok(t) if !t.trim().is_empty() => return Ok(t.trim().to_string()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(err(e)),
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let token: String = (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
+    std::fs::write(&path, &token).map_err(err)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(err)?;
+    }
+    tracing::info!(path = %path.display(), "generated the office token (server.office_token overrides it)");
+    Ok(token)
 }

@@ -18,10 +18,13 @@ async fn service(dir: &std::path::Path, scope: &str) -> Service {
     config.paths.store = dir.join("store.sqlite");
     config.simulator.enabled = false;
     config.server.intake_token = common::INTAKE_TOKEN.into();
+    config.server.office_token = OFFICE.into();
     config.office.scope = scope.into();
     config.index.commit_interval_ms = 100;
     Service::start(config).await.expect("service starts")
 }
+
+const OFFICE: &str = "office-secret";
 
 async fn call(svc: &Service, req: Request<Body>) -> (StatusCode, Value) {
     let response = scpm::server::app(svc.state.clone()).oneshot(req).await.expect("response");
@@ -144,5 +147,65 @@ async fn a_district_office_sees_its_own_records_only() {
     // Entities stay city-wide: the district office can still name Mapo.
     let (_, body) = call(&svc, get("/api/search?q=Mapo&kind=district")).await;
     assert_eq!(body["hits"][0]["key"], "11440");
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn office_commands_change_the_display_and_are_audited_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = service(dir.path(), "city").await;
+    let (status, body) = call(&svc, post("/api/commands", Some(OFFICE), r#"{"text":"강남구 미세먼지 보여줘","channel":"voice"}"#)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["understood"], true);
+    assert_eq!(body["actions"][0]["type"], "show");
+    assert_eq!(body["actions"][0]["topic"], "air_quality");
+    assert_eq!(body["actions"][0]["district"], "11680");
+    let audit_id = body["audit_id"].as_i64().expect("audit id");
+    let (_, display) = call(&svc, get("/api/display")).await;
+    assert_eq!((display["topic"].as_str(), display["district"].as_str()), (Some("air_quality"), Some("11680")), "{display}");
+    assert_eq!(display["version"], body["display_version"]);
+    // Follow-up through the same office context.
+    let (_, body) = call(&svc, post("/api/commands", Some(OFFICE), r#"{"text":"마포구는?"}"#)).await;
+    assert_eq!(body["actions"][0]["district"], "11440", "{body}");
+    // Not understood is answered and audited too.
+    let (status, body) = call(&svc, post("/api/commands", Some(OFFICE), r#"{"text":"tell me a joke","lang":"en"}"#)).await;
+    assert_eq!((status, body["understood"].as_bool()), (StatusCode::OK, Some(false)));
+    // The audit row was durable before the answer: a fresh connection reads it.
+    let store = scpm::store::Store::open(&dir.path().join("store.sqlite")).expect("store");
+    let rows = store.audit_tail(10).expect("audit");
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[2].input, "강남구 미세먼지 보여줘");
+    assert_eq!((rows[2].channel.as_str(), rows[2].intent.as_str()), ("voice", "show_topic"));
+    assert!(rows[0].outcome.starts_with("not understood"), "{:?}", rows[0]);
+    assert!(audit_id > 0);
+    let (status, body) = call(&svc, Request::get("/api/audit").header("authorization", format!("Bearer {OFFICE}")).body(Body::empty()).expect("req")).await;
+    assert_eq!((status, body["rows"].as_array().map(|r| r.len())), (StatusCode::OK, Some(3)));
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_office_commands_and_garbage_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = service(dir.path(), "city").await;
+    let long = format!(r#"{{"text":"{}"}}"#, "가".repeat(600));
+    let cases = [
+        (post("/api/commands", None, r#"{"text":"취소"}"#), StatusCode::UNAUTHORIZED),
+        (post("/api/commands", Some("guess"), r#"{"text":"취소"}"#), StatusCode::FORBIDDEN),
+        (post("/api/commands", Some(common::INTAKE_TOKEN), r#"{"text":"취소"}"#), StatusCode::FORBIDDEN),
+        (post("/api/commands", Some(OFFICE), "garbage"), StatusCode::BAD_REQUEST),
+        (post("/api/commands", Some(OFFICE), r#"{"txt":"typo"}"#), StatusCode::BAD_REQUEST),
+        (post("/api/commands", Some(OFFICE), r#"{"text":"x","lang":"fr"}"#), StatusCode::BAD_REQUEST),
+        (post("/api/commands", Some(OFFICE), r#"{"text":"x","channel":"telepathy"}"#), StatusCode::BAD_REQUEST),
+        (post("/api/commands", Some(OFFICE), &long), StatusCode::BAD_REQUEST),
+        (get("/api/audit"), StatusCode::UNAUTHORIZED),
+    ];
+    for (req, expected) in cases {
+        let uri = req.uri().to_string();
+        let (status, body) = call(&svc, req).await;
+        assert_eq!(status, expected, "{uri}: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    }
+    let store = scpm::store::Store::open(&dir.path().join("store.sqlite")).expect("store");
+    assert!(store.audit_tail(10).expect("audit").is_empty(), "refused requests run no command");
     svc.stop().await;
 }

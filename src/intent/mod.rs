@@ -157,6 +157,32 @@ impl Matcher {
             .collect()
     }
 
+    /// Runs every example sentence of the grammar; returns (file, sentence, problem) for each
+    /// one that does not give its command's intent and exactly its slots.
+    pub fn check_examples(&self) -> Vec<(String, String, String)> {
+        let mut failures = Vec::new();
+        for command in &self.grammar.commands {
+            for example in &command.def.examples {
+                let problem = match self.parse(&example.text) {
+                    Outcome::NotUnderstood { reason, .. } => Some(format!("not understood: {reason}")),
+                    Outcome::Understood(intent) if intent.name != command.def.intent => {
+                        Some(format!("got intent {} (via {}), expected {}", intent.name, intent.matched, command.def.intent))
+                    }
+                    Outcome::Understood(intent) => {
+                        let mut expected = command.def.fixed.clone();
+                        expected.extend(example.slots.clone());
+                        (intent.slots != expected)
+                            .then(|| format!("slots {:?}, expected {:?} (via {})", intent.slots, expected, intent.matched))
+                    }
+                };
+                if let Some(p) = problem {
+                    failures.push((command.file.clone(), example.text.clone(), p));
+                }
+            }
+        }
+        failures
+    }
+
     pub fn parse(&self, text: &str) -> Outcome {
         let words = self.words(text);
         if words.iter().all(|w| compact(w).is_empty()) {

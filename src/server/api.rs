@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
-fn store(state: &AppState) -> Result<std::sync::MutexGuard<'_, crate::store::Store>, ApiError> {
+pub(super) fn store(state: &AppState) -> Result<std::sync::MutexGuard<'_, crate::store::Store>, ApiError> {
     state.store.lock().map_err(|_| ApiError::Internal("store lock poisoned".into()))
 }
 
@@ -163,12 +163,12 @@ pub async fn city_state(State(state): State<AppState>) -> Result<Json<Value>, Ap
     })))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ")
 }
 
 /// Compares in time independent of where the strings differ.
-fn same_secret(a: &str, b: &str) -> bool {
+pub(super) fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

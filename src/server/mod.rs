@@ -4,10 +4,14 @@
 
 mod api;
 mod error;
+mod office;
 
 pub use error::ApiError;
 
 use crate::city::City;
+use crate::commands::Commands;
+use crate::display::DisplayState;
+use crate::resolve::Context;
 use crate::config::Config;
 use crate::index::CityIndex;
 use crate::metrics::Metrics;
@@ -32,6 +36,16 @@ pub struct AppState {
     pub sink: Sink,
     pub health: Health,
     pub metrics: Arc<Metrics>,
+    pub commands: Arc<Commands>,
+    /// The office wall's conversation and display, one per office.
+    pub office: Arc<Mutex<OfficeSession>>,
+    /// The bearer token of the office wall (from the config, or generated on first start).
+    pub office_token: Arc<String>,
+}
+
+pub struct OfficeSession {
+    pub context: Context,
+    pub display: DisplayState,
 }
 
 pub fn app(state: AppState) -> Router {
@@ -42,6 +56,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/resolve", get(api::resolve))
         .route("/api/state", get(api::city_state))
         .route("/api/complaints", post(api::submit_complaint))
+        .route("/api/commands", post(office::command))
+        .route("/api/display", get(office::display))
+        .route("/api/audit", get(office::audit))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))

@@ -1,0 +1,105 @@
+//! The office's endpoints: commands from the wall (voice, gesture, touch, typed), the display
+//! state they change, and the audit log. Every command is audited before it is answered.
+
+use super::api::{bearer, same_secret, store};
+use super::{ApiError, AppState};
+use crate::store::AuditRow;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+const MAX_UTTERANCE: usize = 500;
+const CHANNELS: &[&str] = &["text", "voice", "gesture", "touch"];
+
+/// Only the office wall's token may command the wall or read the audit log.
+fn require_office(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    match bearer(headers) {
+        None => Err(ApiError::Unauthorized("send `Authorization: Bearer <office token>`".into())),
+        Some(t) if same_secret(t, &state.office_token) => Ok(()),
+        Some(_) => Err(ApiError::Forbidden("wrong office token".into())),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandRequest {
+    text: String,
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    channel: Option<String>,
+}
+
+pub async fn command(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<CommandRequest>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    require_office(&state, &headers)?;
+    let Json(req) = body.map_err(|e| match ApiError::from(e) {
+        ApiError::BadRequest(m) => ApiError::BadRequest(m.replace("\"POST /api/complaints\"", "\"POST /api/commands\"")),
+        other => other,
+    })?;
+    if req.text.chars().count() > MAX_UTTERANCE {
+        return Err(ApiError::BadRequest(format!("text is longer than {MAX_UTTERANCE} characters")));
+    }
+    if let Some(lang) = &req.lang {
+        if !crate::grammar::LANGS.contains(&lang.as_str()) {
+            return Err(ApiError::BadRequest(format!("lang `{lang}` is not supported; use ko or en")));
+        }
+    }
+    let channel = req.channel.unwrap_or_else(|| "text".into());
+    if !CHANNELS.contains(&channel.as_str()) {
+        return Err(ApiError::BadRequest(format!("channel `{channel}` is not one of {}", CHANNELS.join(", "))));
+    }
+    let worker = state.clone();
+    let text = req.text.clone();
+    let (answer, version) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let mut office = worker.office.lock().map_err(|_| ApiError::Internal("office lock poisoned".into()))?;
+        let office = &mut *office;
+        let answer = worker.commands.answer(&worker.index, &text, req.lang.as_deref(), &mut office.context);
+        office.display.apply(&answer.actions);
+        Ok((answer, office.display.version))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let row = AuditRow {
+        at: chrono::Utc::now().to_rfc3339(),
+        actor: "office".into(),
+        channel,
+        input: req.text,
+        intent: answer.intent.clone().unwrap_or_default(),
+        actions: serde_json::to_string(&answer.actions).unwrap_or_default(),
+        outcome: if answer.understood { "understood".into() } else { format!("not understood: {}", answer.reason.clone().unwrap_or_default()) },
+    };
+    let audit_id = store(&state)?.append_audit(&row)?;
+    let mut body = serde_json::to_value(&answer).map_err(|e| ApiError::Internal(e.to_string()))?;
+    body["display_version"] = json!(version);
+    body["audit_id"] = json!(audit_id);
+    Ok(Json(body))
+}
+
+pub async fn display(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let office = state.office.lock().map_err(|_| ApiError::Internal("office lock poisoned".into()))?;
+    Ok(Json(serde_json::to_value(&office.display).map_err(|e| ApiError::Internal(e.to_string()))?))
+}
+
+#[derive(Deserialize)]
+pub struct AuditParams {
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    require_office(&state, &headers)?;
+    let Query(p) = params.map_err(|e| ApiError::BadRequest(format!("{}; the parameter is limit", e.body_text())))?;
+    let rows = store(&state)?.audit_tail(p.limit.unwrap_or(50).min(1000))?;
+    Ok(Json(json!({"rows": rows})))
+}

@@ -1,0 +1,189 @@
+//! The command language end to end: every example of both grammars, the issue's sentences,
+//! out-of-domain speech, cancel priority, conversational context and call confirmation.
+
+mod common;
+
+use proptest::prelude::*;
+use scpm::action::Action;
+use scpm::commands::{Answer, Commands};
+use scpm::grammar::Grammar;
+use scpm::index::CityIndex;
+use scpm::intent::{Matcher, Outcome};
+use scpm::resolve::Context;
+use std::sync::OnceLock;
+
+struct World {
+    commands: Commands,
+    index: CityIndex,
+    _dir: tempfile::TempDir,
+}
+
+fn world() -> &'static World {
+    static WORLD: OnceLock<World> = OnceLock::new();
+    WORLD.get_or_init(|| {
+        let city = common::city();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (_store, index, _writer) = common::index_in(dir.path(), &city);
+        let commands = Commands::load(&city, &Grammar::default_dir(), true).expect("grammars load");
+        World { commands, index, _dir: dir }
+    })
+}
+
+fn ask(text: &str, lang: Option<&str>, ctx: &mut Context) -> Answer {
+    world().commands.answer(&world().index, text, lang, ctx)
+}
+
+fn ask1(text: &str) -> Answer {
+    ask(text, None, &mut Context::default())
+}
+
+#[test]
+fn every_example_sentence_parses_to_its_command() {
+    for lang in ["ko", "en"] {
+        let matcher = world().commands.matcher(lang).expect("matcher");
+        let failures = matcher.check_examples();
+        assert!(failures.is_empty(), "{lang}: {} failures, first: {:?}", failures.len(), failures.first());
+    }
+}
+
+#[test]
+fn each_language_has_at_least_200_templates_and_no_repeated_sentence() {
+    for lang in ["ko", "en"] {
+        let g = world().commands.matcher(lang).expect("matcher").grammar();
+        assert!(g.template_count() >= 200, "{lang}: {} templates", g.template_count());
+        let mut seen = std::collections::HashMap::new();
+        for c in &g.commands {
+            for t in &c.def.templates {
+                if let Some(other) = seen.insert(t.clone(), c.file.clone()) {
+                    panic!("{lang}: template `{t}` appears in {other} and {}", c.file);
+                }
+            }
+            for e in &c.def.examples {
+                assert!(!e.text.trim().is_empty());
+            }
+        }
+    }
+}
+
+#[test]
+fn the_issue_sentences() {
+    let a = ask1("강남구 미세먼지 보여줘");
+    assert!(a.understood, "{a:?}");
+    assert!(matches!(&a.actions[..], [Action::Show { topic, district: Some(d), .. }] if topic == "air_quality" && d == "11680"), "{a:?}");
+    let a = ask("get me the director of transportation", Some("en"), &mut Context::default());
+    assert!(matches!(&a.actions[..], [Action::Call { official, .. }] if official.id == "transportation" && official.department_en.contains("Transportation")), "{a:?}");
+    let a = ask1("여성 고용률 보여줘");
+    assert!(matches!(&a.actions[..], [Action::Show { indicator: Some(i), .. }] if i == "womens_employment_rate"), "{a:?}");
+    let a = ask1("민원 중에 소음 관련 찾아줘");
+    assert!(matches!(&a.actions[..], [Action::Search { query, .. }] if query == "소음"), "{a:?}");
+    let a = ask("search complaints about noise", Some("en"), &mut Context::default());
+    assert!(matches!(&a.actions[..], [Action::Search { query, .. }] if query == "noise"), "{a:?}");
+}
+
+#[test]
+fn out_of_domain_speech_is_not_understood() {
+    for text in [
+        "오늘 점심 뭐 먹지", "배고파", "회의가 몇 시였지", "이번 주말에 뭐 할까", "커피 한 잔 하실래요", "어제 축구 봤어",
+        "아 진짜 피곤하다", "그 영화 재밌더라",
+    ] {
+        let a = ask(text, Some("ko"), &mut Context::default());
+        assert!(!a.understood && a.actions.is_empty(), "{text:?} → {a:?}");
+        assert!(a.reason.is_some());
+    }
+    for text in [
+        "tell me a joke", "what's for lunch", "I am so tired today", "did you watch the game last night",
+        "let's grab a coffee", "the meeting was moved to three", "my cat is sick", "sing me a song",
+    ] {
+        let a = ask(text, Some("en"), &mut Context::default());
+        assert!(!a.understood && a.actions.is_empty(), "{text:?} → {a:?}");
+    }
+}
+
+#[test]
+fn not_understood_is_deterministic_and_empty_input_is_handled() {
+    for text in ["", "   ", "!!!", "😀😀", "\u{0}"] {
+        let a = ask1(text);
+        assert!(!a.understood, "{text:?}");
+        assert_eq!(a, ask1(text));
+    }
+}
+
+#[test]
+fn cancel_wins_wherever_it_is_said() {
+    for text in ["강남구 미세먼지 보여줘 아니 취소", "취소", "교통실장 연결 아 됐어"] {
+        let a = ask(text, Some("ko"), &mut Context::default());
+        assert_eq!(a.intent.as_deref(), Some("cancel"), "{text:?} → {a:?}");
+        assert_eq!(a.actions, [Action::Cancel]);
+    }
+    let a = ask("show traffic in Mapo never mind", Some("en"), &mut Context::default());
+    assert_eq!(a.actions, [Action::Cancel]);
+}
+
+#[test]
+fn follow_ups_keep_the_topic_and_change_the_place() {
+    let mut ctx = Context::default();
+    ask("강남구 미세먼지 보여줘", None, &mut ctx);
+    let a = ask("마포구는?", None, &mut ctx);
+    assert!(matches!(&a.actions[..], [Action::Show { topic, district: Some(d), .. }] if topic == "air_quality" && d == "11440"), "{a:?}");
+    let mut ctx = Context::default();
+    ask("show the women's employment rate in Gangnam", Some("en"), &mut ctx);
+    let a = ask("and Mapo?", Some("en"), &mut ctx);
+    assert!(
+        matches!(&a.actions[..], [Action::Show { indicator: Some(i), district: Some(d), .. }] if i == "womens_employment_rate" && d == "11440"),
+        "{a:?}"
+    );
+    let a = ask("마포구는", None, &mut Context::default());
+    assert!(!a.understood && a.reason.unwrap_or_default().contains("nothing is on the wall"));
+}
+
+#[test]
+fn calls_wait_for_confirmation() {
+    let mut ctx = Context::default();
+    let a = ask("교통실장 연결해", None, &mut ctx);
+    assert!(matches!(&a.actions[..], [Action::Call { needs_confirmation: true, .. }]), "{a:?}");
+    let a = ask("네", None, &mut ctx);
+    assert!(matches!(&a.actions[..], [Action::Confirm, Action::Call { needs_confirmation: false, official }] if official.id == "transportation"), "{a:?}");
+    let mut ctx = Context::default();
+    ask("call the mayor of Gangnam", Some("en"), &mut ctx);
+    let a = ask("no", Some("en"), &mut ctx);
+    assert_eq!(a.actions, [Action::Cancel]);
+    assert!(ctx.pending_call.is_none());
+}
+
+#[test]
+fn small_recognition_errors_are_tolerated() {
+    for (text, district) in [("show me the air quality in Gannam", "11680"), ("show me air qualty in Mapo", "11440")] {
+        let a = ask(text, Some("en"), &mut Context::default());
+        assert!(matches!(&a.actions[..], [Action::Show { topic, district: Some(d), .. }] if topic == "air_quality" && d == district), "{text} → {a:?}");
+    }
+    let a = ask("강남구 미세 먼지 보여 줘", Some("ko"), &mut Context::default());
+    assert!(matches!(&a.actions[..], [Action::Show { topic, .. }] if topic == "air_quality"), "{a:?}");
+}
+
+fn matchers() -> [&'static Matcher; 2] {
+    [world().commands.matcher("ko").expect("ko"), world().commands.matcher("en").expect("en")]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_unicode_never_panics(text in "\\PC{0,80}") {
+        for m in matchers() {
+            let first = m.parse(&text);
+            prop_assert_eq!(&first, &m.parse(&text));
+            if let Outcome::Understood(i) = first {
+                prop_assert!(i.confidence >= scpm::intent::ACCEPT - 0.2);
+            }
+        }
+    }
+
+    #[test]
+    fn command_words_in_any_order_never_panic(words in proptest::collection::vec(prop_oneof![
+        Just("강남구"), Just("미세먼지"), Just("보여줘"), Just("취소"), Just("교통실장"), Just("연결해"), Just("민원"),
+        Just("show"), Just("air"), Just("quality"), Just("in"), Just("Mapo"), Just("call"), Just("never"), Just("mind"),
+    ], 0..12)) {
+        let text = words.join(" ");
+        let _ = ask1(&text);
+    }
+}
