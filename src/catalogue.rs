@@ -52,3 +52,30 @@ pub fn run(config: &Config, lang: Option<String>, json: bool, run_check: bool) -
     anyhow::ensure!(failed == 0, "{failed} examples failed");
     Ok(())
 }
+
+/// Phrases per sentence before a covering sample is taken instead of the full product.
+const PER_SENTENCE: usize = 300;
+
+pub fn write_phrases(config: &Config, lang: &str, json: bool, out: &std::path::Path, limit: usize) -> Result<()> {
+    anyhow::ensure!(LANGS.contains(&lang), "--lang must be ko or en, not `{lang}`");
+    let city = City::load(&config.paths.data_dir)?;
+    let grammar = Grammar::load(&config.paths.grammars, lang)?;
+    let values = scpm::grammar::phrases::slot_values(&city, &grammar);
+    let (phrases, report) = scpm::grammar::phrases::expand(&grammar, &values, PER_SENTENCE, limit);
+    std::fs::write(out, phrases.join("\n") + "\n")?;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "{lang}: {} phrases from {} sentences ({} in full, {} sampled, {} free-text skipped){} → {}",
+            report.phrases,
+            report.sentences,
+            report.full,
+            report.sampled,
+            report.free_text,
+            if report.truncated { format!(", stopped at the limit of {}", report.limit) } else { String::new() },
+            out.display()
+        );
+    }
+    Ok(())
+}

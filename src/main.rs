@@ -70,6 +70,13 @@ enum Command {
         /// Run every example sentence through the matcher and report failures.
         #[arg(long)]
         check: bool,
+        /// Write the expanded phrase list (for a grammar-mode recognizer) to this file and
+        /// print its report.
+        #[arg(long)]
+        phrases: Option<PathBuf>,
+        /// Most phrases in the list.
+        #[arg(long, default_value_t = 100_000)]
+        phrase_limit: usize,
     },
     /// Check the configuration and print it with every default filled in.
     Config,
@@ -120,7 +127,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Index { action: IndexAction::Stats { json } } => index_stats(&config, json),
         Command::Data { action: DataAction::Prepare } => Ok(prepare::prepare(&config.paths.data_dir)?),
         Command::Ask { lang, json, utterance } => ask(&config, lang, json, &utterance),
-        Command::Commands { lang, json, check } => catalogue::run(&config, lang, json, check),
+        Command::Commands { lang, json, check, phrases: Some(out), phrase_limit } => {
+            anyhow::ensure!(!check, "--check and --phrases are separate runs");
+            catalogue::write_phrases(&config, lang.as_deref().unwrap_or("ko"), json, &out, phrase_limit)
+        }
+        Command::Commands { lang, json, check, phrases: None, .. } => catalogue::run(&config, lang, json, check),
         Command::Config => {
             print!("{}", toml::to_string_pretty(&config)?);
             Ok(())

@@ -14,6 +14,7 @@
 //! from `_common.toml` lists: any list name (`period`, `age_group`, `gender`, …); `query` is
 //! free text.
 
+pub mod phrases;
 pub mod template;
 
 use serde::Deserialize;

@@ -49,8 +49,12 @@ pub enum Outcome {
 struct Sentence {
     command: usize,
     key: Vec<char>,
-    /// For `{query}` sentences: the key split around the free text.
+    /// How many distinct bigrams the key has (for the Dice coefficient).
+    grams: u32,
+    /// For `{query}` sentences: the key split around the free text, and the bigrams of the
+    /// fixed text.
     around_query: Option<(Vec<char>, Vec<char>)>,
+    query_grams: Vec<(char, char)>,
     text: String,
 }
 
@@ -86,6 +90,7 @@ impl Matcher {
         };
         let skip: HashSet<String> = grammar.skip_words.iter().map(|w| compact(w)).collect();
         let mut sentences = Vec::new();
+        let mut seen: HashSet<(Vec<char>, Option<usize>)> = HashSet::new();
         let mut cancel_keys = HashSet::new();
         for (ci, command) in grammar.commands.iter().enumerate() {
             for sentence in grammar.sentences(command) {
@@ -115,7 +120,22 @@ impl Matcher {
                     cancel_keys.insert(key.iter().collect::<String>());
                 }
                 let around_query = around.map(|at| (key[..at].to_vec(), key[at..].to_vec()));
-                sentences.push(Sentence { command: ci, key, around_query, text: format!("{}: {}", command.file, text.join(" ")) });
+                // Many sentences differ only in skipped words or spacing: keep the first.
+                if !seen.insert((key.clone(), around)) {
+                    continue;
+                }
+                let query_grams = around_query
+                    .as_ref()
+                    .map(|(b, a)| bigrams_of(&b.iter().chain(a.iter()).copied().collect::<Vec<_>>()))
+                    .unwrap_or_default();
+                sentences.push(Sentence {
+                    command: ci,
+                    grams: bigrams_of(&key).len() as u32,
+                    key,
+                    around_query,
+                    query_grams,
+                    text: format!("{}: {}", command.file, text.join(" ")),
+                });
             }
         }
         let mut bigrams: HashMap<(char, char), Vec<u32>> = HashMap::new();
@@ -286,34 +306,40 @@ impl Matcher {
 
     /// Candidate sentences for a key with their similarity (and the query text for `{query}`).
     fn score(&self, key: &[char], offsets: &[usize], words: &[&str], spans: &[Span], variant: &[Span]) -> Vec<(f32, usize, Option<String>)> {
-        let mut counts: HashMap<u32, u32> = HashMap::new();
         let grams = bigrams_of(key);
+        // Dense counts: one slot per sentence, reset through the list of those touched.
+        let mut counts = vec![0u16; self.sentences.len()];
+        let mut touched = Vec::new();
         for g in &grams {
-            if let Some(ids) = self.bigrams.get(g) {
-                for id in ids {
-                    *counts.entry(*id).or_default() += 1;
+            for &id in self.bigrams.get(g).map(Vec::as_slice).unwrap_or_default() {
+                let c = &mut counts[id as usize];
+                if *c == 0 {
+                    touched.push(id);
                 }
+                *c += 1;
             }
         }
-        let mut ranked: Vec<(f32, u32)> = counts
+        let mut ranked: Vec<(f32, u32)> = touched
             .into_iter()
-            .map(|(id, n)| {
-                let other = bigrams_of(&self.sentences[id as usize].key).len();
-                (2.0 * n as f32 / (grams.len() + other).max(1) as f32, id)
+            .filter(|id| self.sentences[*id as usize].around_query.is_none())
+            .map(|id| {
+                let n = counts[id as usize] as f32;
+                (2.0 * n / (grams.len() as u32 + self.sentences[id as usize].grams).max(1) as f32, id)
             })
             .collect();
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let mut out: Vec<(f32, usize, Option<String>)> = ranked
-            .iter()
-            .filter(|(_, id)| self.sentences[*id as usize].around_query.is_none())
-            .take(CANDIDATES)
-            .map(|(_, id)| (sim(key, &self.sentences[*id as usize].key), *id as usize, None))
-            .collect();
+        let by_rank = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        if ranked.len() > CANDIDATES {
+            ranked.select_nth_unstable_by(CANDIDATES, by_rank);
+            ranked.truncate(CANDIDATES);
+        }
+        let mut out: Vec<(f32, usize, Option<String>)> =
+            ranked.iter().map(|(_, id)| (sim(key, &self.sentences[*id as usize].key), *id as usize, None)).collect();
+        let have: HashSet<(char, char)> = grams.into_iter().collect();
         // A name the free text swallowed could have been the sentence's own slot ("noise in
         // Gangnam"): such a reading loses a tie against the one that takes the name as a slot.
         let swallowed: Vec<&Span> = spans.iter().filter(|s| !variant.contains(s)).collect();
         out.extend(self.query_sentences.iter().filter_map(|id| {
-            let (s, id, q) = self.score_query(*id as usize, key, offsets, words)?;
+            let (s, id, q) = self.score_query(*id as usize, key, offsets, words, &have)?;
             let (i, j) = q.as_ref().map(|q| q.1).unwrap_or((0, 0));
             let penalty = if swallowed.iter().any(|sp| sp.start < j && sp.end > i) { 0.02 } else { 0.0 };
             Some((s - penalty, id, q.map(|q| q.0)))
@@ -323,15 +349,22 @@ impl Matcher {
 
     /// Best split of the words into (text before, free query, text after) for a `{query}` sentence.
     #[allow(clippy::type_complexity)]
-    fn score_query(&self, id: usize, key: &[char], offsets: &[usize], words: &[&str]) -> Option<(f32, usize, Option<(String, (usize, usize))>)> {
-        let (before, after) = self.sentences[id].around_query.as_ref()?;
+    fn score_query(
+        &self,
+        id: usize,
+        key: &[char],
+        offsets: &[usize],
+        words: &[&str],
+        have: &HashSet<(char, char)>,
+    ) -> Option<(f32, usize, Option<(String, (usize, usize))>)> {
+        let sentence = &self.sentences[id];
+        let (before, after) = sentence.around_query.as_ref()?;
         // Cheap filter: the sentence's fixed text must share most of its bigrams with the utterance.
-        let fixed: Vec<char> = before.iter().chain(after.iter()).copied().collect();
-        let have: HashSet<(char, char)> = bigrams_of(key).into_iter().collect();
-        let want = bigrams_of(&fixed);
+        let want = &sentence.query_grams;
         if want.is_empty() || want.iter().filter(|b| have.contains(b)).count() * 10 < want.len() * 7 {
             return None;
         }
+        let fixed: Vec<char> = before.iter().chain(after.iter()).copied().collect();
         let n = offsets.len() - 1;
         let mut best: Option<(f32, (String, (usize, usize)))> = None;
         for i in 0..n {
