@@ -163,13 +163,22 @@ pub async fn city_state(State(state): State<AppState>) -> Result<Json<Value>, Ap
     })))
 }
 
-pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
+fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ")
 }
 
 /// Compares in time independent of where the strings differ.
-pub(super) fn same_secret(a: &str, b: &str) -> bool {
+fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Checks `Authorization: Bearer <token>` against the `expected` token of a role.
+pub(super) fn require_token(headers: &HeaderMap, expected: &str, role: &str) -> Result<(), ApiError> {
+    match bearer(headers) {
+        None => Err(ApiError::Unauthorized(format!("send `Authorization: Bearer <{role} token>`"))),
+        Some(token) if expected.is_empty() || !same_secret(token, expected) => Err(ApiError::Forbidden(format!("wrong {role} token"))),
+        Some(_) => Ok(()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -198,11 +207,7 @@ pub async fn submit_complaint(
     if expected.is_empty() {
         return Err(ApiError::Forbidden("complaint intake is off; set server.intake_token in scpm.toml".into()));
     }
-    match bearer(&headers) {
-        None => return Err(ApiError::Unauthorized("send `Authorization: Bearer <intake token>`".into())),
-        Some(token) if !same_secret(token, expected) => return Err(ApiError::Forbidden("wrong intake token".into())),
-        Some(_) => {}
-    }
+    require_token(&headers, expected, "intake")?;
     let Json(new) = body?;
     if state.city.district(&new.district).is_none() {
         return Err(ApiError::BadRequest(format!("district `{}` is not a Seoul district code (11110 … 11740)", new.district)));

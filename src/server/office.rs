@@ -1,7 +1,7 @@
 //! The office's endpoints: commands from the wall (voice, gesture, touch, typed), the display
 //! state they change, and the audit log. Every command is audited before it is answered.
 
-use super::api::{bearer, same_secret, store};
+use super::api::{require_token, store};
 use super::{ApiError, AppState};
 use crate::store::AuditRow;
 use axum::extract::rejection::JsonRejection;
@@ -16,11 +16,7 @@ const CHANNELS: &[&str] = &["text", "voice", "gesture", "touch"];
 
 /// Only the office wall's token may command the wall or read the audit log.
 fn require_office(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    match bearer(headers) {
-        None => Err(ApiError::Unauthorized("send `Authorization: Bearer <office token>`".into())),
-        Some(t) if same_secret(t, &state.office_token) => Ok(()),
-        Some(_) => Err(ApiError::Forbidden("wrong office token".into())),
-    }
+    require_token(headers, &state.office_token, "office")
 }
 
 #[derive(Deserialize)]
