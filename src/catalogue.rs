@@ -35,9 +35,10 @@ pub fn run(config: &Config, lang: Option<String>, json: bool, run_check: bool) -
             );
         } else if !run_check {
             println!("{lang}: {} templates in {} commands, {} examples, {} sentences (slots open)", g.template_count(), g.commands.len(), examples, matcher.sentence_count());
-            for c in &g.commands {
+            for (c, forms) in g.commands.iter().zip(matcher.forms_per_command()) {
                 let fixed: Vec<String> = c.def.fixed.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                println!("  {:<16} {:<18} {:<28} {}", c.file, c.def.intent, fixed.join(","), c.def.templates.first().map(String::as_str).unwrap_or(""));
+                let first = c.def.templates.first().map(String::as_str).unwrap_or("");
+                println!("  {:<16} {:<18} {:<28} {:>6} forms  {}", c.file, c.def.intent, fixed.join(","), forms, first);
             }
         }
         if run_check {

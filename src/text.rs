@@ -34,14 +34,19 @@ const PARTICLES: &[&str] = &[
 /// The compact key with one trailing particle removed, for each particle that fits
 /// ("마포구는" → ["마포구"]). Empty for text that does not end in Hangul.
 pub fn without_particle(key: &str) -> Vec<String> {
+    split_particle(key).into_iter().map(|(stem, _)| stem).collect()
+}
+
+/// Like [`without_particle`], with the particle: ("마포구는") → [("마포구", "는")].
+pub fn split_particle(key: &str) -> Vec<(String, String)> {
     if !key.chars().last().is_some_and(is_hangul) {
         return Vec::new();
     }
     PARTICLES
         .iter()
-        .filter_map(|p| key.strip_suffix(p))
-        .filter(|stem| stem.chars().count() >= 2)
-        .map(String::from)
+        .filter_map(|p| key.strip_suffix(p).map(|stem| (stem, *p)))
+        .filter(|(stem, _)| stem.chars().count() >= 2)
+        .map(|(stem, p)| (stem.to_string(), p.to_string()))
         .collect()
 }
 

@@ -175,14 +175,18 @@ impl Grammar {
         for t in &def.templates {
             let err = |source| GrammarError::Template { path: path.to_path_buf(), intent: def.intent.clone(), template: t.clone(), source };
             let node = template::parse(t).map_err(err)?;
-            for sentence in template::expand(&node, &self.rules, EXPANSION_LIMIT).map_err(err)? {
-                for piece in &sentence {
-                    if let Piece::Slot(s) = piece {
-                        if !(CITY_SLOTS.contains(&s.as_str()) || s == QUERY_SLOT || self.lists.contains_key(s)) {
-                            return Err(invalid(path, format!("template `{t}` uses slot {{{s}}}, which has no list in _common.toml")));
-                        }
-                    }
+            if template::count(&node, &self.rules, 0).map_err(err)? > EXPANSION_LIMIT {
+                return Err(err(TemplateError::TooMany(EXPANSION_LIMIT)));
+            }
+            let mut used = Vec::new();
+            template::slots(&node, &self.rules, &mut used, 0);
+            for s in used {
+                if !(CITY_SLOTS.contains(&s.as_str()) || s == QUERY_SLOT || self.lists.contains_key(&s)) {
+                    return Err(invalid(path, format!("template `{t}` uses slot {{{s}}}, which has no list in _common.toml")));
                 }
+            }
+            if def.fixed.keys().any(|k| CITY_SLOTS.contains(&k.as_str()) || k == QUERY_SLOT) {
+                return Err(invalid(path, format!("command `{}` fixes a slot that speech fills", def.intent)));
             }
             templates.push(node);
         }

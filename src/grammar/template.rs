@@ -164,6 +164,33 @@ fn expand_inner(
     })
 }
 
+/// How many sentences `node` stands for, without listing them (saturating).
+pub fn count(node: &Node, rules: &HashMap<String, Node>, depth: usize) -> Result<usize, TemplateError> {
+    if depth > 32 {
+        return Err(TemplateError::RecursiveRule("(too deep)".into()));
+    }
+    Ok(match node {
+        Node::Word(_) | Node::Slot(_) => 1,
+        Node::Rule(name) => count(rules.get(name).ok_or_else(|| TemplateError::UnknownRule(name.clone()))?, rules, depth + 1)?,
+        Node::Alt(alts) => alts.iter().try_fold(0usize, |acc, a| Ok::<_, TemplateError>(acc.saturating_add(count(a, rules, depth)?)))?,
+        Node::Seq(items) => items.iter().try_fold(1usize, |acc, a| Ok::<_, TemplateError>(acc.saturating_mul(count(a, rules, depth)?)))?,
+    })
+}
+
+/// Every slot name `node` uses, through its rules.
+pub fn slots(node: &Node, rules: &HashMap<String, Node>, out: &mut Vec<String>, depth: usize) {
+    match node {
+        Node::Slot(s) => out.push(s.clone()),
+        Node::Rule(name) if depth < 32 => {
+            if let Some(body) = rules.get(name) {
+                slots(body, rules, out, depth + 1);
+            }
+        }
+        Node::Alt(items) | Node::Seq(items) => items.iter().for_each(|n| slots(n, rules, out, depth)),
+        Node::Word(_) | Node::Rule(_) => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,17 +11,19 @@
 //!
 //! No I/O: the matcher is built once from the city and the grammar and then only computes.
 
+mod forms;
 pub mod similarity;
 pub mod spot;
 
 use crate::city::City;
-use crate::grammar::template::Piece;
-use crate::grammar::{Grammar, QUERY_SLOT};
+use crate::grammar::{Grammar, EXPANSION_LIMIT, QUERY_SLOT};
+use forms::{Compiler, SlotMask};
 use crate::text::{compact, normalize};
 use serde::Serialize;
-use similarity::{is_placeholder, similarity as sim, PLACEHOLDER_BASE};
+use similarity::similarity as sim;
 use spot::{Span, Spotter};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BTreeMap;
 
 /// Below this similarity an utterance is not understood.
 pub const ACCEPT: f32 = 0.8;
@@ -49,12 +51,15 @@ pub enum Outcome {
 struct Sentence {
     command: usize,
     key: Vec<char>,
-    /// How many distinct bigrams the key has (for the Dice coefficient).
-    grams: u32,
+    /// The key's distinct bigrams, as sorted ids (for the Dice coefficient).
+    gram_ids: Vec<u32>,
+    allowed: SlotMask,
+    required: SlotMask,
     /// For `{query}` sentences: the key split around the free text, and the bigrams of the
     /// fixed text.
     around_query: Option<(Vec<char>, Vec<char>)>,
-    query_grams: Vec<(char, char)>,
+    /// Sorted bigram ids of the fixed text of a `{query}` sentence.
+    query_grams: Vec<u32>,
     text: String,
 }
 
@@ -63,12 +68,56 @@ pub struct Matcher {
     grammar: Grammar,
     spotter: Spotter,
     sentences: Vec<Sentence>,
-    bigrams: HashMap<(char, char), Vec<u32>>,
+    gram_ids: HashMap<(char, char), u32>,
+    /// Sentences grouped by the slots they allow and require, each group with its postings.
+    groups: Vec<Group>,
     query_sentences: Vec<u32>,
     cancel_keys: HashSet<String>,
     skip: HashSet<String>,
-    placeholders: HashMap<String, char>,
+    slot_bits: HashMap<String, SlotMask>,
 }
+
+/// Sentences with the same slot signature, and per bigram id the ones that have it.
+struct Group {
+    allowed: SlotMask,
+    required: SlotMask,
+    postings: HashMap<u32, Vec<u32>>,
+    members: Vec<u32>,
+}
+
+/// Sentences visited per reading before common bigrams are skipped (see `score`).
+const POSTINGS_BUDGET: usize = 8_000;
+/// Partial matches recounted exactly when the budget ran out.
+const RECOUNT: usize = 3_000;
+
+/// Key lengths a sentence may have and still be accepted for a reading of length `len`
+/// (with a margin, so that near misses can still be named as the closest command).
+fn length_window(len: usize) -> (usize, usize) {
+    let slack = 1.0 - ACCEPT + 0.1;
+    let min = (len as f32 * (1.0 - slack)).floor() as usize;
+    let max = (len as f32 / (1.0 - slack)).ceil() as usize + 1;
+    (min, max)
+}
+
+/// How many ids two sorted lists share.
+fn overlap(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// A slot no template uses: a reading that needs it matches nothing.
+const UNUSED_SLOT: SlotMask = 1 << 31;
 
 fn bigrams_of(key: &[char]) -> Vec<(char, char)> {
     let mut v: Vec<(char, char)> = key.windows(2).map(|w| (w[0], w[1])).collect();
@@ -83,72 +132,84 @@ fn bigrams_of(key: &[char]) -> Vec<(char, char)> {
 impl Matcher {
     pub fn new(city: &City, grammar: Grammar) -> Matcher {
         let spotter = Spotter::new(city, &grammar);
-        let mut placeholders: HashMap<String, char> = HashMap::new();
-        let slot_char = |name: &str, placeholders: &mut HashMap<String, char>| -> char {
-            let next = PLACEHOLDER_BASE + placeholders.len() as u32;
-            *placeholders.entry(name.to_string()).or_insert_with(|| char::from_u32(next).unwrap_or('\u{F0000}'))
-        };
         let skip: HashSet<String> = grammar.skip_words.iter().map(|w| compact(w)).collect();
+        let mut slot_bits = HashMap::default();
         let mut sentences = Vec::new();
-        let mut seen: HashSet<(Vec<char>, Option<usize>)> = HashSet::new();
-        let mut cancel_keys = HashSet::new();
-        for (ci, command) in grammar.commands.iter().enumerate() {
-            for sentence in grammar.sentences(command) {
-                let mut key = Vec::new();
-                let mut around = None;
-                let mut text = Vec::new();
-                for piece in &sentence {
-                    match piece {
-                        Piece::Word(w) => {
-                            let c = compact(w);
-                            if !skip.contains(&c) {
-                                key.extend(c.chars());
-                                text.push(w.clone());
-                            }
-                        }
-                        Piece::Slot(s) if s == QUERY_SLOT => {
-                            around = Some(key.len());
-                            text.push("{query}".into());
-                        }
-                        Piece::Slot(s) => {
-                            key.push(slot_char(s, &mut placeholders));
-                            text.push(format!("{{{s}}}"));
-                        }
+        let mut cancel_keys = HashSet::default();
+        {
+            let mut compiler = Compiler::new(&grammar.rules, &skip, &mut slot_bits);
+            for (ci, command) in grammar.commands.iter().enumerate() {
+                let mut forms = Vec::new();
+                for t in &command.templates {
+                    forms.extend(compiler.forms(t, EXPANSION_LIMIT));
+                }
+                for form in forms {
+                    if command.def.intent == "cancel" {
+                        cancel_keys.insert(form.key.iter().collect::<String>());
                     }
+                    let around_query = form.query_at.map(|at| (form.key[..at].to_vec(), form.key[at..].to_vec()));
+                    sentences.push(Sentence {
+                        command: ci,
+                        gram_ids: Vec::new(),
+                        key: form.key,
+                        allowed: form.allowed,
+                        required: form.required,
+                        around_query,
+                        query_grams: Vec::new(),
+                        text: format!("{}: {}", command.file, form.text),
+                    });
                 }
-                if command.def.intent == "cancel" {
-                    cancel_keys.insert(key.iter().collect::<String>());
-                }
-                let around_query = around.map(|at| (key[..at].to_vec(), key[at..].to_vec()));
-                // Many sentences differ only in skipped words or spacing: keep the first.
-                if !seen.insert((key.clone(), around)) {
-                    continue;
-                }
-                let query_grams = around_query
-                    .as_ref()
-                    .map(|(b, a)| bigrams_of(&b.iter().chain(a.iter()).copied().collect::<Vec<_>>()))
-                    .unwrap_or_default();
-                sentences.push(Sentence {
-                    command: ci,
-                    grams: bigrams_of(&key).len() as u32,
-                    key,
-                    around_query,
-                    query_grams,
-                    text: format!("{}: {}", command.file, text.join(" ")),
-                });
             }
         }
-        let mut bigrams: HashMap<(char, char), Vec<u32>> = HashMap::new();
+        let mut gram_ids: HashMap<(char, char), u32> = HashMap::default();
+        let mut groups: Vec<Group> = Vec::new();
         let mut query_sentences = Vec::new();
-        for (i, s) in sentences.iter().enumerate() {
-            if s.around_query.is_some() {
+        for (i, s) in sentences.iter_mut().enumerate() {
+            if let Some((before, after)) = &s.around_query {
+                let fixed: Vec<char> = before.iter().chain(after.iter()).copied().collect();
+                for b in bigrams_of(&fixed) {
+                    let next = gram_ids.len() as u32;
+                    s.query_grams.push(*gram_ids.entry(b).or_insert(next));
+                }
+                s.query_grams.sort_unstable();
                 query_sentences.push(i as u32);
+                continue;
             }
+            let gi = match groups.iter().position(|g| g.allowed == s.allowed && g.required == s.required) {
+                Some(gi) => gi,
+                None => {
+                    groups.push(Group { allowed: s.allowed, required: s.required, postings: HashMap::default(), members: Vec::new() });
+                    groups.len() - 1
+                }
+            };
+            groups[gi].members.push(i as u32);
             for b in bigrams_of(&s.key) {
-                bigrams.entry(b).or_default().push(i as u32);
+                let next = gram_ids.len() as u32;
+                let id = *gram_ids.entry(b).or_insert(next);
+                groups[gi].postings.entry(id).or_default().push(i as u32);
+                s.gram_ids.push(id);
+            }
+            s.gram_ids.sort_unstable();
+        }
+        // Postings sorted by key length: a reading only looks at sentences whose length can
+        // still reach the acceptance threshold.
+        for group in &mut groups {
+            for posting in group.postings.values_mut() {
+                posting.sort_unstable_by_key(|id| (sentences[*id as usize].key.len(), *id));
             }
         }
-        Matcher { lang: grammar.lang.clone(), grammar, spotter, sentences, bigrams, query_sentences, cancel_keys, skip, placeholders }
+        Matcher {
+            lang: grammar.lang.clone(),
+            grammar,
+            spotter,
+            sentences,
+            gram_ids,
+            groups,
+            query_sentences,
+            cancel_keys,
+            skip,
+            slot_bits,
+        }
     }
 
     pub fn lang(&self) -> &str {
@@ -162,6 +223,15 @@ impl Matcher {
     /// How many sentences the grammar expands to (slots open).
     pub fn sentence_count(&self) -> usize {
         self.sentences.len()
+    }
+
+    /// Compiled forms per command, in grammar order (what a command costs the matcher).
+    pub fn forms_per_command(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.grammar.commands.len()];
+        for s in &self.sentences {
+            counts[s.command] += 1;
+        }
+        counts
     }
 
     fn words(&self, text: &str) -> Vec<String> {
@@ -216,7 +286,8 @@ impl Matcher {
         let mut best: Option<(f32, usize, Vec<Span>, Option<String>)> = None;
         for variant in variants(&spans) {
             let (key, offsets) = self.key(&refs, &variant);
-            for (score, si, query) in self.score(&key, &offsets, &refs, &spans, &variant) {
+            let mask = variant.iter().fold(0, |m, s| m | self.slot_bits.get(&s.slot).copied().unwrap_or(UNUSED_SLOT));
+            for (score, si, query) in self.score(&key, mask, &offsets, &refs, &spans, &variant) {
                 // On a tie, the reading with fewer slots wins: a literal word in a template is more
                 // specific than a name that happens to fit a slot ("미세먼지" the topic, not the indicator).
                 let better = best.as_ref().is_none_or(|(b, bsi, bv, _)| {
@@ -241,11 +312,10 @@ impl Matcher {
         let command = &self.grammar.commands[sentence.command];
         let mut slots: BTreeMap<String, String> = command.def.fixed.clone();
         let mut slot_text = BTreeMap::new();
-        let expected: HashSet<char> = sentence.key.iter().copied().filter(|c| is_placeholder(*c)).collect();
         let quality = spans.iter().map(|s| s.quality).fold(1.0f32, f32::min);
         for span in spans {
-            // Only slots the sentence has: a spotted name the command does not take is just words.
-            if self.placeholders.get(&span.slot).is_some_and(|c| expected.contains(c)) {
+            // The first name heard for a slot counts ("강남구 말고 마포구" is not in the grammar).
+            if !slot_text.contains_key(&span.slot) {
                 slots.insert(span.slot.clone(), span.value.clone());
                 slot_text.insert(span.slot, span.text);
             }
@@ -281,8 +351,8 @@ impl Matcher {
         None
     }
 
-    /// The match key of the words with the chosen spans as placeholders, and where each word
-    /// starts in the key (for cutting out a free-text query).
+    /// The match key of the words without the chosen spans, and where each word starts in the
+    /// key (for cutting out a free-text query).
     fn key(&self, words: &[&str], spans: &[Span]) -> (Vec<char>, Vec<usize>) {
         let mut key = Vec::new();
         let mut offsets = Vec::with_capacity(words.len() + 1);
@@ -292,7 +362,8 @@ impl Matcher {
                 for _ in span.start..span.end {
                     offsets.push(key.len());
                 }
-                key.push(self.placeholders.get(&span.slot).copied().unwrap_or('\u{F00FF}'));
+                // "서초구도": the name is the slot, the particle stays words ("{district} 도 …").
+                key.extend(span.particle.chars());
                 i = span.end;
             } else {
                 offsets.push(key.len());
@@ -304,28 +375,85 @@ impl Matcher {
         (key, offsets)
     }
 
-    /// Candidate sentences for a key with their similarity (and the query text for `{query}`).
-    fn score(&self, key: &[char], offsets: &[usize], words: &[&str], spans: &[Span], variant: &[Span]) -> Vec<(f32, usize, Option<String>)> {
+    /// Sentences whose slots fit `mask` and that share bigrams with `key`, with how many they
+    /// share. Only the groups of sentences with fitting slots are searched.
+    fn candidates(&self, key: &[char], mask: SlotMask) -> Vec<(u32, u16)> {
         let grams = bigrams_of(key);
-        // Dense counts: one slot per sentence, reset through the list of those touched.
+        let ids: Vec<u32> = grams.iter().filter_map(|g| self.gram_ids.get(g).copied()).collect();
+        let mut sorted_ids = ids.clone();
+        sorted_ids.sort_unstable();
         let mut counts = vec![0u16; self.sentences.len()];
-        let mut touched = Vec::new();
-        for g in &grams {
-            for &id in self.bigrams.get(g).map(Vec::as_slice).unwrap_or_default() {
-                let c = &mut counts[id as usize];
-                if *c == 0 {
-                    touched.push(id);
+        let mut out: Vec<(u32, u16)> = Vec::new();
+        // similarity = 1 - distance / longer length, and distance ≥ the difference in length.
+        let (min_len, max_len) = length_window(key.len());
+        let len_of = |id: &u32| self.sentences[*id as usize].key.len();
+        for group in self.groups.iter().filter(|g| g.required & !mask == 0 && mask & !g.allowed == 0) {
+            let mut postings: Vec<&[u32]> = ids
+                .iter()
+                .filter_map(|id| group.postings.get(id))
+                .map(|p| &p[p.partition_point(|id| len_of(id) < min_len)..p.partition_point(|id| len_of(id) <= max_len)])
+                .collect();
+            postings.sort_unstable_by_key(|p| p.len());
+            // Rarest bigrams first; common ones ("보여", "sh") are counted only while the budget
+            // lasts. If it ran out, the best partial matches are recounted exactly.
+            let (mut spent, mut exact) = (0usize, true);
+            let mut touched: Vec<u32> = Vec::new();
+            for (n, posting) in postings.iter().enumerate() {
+                if n >= 1 && spent + posting.len() > POSTINGS_BUDGET {
+                    exact = false;
+                    break;
                 }
-                *c += 1;
+                spent += posting.len();
+                for &sid in posting.iter() {
+                    let c = &mut counts[sid as usize];
+                    if *c == 0 {
+                        touched.push(sid);
+                    }
+                    *c = c.saturating_add(1);
+                }
+            }
+            if !exact && touched.len() > RECOUNT {
+                // Most shared so far, then shortest (the Dice coefficient favours them).
+                let rank = |id: &u32| (std::cmp::Reverse(counts[*id as usize]), self.sentences[*id as usize].gram_ids.len(), *id);
+                touched.select_nth_unstable_by_key(RECOUNT, rank);
+                for id in &touched[RECOUNT..] {
+                    counts[*id as usize] = 0;
+                }
+                touched.truncate(RECOUNT);
+            }
+            for id in touched {
+                let c = if exact { counts[id as usize] } else { overlap(&sorted_ids, &self.sentences[id as usize].gram_ids) as u16 };
+                counts[id as usize] = 0;
+                out.push((id, c));
+            }
+            if key.is_empty() {
+                out.extend(group.members.iter().filter(|id| self.sentences[**id as usize].key.is_empty()).map(|id| (*id, 0)));
             }
         }
-        let mut ranked: Vec<(f32, u32)> = touched
-            .into_iter()
-            .filter(|id| self.sentences[*id as usize].around_query.is_none())
-            .map(|id| {
-                let n = counts[id as usize] as f32;
-                (2.0 * n / (grams.len() as u32 + self.sentences[id as usize].grams).max(1) as f32, id)
+        out
+    }
+
+    /// Candidate sentences for a reading with their similarity (and the query text for `{query}`).
+    #[allow(clippy::too_many_arguments)]
+    fn score(
+        &self,
+        key: &[char],
+        mask: SlotMask,
+        offsets: &[usize],
+        words: &[&str],
+        spans: &[Span],
+        variant: &[Span],
+    ) -> Vec<(f32, usize, Option<String>)> {
+        let fits = |s: &Sentence| s.required & !mask == 0 && mask & !s.allowed == 0;
+        let grams = bigrams_of(key);
+        let pool = self.candidates(key, mask);
+        let mut ranked: Vec<(f32, u32)> = pool
+            .iter()
+            .filter(|(id, _)| {
+                let s = &self.sentences[*id as usize];
+                s.around_query.is_none() && fits(s)
             })
+            .map(|&(id, n)| (2.0 * n as f32 / (grams.len() + self.sentences[id as usize].gram_ids.len()).max(1) as f32, id))
             .collect();
         let by_rank = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         if ranked.len() > CANDIDATES {
@@ -334,11 +462,12 @@ impl Matcher {
         }
         let mut out: Vec<(f32, usize, Option<String>)> =
             ranked.iter().map(|(_, id)| (sim(key, &self.sentences[*id as usize].key), *id as usize, None)).collect();
-        let have: HashSet<(char, char)> = grams.into_iter().collect();
+        let mut have: Vec<u32> = grams.iter().filter_map(|g| self.gram_ids.get(g).copied()).collect();
+        have.sort_unstable();
         // A name the free text swallowed could have been the sentence's own slot ("noise in
         // Gangnam"): such a reading loses a tie against the one that takes the name as a slot.
         let swallowed: Vec<&Span> = spans.iter().filter(|s| !variant.contains(s)).collect();
-        out.extend(self.query_sentences.iter().filter_map(|id| {
+        out.extend(self.query_sentences.iter().filter(|id| fits(&self.sentences[**id as usize])).filter_map(|id| {
             let (s, id, q) = self.score_query(*id as usize, key, offsets, words, &have)?;
             let (i, j) = q.as_ref().map(|q| q.1).unwrap_or((0, 0));
             let penalty = if swallowed.iter().any(|sp| sp.start < j && sp.end > i) { 0.02 } else { 0.0 };
@@ -355,39 +484,58 @@ impl Matcher {
         key: &[char],
         offsets: &[usize],
         words: &[&str],
-        have: &HashSet<(char, char)>,
+        have: &[u32],
     ) -> Option<(f32, usize, Option<(String, (usize, usize))>)> {
         let sentence = &self.sentences[id];
         let (before, after) = sentence.around_query.as_ref()?;
         // Cheap filter: the sentence's fixed text must share most of its bigrams with the utterance.
         let want = &sentence.query_grams;
-        if want.is_empty() || want.iter().filter(|b| have.contains(b)).count() * 10 < want.len() * 7 {
+        if want.is_empty() || overlap(want, have) * 10 < want.len() * 7 {
             return None;
         }
-        let fixed: Vec<char> = before.iter().chain(after.iter()).copied().collect();
+        // Distances of the text before the query to every prefix of the key, and of the text
+        // after it to every suffix: one pass each instead of one per split.
+        let to_prefix = similarity::prefix_distances(before, key);
+        let rev_key: Vec<char> = key.iter().rev().copied().collect();
+        let rev_after: Vec<char> = after.iter().rev().copied().collect();
+        let to_suffix = similarity::prefix_distances(&rev_after, &rev_key);
+        let fixed_len = before.len() + after.len();
         let n = offsets.len() - 1;
-        let mut best: Option<(f32, (String, (usize, usize)))> = None;
+        let mut best: Option<(f32, (usize, usize))> = None;
         for i in 0..n {
             for j in i + 1..=n {
                 let (a, b) = (offsets[i], offsets[j]);
-                if a == b || key[a..b].iter().any(|c| is_placeholder(*c)) {
+                // The free text is words the utterance has, and no name taken as a slot.
+                if a == b || (i..j).any(|w| offsets[w] == offsets[w + 1]) {
                     continue;
                 }
-                let mut outside = key[..a].to_vec();
-                outside.extend_from_slice(&key[b..]);
-                let s = sim(&outside, &fixed);
+                let cost = to_prefix[a] + to_suffix[key.len() - b];
+                let longest = (a + key.len() - b).max(fixed_len).max(1);
+                let s = 1.0 - cost as f32 / longest as f32;
                 if best.as_ref().is_none_or(|(bs, _)| s > *bs) {
-                    best = Some((s, (words[i..j].join(" "), (i, j))));
+                    best = Some((s, (i, j)));
                 }
             }
         }
-        best.map(|(s, q)| (s, id, Some(q)))
+        best.map(|(s, (i, j))| (s, id, Some((words[i..j].join(" "), (i, j)))))
     }
 }
 
 /// The spans to try as placeholders: all, none, and each on its own (and, for few spans, every
 /// subset). A topic word that is also an alias ("교통") then still matches its literal sentence.
 fn variants(spans: &[Span]) -> Vec<Vec<Span>> {
+    let mut out = subsets(spans);
+    // A particle heard after a name may or may not be in the sentence ("{official} 한테 …").
+    let without: Vec<Vec<Span>> = out
+        .iter()
+        .filter(|v| v.iter().any(|s| !s.particle.is_empty()))
+        .map(|v| v.iter().map(|s| Span { particle: String::new(), ..s.clone() }).collect())
+        .collect();
+    out.extend(without);
+    out
+}
+
+fn subsets(spans: &[Span]) -> Vec<Vec<Span>> {
     if spans.len() <= 3 {
         return (0..1u32 << spans.len())
             .map(|mask| spans.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, s)| s.clone()).collect())

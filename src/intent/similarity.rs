@@ -1,41 +1,37 @@
-//! Weighted edit distance between match keys. A key is a string of compact characters in which
-//! each slot is one placeholder character; a placeholder stands for a whole name, so inserting,
-//! deleting or substituting one costs [`SLOT_COST`] instead of 1.
+//! Edit distance between match keys (compact text, slots removed).
 
-pub const SLOT_COST: u32 = 4;
-/// Placeholders live in a private-use block: they never occur in normalised text.
-pub const PLACEHOLDER_BASE: u32 = 0xF0000;
-
-pub fn is_placeholder(c: char) -> bool {
-    (c as u32) >= PLACEHOLDER_BASE
-}
-
-fn cost(c: char) -> u32 {
-    if is_placeholder(c) { SLOT_COST } else { 1 }
-}
-
-pub fn weight(key: &[char]) -> u32 {
-    key.iter().map(|c| cost(*c)).sum()
-}
-
-/// Weighted Levenshtein distance.
-pub fn distance(a: &[char], b: &[char]) -> u32 {
-    let mut prev: Vec<u32> = std::iter::once(0).chain(b.iter().scan(0, |acc, c| { *acc += cost(*c); Some(*acc) })).collect();
-    let mut cur = vec![0u32; b.len() + 1];
-    for ca in a {
-        cur[0] = prev[0] + cost(*ca);
+/// Levenshtein distance over characters.
+pub fn distance(a: &[char], b: &[char]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0usize; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let sub = if ca == cb { 0 } else { cost(*ca).max(cost(*cb)) };
-            cur[j + 1] = (prev[j] + sub).min(prev[j + 1] + cost(*ca)).min(cur[j] + cost(*cb));
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
         }
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
 }
 
+/// `d[k]` = the distance between `pattern` and `text[..k]`, for every k.
+pub fn prefix_distances(pattern: &[char], text: &[char]) -> Vec<usize> {
+    // Rows over the pattern, columns over the text: the last row is what we want.
+    let mut row: Vec<usize> = (0..=text.len()).collect();
+    for (i, p) in pattern.iter().enumerate() {
+        let mut next = vec![i + 1; text.len() + 1];
+        for (k, t) in text.iter().enumerate() {
+            next[k + 1] = (row[k] + usize::from(p != t)).min(row[k + 1] + 1).min(next[k] + 1);
+        }
+        row = next;
+    }
+    row
+}
+
 /// 1.0 for equal keys, falling towards 0 as they differ.
 pub fn similarity(a: &[char], b: &[char]) -> f32 {
-    let longest = weight(a).max(weight(b));
+    let longest = a.len().max(b.len());
     if longest == 0 {
         return 1.0;
     }
@@ -47,15 +43,22 @@ mod tests {
     use super::*;
 
     fn k(s: &str) -> Vec<char> {
-        s.chars().map(|c| if c == '#' { char::from_u32(PLACEHOLDER_BASE).unwrap_or('#') } else { c }).collect()
+        s.chars().collect()
     }
 
     #[test]
     fn distances() {
         assert_eq!(distance(&k("kitten"), &k("sitting")), 3);
-        assert_eq!(distance(&k("#미세먼지"), &k("미세먼지")), SLOT_COST);
-        assert_eq!(distance(&k("#미세먼지보여줘"), &k("#미세먼지보여줘")), 0);
-        assert!(similarity(&k("#미세먼지보여줘"), &k("#미세먼지보여주세요")) > 0.7);
-        assert!(similarity(&k("tellmeajoke"), &k("showme#airquality")) < 0.5);
+        assert_eq!(distance(&k(""), &k("abc")), 3);
+        assert!(similarity(&k("미세먼지보여줘"), &k("미세먼지보여주세요")) > 0.7);
+        assert!(similarity(&k("tellmejoke"), &k("showmeairquality")) < 0.5);
+        assert_eq!(similarity(&k(""), &k("")), 1.0);
+        let text = k("민원중에소음관련");
+        let d = prefix_distances(&k("민원중에"), &text);
+        assert_eq!(d.len(), text.len() + 1);
+        assert_eq!((d[4], d[3], d[0]), (0, 1, 4));
+        for n in 0..=text.len() {
+            assert_eq!(d[n], distance(&k("민원중에"), &text[..n]));
+        }
     }
 }

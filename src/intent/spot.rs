@@ -5,7 +5,7 @@
 
 use crate::city::City;
 use crate::grammar::Grammar;
-use crate::text::{compact, is_hangul, without_particle};
+use crate::text::{compact, is_hangul, split_particle};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +24,8 @@ pub struct Span {
     pub text: String,
     /// 1.0 exact, less for a typo match.
     pub quality: f32,
+    /// A particle heard after the name ("는" in "마포구는"), which stays part of the sentence.
+    pub particle: String,
 }
 
 pub struct Spotter {
@@ -83,16 +85,21 @@ impl Spotter {
         Spotter { exact, deletions: dels }
     }
 
-    /// Entries for a compact key: exact, then without a trailing particle, then one edit away.
-    fn lookup(&self, key: &str) -> Option<(&[Entry], f32)> {
+    /// Entries for a compact key, with the match quality and any particle taken off: exact,
+    /// then without a trailing particle, then one edit away.
+    fn lookup(&self, key: &str) -> Option<(&[Entry], f32, String)> {
         if let Some(e) = self.exact.get(key) {
-            return Some((e, 1.0));
+            return Some((e, 1.0, String::new()));
         }
-        for stem in without_particle(key) {
+        for (stem, particle) in split_particle(key) {
             if let Some(e) = self.exact.get(&stem) {
-                return Some((e, 1.0));
+                return Some((e, 1.0, particle));
             }
         }
+        self.lookup_typo(key).map(|(e, q)| (e, q, String::new()))
+    }
+
+    fn lookup_typo(&self, key: &str) -> Option<(&[Entry], f32)> {
         let n = key.chars().count();
         if n < FUZZY_MIN {
             return None;
@@ -133,10 +140,10 @@ impl Spotter {
                 if key.is_empty() {
                     continue;
                 }
-                if let Some((entries, quality)) = self.lookup(&key) {
+                if let Some((entries, quality, particle)) = self.lookup(&key) {
                     let Some(first) = entries.first() else { continue };
                     taken[start..end].iter_mut().for_each(|t| *t = true);
-                    spans.push(Span { start, end, slot: first.slot.clone(), value: first.value.clone(), text, quality });
+                    spans.push(Span { start, end, slot: first.slot.clone(), value: first.value.clone(), text, quality, particle });
                 }
             }
         }
