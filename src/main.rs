@@ -234,7 +234,7 @@ fn index_stats(config: &Config, json: bool) -> Result<()> {
             "{}",
             serde_json::json!({
                 "index": to_map(in_index), "store": to_map(in_store),
-                "index_rev": index.committed_rev(), "store_rev": store.max_rev(),
+                "index_rev": index.committed_rev(), "store_rev": store.stored_rev()?,
             })
         );
     } else {
@@ -242,7 +242,7 @@ fn index_stats(config: &Config, json: bool) -> Result<()> {
         for (k, n) in in_index {
             println!("  {k:<16} {n}");
         }
-        println!("store (rev {}):", store.max_rev());
+        println!("store (rev {}):", store.stored_rev()?);
         for (k, n) in in_store {
             println!("  {k:<16} {n}");
         }

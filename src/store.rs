@@ -140,8 +140,15 @@ impl Store {
         Ok(out)
     }
 
+    /// The highest revision written by this connection (the writer's view).
     pub fn max_rev(&self) -> u64 {
         self.next_rev - 1
+    }
+
+    /// The highest revision in the database, whoever wrote it (a reader's view).
+    pub fn stored_rev(&self) -> Result<u64, StoreError> {
+        let max: Option<i64> = self.conn.query_row("SELECT MAX(rev) FROM records", [], |r| r.get(0))?;
+        Ok(max.unwrap_or(0) as u64)
     }
 
     fn decode(kind: String, key: String, body: &str) -> Result<Record, StoreError> {

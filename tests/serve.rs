@@ -35,6 +35,9 @@ fn simulator_complaints_become_searchable() {
     let url = format!("{}/api/search?kind={}&q={}", server.base, hit["kind"].as_str().unwrap_or_default(), words);
     let (_, body) = get_json(&url).expect("search");
     assert!(body["hits"].as_array().is_some_and(|h| h.iter().any(|x| x["key"] == hit["key"])), "{words}: {body}");
+    let (_, health) = get_json(&format!("{}/healthz", server.base)).expect("health");
+    assert!(health["store"]["rev"].as_u64().unwrap_or(0) > 0, "{health}");
+    assert!(health["sources"]["simulator"]["records"].as_u64().unwrap_or(0) > 0, "{health}");
     let (_, state) = get_json(&format!("{}/api/state", server.base)).expect("state");
     assert_eq!(state["districts"].as_array().map(|d| d.len()), Some(25));
     assert!(state["districts"][0]["air"]["pm25"].is_number(), "air readings arrive at start: {}", state["districts"][0]);

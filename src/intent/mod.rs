@@ -284,10 +284,12 @@ impl Matcher {
         }
         let spans = self.spotter.spot(&refs);
         let mut best: Option<(f32, usize, Vec<Span>, Option<String>)> = None;
+        // One zeroed counter per sentence, shared by the readings (each leaves it zeroed).
+        let mut counts = vec![0u16; self.sentences.len()];
         for variant in variants(&spans) {
             let (key, offsets) = self.key(&refs, &variant);
             let mask = variant.iter().fold(0, |m, s| m | self.slot_bits.get(&s.slot).copied().unwrap_or(UNUSED_SLOT));
-            for (score, si, query) in self.score(&key, mask, &offsets, &refs, &spans, &variant) {
+            for (score, si, query) in self.score(&key, mask, &offsets, &refs, &spans, &variant, &mut counts) {
                 // On a tie, the reading with fewer slots wins: a literal word in a template is more
                 // specific than a name that happens to fit a slot ("미세먼지" the topic, not the indicator).
                 let better = best.as_ref().is_none_or(|(b, bsi, bv, _)| {
@@ -377,12 +379,11 @@ impl Matcher {
 
     /// Sentences whose slots fit `mask` and that share bigrams with `key`, with how many they
     /// share. Only the groups of sentences with fitting slots are searched.
-    fn candidates(&self, key: &[char], mask: SlotMask) -> Vec<(u32, u16)> {
+    fn candidates(&self, key: &[char], mask: SlotMask, counts: &mut [u16]) -> Vec<(u32, u16)> {
         let grams = bigrams_of(key);
         let ids: Vec<u32> = grams.iter().filter_map(|g| self.gram_ids.get(g).copied()).collect();
         let mut sorted_ids = ids.clone();
         sorted_ids.sort_unstable();
-        let mut counts = vec![0u16; self.sentences.len()];
         let mut out: Vec<(u32, u16)> = Vec::new();
         // similarity = 1 - distance / longer length, and distance ≥ the difference in length.
         let (min_len, max_len) = length_window(key.len());
@@ -443,10 +444,11 @@ impl Matcher {
         words: &[&str],
         spans: &[Span],
         variant: &[Span],
+        counts: &mut [u16],
     ) -> Vec<(f32, usize, Option<String>)> {
         let fits = |s: &Sentence| s.required & !mask == 0 && mask & !s.allowed == 0;
         let grams = bigrams_of(key);
-        let pool = self.candidates(key, mask);
+        let pool = self.candidates(key, mask, counts);
         let mut ranked: Vec<(f32, u32)> = pool
             .iter()
             .filter(|(id, _)| {

@@ -25,7 +25,7 @@ pub async fn not_found() -> ApiError {
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let rev = store(&state)?.max_rev();
+    let rev = store(&state)?.stored_rev()?;
     Ok(Json(json!({
         "status": "ok",
         "office": state.config.office.name,
