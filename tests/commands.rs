@@ -187,3 +187,19 @@ proptest! {
         let _ = ask1(&text);
     }
 }
+
+#[test]
+fn a_command_that_contains_a_cancel_word_is_not_cancel() {
+    assert_eq!(ask1("실행 취소").actions, [Action::Undo]);
+    assert_eq!(ask1("실행 취소 아니 됐어").actions, [Action::Cancel]);
+}
+
+#[test]
+fn particles_after_names_and_queries() {
+    let a = ask1("교통실장이랑 통화하자");
+    assert!(matches!(&a.actions[..], [Action::Call { official, .. }] if official.id == "transportation"), "{a:?}");
+    let a = ask1("민원 중에 청년 창업에 관련된 거 찾아줘");
+    assert!(matches!(&a.actions[..], [Action::Search { query, .. }] if query == "청년 창업"), "{a:?}");
+    let a = ask1("자전거 도로 관련 시민 제안 검색해 줘");
+    assert!(matches!(&a.actions[..], [Action::Search { query, .. }] if query == "자전거 도로"), "{a:?}");
+}

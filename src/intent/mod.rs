@@ -18,7 +18,7 @@ pub mod spot;
 use crate::city::City;
 use crate::grammar::{Grammar, EXPANSION_LIMIT, QUERY_SLOT};
 use forms::{Compiler, SlotMask};
-use crate::text::{compact, normalize};
+use crate::text::{compact, normalize, split_particle};
 use serde::Serialize;
 use similarity::similarity as sim;
 use spot::{Span, Spotter};
@@ -89,6 +89,9 @@ struct Group {
 const POSTINGS_BUDGET: usize = 8_000;
 /// Partial matches recounted exactly when the budget ran out.
 const RECOUNT: usize = 3_000;
+
+/// Particles taken off the end of a Korean free-text query.
+const QUERY_PARTICLES: &[&str] = &["에서", "에", "으로", "이랑", "하고", "에게"];
 
 /// Key lengths a sentence may have and still be accepted for a reading of length `len`
 /// (with a margin, so that near misses can still be named as the closest command).
@@ -279,10 +282,22 @@ impl Matcher {
             return Outcome::NotUnderstood { reason: "nothing to understand: the utterance is empty".into(), closest: None, score: 0.0 };
         }
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-        if let Some(intent) = self.cancel_anywhere(&refs) {
-            return Outcome::Understood(intent);
+        let outcome = self.best(&refs);
+        if let Some(cancel) = self.cancel_anywhere(&refs) {
+            // Cancel wins, unless the whole utterance is a command that merely contains the
+            // word ("실행 취소" is undo).
+            let contains_it = matches!(&outcome, Outcome::Understood(i)
+                if i.name != "cancel" && i.confidence >= 0.9 && self.cancel_keys.iter().any(|k| compact(&i.matched).contains(k.as_str())));
+            if !contains_it {
+                return Outcome::Understood(cancel);
+            }
         }
-        let spans = self.spotter.spot(&refs);
+        outcome
+    }
+
+    /// The best reading of the words, or why there is none.
+    fn best(&self, refs: &[&str]) -> Outcome {
+        let spans = self.spotter.spot(refs);
         let mut best: Option<(f32, usize, Vec<Span>, Option<String>)> = None;
         // One zeroed counter per sentence, shared by the readings (each leaves it zeroed).
         let mut counts = vec![0u16; self.sentences.len()];
@@ -322,7 +337,14 @@ impl Matcher {
                 slot_text.insert(span.slot, span.text);
             }
         }
-        if let Some(q) = query {
+        if let Some(mut q) = query {
+            // "청년 창업에 (대한 제안)": the particle belongs to the sentence, not the query.
+            // Only particles no noun ends with ("도로" ends in 로, "마을" in 을).
+            if self.lang == "ko" {
+                if let Some((stem, _)) = split_particle(&q).into_iter().find(|(_, p)| QUERY_PARTICLES.contains(&p.as_str())) {
+                    q = stem.trim_end().to_string();
+                }
+            }
             slots.insert(QUERY_SLOT.into(), q.clone());
             slot_text.insert(QUERY_SLOT.into(), q);
         }
