@@ -86,9 +86,9 @@ struct Group {
 }
 
 /// Sentences visited per reading before common bigrams are skipped (see `score`).
-const POSTINGS_BUDGET: usize = 8_000;
+const POSTINGS_BUDGET: usize = 4_000;
 /// Partial matches recounted exactly when the budget ran out.
-const RECOUNT: usize = 3_000;
+const RECOUNT: usize = 800;
 
 /// Particles taken off the end of a Korean free-text query.
 const QUERY_PARTICLES: &[&str] = &["에서", "에", "으로", "이랑", "하고", "에게"];
