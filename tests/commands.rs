@@ -203,3 +203,13 @@ fn particles_after_names_and_queries() {
     let a = ask1("자전거 도로 관련 시민 제안 검색해 줘");
     assert!(matches!(&a.actions[..], [Action::Search { query, .. }] if query == "자전거 도로"), "{a:?}");
 }
+
+#[test]
+fn names_inside_a_query_do_not_swallow_the_district() {
+    for (text, query) in [("any complaints about traffic in Gangnam", "traffic"), ("are there any ideas for more green space in Guro", "more green space")] {
+        let a = ask(text, Some("en"), &mut Context::default());
+        let Some(Action::Search { query: q, district: Some(d), .. }) = a.actions.first() else { panic!("{text} → {a:?}") };
+        assert_eq!(q, query, "{text}");
+        assert!(d == "11680" || d == "11530", "{text} → {d}");
+    }
+}

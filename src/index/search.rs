@@ -4,6 +4,7 @@
 //! near-exact names (one edit), then analysed name matches (Korean bigrams, fuzzy Latin words),
 //! then titles and bodies. Scores are BM25 with those boosts, so they compare within one query.
 
+use super::documents::ENTITY_KINDS;
 use super::schema::terms;
 use super::{CityIndex, IndexError};
 use crate::text::{compact, without_particle};
@@ -53,13 +54,25 @@ fn boosted(q: Box<dyn Query>, boost: f32) -> (Occur, Box<dyn Query>) {
 }
 
 impl CityIndex {
-    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
+    /// The text part of a query. `names` adds the clauses that rank entity names (exact,
+    /// particle-stripped, fuzzy); a search over records alone does without them.
+    fn text_query(&self, text: &str, names: bool) -> Option<Box<dyn Query>> {
         let f = self.fields;
         let key = compact(text);
         if key.is_empty() {
             return None;
         }
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if !names {
+            let mut seen = std::collections::HashSet::new();
+            for t in terms(text).into_iter().filter(|t| seen.insert(t.clone())) {
+                for (field, boost) in [(f.title, 2.0), (f.body, 1.0)] {
+                    let term = Term::from_field_text(field, &t);
+                    should.push(boosted(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)), boost));
+                }
+            }
+            return Some(Box::new(BooleanQuery::new(should)));
+        }
         let exact_term = Term::from_field_text(f.exact, &key);
         should.push(boosted(Box::new(TermQuery::new(exact_term.clone(), IndexRecordOption::Basic)), 40.0));
         for stem in without_particle(&key) {
@@ -113,7 +126,9 @@ impl CityIndex {
         let filters = self.filters(req);
         let key = compact(&req.text);
         let err = |e: tantivy::TantivyError| IndexError::Query(e.to_string());
-        let addresses: Vec<(f32, DocAddress)> = match self.text_query(&req.text) {
+        // Trends carry names (their topics); complaints and incidents only titles and bodies.
+        let names = req.kinds.is_empty() || req.kinds.iter().any(|k| ENTITY_KINDS.contains(&k.as_str()) || k == "trend");
+        let addresses: Vec<(f32, DocAddress)> = match self.text_query(&req.text, names) {
             Some(text) => {
                 let mut clauses = filters;
                 clauses.push((Occur::Must, text));

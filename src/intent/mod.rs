@@ -494,7 +494,7 @@ impl Matcher {
         out.extend(self.query_sentences.iter().filter(|id| fits(&self.sentences[**id as usize])).filter_map(|id| {
             let (s, id, q) = self.score_query(*id as usize, key, offsets, words, &have)?;
             let (i, j) = q.as_ref().map(|q| q.1).unwrap_or((0, 0));
-            let penalty = if swallowed.iter().any(|sp| sp.start < j && sp.end > i) { 0.02 } else { 0.0 };
+            let penalty = 0.02 * swallowed.iter().filter(|sp| sp.start < j && sp.end > i).count() as f32;
             Some((s - penalty, id, q.map(|q| q.0)))
         }));
         out
