@@ -153,6 +153,17 @@ impl CityIndex {
     /// Indexes every record the store changed after the index's revision.
     pub fn catch_up(&self, w: &mut CityIndexWriter, store: &Store) -> Result<u64, IndexError> {
         let mut total = 0;
+        // A progress bar when there is real work (a rebuild of a large store); hidden otherwise.
+        let behind = store.stored_rev()?.saturating_sub(w.payload.rev);
+        let bar = if behind > 50_000 {
+            indicatif::ProgressBar::new(behind).with_style(
+                indicatif::ProgressStyle::with_template("  indexing     [{bar:40}] {pos}/{len} revisions ({per_sec}, {eta} left)")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            )
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        let start = w.payload.rev;
         loop {
             let batch = store.since(w.payload.rev, 20_000)?;
             if batch.is_empty() {
@@ -163,7 +174,9 @@ impl CityIndex {
                 w.put(stored.rev, &stored.record).map_err(self.tantivy_err())?;
             }
             self.commit(w)?;
+            bar.set_position(w.payload.rev - start);
         }
+        bar.finish_and_clear();
         if total > 0 {
             tracing::info!(records = total, rev = w.payload.rev, "index caught up with the store");
         }
