@@ -119,6 +119,7 @@ impl Service {
             commands,
             office: Arc::new(Mutex::new(OfficeSession { context: Default::default(), display: DisplayState::new(&config.office.language) })),
             office_token,
+            display_tx: tokio::sync::watch::channel(DisplayState::new(&config.office.language)).0,
         };
         Ok(Service { state, opened, ingest, shutdown, sources })
     }

@@ -5,6 +5,7 @@
 mod api;
 mod error;
 mod office;
+mod wall;
 
 pub use error::ApiError;
 
@@ -41,6 +42,8 @@ pub struct AppState {
     pub office: Arc<Mutex<OfficeSession>>,
     /// The bearer token of the office wall (from the config, or generated on first start).
     pub office_token: Arc<String>,
+    /// The latest display state, for every connected wall page.
+    pub display_tx: tokio::sync::watch::Sender<DisplayState>,
 }
 
 pub struct OfficeSession {
@@ -59,6 +62,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/commands", post(office::command))
         .route("/api/display", get(office::display))
         .route("/api/audit", get(office::audit))
+        .route("/ws/display", get(wall::socket))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))

@@ -15,7 +15,7 @@ const MAX_UTTERANCE: usize = 500;
 const CHANNELS: &[&str] = &["text", "voice", "gesture", "touch"];
 
 /// Only the office wall's token may command the wall or read the audit log.
-fn require_office(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(super) fn require_office(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     require_token(headers, &state.office_token, "office")
 }
 
@@ -53,29 +53,52 @@ pub async fn command(
     }
     let worker = state.clone();
     let text = req.text.clone();
-    let (answer, version) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+    let answer = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let mut office = worker.office.lock().map_err(|_| ApiError::Internal("office lock poisoned".into()))?;
-        let office = &mut *office;
-        let answer = worker.commands.answer(&worker.index, &text, req.lang.as_deref(), &mut office.context);
-        office.display.apply(&answer.actions);
-        Ok((answer, office.display.version))
+        Ok(worker.commands.answer(&worker.index, &text, req.lang.as_deref(), &mut office.context))
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let row = AuditRow {
-        at: chrono::Utc::now().to_rfc3339(),
-        actor: "office".into(),
-        channel,
-        input: req.text,
-        intent: answer.intent.clone().unwrap_or_default(),
-        actions: serde_json::to_string(&answer.actions).unwrap_or_default(),
-        outcome: if answer.understood { "understood".into() } else { format!("not understood: {}", answer.reason.clone().unwrap_or_default()) },
-    };
-    let audit_id = store(&state)?.append_audit(&row)?;
+    let outcome = if answer.understood { "understood".into() } else { format!("not understood: {}", answer.reason.clone().unwrap_or_default()) };
+    let intent = answer.intent.clone().unwrap_or_default();
+    // The audit write waits for the disk: off the async workers.
+    let (worker, actions, input) = (state.clone(), answer.actions.clone(), req.text.clone());
+    let (audit_id, version) = tokio::task::spawn_blocking(move || apply_audited(&worker, &channel, &input, &intent, &actions, &outcome))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
     let mut body = serde_json::to_value(&answer).map_err(|e| ApiError::Internal(e.to_string()))?;
     body["display_version"] = json!(version);
     body["audit_id"] = json!(audit_id);
     Ok(Json(body))
+}
+
+/// Audits what the office asked for, then applies the actions to the display and tells every
+/// wall. The audit row is on disk before anything changes or is answered.
+pub(super) fn apply_audited(
+    state: &AppState,
+    channel: &str,
+    input: &str,
+    intent: &str,
+    actions: &[crate::action::Action],
+    outcome: &str,
+) -> Result<(i64, u64), ApiError> {
+    let row = AuditRow {
+        at: chrono::Utc::now().to_rfc3339(),
+        actor: "office".into(),
+        channel: channel.into(),
+        input: input.into(),
+        intent: intent.into(),
+        actions: serde_json::to_string(actions).unwrap_or_default(),
+        outcome: outcome.into(),
+    };
+    let audit_id = store(state)?.append_audit(&row)?;
+    let mut office = state.office.lock().map_err(|_| ApiError::Internal("office lock poisoned".into()))?;
+    let before = office.display.version;
+    office.display.apply(actions);
+    if office.display.version != before {
+        state.display_tx.send_replace(office.display.clone());
+    }
+    Ok((audit_id, office.display.version))
 }
 
 pub async fn display(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {

@@ -1,0 +1,91 @@
+//! `/ws/display?token=…`: the wall pages' live connection. On connect a page gets the current
+//! display state (so a page that reconnects resumes at the current version), then every change;
+//! it may send `{"action": {...}}` (a touch or click on the wall), which is audited and applied
+//! like any command. Browsers cannot set headers on a WebSocket, hence the token in the query.
+
+use super::office::apply_audited;
+use super::{ApiError, AppState};
+use crate::action::Action;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct SocketParams {
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Touch {
+    action: Action,
+}
+
+pub async fn socket(
+    State(state): State<AppState>,
+    params: Result<Query<SocketParams>, axum::extract::rejection::QueryRejection>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let Query(p) = params.map_err(|e| ApiError::BadRequest(format!("{}; the parameter is token", e.body_text())))?;
+    let mut headers = axum::http::HeaderMap::new();
+    if let Ok(v) = format!("Bearer {}", p.token).parse() {
+        headers.insert("authorization", v);
+    }
+    super::office::require_office(&state, &headers)?;
+    Ok(upgrade.on_upgrade(move |ws| serve(ws, state)))
+}
+
+fn state_message(state: &crate::display::DisplayState) -> Message {
+    Message::Text(serde_json::json!({"type": "display", "state": state}).to_string().into())
+}
+
+async fn serve(mut ws: WebSocket, state: AppState) {
+    let mut changes = state.display_tx.subscribe();
+    let current = changes.borrow_and_update().clone();
+    if ws.send(state_message(&current)).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let latest = changes.borrow_and_update().clone();
+                if ws.send(state_message(&latest)).await.is_err() {
+                    break;
+                }
+            }
+            incoming = ws.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    let reply = match serde_json::from_str::<Touch>(&text) {
+                        Ok(touch) => {
+                            let worker = state.clone();
+                            let input = text.to_string();
+                            let applied = tokio::task::spawn_blocking(move || {
+                                apply_audited(&worker, "touch", &input, "touch", std::slice::from_ref(&touch.action), "applied")
+                            })
+                            .await;
+                            match applied {
+                                Ok(Ok(_)) => None,
+                                Ok(Err(e)) => Some(e.to_string()),
+                                Err(e) => Some(e.to_string()),
+                            }
+                        }
+                        Err(e) => Some(format!("not an action message ({e}); send {{\"action\": {{\"type\": \"show\", …}}}}")),
+                    };
+                    if let Some(message) = reply {
+                        let err = serde_json::json!({"type": "error", "message": message}).to_string();
+                        if ws.send(Message::Text(err.into())).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+}
