@@ -209,3 +209,37 @@ async fn only_the_office_commands_and_garbage_is_refused() {
     assert!(store.audit_tail(10).expect("audit").is_empty(), "refused requests run no command");
     svc.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_map_data_and_the_office_only_complaint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = service(dir.path(), "city").await;
+    for uri in ["/", "/public"] {
+        let (status, body) = call(&svc, get(uri)).await;
+        assert_eq!(status, StatusCode::OK);
+        let html = body.as_str().unwrap_or_default();
+        assert!(html.contains("/static/wall.js") && !html.contains("http://") && !html.contains("https://"), "no external resources: {uri}");
+    }
+    let (status, body) = call(&svc, get("/static/wall.js")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.as_str().unwrap_or_default().contains("/ws/display"));
+    let (_, geo) = call(&svc, get("/api/geo")).await;
+    assert_eq!(geo["districts"].as_array().map(|d| d.len()), Some(25));
+    assert!(geo["districts"][0]["boundary"][0][0].as_array().is_some_and(|ring| ring.len() > 10), "real polygons");
+    assert!(geo["neighbourhoods"].as_array().is_some_and(|n| n.len() >= 400));
+
+    let body = r#"{"form":"complaint","category":"noise","district":"11680","text_ko":"소음","citizen":{"name":"홍길동","phone":"010-1111-2222"}}"#;
+    let (_, created) = call(&svc, post("/api/complaints", Some(common::INTAKE_TOKEN), body)).await;
+    let id = created["id"].as_str().expect("id").to_string();
+    let (status, body) = call(&svc, get(&format!("/api/complaints/{id}"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the public never reads personal data: {body}");
+    assert!(!body.to_string().contains("홍길동"));
+    let with = |uri: &str, token: &str| Request::get(uri).header("authorization", format!("Bearer {token}")).body(Body::empty()).expect("req");
+    let (status, _) = call(&svc, with(&format!("/api/complaints/{id}"), common::INTAKE_TOKEN)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the intake token does not read complaints");
+    let (status, body) = call(&svc, with(&format!("/api/complaints/{id}"), OFFICE)).await;
+    assert_eq!((status, body["citizen"]["name"].as_str()), (StatusCode::OK, Some("홍길동")));
+    let (status, _) = call(&svc, with("/api/complaints/nope", OFFICE)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    svc.stop().await;
+}

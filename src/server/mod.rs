@@ -6,6 +6,7 @@ mod api;
 mod error;
 mod office;
 mod wall;
+mod web;
 
 pub use error::ApiError;
 
@@ -63,6 +64,12 @@ pub fn app(state: AppState) -> Router {
         .route("/api/display", get(office::display))
         .route("/api/audit", get(office::audit))
         .route("/ws/display", get(wall::socket))
+        .route("/", get(web::page))
+        .route("/public", get(web::page))
+        .route("/static/wall.js", get(web::script))
+        .route("/static/wall.css", get(web::style))
+        .route("/api/geo", get(web::geo))
+        .route("/api/complaints/{id}", get(web::complaint))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))
