@@ -31,7 +31,8 @@ fn main() -> anyhow::Result<()> {
     for lang in ["ko", "en"] {
         let matcher = commands.matcher(lang).ok_or_else(|| anyhow::anyhow!("no {lang} grammar"))?;
         let g = matcher.grammar();
-        let mut sentences: Vec<String> = g.commands.iter().flat_map(|c| c.def.examples.iter().map(|e| e.text.clone())).collect();
+        let mut sentences: Vec<String> =
+            g.commands.iter().flat_map(|c| c.def.examples.iter().map(|e| e.text.clone())).collect();
         sentences.extend(ood.iter().map(|s| s.to_string()));
         let (mut parse_ms, mut full_ms) = (Vec::new(), Vec::new());
         for _ in 0..5 {
@@ -58,7 +59,11 @@ fn main() -> anyhow::Result<()> {
     let values = phrases::slot_values(&city, &ko);
     for limit in [20_000, 100_000, usize::MAX] {
         let (_, report) = phrases::expand(&ko, &values, 300, limit);
-        println!("ko phrase list (limit {}): {}", if limit == usize::MAX { "none".into() } else { limit.to_string() }, serde_json::to_string(&report)?);
+        println!(
+            "ko phrase list (limit {}): {}",
+            if limit == usize::MAX { "none".into() } else { limit.to_string() },
+            serde_json::to_string(&report)?
+        );
     }
     Ok(())
 }

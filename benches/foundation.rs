@@ -75,7 +75,12 @@ fn main() -> anyhow::Result<()> {
         docs as f64 / index_s,
         generated_s
     );
-    println!("index: {} documents; RSS now {:.0} MiB, peak {:.0} MiB", index.num_docs(), rss_mib("VmRSS:"), rss_mib("VmHWM:"));
+    println!(
+        "index: {} documents; RSS now {:.0} MiB, peak {:.0} MiB",
+        index.num_docs(),
+        rss_mib("VmRSS:"),
+        rss_mib("VmHWM:")
+    );
 
     // Entity resolution: every district, indicator and official name, and some typos.
     let mut names: Vec<String> = Vec::new();
@@ -103,15 +108,33 @@ fn main() -> anyhow::Result<()> {
     println!("entity resolution: {} queries, p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms", names.len() * 3);
 
     let queries = [
-        "소음", "noise", "불법주차 단속", "illegal parking fire lane", "포트홀", "pothole", "녹물", "rusty tap water",
-        "가로등", "streetlight alley", "공원 CCTV", "bus too rarely", "음식물 쓰레기", "youth housing", "미니태양광",
+        "소음",
+        "noise",
+        "불법주차 단속",
+        "illegal parking fire lane",
+        "포트홀",
+        "pothole",
+        "녹물",
+        "rusty tap water",
+        "가로등",
+        "streetlight alley",
+        "공원 CCTV",
+        "bus too rarely",
+        "음식물 쓰레기",
+        "youth housing",
+        "미니태양광",
         "엘리베이터 고장",
     ];
     let mut micros = Vec::new();
     let mut hits_total = 0;
     for _ in 0..20 {
         for q in queries {
-            let req = SearchRequest { text: q.into(), kinds: vec!["complaint".into(), "suggestion".into()], district: None, limit: 20 };
+            let req = SearchRequest {
+                text: q.into(),
+                kinds: vec!["complaint".into(), "suggestion".into()],
+                district: None,
+                limit: 20,
+            };
             let t = Instant::now();
             let hits = index.search(&req)?;
             micros.push(t.elapsed().as_secs_f64() * 1e6);
@@ -127,14 +150,22 @@ fn main() -> anyhow::Result<()> {
     let mut micros = Vec::new();
     for d in &city.districts {
         for q in ["소음", "noise"] {
-            let req = SearchRequest { text: q.into(), kinds: vec!["complaint".into()], district: Some(d.code.clone()), limit: 20 };
+            let req = SearchRequest {
+                text: q.into(),
+                kinds: vec!["complaint".into()],
+                district: Some(d.code.clone()),
+                limit: 20,
+            };
             let t = Instant::now();
             std::hint::black_box(index.search(&req)?);
             micros.push(t.elapsed().as_secs_f64() * 1e6);
         }
     }
     let (p50, p99, max) = percentiles(micros);
-    println!("full-text with district filter: {} queries, p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms", micros_len(&city));
+    println!(
+        "full-text with district filter: {} queries, p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms",
+        micros_len(&city)
+    );
     println!("RSS peak {:.0} MiB", rss_mib("VmHWM:"));
     Ok(())
 }

@@ -92,6 +92,20 @@ impl Action {
 
 /// The wall's topics, in the contract's spelling.
 pub const TOPICS: &[&str] = &[
-    "overview", "air_quality", "traffic", "transit", "incidents", "cctv", "hospitals", "weather", "water", "complaints",
-    "suggestions", "trends", "indicators", "pledges", "budget", "population",
+    "overview",
+    "air_quality",
+    "traffic",
+    "transit",
+    "incidents",
+    "cctv",
+    "hospitals",
+    "weather",
+    "water",
+    "complaints",
+    "suggestions",
+    "trends",
+    "indicators",
+    "pledges",
+    "budget",
+    "population",
 ];

@@ -34,7 +34,13 @@ pub fn run(config: &Config, lang: Option<String>, json: bool, run_check: bool) -
                 json!({"lang": lang, "templates": g.template_count(), "commands": commands.len(), "examples": examples, "sentences": matcher.sentence_count(), "catalogue": commands})
             );
         } else if !run_check {
-            println!("{lang}: {} templates in {} commands, {} examples, {} sentences (slots open)", g.template_count(), g.commands.len(), examples, matcher.sentence_count());
+            println!(
+                "{lang}: {} templates in {} commands, {} examples, {} sentences (slots open)",
+                g.template_count(),
+                g.commands.len(),
+                examples,
+                matcher.sentence_count()
+            );
             for (c, forms) in g.commands.iter().zip(matcher.forms_per_command()) {
                 let fixed: Vec<String> = c.def.fixed.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 let first = c.def.templates.first().map(String::as_str).unwrap_or("");

@@ -32,7 +32,11 @@ pub struct Commands {
 
 /// Korean if the text has any Hangul, else English.
 pub fn detect_language(text: &str) -> &'static str {
-    if text.chars().any(is_hangul) { "ko" } else { "en" }
+    if text.chars().any(is_hangul) {
+        "ko"
+    } else {
+        "en"
+    }
 }
 
 impl Commands {

@@ -11,32 +11,19 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("config {path} is not valid TOML: {message}")]
     Syntax { path: PathBuf, message: String },
     #[error("config {path}: unknown key `{key}`{}; see scpm.example.toml for every key", suggestion_text(.suggestion))]
-    UnknownKey {
-        path: PathBuf,
-        key: String,
-        suggestion: Option<String>,
-    },
+    UnknownKey { path: PathBuf, key: String, suggestion: Option<String> },
     #[error("config {path}: wrong type: {message}")]
     Type { path: PathBuf, message: String },
     #[error("config {path}: key `{key}`: {message}")]
-    Invalid {
-        path: PathBuf,
-        key: String,
-        message: String,
-    },
+    Invalid { path: PathBuf, key: String, message: String },
 }
 
 fn suggestion_text(s: &Option<String>) -> String {
-    s.as_ref()
-        .map(|k| format!(" (did you mean `{k}`?)"))
-        .unwrap_or_default()
+    s.as_ref().map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default()
 }
 
 /// Every valid key, dotted; `[]` marks an array of tables.
@@ -122,11 +109,7 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self {
-            listen: "127.0.0.1:8080".into(),
-            office_token: String::new(),
-            intake_token: String::new(),
-        }
+        Self { listen: "127.0.0.1:8080".into(), office_token: String::new(), intake_token: String::new() }
     }
 }
 
@@ -161,10 +144,7 @@ pub struct IndexConfig {
 
 impl Default for IndexConfig {
     fn default() -> Self {
-        Self {
-            commit_interval_ms: 400,
-            writer_memory_mb: 64,
-        }
+        Self { commit_interval_ms: 400, writer_memory_mb: 64 }
     }
 }
 
@@ -194,13 +174,7 @@ pub struct SimulatorConfig {
 
 impl Default for SimulatorConfig {
     fn default() -> Self {
-        Self {
-            enabled: true,
-            seed: 20261129,
-            speed: 1.0,
-            complaints_per_hour: 240.0,
-            incidents_per_hour: 60.0,
-        }
+        Self { enabled: true, seed: 20261129, speed: 1.0, complaints_per_hour: 240.0, incidents_per_hour: 60.0 }
     }
 }
 
@@ -240,10 +214,7 @@ impl Config {
         match std::fs::read_to_string(path) {
             Ok(text) => Self::parse(&text, path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(source) => Err(ConfigError::Read {
-                path: path.to_path_buf(),
-                source,
-            }),
+            Err(source) => Err(ConfigError::Read { path: path.to_path_buf(), source }),
         }
     }
 
@@ -273,11 +244,8 @@ impl Config {
     }
 
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {
-        let invalid = |key: &str, message: String| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            key: key.into(),
-            message,
-        };
+        let invalid =
+            |key: &str, message: String| ConfigError::Invalid { path: path.to_path_buf(), key: key.into(), message };
         if self.server.listen.parse::<SocketAddr>().is_err() {
             return Err(invalid(
                 "server.listen",
@@ -285,7 +253,9 @@ impl Config {
             ));
         }
         let scope = &self.office.scope;
-        if scope != "city" && !(scope.len() == 5 && scope.starts_with("11") && scope.chars().all(|c| c.is_ascii_digit())) {
+        if scope != "city"
+            && !(scope.len() == 5 && scope.starts_with("11") && scope.chars().all(|c| c.is_ascii_digit()))
+        {
             return Err(invalid(
                 "office.scope",
                 format!("`{scope}` is neither \"city\" nor a Seoul district code like \"11680\""),
@@ -298,10 +268,7 @@ impl Config {
             return Err(invalid("simulator.speed", "must be above 0 and at most 100000".into()));
         }
         if self.index.commit_interval_ms == 0 || self.index.writer_memory_mb < 15 {
-            return Err(invalid(
-                "index",
-                "commit_interval_ms must be above 0 and writer_memory_mb at least 15".into(),
-            ));
+            return Err(invalid("index", "commit_interval_ms must be above 0 and writer_memory_mb at least 15".into()));
         }
         for poll in &self.http_poll {
             if !(poll.url.starts_with("http://") || poll.url.starts_with("https://")) {
@@ -355,7 +322,8 @@ mod tests {
         let err = parse("[server]\nlisten_addr = \"127.0.0.1:1\"").unwrap_err().to_string();
         assert!(err.contains("server.listen_addr"), "{err}");
         assert!(err.contains("did you mean `server.listen`"), "{err}");
-        let err = parse("[[http_poll]]\nname=\"a\"\nurl=\"http://x\"\nservice=\"s\"\nintervall_s=3").unwrap_err().to_string();
+        let err =
+            parse("[[http_poll]]\nname=\"a\"\nurl=\"http://x\"\nservice=\"s\"\nintervall_s=3").unwrap_err().to_string();
         assert!(err.contains("http_poll.intervall_s") && err.contains("http_poll.interval_s"), "{err}");
     }
 

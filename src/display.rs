@@ -105,7 +105,9 @@ impl DisplayState {
             Action::Zoom { direction } => self.zoom = (self.zoom + if direction == "in" { 1 } else { -1 }).clamp(0, 4),
             Action::Layout { mode } => self.layout = mode.clone(),
             Action::Call { official, needs_confirmation } => {
-                self.call = Some(serde_json::json!({"official": official, "state": if *needs_confirmation { "confirming" } else { "ringing" }}));
+                self.call = Some(
+                    serde_json::json!({"official": official, "state": if *needs_confirmation { "confirming" } else { "ringing" }}),
+                );
             }
             Action::Cancel => {
                 if self.call.as_ref().is_some_and(|c| c["state"] == "confirming") {

@@ -197,7 +197,14 @@ fn reading_index(config: &Config) -> Result<CityIndex> {
     }
 }
 
-fn search(config: &Config, kind: Option<String>, district: Option<String>, limit: usize, json: bool, query: String) -> Result<()> {
+fn search(
+    config: &Config,
+    kind: Option<String>,
+    district: Option<String>,
+    limit: usize,
+    json: bool,
+    query: String,
+) -> Result<()> {
     let index = reading_index(config)?;
     let kinds = kind.map(|k| k.split(',').map(|s| s.trim().to_string()).collect()).unwrap_or_default();
     let hits = index.search(&SearchRequest { text: query, kinds, district, limit })?;

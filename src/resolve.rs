@@ -44,7 +44,9 @@ impl Resolver<'_> {
 
     pub fn resolve(&self, intent: &Intent, ctx: &mut Context) -> Result<Vec<Action>, ResolveError> {
         let slot = |name: &str| intent.slots.get(name).cloned();
-        let fixed = |name: &str| slot(name).ok_or_else(|| ResolveError::Unknown(format!("command `{}` lacks slot `{name}`", intent.name)));
+        let fixed = |name: &str| {
+            slot(name).ok_or_else(|| ResolveError::Unknown(format!("command `{}` lacks slot `{name}`", intent.name)))
+        };
         let district = match (slot("district"), self.entity(intent, "neighbourhood")?) {
             (Some(d), _) => Some(d),
             (None, Some(n)) => n["district"].as_str().map(String::from),
@@ -66,9 +68,21 @@ impl Resolver<'_> {
                 vec![show]
             }
             "show_indicator" => {
-                let data = self.entity(intent, "indicator")?.ok_or_else(|| ResolveError::Unknown("which indicator?".into()))?;
+                let data = self
+                    .entity(intent, "indicator")?
+                    .ok_or_else(|| ResolveError::Unknown("which indicator?".into()))?;
                 let mut show = Action::show("indicators");
-                if let Action::Show { district: d, indicator, indicator_name_en, period, age_group, gender, compare, .. } = &mut show {
+                if let Action::Show {
+                    district: d,
+                    indicator,
+                    indicator_name_en,
+                    period,
+                    age_group,
+                    gender,
+                    compare,
+                    ..
+                } = &mut show
+                {
                     *d = district;
                     *indicator = data["id"].as_str().map(String::from);
                     *indicator_name_en = data["name_en"].as_str().map(String::from);
@@ -81,7 +95,9 @@ impl Resolver<'_> {
             }
             "follow_up" => {
                 let Some(Action::Show { .. }) = &ctx.shown else {
-                    return Err(ResolveError::NoContext("nothing is on the wall yet to change; say what to show".into()));
+                    return Err(ResolveError::NoContext(
+                        "nothing is on the wall yet to change; say what to show".into(),
+                    ));
                 };
                 let mut show = ctx.shown.clone().unwrap_or_else(|| Action::show("overview"));
                 if let Action::Show { district: d, neighbourhood, .. } = &mut show {
@@ -102,9 +118,15 @@ impl Resolver<'_> {
                 vec![show]
             }
             "call" => {
-                let data = self.entity(intent, "official")?.ok_or_else(|| ResolveError::Unknown("call whom?".into()))?;
+                let data =
+                    self.entity(intent, "official")?.ok_or_else(|| ResolveError::Unknown("call whom?".into()))?;
                 let text = |k: &str| data[k].as_str().unwrap_or_default().to_string();
-                let official = OfficialRef { id: text("id"), title_ko: text("title_ko"), title_en: text("title_en"), department_en: text("department_en") };
+                let official = OfficialRef {
+                    id: text("id"),
+                    title_ko: text("title_ko"),
+                    title_en: text("title_en"),
+                    department_en: text("department_en"),
+                };
                 let call = Action::Call { official, needs_confirmation: self.confirm_calls };
                 if self.confirm_calls {
                     ctx.pending_call = Some(call.clone());
@@ -112,7 +134,9 @@ impl Resolver<'_> {
                 vec![call]
             }
             "confirm" => match ctx.pending_call.take() {
-                Some(Action::Call { official, .. }) => vec![Action::Confirm, Action::Call { official, needs_confirmation: false }],
+                Some(Action::Call { official, .. }) => {
+                    vec![Action::Confirm, Action::Call { official, needs_confirmation: false }]
+                }
                 _ => vec![Action::Confirm],
             },
             "deny" | "cancel" => {

@@ -5,13 +5,13 @@
 
 use crate::city::{City, CityError};
 use crate::commands::Commands;
-use crate::display::DisplayState;
-use crate::server::OfficeSession;
 use crate::config::Config;
+use crate::display::DisplayState;
 use crate::index::{CityIndex, IndexError, Opened};
 use crate::ingest::Ingest;
 use crate::metrics::Metrics;
 use crate::server::AppState;
+use crate::server::OfficeSession;
 use crate::sources::http_poll::HttpPollConnector;
 use crate::sources::replay::ReplayConnector;
 use crate::sources::simulator::SimulatorConnector;
@@ -91,7 +91,8 @@ impl Service {
         for replay in &config.replay {
             connectors.push(Box::new(ReplayConnector::new(replay.clone())));
         }
-        let names: std::collections::HashMap<String, String> = city.districts.iter().map(|d| (d.name_ko.clone(), d.code.clone())).collect();
+        let names: std::collections::HashMap<String, String> =
+            city.districts.iter().map(|d| (d.name_ko.clone(), d.code.clone())).collect();
         for poll in &config.http_poll {
             connectors.push(Box::new(HttpPollConnector::new(poll.clone(), names.clone())?));
         }
@@ -117,7 +118,10 @@ impl Service {
             health,
             metrics,
             commands,
-            office: Arc::new(Mutex::new(OfficeSession { context: Default::default(), display: DisplayState::new(&config.office.language) })),
+            office: Arc::new(Mutex::new(OfficeSession {
+                context: Default::default(),
+                display: DisplayState::new(&config.office.language),
+            })),
             office_token,
             display_tx: tokio::sync::watch::channel(DisplayState::new(&config.office.language)).0,
         };

@@ -14,18 +14,11 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store {path}: {source}; check the path and permissions (paths.store in scpm.toml)")]
-    Open {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Open { path: PathBuf, source: rusqlite::Error },
     #[error("store: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("store: record {kind}/{key} is not valid JSON in the store: {source}")]
-    Corrupt {
-        kind: String,
-        key: String,
-        source: serde_json::Error,
-    },
+    Corrupt { kind: String, key: String, source: serde_json::Error },
     #[error("store: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -157,11 +150,17 @@ impl Store {
 
     /// Records changed after `rev`, oldest change first, at most `limit`.
     pub fn since(&self, rev: u64, limit: usize) -> Result<Vec<Stored>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT rev, source, kind, key, body FROM records WHERE rev > ?1 ORDER BY rev LIMIT ?2",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT rev, source, kind, key, body FROM records WHERE rev > ?1 ORDER BY rev LIMIT ?2")?;
         let rows = stmt.query_map(params![rev as i64, limit as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
         })?;
         rows.map(|row| {
             let (rev, source, kind, key, body) = row?;
@@ -266,7 +265,10 @@ mod tests {
         let path = dir.path().join("s.sqlite");
         let mut store = Store::open(&path).expect("open");
         let a = complaint("a", Status::Received);
-        assert_eq!(store.upsert([("t", &a), ("t", &complaint("b", Status::Received))]).expect("write"), [Some(1), Some(2)]);
+        assert_eq!(
+            store.upsert([("t", &a), ("t", &complaint("b", Status::Received))]).expect("write"),
+            [Some(1), Some(2)]
+        );
         assert_eq!(store.upsert([("t", &a)]).expect("write"), [None]);
         assert_eq!(store.upsert([("t", &complaint("a", Status::Answered))]).expect("write"), [Some(3)]);
         drop(store);

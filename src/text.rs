@@ -10,25 +10,46 @@ use unicode_normalization::UnicodeNormalization;
 /// NFC-normalised, lowercased, trimmed text with runs of white space folded to one space.
 pub fn normalize(text: &str) -> String {
     let nfc: String = text.nfc().collect();
-    nfc.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    nfc.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 /// The key two names are compared by: normalised, with white space and punctuation removed
 /// ("Gangnam-gu" → "gangnamgu", "여성 고용률" → "여성고용률", "Women's" → "womens").
 pub fn compact(text: &str) -> String {
-    normalize(text)
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect()
+    normalize(text).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
 /// Korean particles and endings that follow a name in speech ("마포구는", "강남구에서").
 const PARTICLES: &[&str] = &[
-    "에서는", "에서", "으로", "까지", "부터", "에게", "한테", "께서", "이랑", "하고", "께", "는요", "은요", "도요", "이요", "은", "는", "이", "가", "을", "를", "에", "의",
-    "도", "로", "와", "과", "랑", "요",
+    "에서는",
+    "에서",
+    "으로",
+    "까지",
+    "부터",
+    "에게",
+    "한테",
+    "께서",
+    "이랑",
+    "하고",
+    "께",
+    "는요",
+    "은요",
+    "도요",
+    "이요",
+    "은",
+    "는",
+    "이",
+    "가",
+    "을",
+    "를",
+    "에",
+    "의",
+    "도",
+    "로",
+    "와",
+    "과",
+    "랑",
+    "요",
 ];
 
 /// The compact key with one trailing particle removed, for each particle that fits
@@ -87,11 +108,7 @@ pub fn pieces(text: &str) -> Vec<Piece> {
     let mut run_start: Option<(usize, Script)> = None;
     let flush = |start: usize, end: usize, script: Script, out: &mut Vec<Piece>| match script {
         Script::Hangul => push_bigrams(text, start, end, out),
-        Script::Word => out.push(Piece {
-            text: text[start..end].replace('\'', ""),
-            from: start,
-            to: end,
-        }),
+        Script::Word => out.push(Piece { text: text[start..end].replace('\'', ""), from: start, to: end }),
         Script::Other => {}
     };
     let mut prev: Option<char> = None;
@@ -120,21 +137,13 @@ pub fn pieces(text: &str) -> Vec<Piece> {
 fn push_bigrams(text: &str, start: usize, end: usize, out: &mut Vec<Piece>) {
     let chars: Vec<(usize, char)> = text[start..end].char_indices().collect();
     if chars.len() == 1 {
-        out.push(Piece {
-            text: text[start..end].to_string(),
-            from: start,
-            to: end,
-        });
+        out.push(Piece { text: text[start..end].to_string(), from: start, to: end });
         return;
     }
     for w in chars.windows(2) {
         let from = start + w[0].0;
         let to = start + w[1].0 + w[1].1.len_utf8();
-        out.push(Piece {
-            text: text[from..to].to_string(),
-            from,
-            to,
-        });
+        out.push(Piece { text: text[from..to].to_string(), from, to });
     }
 }
 

@@ -77,10 +77,45 @@ async fn garbage_gets_clear_errors() {
         (post("/api/complaints", None, "{}"), StatusCode::UNAUTHORIZED, "Bearer"),
         (post("/api/complaints", Some("nope"), "{}"), StatusCode::FORBIDDEN, "token"),
         (post("/api/complaints", Some(common::INTAKE_TOKEN), "{not json"), StatusCode::BAD_REQUEST, "README"),
-        (post("/api/complaints", Some(common::INTAKE_TOKEN), r#"{"form":"complaint","category":"noise","district":"99999","text_ko":"x"}"#), StatusCode::BAD_REQUEST, "district"),
-        (post("/api/complaints", Some(common::INTAKE_TOKEN), r#"{"form":"complaint","category":"noise","district":"11680"}"#), StatusCode::BAD_REQUEST, "text"),
-        (post("/api/complaints", Some(common::INTAKE_TOKEN), r#"{"form":"rant","category":"noise","district":"11680","text_ko":"x"}"#), StatusCode::BAD_REQUEST, "form"),
-        (post("/api/complaints", Some(common::INTAKE_TOKEN), &format!(r#"{{"form":"complaint","category":"n","district":"11680","text_ko":"{}"}}"#, "가".repeat(40_000))), StatusCode::PAYLOAD_TOO_LARGE, ""),
+        (
+            post(
+                "/api/complaints",
+                Some(common::INTAKE_TOKEN),
+                r#"{"form":"complaint","category":"noise","district":"99999","text_ko":"x"}"#,
+            ),
+            StatusCode::BAD_REQUEST,
+            "district",
+        ),
+        (
+            post(
+                "/api/complaints",
+                Some(common::INTAKE_TOKEN),
+                r#"{"form":"complaint","category":"noise","district":"11680"}"#,
+            ),
+            StatusCode::BAD_REQUEST,
+            "text",
+        ),
+        (
+            post(
+                "/api/complaints",
+                Some(common::INTAKE_TOKEN),
+                r#"{"form":"rant","category":"noise","district":"11680","text_ko":"x"}"#,
+            ),
+            StatusCode::BAD_REQUEST,
+            "form",
+        ),
+        (
+            post(
+                "/api/complaints",
+                Some(common::INTAKE_TOKEN),
+                &format!(
+                    r#"{{"form":"complaint","category":"n","district":"11680","text_ko":"{}"}}"#,
+                    "가".repeat(40_000)
+                ),
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "",
+        ),
     ];
     for (req, expected, word) in cases {
         let uri = req.uri().to_string();
@@ -129,13 +164,16 @@ async fn a_district_office_sees_its_own_records_only() {
     let dir = tempfile::tempdir().expect("tempdir");
     let svc = service(dir.path(), "11680").await;
     for district in ["11680", "11440"] {
-        let body = format!(r#"{{"form":"suggestion","category":"parks","district":"{district}","text_ko":"공원 벤치를 늘려 주세요"}}"#);
+        let body = format!(
+            r#"{{"form":"suggestion","category":"parks","district":"{district}","text_ko":"공원 벤치를 늘려 주세요"}}"#
+        );
         assert_eq!(call(&svc, post("/api/complaints", Some(common::INTAKE_TOKEN), &body)).await.0, StatusCode::CREATED);
     }
     let mut districts = Vec::new();
     for _ in 0..100 {
         let (_, body) = call(&svc, get("/api/search?q=%EB%B2%A4%EC%B9%98&kind=suggestion")).await;
-        districts = body["hits"].as_array().cloned().unwrap_or_default().iter().map(|h| h["district"].clone()).collect();
+        districts =
+            body["hits"].as_array().cloned().unwrap_or_default().iter().map(|h| h["district"].clone()).collect();
         if !districts.is_empty() {
             break;
         }
@@ -154,7 +192,8 @@ async fn a_district_office_sees_its_own_records_only() {
 async fn office_commands_change_the_display_and_are_audited_first() {
     let dir = tempfile::tempdir().expect("tempdir");
     let svc = service(dir.path(), "city").await;
-    let (status, body) = call(&svc, post("/api/commands", Some(OFFICE), r#"{"text":"강남구 미세먼지 보여줘","channel":"voice"}"#)).await;
+    let (status, body) =
+        call(&svc, post("/api/commands", Some(OFFICE), r#"{"text":"강남구 미세먼지 보여줘","channel":"voice"}"#)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["understood"], true);
     assert_eq!(body["actions"][0]["type"], "show");
@@ -162,13 +201,18 @@ async fn office_commands_change_the_display_and_are_audited_first() {
     assert_eq!(body["actions"][0]["district"], "11680");
     let audit_id = body["audit_id"].as_i64().expect("audit id");
     let (_, display) = call(&svc, get("/api/display")).await;
-    assert_eq!((display["topic"].as_str(), display["district"].as_str()), (Some("air_quality"), Some("11680")), "{display}");
+    assert_eq!(
+        (display["topic"].as_str(), display["district"].as_str()),
+        (Some("air_quality"), Some("11680")),
+        "{display}"
+    );
     assert_eq!(display["version"], body["display_version"]);
     // Follow-up through the same office context.
     let (_, body) = call(&svc, post("/api/commands", Some(OFFICE), r#"{"text":"마포구는?"}"#)).await;
     assert_eq!(body["actions"][0]["district"], "11440", "{body}");
     // Not understood is answered and audited too.
-    let (status, body) = call(&svc, post("/api/commands", Some(OFFICE), r#"{"text":"tell me a joke","lang":"en"}"#)).await;
+    let (status, body) =
+        call(&svc, post("/api/commands", Some(OFFICE), r#"{"text":"tell me a joke","lang":"en"}"#)).await;
     assert_eq!((status, body["understood"].as_bool()), (StatusCode::OK, Some(false)));
     // The audit row was durable before the answer: a fresh connection reads it.
     let store = scpm::store::Store::open(&dir.path().join("store.sqlite")).expect("store");
@@ -178,7 +222,14 @@ async fn office_commands_change_the_display_and_are_audited_first() {
     assert_eq!((rows[2].channel.as_str(), rows[2].intent.as_str()), ("voice", "show_topic"));
     assert!(rows[0].outcome.starts_with("not understood"), "{:?}", rows[0]);
     assert!(audit_id > 0);
-    let (status, body) = call(&svc, Request::get("/api/audit").header("authorization", format!("Bearer {OFFICE}")).body(Body::empty()).expect("req")).await;
+    let (status, body) = call(
+        &svc,
+        Request::get("/api/audit")
+            .header("authorization", format!("Bearer {OFFICE}"))
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
     assert_eq!((status, body["rows"].as_array().map(|r| r.len())), (StatusCode::OK, Some(3)));
     svc.stop().await;
 }
@@ -218,7 +269,10 @@ async fn pages_map_data_and_the_office_only_complaint() {
         let (status, body) = call(&svc, get(uri)).await;
         assert_eq!(status, StatusCode::OK);
         let html = body.as_str().unwrap_or_default();
-        assert!(html.contains("/static/wall.js") && !html.contains("http://") && !html.contains("https://"), "no external resources: {uri}");
+        assert!(
+            html.contains("/static/wall.js") && !html.contains("http://") && !html.contains("https://"),
+            "no external resources: {uri}"
+        );
     }
     let (status, body) = call(&svc, get("/static/wall.js")).await;
     assert_eq!(status, StatusCode::OK);
@@ -234,7 +288,9 @@ async fn pages_map_data_and_the_office_only_complaint() {
     let (status, body) = call(&svc, get(&format!("/api/complaints/{id}"))).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "the public never reads personal data: {body}");
     assert!(!body.to_string().contains("홍길동"));
-    let with = |uri: &str, token: &str| Request::get(uri).header("authorization", format!("Bearer {token}")).body(Body::empty()).expect("req");
+    let with = |uri: &str, token: &str| {
+        Request::get(uri).header("authorization", format!("Bearer {token}")).body(Body::empty()).expect("req")
+    };
     let (status, _) = call(&svc, with(&format!("/api/complaints/{id}"), common::INTAKE_TOKEN)).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "the intake token does not read complaints");
     let (status, body) = call(&svc, with(&format!("/api/complaints/{id}"), OFFICE)).await;

@@ -50,8 +50,20 @@ fn officials_directory_covers_offices_and_districts() {
     assert_eq!(mayors, 25);
     assert!(city.official("mayor").is_some());
     for id in [
-        "transportation", "climate_environment", "safety", "fire_disaster", "welfare", "economic_policy", "housing",
-        "urban_planning", "culture", "women_family", "citizen_health", "finance", "digital_policy", "waterworks",
+        "transportation",
+        "climate_environment",
+        "safety",
+        "fire_disaster",
+        "welfare",
+        "economic_policy",
+        "housing",
+        "urban_planning",
+        "culture",
+        "women_family",
+        "citizen_health",
+        "finance",
+        "digital_policy",
+        "waterworks",
         "spokesperson",
     ] {
         let o = city.official(id).unwrap_or_else(|| panic!("official {id} missing"));

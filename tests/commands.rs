@@ -69,11 +69,20 @@ fn each_language_has_at_least_200_templates_and_no_repeated_sentence() {
 fn the_issue_sentences() {
     let a = ask1("강남구 미세먼지 보여줘");
     assert!(a.understood, "{a:?}");
-    assert!(matches!(&a.actions[..], [Action::Show { topic, district: Some(d), .. }] if topic == "air_quality" && d == "11680"), "{a:?}");
+    assert!(
+        matches!(&a.actions[..], [Action::Show { topic, district: Some(d), .. }] if topic == "air_quality" && d == "11680"),
+        "{a:?}"
+    );
     let a = ask("get me the director of transportation", Some("en"), &mut Context::default());
-    assert!(matches!(&a.actions[..], [Action::Call { official, .. }] if official.id == "transportation" && official.department_en.contains("Transportation")), "{a:?}");
+    assert!(
+        matches!(&a.actions[..], [Action::Call { official, .. }] if official.id == "transportation" && official.department_en.contains("Transportation")),
+        "{a:?}"
+    );
     let a = ask1("여성 고용률 보여줘");
-    assert!(matches!(&a.actions[..], [Action::Show { indicator: Some(i), .. }] if i == "womens_employment_rate"), "{a:?}");
+    assert!(
+        matches!(&a.actions[..], [Action::Show { indicator: Some(i), .. }] if i == "womens_employment_rate"),
+        "{a:?}"
+    );
     let a = ask1("민원 중에 소음 관련 찾아줘");
     assert!(matches!(&a.actions[..], [Action::Search { query, .. }] if query == "소음"), "{a:?}");
     let a = ask("search complaints about noise", Some("en"), &mut Context::default());
@@ -83,16 +92,28 @@ fn the_issue_sentences() {
 #[test]
 fn out_of_domain_speech_is_not_understood() {
     for text in [
-        "오늘 점심 뭐 먹지", "배고파", "회의가 몇 시였지", "이번 주말에 뭐 할까", "커피 한 잔 하실래요", "어제 축구 봤어",
-        "아 진짜 피곤하다", "그 영화 재밌더라",
+        "오늘 점심 뭐 먹지",
+        "배고파",
+        "회의가 몇 시였지",
+        "이번 주말에 뭐 할까",
+        "커피 한 잔 하실래요",
+        "어제 축구 봤어",
+        "아 진짜 피곤하다",
+        "그 영화 재밌더라",
     ] {
         let a = ask(text, Some("ko"), &mut Context::default());
         assert!(!a.understood && a.actions.is_empty(), "{text:?} → {a:?}");
         assert!(a.reason.is_some());
     }
     for text in [
-        "tell me a joke", "what's for lunch", "I am so tired today", "did you watch the game last night",
-        "let's grab a coffee", "the meeting was moved to three", "my cat is sick", "sing me a song",
+        "tell me a joke",
+        "what's for lunch",
+        "I am so tired today",
+        "did you watch the game last night",
+        "let's grab a coffee",
+        "the meeting was moved to three",
+        "my cat is sick",
+        "sing me a song",
     ] {
         let a = ask(text, Some("en"), &mut Context::default());
         assert!(!a.understood && a.actions.is_empty(), "{text:?} → {a:?}");
@@ -124,7 +145,10 @@ fn follow_ups_keep_the_topic_and_change_the_place() {
     let mut ctx = Context::default();
     ask("강남구 미세먼지 보여줘", None, &mut ctx);
     let a = ask("마포구는?", None, &mut ctx);
-    assert!(matches!(&a.actions[..], [Action::Show { topic, district: Some(d), .. }] if topic == "air_quality" && d == "11440"), "{a:?}");
+    assert!(
+        matches!(&a.actions[..], [Action::Show { topic, district: Some(d), .. }] if topic == "air_quality" && d == "11440"),
+        "{a:?}"
+    );
     let mut ctx = Context::default();
     ask("show the women's employment rate in Gangnam", Some("en"), &mut ctx);
     let a = ask("and Mapo?", Some("en"), &mut ctx);
@@ -142,7 +166,10 @@ fn calls_wait_for_confirmation() {
     let a = ask("교통실장 연결해", None, &mut ctx);
     assert!(matches!(&a.actions[..], [Action::Call { needs_confirmation: true, .. }]), "{a:?}");
     let a = ask("네", None, &mut ctx);
-    assert!(matches!(&a.actions[..], [Action::Confirm, Action::Call { needs_confirmation: false, official }] if official.id == "transportation"), "{a:?}");
+    assert!(
+        matches!(&a.actions[..], [Action::Confirm, Action::Call { needs_confirmation: false, official }] if official.id == "transportation"),
+        "{a:?}"
+    );
     let mut ctx = Context::default();
     ask("call the mayor of Gangnam", Some("en"), &mut ctx);
     let a = ask("no", Some("en"), &mut ctx);
@@ -154,7 +181,10 @@ fn calls_wait_for_confirmation() {
 fn small_recognition_errors_are_tolerated() {
     for (text, district) in [("show me the air quality in Gannam", "11680"), ("show me air qualty in Mapo", "11440")] {
         let a = ask(text, Some("en"), &mut Context::default());
-        assert!(matches!(&a.actions[..], [Action::Show { topic, district: Some(d), .. }] if topic == "air_quality" && d == district), "{text} → {a:?}");
+        assert!(
+            matches!(&a.actions[..], [Action::Show { topic, district: Some(d), .. }] if topic == "air_quality" && d == district),
+            "{text} → {a:?}"
+        );
     }
     let a = ask("강남구 미세 먼지 보여 줘", Some("ko"), &mut Context::default());
     assert!(matches!(&a.actions[..], [Action::Show { topic, .. }] if topic == "air_quality"), "{a:?}");
@@ -206,9 +236,14 @@ fn particles_after_names_and_queries() {
 
 #[test]
 fn names_inside_a_query_do_not_swallow_the_district() {
-    for (text, query) in [("any complaints about traffic in Gangnam", "traffic"), ("are there any ideas for more green space in Guro", "more green space")] {
+    for (text, query) in [
+        ("any complaints about traffic in Gangnam", "traffic"),
+        ("are there any ideas for more green space in Guro", "more green space"),
+    ] {
         let a = ask(text, Some("en"), &mut Context::default());
-        let Some(Action::Search { query: q, district: Some(d), .. }) = a.actions.first() else { panic!("{text} → {a:?}") };
+        let Some(Action::Search { query: q, district: Some(d), .. }) = a.actions.first() else {
+            panic!("{text} → {a:?}")
+        };
         assert_eq!(q, query, "{text}");
         assert!(d == "11680" || d == "11530", "{text} → {d}");
     }

@@ -33,14 +33,19 @@ async fn start(dir: &std::path::Path) -> (Service, String) {
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(addr: &str) -> Socket {
-    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws/display?token={OFFICE}")).await.expect("connect");
+    let (ws, _) =
+        tokio_tungstenite::connect_async(format!("ws://{addr}/ws/display?token={OFFICE}")).await.expect("connect");
     ws
 }
 
 /// The next display state a wall receives.
 async fn next_state(ws: &mut Socket) -> Value {
     loop {
-        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a message in time").expect("open").expect("ok");
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message in time")
+            .expect("open")
+            .expect("ok");
         if let Message::Text(t) = msg {
             let v: Value = serde_json::from_str(&t).expect("json");
             if v["type"] == "display" {

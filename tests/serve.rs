@@ -31,7 +31,8 @@ fn simulator_complaints_become_searchable() {
     .expect("a simulated complaint shows up in search");
     assert!(hit["key"].as_str().unwrap_or_default().starts_with("sim-"), "{hit}");
     // Its own words find it too.
-    let words: String = hit["snippet"].as_str().unwrap_or_default().split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    let words: String =
+        hit["snippet"].as_str().unwrap_or_default().split_whitespace().take(2).collect::<Vec<_>>().join(" ");
     let url = format!("{}/api/search?kind={}&q={}", server.base, hit["kind"].as_str().unwrap_or_default(), words);
     let (_, body) = get_json(&url).expect("search");
     assert!(body["hits"].as_array().is_some_and(|h| h.iter().any(|x| x["key"] == hit["key"])), "{words}: {body}");
@@ -40,7 +41,11 @@ fn simulator_complaints_become_searchable() {
     assert!(health["sources"]["simulator"]["records"].as_u64().unwrap_or(0) > 0, "{health}");
     let (_, state) = get_json(&format!("{}/api/state", server.base)).expect("state");
     assert_eq!(state["districts"].as_array().map(|d| d.len()), Some(25));
-    assert!(state["districts"][0]["air"]["pm25"].is_number(), "air readings arrive at start: {}", state["districts"][0]);
+    assert!(
+        state["districts"][0]["air"]["pm25"].is_number(),
+        "air readings arrive at start: {}",
+        state["districts"][0]
+    );
 }
 
 #[test]
@@ -49,7 +54,9 @@ fn kill_9_loses_no_acknowledged_record_and_index_agrees_with_store() {
     let mut server = Server::start(dir.path(), "[simulator]\nspeed = 2000.0\n");
     let mut acknowledged = Vec::new();
     for n in 0..300 {
-        let body = format!(r#"{{"form":"complaint","category":"noise","district":"11680","text_en":"durabilitycheck{n} drilling at night"}}"#);
+        let body = format!(
+            r#"{{"form":"complaint","category":"noise","district":"11680","text_en":"durabilitycheck{n} drilling at night"}}"#
+        );
         match post_json(&format!("{}/api/complaints", server.base), Some(INTAKE_TOKEN), &body) {
             Ok((201, v)) => acknowledged.push(v["id"].as_str().unwrap_or_default().to_string()),
             // After the kill, requests fail: those were never acknowledged.
@@ -127,7 +134,11 @@ fn a_broken_config_says_what_and_where() {
 fn cli_search_answers_as_json() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = common::write_config(dir.path(), common::free_port(), "");
-    for (query, kind, key) in [("강남구", "district", "11680"), ("Gangnam", "district", "11680"), ("여성 고용률", "indicator", "womens_employment_rate")] {
+    for (query, kind, key) in [
+        ("강남구", "district", "11680"),
+        ("Gangnam", "district", "11680"),
+        ("여성 고용률", "indicator", "womens_employment_rate"),
+    ] {
         let out = scpm(&config, &["search", "--json", query]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let hits: Value = serde_json::from_slice(&out.stdout).expect("json");

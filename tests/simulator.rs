@@ -35,9 +35,13 @@ fn records_tell_a_consistent_story() {
     let count = |kind: &str| records.iter().filter(|r| r.kind() == kind).count();
     // 6 hours: 72 air rounds × 25 districts (plus the start), ~240/h complaints, ~60/h incidents.
     assert_eq!(count("air"), 73 * 25);
-    let received = records.iter().filter(|r| matches!(r, Record::Complaint(c) if c.status == scpm::sources::record::Status::Received)).count();
+    let received = records
+        .iter()
+        .filter(|r| matches!(r, Record::Complaint(c) if c.status == scpm::sources::record::Status::Received))
+        .count();
     assert!((1100..1800).contains(&received), "~240 new complaints an hour: {received}");
-    let new_incidents = records.iter().filter(|r| matches!(r, Record::Incident(i) if i.dispatched_at.is_none())).count();
+    let new_incidents =
+        records.iter().filter(|r| matches!(r, Record::Incident(i) if i.dispatched_at.is_none())).count();
     assert!((250..500).contains(&new_incidents), "~60 incidents an hour: {new_incidents}");
     for r in &records {
         r.validate().expect("every simulated record is valid");
@@ -52,7 +56,9 @@ fn records_tell_a_consistent_story() {
             assert!(!c.text_ko.is_empty() && !c.text_en.is_empty());
         }
     }
-    let answered = records.iter().filter(|r| matches!(r, Record::Complaint(c) if c.status == scpm::sources::record::Status::Answered)).count();
+    let answered = records
+        .iter()
+        .filter(|r| matches!(r, Record::Complaint(c) if c.status == scpm::sources::record::Status::Answered))
+        .count();
     assert!(answered > 100, "complaints get answered: {answered}");
 }
-

@@ -17,7 +17,8 @@ use tokio::sync::{mpsc, watch};
 const FIXTURES: &[&str] = &["realtime_city_air.json", "error_info100.json", "garbage.html", "bad_row.json"];
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)).expect("fixture")
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name))
+        .expect("fixture")
 }
 
 fn district_names() -> HashMap<String, String> {
@@ -51,7 +52,8 @@ async fn recorded_api() -> (String, tokio::task::JoinHandle<()>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_poll_reads_good_payloads_and_reports_bad_ones() {
     let (url, server) = recorded_api().await;
-    let cfg = HttpPollConfig { name: "air".into(), url, service: "RealtimeCityAir".into(), interval_s: 1, timeout_s: 2 };
+    let cfg =
+        HttpPollConfig { name: "air".into(), url, service: "RealtimeCityAir".into(), interval_s: 1, timeout_s: 2 };
     let connector = Box::new(HttpPollConnector::new(cfg, district_names()).expect("supported"));
     let (sink, mut rx) = mpsc::channel(100);
     let (stop, stop_rx) = watch::channel(false);
@@ -80,7 +82,13 @@ async fn http_poll_reads_good_payloads_and_reports_bad_ones() {
 
 #[tokio::test]
 async fn http_poll_refuses_unknown_services() {
-    let cfg = HttpPollConfig { name: "x".into(), url: "http://127.0.0.1:9/".into(), service: "Nope".into(), interval_s: 1, timeout_s: 1 };
+    let cfg = HttpPollConfig {
+        name: "x".into(),
+        url: "http://127.0.0.1:9/".into(),
+        service: "Nope".into(),
+        interval_s: 1,
+        timeout_s: 1,
+    };
     let err = HttpPollConnector::new(cfg, HashMap::new()).err().expect("refused").to_string();
     assert!(err.contains("RealtimeCityAir"), "{err}");
 }
@@ -125,5 +133,8 @@ fn an_unreachable_feed_leaves_the_service_up() {
         (body["sources"]["dead-air"]["errors"].as_u64()? >= 2).then_some(body)
     })
     .expect("errors are reported while the service stays up");
-    assert!(health["sources"]["dead-air"]["last_error"].as_str().unwrap_or_default().contains("cannot reach"), "{health}");
+    assert!(
+        health["sources"]["dead-air"]["last_error"].as_str().unwrap_or_default().contains("cannot reach"),
+        "{health}"
+    );
 }

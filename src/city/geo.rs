@@ -30,10 +30,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn take<const N: usize>(&mut self) -> Result<[u8; N], WkbError> {
-        let slice = self
-            .bytes
-            .get(self.pos..self.pos + N)
-            .ok_or(WkbError::Truncated(self.pos))?;
+        let slice = self.bytes.get(self.pos..self.pos + N).ok_or(WkbError::Truncated(self.pos))?;
         self.pos += N;
         let mut out = [0u8; N];
         out.copy_from_slice(slice);
@@ -144,10 +141,7 @@ fn segment_distance(p: LonLat, a: LonLat, b: LonLat) -> f64 {
 impl MultiPolygon {
     pub fn simplify(&self, tolerance: f64) -> MultiPolygon {
         MultiPolygon(
-            self.0
-                .iter()
-                .map(|poly| poly.iter().map(|ring| simplify_ring(ring, tolerance)).collect())
-                .collect(),
+            self.0.iter().map(|poly| poly.iter().map(|ring| simplify_ring(ring, tolerance)).collect()).collect(),
         )
     }
 

@@ -72,7 +72,8 @@ impl Indicator {
             // A count is shared out among the 25 districts; a rate varies around the city's.
             Some(d) if !self.is_rate() => city / 25.0 * (1.0 + 0.3 * jitter(&format!("{}:{d}", self.id))),
             Some(d) => city + jitter(&format!("{}:{d}", self.id)) * 0.08 * scale,
-        } + season + noise;
+        } + season
+            + noise;
         let v = if self.unit == "%" { v.clamp(0.0, 100.0) } else { v.max(0.0) };
         (v * 100.0).round() / 100.0
     }

@@ -21,10 +21,7 @@ pub use indicators::{Indicator, Vision};
 #[derive(Debug, thiserror::Error)]
 pub enum CityError {
     #[error("cannot read {path}: {source}; run `scpm data prepare` to produce the generated city data")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("{path} is malformed: {message}")]
     Malformed { path: PathBuf, message: String },
     #[error("city data is inconsistent: {0}")]
@@ -169,19 +166,14 @@ pub const EXPECTED_DISTRICTS: usize = 25;
 pub const EXPECTED_INDICATORS: usize = 62;
 
 fn read(path: &Path, hasher: &mut Sha256) -> Result<String, CityError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CityError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|source| CityError::Read { path: path.to_path_buf(), source })?;
     hasher.update(text.as_bytes());
     Ok(text)
 }
 
 fn toml_file<T: serde::de::DeserializeOwned>(path: &Path, hasher: &mut Sha256) -> Result<T, CityError> {
-    toml::from_str(&read(path, hasher)?).map_err(|e| CityError::Malformed {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })
+    toml::from_str(&read(path, hasher)?)
+        .map_err(|e| CityError::Malformed { path: path.to_path_buf(), message: e.to_string() })
 }
 
 fn json_file<T: serde::de::DeserializeOwned>(path: &Path, hasher: &mut Sha256) -> Result<T, CityError> {

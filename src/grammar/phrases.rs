@@ -55,7 +55,12 @@ pub fn slot_values(city: &City, grammar: &Grammar) -> HashMap<String, Vec<String
 }
 
 /// The phrase list and its report.
-pub fn expand(grammar: &Grammar, values: &HashMap<String, Vec<String>>, per_sentence: usize, limit: usize) -> (Vec<String>, PhraseReport) {
+pub fn expand(
+    grammar: &Grammar,
+    values: &HashMap<String, Vec<String>>,
+    per_sentence: usize,
+    limit: usize,
+) -> (Vec<String>, PhraseReport) {
     let mut per_sentence_phrases: Vec<Vec<String>> = Vec::new();
     let mut report = PhraseReport { limit, ..PhraseReport::default() };
     let empty = Vec::new();
@@ -81,7 +86,14 @@ pub fn expand(grammar: &Grammar, values: &HashMap<String, Vec<String>>, per_sent
                 report.full += 1;
                 (0..product)
                     .map(|mut n| {
-                        slots.iter().map(|v| { let i = n % v.len(); n /= v.len(); i }).collect()
+                        slots
+                            .iter()
+                            .map(|v| {
+                                let i = n % v.len();
+                                n /= v.len();
+                                i
+                            })
+                            .collect()
                     })
                     .collect()
             } else {

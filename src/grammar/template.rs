@@ -171,9 +171,15 @@ pub fn count(node: &Node, rules: &HashMap<String, Node>, depth: usize) -> Result
     }
     Ok(match node {
         Node::Word(_) | Node::Slot(_) => 1,
-        Node::Rule(name) => count(rules.get(name).ok_or_else(|| TemplateError::UnknownRule(name.clone()))?, rules, depth + 1)?,
-        Node::Alt(alts) => alts.iter().try_fold(0usize, |acc, a| Ok::<_, TemplateError>(acc.saturating_add(count(a, rules, depth)?)))?,
-        Node::Seq(items) => items.iter().try_fold(1usize, |acc, a| Ok::<_, TemplateError>(acc.saturating_mul(count(a, rules, depth)?)))?,
+        Node::Rule(name) => {
+            count(rules.get(name).ok_or_else(|| TemplateError::UnknownRule(name.clone()))?, rules, depth + 1)?
+        }
+        Node::Alt(alts) => alts
+            .iter()
+            .try_fold(0usize, |acc, a| Ok::<_, TemplateError>(acc.saturating_add(count(a, rules, depth)?)))?,
+        Node::Seq(items) => items
+            .iter()
+            .try_fold(1usize, |acc, a| Ok::<_, TemplateError>(acc.saturating_mul(count(a, rules, depth)?)))?,
     })
 }
 
@@ -219,11 +225,20 @@ mod tests {
         assert_eq!(
             sentences("{district} (미세먼지|대기질) [좀] <show>", &[("show", "(보여줘|띄워 줘)")]),
             [
-                "{district} 대기질 띄워 줘", "{district} 대기질 보여줘", "{district} 대기질 좀 띄워 줘", "{district} 대기질 좀 보여줘",
-                "{district} 미세먼지 띄워 줘", "{district} 미세먼지 보여줘", "{district} 미세먼지 좀 띄워 줘", "{district} 미세먼지 좀 보여줘",
+                "{district} 대기질 띄워 줘",
+                "{district} 대기질 보여줘",
+                "{district} 대기질 좀 띄워 줘",
+                "{district} 대기질 좀 보여줘",
+                "{district} 미세먼지 띄워 줘",
+                "{district} 미세먼지 보여줘",
+                "{district} 미세먼지 좀 띄워 줘",
+                "{district} 미세먼지 좀 보여줘",
             ]
         );
-        assert_eq!(sentences("show [me] (the|) map", &[]), ["show map", "show me map", "show me the map", "show the map"]);
+        assert_eq!(
+            sentences("show [me] (the|) map", &[]),
+            ["show map", "show me map", "show me the map", "show the map"]
+        );
     }
 
     #[test]

@@ -10,16 +10,8 @@ use serde_json::json;
 use tantivy::TantivyDocument;
 
 /// Kinds of entity documents, i.e. everything that comes from the city data, not from sources.
-pub const ENTITY_KINDS: &[&str] = &[
-    "district",
-    "neighbourhood",
-    "official",
-    "indicator",
-    "cctv",
-    "hospital",
-    "fire_station",
-    "police_station",
-];
+pub const ENTITY_KINDS: &[&str] =
+    &["district", "neighbourhood", "official", "indicator", "cctv", "hospital", "fire_station", "police_station"];
 
 /// A document before it becomes a tantivy document: plain data, easy to test.
 #[derive(Debug, Default, Clone)]
@@ -91,7 +83,8 @@ pub fn entities(city: &City) -> Vec<Doc> {
     for n in &city.neighbourhoods {
         let district = city.district(&n.district);
         let mut ns = vec![n.name_ko.clone()];
-        let stem = n.name_ko.strip_suffix('동').filter(|s| s.chars().count() >= 2 && !district_names.contains(&compact(s)));
+        let stem =
+            n.name_ko.strip_suffix('동').filter(|s| s.chars().count() >= 2 && !district_names.contains(&compact(s)));
         if let Some(stem) = stem {
             ns.push(stem.to_string());
         }

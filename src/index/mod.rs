@@ -25,15 +25,9 @@ pub use search::{Hit, Resolved, SearchRequest};
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     #[error("index {path}: {source}")]
-    Tantivy {
-        path: PathBuf,
-        source: tantivy::TantivyError,
-    },
+    Tantivy { path: PathBuf, source: tantivy::TantivyError },
     #[error("index {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("index: {0}")]
     Store(#[from] StoreError),
     #[error("index {0} is being written by another scpm process (a running `scpm serve`?)")]
@@ -99,11 +93,7 @@ impl CityIndex {
         };
         let (_, fields) = schema::build();
         let tantivy_err = |source| IndexError::Tantivy { path: dir.to_path_buf(), source };
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(tantivy_err)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(tantivy_err)?;
         let writer = index.writer_with_num_threads(1, writer_memory_mb.max(15) * 1024 * 1024).map_err(|e| match e {
             tantivy::TantivyError::LockFailure(..) => IndexError::Locked(dir.to_path_buf()),
             other => tantivy_err(other),
@@ -126,8 +116,15 @@ impl CityIndex {
     pub fn open_reader(dir: &Path) -> Result<CityIndex, IndexError> {
         let index = match try_open(dir) {
             Ok(Some(index)) => index,
-            Ok(None) => return Err(IndexError::Query(format!("no index in {}; run `scpm index build`", dir.display()))),
-            Err(reason) => return Err(IndexError::Query(format!("index in {} is unusable ({reason}); run `scpm index build`", dir.display()))),
+            Ok(None) => {
+                return Err(IndexError::Query(format!("no index in {}; run `scpm index build`", dir.display())))
+            }
+            Err(reason) => {
+                return Err(IndexError::Query(format!(
+                    "index in {} is unusable ({reason}); run `scpm index build`",
+                    dir.display()
+                )))
+            }
         };
         let tantivy_err = |source| IndexError::Tantivy { path: dir.to_path_buf(), source };
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(tantivy_err)?;
@@ -157,8 +154,10 @@ impl CityIndex {
         let behind = store.stored_rev()?.saturating_sub(w.payload.rev);
         let bar = if behind > 50_000 {
             indicatif::ProgressBar::new(behind).with_style(
-                indicatif::ProgressStyle::with_template("  indexing     [{bar:40}] {pos}/{len} revisions ({per_sec}, {eta} left)")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template(
+                    "  indexing     [{bar:40}] {pos}/{len} revisions ({per_sec}, {eta} left)",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             )
         } else {
             indicatif::ProgressBar::hidden()
@@ -261,7 +260,8 @@ fn register(index: &Index) {
 fn create(dir: &Path) -> Result<Index, IndexError> {
     std::fs::create_dir_all(dir).map_err(|source| IndexError::Io { path: dir.to_path_buf(), source })?;
     let (schema, _) = schema::build();
-    let index = Index::create_in_dir(dir, schema).map_err(|source| IndexError::Tantivy { path: dir.to_path_buf(), source })?;
+    let index =
+        Index::create_in_dir(dir, schema).map_err(|source| IndexError::Tantivy { path: dir.to_path_buf(), source })?;
     register(&index);
     Ok(index)
 }

@@ -1,7 +1,9 @@
 //! The index schema and the `city` analyzer (Korean bigrams + Latin words, see [`crate::text`]).
 
 use crate::text::pieces;
-use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+};
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, TextAnalyzer, Token, TokenStream, Tokenizer};
 
 /// Bump when the schema, the analyzer or what a document contains changes: an index of
@@ -35,7 +37,11 @@ pub fn build() -> (Schema, Fields) {
             .set_tokenizer(ANALYZER)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions);
         let opts = TextOptions::default().set_indexing_options(indexing);
-        if stored { opts.set_stored() } else { opts }
+        if stored {
+            opts.set_stored()
+        } else {
+            opts
+        }
     };
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),

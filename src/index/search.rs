@@ -105,13 +105,19 @@ impl CityIndex {
                 .kinds
                 .iter()
                 .map(|k| -> (Occur, Box<dyn Query>) {
-                    (Occur::Should, Box::new(TermQuery::new(Term::from_field_text(f.kind, k), IndexRecordOption::Basic)))
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(Term::from_field_text(f.kind, k), IndexRecordOption::Basic)),
+                    )
                 })
                 .collect();
             must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
         if let Some(d) = &req.district {
-            must.push((Occur::Must, Box::new(TermQuery::new(Term::from_field_text(f.district, d), IndexRecordOption::Basic))));
+            must.push((
+                Occur::Must,
+                Box::new(TermQuery::new(Term::from_field_text(f.district, d), IndexRecordOption::Basic)),
+            ));
         }
         must
     }
@@ -127,7 +133,8 @@ impl CityIndex {
         let key = compact(&req.text);
         let err = |e: tantivy::TantivyError| IndexError::Query(e.to_string());
         // Trends carry names (their topics); complaints and incidents only titles and bodies.
-        let names = req.kinds.is_empty() || req.kinds.iter().any(|k| ENTITY_KINDS.contains(&k.as_str()) || k == "trend");
+        let names =
+            req.kinds.is_empty() || req.kinds.iter().any(|k| ENTITY_KINDS.contains(&k.as_str()) || k == "trend");
         let addresses: Vec<(f32, DocAddress)> = match self.text_query(&req.text, names) {
             Some(text) => {
                 let mut clauses = filters;
@@ -202,7 +209,11 @@ impl CityIndex {
         let Some(best) = hits.next() else { return Ok(None) };
         let runner_up = hits.next().map_or(0.0, |h| h.score);
         // Exact names are certain; otherwise confidence grows with the margin over the runner-up.
-        let confidence = if best.exact { 1.0 } else { ((best.score - runner_up) / best.score.max(1e-6)).clamp(0.0, 0.9) * 0.5 + 0.4 };
+        let confidence = if best.exact {
+            1.0
+        } else {
+            ((best.score - runner_up) / best.score.max(1e-6)).clamp(0.0, 0.9) * 0.5 + 0.4
+        };
         Ok(Some(Resolved { hit: best, confidence }))
     }
 }
@@ -210,10 +221,7 @@ impl CityIndex {
 pub(super) fn count_by_kind(index: &CityIndex) -> Result<Vec<(String, u64)>, IndexError> {
     let searcher = index.reader.searcher();
     let mut counts: HashMap<String, u64> = HashMap::new();
-    let kinds = super::documents::ENTITY_KINDS
-        .iter()
-        .copied()
-        .chain(["complaint", "suggestion", "incident", "trend"]);
+    let kinds = super::documents::ENTITY_KINDS.iter().copied().chain(["complaint", "suggestion", "incident", "trend"]);
     for kind in kinds {
         let q = TermQuery::new(Term::from_field_text(index.fields.kind, kind), IndexRecordOption::Basic);
         let n = searcher.search(&q, &Count).map_err(|e| IndexError::Query(e.to_string()))?;

@@ -17,12 +17,12 @@ pub mod spot;
 
 use crate::city::City;
 use crate::grammar::{Grammar, EXPANSION_LIMIT, QUERY_SLOT};
-use forms::{Compiler, SlotMask};
 use crate::text::{compact, normalize, split_particle};
+use forms::{Compiler, SlotMask};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Serialize;
 use similarity::similarity as sim;
 use spot::{Span, Spotter};
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::collections::BTreeMap;
 
 /// Below this similarity an utterance is not understood.
@@ -181,7 +181,12 @@ impl Matcher {
             let gi = match groups.iter().position(|g| g.allowed == s.allowed && g.required == s.required) {
                 Some(gi) => gi,
                 None => {
-                    groups.push(Group { allowed: s.allowed, required: s.required, postings: HashMap::default(), members: Vec::new() });
+                    groups.push(Group {
+                        allowed: s.allowed,
+                        required: s.required,
+                        postings: HashMap::default(),
+                        members: Vec::new(),
+                    });
                     groups.len() - 1
                 }
             };
@@ -258,14 +263,16 @@ impl Matcher {
             for example in &command.def.examples {
                 let problem = match self.parse(&example.text) {
                     Outcome::NotUnderstood { reason, .. } => Some(format!("not understood: {reason}")),
-                    Outcome::Understood(intent) if intent.name != command.def.intent => {
-                        Some(format!("got intent {} (via {}), expected {}", intent.name, intent.matched, command.def.intent))
-                    }
+                    Outcome::Understood(intent) if intent.name != command.def.intent => Some(format!(
+                        "got intent {} (via {}), expected {}",
+                        intent.name, intent.matched, command.def.intent
+                    )),
                     Outcome::Understood(intent) => {
                         let mut expected = command.def.fixed.clone();
                         expected.extend(example.slots.clone());
-                        (intent.slots != expected)
-                            .then(|| format!("slots {:?}, expected {:?} (via {})", intent.slots, expected, intent.matched))
+                        (intent.slots != expected).then(|| {
+                            format!("slots {:?}, expected {:?} (via {})", intent.slots, expected, intent.matched)
+                        })
                     }
                 };
                 if let Some(p) = problem {
@@ -279,7 +286,11 @@ impl Matcher {
     pub fn parse(&self, text: &str) -> Outcome {
         let words = self.words(text);
         if words.iter().all(|w| compact(w).is_empty()) {
-            return Outcome::NotUnderstood { reason: "nothing to understand: the utterance is empty".into(), closest: None, score: 0.0 };
+            return Outcome::NotUnderstood {
+                reason: "nothing to understand: the utterance is empty".into(),
+                closest: None,
+                score: 0.0,
+            };
         }
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
         let outcome = self.best(&refs);
@@ -316,7 +327,11 @@ impl Matcher {
             }
         }
         let Some((score, si, spans, query)) = best else {
-            return Outcome::NotUnderstood { reason: "no command is anything like this".into(), closest: None, score: 0.0 };
+            return Outcome::NotUnderstood {
+                reason: "no command is anything like this".into(),
+                closest: None,
+                score: 0.0,
+            };
         };
         let sentence = &self.sentences[si];
         if score < ACCEPT {
@@ -341,7 +356,9 @@ impl Matcher {
             // "청년 창업에 (대한 제안)": the particle belongs to the sentence, not the query.
             // Only particles no noun ends with ("도로" ends in 로, "마을" in 을).
             if self.lang == "ko" {
-                if let Some((stem, _)) = split_particle(&q).into_iter().find(|(_, p)| QUERY_PARTICLES.contains(&p.as_str())) {
+                if let Some((stem, _)) =
+                    split_particle(&q).into_iter().find(|(_, p)| QUERY_PARTICLES.contains(&p.as_str()))
+                {
                     q = stem.trim_end().to_string();
                 }
             }
@@ -414,7 +431,9 @@ impl Matcher {
             let mut postings: Vec<&[u32]> = ids
                 .iter()
                 .filter_map(|id| group.postings.get(id))
-                .map(|p| &p[p.partition_point(|id| len_of(id) < min_len)..p.partition_point(|id| len_of(id) <= max_len)])
+                .map(|p| {
+                    &p[p.partition_point(|id| len_of(id) < min_len)..p.partition_point(|id| len_of(id) <= max_len)]
+                })
                 .collect();
             postings.sort_unstable_by_key(|p| p.len());
             // Rarest bigrams first; common ones ("보여", "sh") are counted only while the budget
@@ -437,7 +456,9 @@ impl Matcher {
             }
             if !exact && touched.len() > RECOUNT {
                 // Most shared so far, then shortest (the Dice coefficient favours them).
-                let rank = |id: &u32| (std::cmp::Reverse(counts[*id as usize]), self.sentences[*id as usize].gram_ids.len(), *id);
+                let rank = |id: &u32| {
+                    (std::cmp::Reverse(counts[*id as usize]), self.sentences[*id as usize].gram_ids.len(), *id)
+                };
                 touched.select_nth_unstable_by_key(RECOUNT, rank);
                 for id in &touched[RECOUNT..] {
                     counts[*id as usize] = 0;
@@ -445,12 +466,18 @@ impl Matcher {
                 touched.truncate(RECOUNT);
             }
             for id in touched {
-                let c = if exact { counts[id as usize] } else { overlap(&sorted_ids, &self.sentences[id as usize].gram_ids) as u16 };
+                let c = if exact {
+                    counts[id as usize]
+                } else {
+                    overlap(&sorted_ids, &self.sentences[id as usize].gram_ids) as u16
+                };
                 counts[id as usize] = 0;
                 out.push((id, c));
             }
             if key.is_empty() {
-                out.extend(group.members.iter().filter(|id| self.sentences[**id as usize].key.is_empty()).map(|id| (*id, 0)));
+                out.extend(
+                    group.members.iter().filter(|id| self.sentences[**id as usize].key.is_empty()).map(|id| (*id, 0)),
+                );
             }
         }
         out
@@ -477,7 +504,9 @@ impl Matcher {
                 let s = &self.sentences[*id as usize];
                 s.around_query.is_none() && fits(s)
             })
-            .map(|&(id, n)| (2.0 * n as f32 / (grams.len() + self.sentences[id as usize].gram_ids.len()).max(1) as f32, id))
+            .map(|&(id, n)| {
+                (2.0 * n as f32 / (grams.len() + self.sentences[id as usize].gram_ids.len()).max(1) as f32, id)
+            })
             .collect();
         let by_rank = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         if ranked.len() > CANDIDATES {
@@ -562,7 +591,9 @@ fn variants(spans: &[Span]) -> Vec<Vec<Span>> {
 fn subsets(spans: &[Span]) -> Vec<Vec<Span>> {
     if spans.len() <= 3 {
         return (0..1u32 << spans.len())
-            .map(|mask| spans.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, s)| s.clone()).collect())
+            .map(|mask| {
+                spans.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, s)| s.clone()).collect()
+            })
             .collect();
     }
     let mut out = vec![spans.to_vec(), Vec::new()];

@@ -59,14 +59,22 @@ impl Spotter {
         };
         // Order matters: earlier slots win when one name means two things.
         for d in &city.districts {
-            add([&d.name_ko, &d.name_en].into_iter().chain(&d.aliases_ko).chain(&d.aliases_en).collect(), "district", &d.code);
+            add(
+                [&d.name_ko, &d.name_en].into_iter().chain(&d.aliases_ko).chain(&d.aliases_en).collect(),
+                "district",
+                &d.code,
+            );
         }
         for o in &city.officials {
             let names = [&o.title_ko, &o.title_en].into_iter().chain(&o.aliases_ko).chain(&o.aliases_en).collect();
             add(names, "official", &o.id);
         }
         for i in &city.indicators {
-            add([&i.name_ko, &i.name_en].into_iter().chain(&i.synonyms_ko).chain(&i.synonyms_en).collect(), "indicator", &i.id);
+            add(
+                [&i.name_ko, &i.name_en].into_iter().chain(&i.synonyms_ko).chain(&i.synonyms_en).collect(),
+                "indicator",
+                &i.id,
+            );
         }
         for n in &city.neighbourhoods {
             add(vec![&n.name_ko], "neighbourhood", &n.code);
@@ -143,7 +151,15 @@ impl Spotter {
                 if let Some((entries, quality, particle)) = self.lookup(&key) {
                     let Some(first) = entries.first() else { continue };
                     taken[start..end].iter_mut().for_each(|t| *t = true);
-                    spans.push(Span { start, end, slot: first.slot.clone(), value: first.value.clone(), text, quality, particle });
+                    spans.push(Span {
+                        start,
+                        end,
+                        slot: first.slot.clone(),
+                        value: first.value.clone(),
+                        text,
+                        quality,
+                        particle,
+                    });
                 }
             }
         }

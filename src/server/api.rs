@@ -106,7 +106,10 @@ pub async fn resolve(
     let Query(p) = params.map_err(|e| ApiError::BadRequest(format!("{}; parameters are q and kind", e.body_text())))?;
     let kinds: Vec<&str> = p.kind.split(',').map(str::trim).filter(|k| !k.is_empty()).collect();
     if let Some(bad) = kinds.iter().find(|k| !ENTITY_KINDS.contains(k)) {
-        return Err(ApiError::BadRequest(format!("`{bad}` is not an entity kind; use one of {}", ENTITY_KINDS.join(", "))));
+        return Err(ApiError::BadRequest(format!(
+            "`{bad}` is not an entity kind; use one of {}",
+            ENTITY_KINDS.join(", ")
+        )));
     }
     let kinds: Vec<&str> = if kinds.is_empty() { ENTITY_KINDS.to_vec() } else { kinds };
     let resolved = state.index.resolve(&p.q, &kinds)?;
@@ -176,7 +179,9 @@ fn same_secret(a: &str, b: &str) -> bool {
 pub(super) fn require_token(headers: &HeaderMap, expected: &str, role: &str) -> Result<(), ApiError> {
     match bearer(headers) {
         None => Err(ApiError::Unauthorized(format!("send `Authorization: Bearer <{role} token>`"))),
-        Some(token) if expected.is_empty() || !same_secret(token, expected) => Err(ApiError::Forbidden(format!("wrong {role} token"))),
+        Some(token) if expected.is_empty() || !same_secret(token, expected) => {
+            Err(ApiError::Forbidden(format!("wrong {role} token")))
+        }
         Some(_) => Ok(()),
     }
 }
@@ -210,7 +215,10 @@ pub async fn submit_complaint(
     require_token(&headers, expected, "intake")?;
     let Json(new) = body?;
     if state.city.district(&new.district).is_none() {
-        return Err(ApiError::BadRequest(format!("district `{}` is not a Seoul district code (11110 … 11740)", new.district)));
+        return Err(ApiError::BadRequest(format!(
+            "district `{}` is not a Seoul district code (11110 … 11740)",
+            new.district
+        )));
     }
     let now = Utc::now();
     let id = new.id.unwrap_or_else(|| format!("intake-{}-{:08x}", now.timestamp_millis(), rand::random::<u32>()));

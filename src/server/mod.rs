@@ -12,11 +12,11 @@ pub use error::ApiError;
 
 use crate::city::City;
 use crate::commands::Commands;
-use crate::display::DisplayState;
-use crate::resolve::Context;
 use crate::config::Config;
+use crate::display::DisplayState;
 use crate::index::CityIndex;
 use crate::metrics::Metrics;
+use crate::resolve::Context;
 use crate::sources::{Health, Sink};
 use crate::store::Store;
 use axum::extract::{DefaultBodyLimit, Request, State};

@@ -36,7 +36,9 @@ pub async fn command(
 ) -> Result<Json<Value>, ApiError> {
     require_office(&state, &headers)?;
     let Json(req) = body.map_err(|e| match ApiError::from(e) {
-        ApiError::BadRequest(m) => ApiError::BadRequest(m.replace("\"POST /api/complaints\"", "\"POST /api/commands\"")),
+        ApiError::BadRequest(m) => {
+            ApiError::BadRequest(m.replace("\"POST /api/complaints\"", "\"POST /api/commands\""))
+        }
         other => other,
     })?;
     if req.text.chars().count() > MAX_UTTERANCE {
@@ -59,13 +61,18 @@ pub async fn command(
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let outcome = if answer.understood { "understood".into() } else { format!("not understood: {}", answer.reason.clone().unwrap_or_default()) };
+    let outcome = if answer.understood {
+        "understood".into()
+    } else {
+        format!("not understood: {}", answer.reason.clone().unwrap_or_default())
+    };
     let intent = answer.intent.clone().unwrap_or_default();
     // The audit write waits for the disk: off the async workers.
     let (worker, actions, input) = (state.clone(), answer.actions.clone(), req.text.clone());
-    let (audit_id, version) = tokio::task::spawn_blocking(move || apply_audited(&worker, &channel, &input, &intent, &actions, &outcome))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let (audit_id, version) =
+        tokio::task::spawn_blocking(move || apply_audited(&worker, &channel, &input, &intent, &actions, &outcome))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
     let mut body = serde_json::to_value(&answer).map_err(|e| ApiError::Internal(e.to_string()))?;
     body["display_version"] = json!(version);
     body["audit_id"] = json!(audit_id);

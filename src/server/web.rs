@@ -40,11 +40,18 @@ pub async fn geo(State(state): State<AppState>) -> Json<Value> {
 }
 
 /// One complaint with the citizen's personal data: the office's only.
-pub async fn complaint(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    super::office::require_office(&state, &headers)
-        .map_err(|_| ApiError::Forbidden("a complaint in full, with the citizen's personal data, is for the office only".into()))?;
+pub async fn complaint(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    super::office::require_office(&state, &headers).map_err(|_| {
+        ApiError::Forbidden("a complaint in full, with the citizen's personal data, is for the office only".into())
+    })?;
     match super::api::store(&state)?.get("complaint", &id)? {
-        Some(record @ Record::Complaint(_)) => Ok(Json(serde_json::to_value(record).map_err(|e| ApiError::Internal(e.to_string()))?)),
+        Some(record @ Record::Complaint(_)) => {
+            Ok(Json(serde_json::to_value(record).map_err(|e| ApiError::Internal(e.to_string()))?))
+        }
         _ => Err(ApiError::NotFound(format!("no complaint `{id}`"))),
     }
 }

@@ -24,7 +24,11 @@ impl HttpPollConnector {
         if !SUPPORTED_SERVICES.contains(&cfg.service.as_str()) {
             return Err(SourceError::Failed {
                 source_name: cfg.name.clone(),
-                message: format!("service `{}` is not supported; supported: {}", cfg.service, SUPPORTED_SERVICES.join(", ")),
+                message: format!(
+                    "service `{}` is not supported; supported: {}",
+                    cfg.service,
+                    SUPPORTED_SERVICES.join(", ")
+                ),
             });
         }
         Ok(HttpPollConnector { cfg, districts })
@@ -69,7 +73,8 @@ pub fn parse_envelope(service: &str, body: &str) -> Result<Vec<serde_json::Value
 
 /// Turns a RealtimeCityAir row into a record, resolving the district from the station name.
 pub fn air_row(row: serde_json::Value, districts: &HashMap<String, String>) -> Result<Record, String> {
-    let mut reading: AirReading = serde_json::from_value(row).map_err(|e| format!("row does not fit RealtimeCityAir: {e}"))?;
+    let mut reading: AirReading =
+        serde_json::from_value(row).map_err(|e| format!("row does not fit RealtimeCityAir: {e}"))?;
     reading.district = districts.get(reading.station.trim()).cloned().unwrap_or_default();
     if super::record::parse_msrdt(&reading.measured_at).is_none() {
         return Err(format!("MSRDT `{}` is not YYYYMMDDHHMM", reading.measured_at));

@@ -5,8 +5,8 @@
 pub mod http_poll;
 pub mod record;
 pub mod replay;
-pub mod simulator;
 mod sim_text;
+pub mod simulator;
 
 pub use record::Record;
 
@@ -85,7 +85,5 @@ impl Health {
 
 /// Sends one record without waiting for durability (feeds that can re-send on restart).
 pub async fn send(sink: &Sink, source: &str, record: Record) -> Result<(), SourceError> {
-    sink.send(Envelope { source: source.to_string(), record, ack: None })
-        .await
-        .map_err(|_| SourceError::SinkClosed)
+    sink.send(Envelope { source: source.to_string(), record, ack: None }).await.map_err(|_| SourceError::SinkClosed)
 }

@@ -65,7 +65,8 @@ impl Connector for ReplayConnector {
                         if self.cfg.paced {
                             let t = record.time();
                             if let Some(prev) = previous.filter(|p| *p < t) {
-                                let wait = (t - prev).to_std().unwrap_or_default().min(std::time::Duration::from_secs(60));
+                                let wait =
+                                    (t - prev).to_std().unwrap_or_default().min(std::time::Duration::from_secs(60));
                                 tokio::time::sleep(wait).await;
                             }
                             previous = Some(t);

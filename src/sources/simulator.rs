@@ -71,7 +71,11 @@ impl SimCity {
     pub fn new(city: &City, cfg: &SimulatorConfig, start: DateTime<Utc>) -> SimCity {
         let stream = |n: u64| ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_mul(31).wrapping_add(n));
         let facility = |kind, code: &str| {
-            city.facilities.iter().find(|f| f.kind == kind && f.district == code).map(|f| f.id.clone()).unwrap_or_default()
+            city.facilities
+                .iter()
+                .find(|f| f.kind == kind && f.district == code)
+                .map(|f| f.id.clone())
+                .unwrap_or_default()
         };
         let mut rng_air = stream(3);
         let districts = city
@@ -305,7 +309,13 @@ impl SimCity {
         (0..3)
             .map(|_| {
                 let (ko, en) = TRENDS[rng.random_range(0..TRENDS.len())];
-                Trend { topic_ko: ko.into(), topic_en: en.into(), mentions: rng.random_range(50..5000), at, district: String::new() }
+                Trend {
+                    topic_ko: ko.into(),
+                    topic_en: en.into(),
+                    mentions: rng.random_range(50..5000),
+                    at,
+                    district: String::new(),
+                }
             })
             .collect()
     }

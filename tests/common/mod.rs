@@ -128,7 +128,8 @@ pub mod reqwest {
 
     pub fn post_json(url: &str, token: Option<&str>, body: &str) -> Result<(u16, serde_json::Value), String> {
         rt().block_on(async {
-            let mut req = ::reqwest::Client::new().post(url).header("content-type", "application/json").body(body.to_string());
+            let mut req =
+                ::reqwest::Client::new().post(url).header("content-type", "application/json").body(body.to_string());
             if let Some(t) = token {
                 req = req.bearer_auth(t);
             }
