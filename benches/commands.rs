@@ -45,6 +45,10 @@ fn main() -> anyhow::Result<()> {
                 full_ms.push(t.elapsed().as_secs_f64() * 1e3);
             }
         }
+        let mut slowest: Vec<(f64, &String)> = parse_ms.iter().copied().zip(sentences.iter().cycle()).collect();
+        slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+        slowest.dedup_by(|a, b| a.1 == b.1);
+        let names: Vec<String> = slowest.iter().take(3).map(|(ms, s)| format!("{ms:.2} ms \"{s}\"")).collect();
         let (p50, p99, max) = percentiles(parse_ms);
         println!(
             "{lang}: {} templates, {} sentences; matcher over {} utterances ×5: p50 {p50:.3} ms, p99 {p99:.3} ms, max {max:.3} ms",
@@ -52,6 +56,7 @@ fn main() -> anyhow::Result<()> {
             matcher.sentence_count(),
             sentences.len()
         );
+        println!("{lang}: slowest: {}", names.join(", "));
         let (p50, p99, max) = percentiles(full_ms);
         println!("{lang}: matcher + resolver (index): p50 {p50:.3} ms, p99 {p99:.3} ms, max {max:.3} ms");
     }
