@@ -13,7 +13,9 @@ source scripts/lib.sh
 # Build packages for the crates we use (rusqlite bundles SQLite; tantivy, axum are pure Rust).
 packages=(build-essential pkg-config python3 python3-pip ca-certificates)
 if [ "$for_tests" = 1 ]; then
-  packages+=(procps)
+  # Browser tests: Debian's chromium and its driver, Korean fonts for the wall, and `ip` for the
+  # loopback-only network namespace the browser runs in.
+  packages+=(procps chromium chromium-driver fonts-noto-cjk iproute2 util-linux)
 fi
 
 step "[1/4] Debian packages: ${packages[*]}"

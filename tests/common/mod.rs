@@ -36,10 +36,11 @@ pub struct Server {
 }
 
 pub const INTAKE_TOKEN: &str = "test-intake-token";
+pub const OFFICE_TOKEN: &str = "test-office-token";
 
 pub fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {
     let config = format!(
-        "[server]\nlisten = \"127.0.0.1:{port}\"\nintake_token = \"{INTAKE_TOKEN}\"\n\
+        "[server]\nlisten = \"127.0.0.1:{port}\"\nintake_token = \"{INTAKE_TOKEN}\"\noffice_token = \"{OFFICE_TOKEN}\"\n\
          [paths]\ndata_dir = \"{}\"\nindex_dir = \"{}\"\nstore = \"{}\"\n{extra}",
         data_dir().display(),
         dir.join("index").display(),
