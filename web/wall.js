@@ -82,6 +82,7 @@ function render() {
   document.body.dataset.version = display.version;
   drawMap();
   if (!city) return;
+  if (!performance.getEntriesByName("scpm-first-render").length) performance.mark("scpm-first-render");
   const ds = city.districts.filter((d) => !display.district || d.code === display.district);
   const avg = (xs) => xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1) : "–";
   const pm = ds.map((d) => d.air && d.air.pm25).filter((v) => v != null);

@@ -2,6 +2,8 @@
 //! a running `scpm serve` child process on a free loopback port.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod webdriver;
+
 use scpm::city::City;
 use scpm::index::{CityIndex, CityIndexWriter};
 use scpm::store::Store;

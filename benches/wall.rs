@@ -1,0 +1,104 @@
+//! Wall benchmark in Debian chromium (loopback-only namespace): the page's first render time, and
+//! the time from `POST /api/commands` to the DOM showing the change, over 24 commands. Prints
+//! figures; asserts nothing about time. `cargo bench --bench wall` (needs root for the namespace).
+
+#[path = "../tests/common/webdriver.rs"]
+mod webdriver;
+
+use serde_json::{json, Value};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use webdriver::{free_port, loopback_only, rerun_isolated, Driver};
+
+const TOKEN: &str = "bench-office-token";
+
+fn now_ms() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() * 1e3).unwrap_or(0.0)
+}
+
+fn main() -> anyhow::Result<()> {
+    if !loopback_only() {
+        rerun_isolated("");
+        return Ok(());
+    }
+    let dir = tempfile::tempdir()?;
+    let port = free_port();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::write(
+        dir.path().join("scpm.toml"),
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\noffice_token = \"{TOKEN}\"\n[paths]\ndata_dir = \"{}\"\ngrammars = \"{}\"\nindex_dir = \"{}\"\nstore = \"{}\"\n",
+            data.join("data").display(),
+            data.join("grammars").display(),
+            dir.path().join("index").display(),
+            dir.path().join("store.sqlite").display()
+        ),
+    )?;
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_scpm"))
+        .arg("--config")
+        .arg(dir.path().join("scpm.toml"))
+        .arg("serve")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let result = rt.block_on(async {
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if client.get(format!("{base}/healthz")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let d = Driver::start().await;
+        let s = d.session(&dir.path().join("chrome")).await;
+        let mut first = Vec::new();
+        for _ in 0..5 {
+            d.call("POST", &format!("/session/{s}/url"), json!({"url": format!("{base}/?token={TOKEN}")})).await;
+            d.wait_for(&s, "return performance.getEntriesByName('scpm-first-render').length", json!(1)).await;
+            let t = d.script(&s, "return performance.getEntriesByName('scpm-first-render')[0].startTime").await;
+            first.push(t.as_f64().unwrap_or(f64::NAN));
+        }
+        d.wait_for(&s, "return document.getElementById('status').textContent", json!("실시간")).await;
+        // Record when the screen's district changes, on the page's clock (epoch milliseconds).
+        d.script(&s, "window.__changes = []; new MutationObserver(() => window.__changes.push([document.getElementById('screen').dataset.district, performance.timeOrigin + performance.now()])).observe(document.getElementById('screen'), {attributes: true}); return true").await;
+        let mut latencies = Vec::new();
+        for i in 0..24 {
+            let (text, code) = if i % 2 == 0 { ("마포구 미세먼지 보여줘", "11440") } else { ("강남구 미세먼지 보여줘", "11680") };
+            let sent = now_ms();
+            client.post(format!("{base}/api/commands")).bearer_auth(TOKEN).json(&json!({"text": text})).send().await.ok();
+            let mut seen = None;
+            for _ in 0..2000 {
+                let v: Value = d.script(&s, &format!("const c = window.__changes.filter(x => x[0] === '{code}'); return c.length ? c[c.length - 1][1] : null")).await;
+                if let Some(t) = v.as_f64().filter(|t| *t >= sent) {
+                    seen = Some(t - sent);
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            latencies.push(seen.unwrap_or(f64::NAN));
+        }
+        d.call("DELETE", &format!("/session/{s}"), Value::Null).await;
+        (first, latencies)
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    let (mut first, mut lat) = result;
+    let pct = |v: &mut Vec<f64>, p: f64| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[((v.len() as f64 - 1.0) * p).round() as usize]
+    };
+    println!(
+        "first render (page start → map and figures drawn), 5 loads: median {:.0} ms, max {:.0} ms",
+        pct(&mut first, 0.5),
+        pct(&mut first, 1.0)
+    );
+    println!(
+        "POST /api/commands → DOM change on the wall, {} commands: median {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+        lat.len(),
+        pct(&mut lat, 0.5),
+        pct(&mut lat, 0.95),
+        pct(&mut lat, 1.0)
+    );
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! A minimal WebDriver client for Debian chromium through chromedriver, and the loopback-only
+//! network namespace browser runs must live in. Shared by tests/browser.rs and benches/wall.rs.
+#![allow(dead_code)]
+
+use base64::Engine;
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").map(|l| l.local_addr().map(|a| a.port()).unwrap_or(0)).unwrap_or(0)
+}
+
+const FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-breakpad",
+    "--no-pings",
+    "--window-size=1920,1080",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+];
+
+/// Only `lo` in this process's network namespace.
+pub fn loopback_only() -> bool {
+    std::fs::read_to_string("/proc/self/net/dev")
+        .map(|s| s.lines().skip(2).filter_map(|l| l.split(':').next()).all(|n| n.trim() == "lo"))
+        .unwrap_or(false)
+}
+
+/// Runs one test of this file again inside a fresh loopback-only namespace.
+pub fn rerun_isolated(test: &str) {
+    let exe = std::env::current_exe().expect("test binary");
+    let mut args: Vec<String> =
+        vec![test.to_string(), "--exact".into(), "--nocapture".into(), "--test-threads=1".into()];
+    if test.is_empty() {
+        args = std::env::args().skip(1).collect();
+    }
+    let status = Command::new("unshare")
+        .args(["-n", "sh", "-c", "ip link set lo up && exec \"$@\"", "sh"])
+        .arg(exe)
+        .args(args)
+        .status()
+        .expect("unshare runs (needs root; scripts/test.sh runs as root in CI)");
+    assert!(status.success(), "{test} failed inside the loopback-only namespace");
+}
+
+pub struct Driver {
+    child: Child,
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Driver {
+    pub async fn start() -> Driver {
+        let port = free_port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian chromium-driver; scripts/setup.sh installs it)");
+        let d = Driver { child, base: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new() };
+        for _ in 0..100 {
+            if d.client.get(format!("{}/status", d.base)).send().await.is_ok() {
+                return d;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not start");
+    }
+
+    pub async fn call(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = format!("{}{path}", self.base);
+        let req = match method {
+            "GET" => self.client.get(url),
+            "DELETE" => self.client.delete(url),
+            _ => self.client.post(url).json(&body),
+        };
+        let v: Value = req.send().await.expect("webdriver").json().await.expect("json");
+        assert!(v["value"]["error"].is_null(), "{method} {path}: {v}");
+        v["value"].clone()
+    }
+
+    pub async fn session(&self, user_dir: &std::path::Path) -> String {
+        let mut args: Vec<String> = FLAGS.iter().map(|s| s.to_string()).collect();
+        args.push(format!("--user-data-dir={}", user_dir.display()));
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}}}});
+        self.call("POST", "/session", caps).await["sessionId"].as_str().expect("session").to_string()
+    }
+
+    pub async fn script(&self, s: &str, js: &str) -> Value {
+        self.call("POST", &format!("/session/{s}/execute/sync"), json!({"script": js, "args": []})).await
+    }
+
+    /// Polls `js` until it returns `want` (a liveness bound, not a speed check).
+    pub async fn wait_for(&self, s: &str, js: &str, want: Value) {
+        let mut last = Value::Null;
+        for _ in 0..200 {
+            last = self.script(s, js).await;
+            if last == want {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{js} stayed {last}, wanted {want}");
+    }
+
+    pub async fn screenshot(&self, s: &str, name: &str) {
+        let png = self.call("GET", &format!("/session/{s}/screenshot"), Value::Null).await;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap_or_default()).expect("png");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/out");
+        std::fs::create_dir_all(&dir).expect("tests/out");
+        std::fs::write(dir.join(name), bytes).expect("write screenshot");
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
