@@ -42,13 +42,20 @@ pub fn rerun_isolated(test: &str) {
     if test.is_empty() {
         args = std::env::args().skip(1).collect();
     }
-    let status = Command::new("unshare")
+    let out = Command::new("unshare")
         .args(["-n", "sh", "-c", "ip link set lo up && exec \"$@\"", "sh"])
         .arg(exe)
         .args(args)
-        .status()
+        .stderr(Stdio::inherit())
+        .output()
         .expect("unshare runs (needs root; scripts/test.sh runs as root in CI)");
-    assert!(status.success(), "{test} failed inside the loopback-only namespace");
+    // The inner run's own summary would count the test twice in the outer run's output.
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if !(line.starts_with("test result:") || line.starts_with("running ")) {
+            println!("{line}");
+        }
+    }
+    assert!(out.status.success(), "{test} failed inside the loopback-only namespace");
 }
 
 pub struct Driver {
