@@ -153,6 +153,8 @@ fn serve(mut config: Config, listen: Option<String>) -> Result<()> {
         tracing::info!(%addr, office = %config.office.name, "serving; /healthz, /api/search, /api/state, /metrics");
         println!("scpm listening on http://{addr}");
         let app = scpm::server::app(service.state.clone());
+        // Client addresses feed the public rate limit.
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
         tracing::info!("shutting down");
         service.stop().await;

@@ -124,6 +124,7 @@ impl Service {
             })),
             office_token,
             display_tx: tokio::sync::watch::channel(DisplayState::new(&config.office.language)).0,
+            limiter: Default::default(),
         };
         Ok(Service { state, opened, ingest, shutdown, sources })
     }

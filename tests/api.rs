@@ -299,3 +299,26 @@ async fn pages_map_data_and_the_office_only_complaint() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     svc.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_is_rate_limited_and_the_office_is_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = service(dir.path(), "city").await;
+    let mut limited = 0;
+    for _ in 0..100 {
+        let (status, body) = call(&svc, get("/api/search?q=Mapo&kind=district")).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            limited += 1;
+            assert!(body["message"].as_str().unwrap_or_default().contains("slow down"), "{body}");
+        }
+    }
+    assert!(limited >= 20, "a burst of 100 public requests is cut after ~60: {limited} refused");
+    for _ in 0..100 {
+        let req = Request::get("/api/display")
+            .header("authorization", format!("Bearer {OFFICE}"))
+            .body(Body::empty())
+            .expect("req");
+        assert_eq!(call(&svc, req).await.0, StatusCode::OK, "the office is never limited");
+    }
+    svc.stop().await;
+}

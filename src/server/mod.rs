@@ -4,6 +4,7 @@
 
 mod api;
 mod error;
+mod limit;
 mod office;
 mod wall;
 mod web;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub office_token: Arc<String>,
     /// The latest display state, for every connected wall page.
     pub display_tx: tokio::sync::watch::Sender<DisplayState>,
+    /// Per-address rate limit for requests without a token.
+    pub limiter: Arc<limit::Limiter>,
 }
 
 pub struct OfficeSession {
@@ -72,6 +75,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/complaints/{id}", get(web::complaint))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limit::public_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))
         .with_state(state)
 }

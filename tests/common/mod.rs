@@ -121,8 +121,17 @@ pub mod reqwest {
     }
 
     pub fn get_json(url: &str) -> Result<(u16, serde_json::Value), String> {
+        get_json_as(url, None)
+    }
+
+    /// GET with a bearer token (the office is not rate limited).
+    pub fn get_json_as(url: &str, token: Option<&str>) -> Result<(u16, serde_json::Value), String> {
         rt().block_on(async {
-            let r = ::reqwest::get(url).await.map_err(|e| e.to_string())?;
+            let mut req = ::reqwest::Client::new().get(url);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let r = req.send().await.map_err(|e| e.to_string())?;
             let status = r.status().as_u16();
             let body = r.text().await.map_err(|e| e.to_string())?;
             Ok((status, serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body))))
