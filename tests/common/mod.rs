@@ -126,25 +126,20 @@ pub mod reqwest {
 
     /// GET with a bearer token (the office is not rate limited).
     pub fn get_json_as(url: &str, token: Option<&str>) -> Result<(u16, serde_json::Value), String> {
-        rt().block_on(async {
-            let mut req = ::reqwest::Client::new().get(url);
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
-            let r = req.send().await.map_err(|e| e.to_string())?;
-            let status = r.status().as_u16();
-            let body = r.text().await.map_err(|e| e.to_string())?;
-            Ok((status, serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body))))
-        })
+        send(::reqwest::Client::new().get(url), token)
     }
 
     pub fn post_json(url: &str, token: Option<&str>, body: &str) -> Result<(u16, serde_json::Value), String> {
+        let req = ::reqwest::Client::new().post(url).header("content-type", "application/json").body(body.to_string());
+        send(req, token)
+    }
+
+    /// Sends with an optional bearer token; the body as JSON, or as a string when it is not JSON.
+    fn send(mut req: ::reqwest::RequestBuilder, token: Option<&str>) -> Result<(u16, serde_json::Value), String> {
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
         rt().block_on(async {
-            let mut req =
-                ::reqwest::Client::new().post(url).header("content-type", "application/json").body(body.to_string());
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
             let r = req.send().await.map_err(|e| e.to_string())?;
             let status = r.status().as_u16();
             let body = r.text().await.map_err(|e| e.to_string())?;
