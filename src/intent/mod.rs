@@ -88,7 +88,7 @@ struct Group {
 /// Sentences visited per reading before common bigrams are skipped (see `score`).
 const POSTINGS_BUDGET: usize = 4_000;
 /// Partial matches recounted exactly when the budget ran out.
-const RECOUNT: usize = 800;
+const RECOUNT: usize = 150;
 
 /// Particles taken off the end of a Korean free-text query.
 const QUERY_PARTICLES: &[&str] = &["에서", "에", "으로", "이랑", "하고", "에게"];
