@@ -164,12 +164,8 @@ fn main() -> anyhow::Result<()> {
     let (p50, p99, max) = percentiles(micros);
     println!(
         "full-text with district filter: {} queries, p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms",
-        micros_len(&city)
+        city.districts.len() * 2
     );
     println!("RSS peak {:.0} MiB", rss_mib("VmHWM:"));
     Ok(())
-}
-
-fn micros_len(city: &City) -> usize {
-    city.districts.len() * 2
 }

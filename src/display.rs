@@ -66,6 +66,16 @@ impl DisplayState {
         }
     }
 
+    /// Back to the screen before the last one.
+    fn restore(&mut self) {
+        if let Some((topic, district, indicator)) = self.history.pop() {
+            self.screen = topic.clone();
+            self.topic = topic;
+            self.district = district;
+            self.indicator = indicator;
+        }
+    }
+
     fn apply_one(&mut self, action: &Action) {
         match action {
             Action::Show { topic, district, indicator, period, .. } => {
@@ -92,14 +102,7 @@ impl DisplayState {
                     self.indicator = None;
                     self.zoom = 0;
                 }
-                "back" => {
-                    if let Some((topic, district, indicator)) = self.history.pop() {
-                        self.screen = topic.clone();
-                        self.topic = topic;
-                        self.district = district;
-                        self.indicator = indicator;
-                    }
-                }
+                "back" => self.restore(),
                 _ => {}
             },
             Action::Zoom { direction } => self.zoom = (self.zoom + if direction == "in" { 1 } else { -1 }).clamp(0, 4),
@@ -120,14 +123,7 @@ impl DisplayState {
             Action::Lock => self.locked = true,
             Action::PublicMode => self.public_mode = true,
             Action::SwitchLanguage { to } => self.language = to.clone(),
-            Action::Undo => {
-                if let Some((topic, district, indicator)) = self.history.pop() {
-                    self.topic = topic.clone();
-                    self.screen = topic;
-                    self.district = district;
-                    self.indicator = indicator;
-                }
-            }
+            Action::Undo => self.restore(),
             Action::Volume { .. } | Action::Confirm | Action::Help | Action::Repeat => {}
         }
     }

@@ -133,11 +133,6 @@ impl Store {
         Ok(out)
     }
 
-    /// The highest revision written by this connection (the writer's view).
-    pub fn max_rev(&self) -> u64 {
-        self.next_rev - 1
-    }
-
     /// The highest revision in the database, whoever wrote it (a reader's view).
     pub fn stored_rev(&self) -> Result<u64, StoreError> {
         let max: Option<i64> = self.conn.query_row("SELECT MAX(rev) FROM records", [], |r| r.get(0))?;
@@ -273,7 +268,7 @@ mod tests {
         assert_eq!(store.upsert([("t", &complaint("a", Status::Answered))]).expect("write"), [Some(3)]);
         drop(store);
         let store = Store::open(&path).expect("reopen");
-        assert_eq!(store.max_rev(), 3);
+        assert_eq!(store.stored_rev().expect("rev"), 3);
         let since = store.since(2, 10).expect("since");
         assert_eq!(since.len(), 1);
         assert!(matches!(&since[0].record, Record::Complaint(c) if c.status == Status::Answered));

@@ -8,7 +8,6 @@ mod common;
 use common::webdriver::{loopback_only, rerun_isolated, Driver};
 use serde_json::{json, Value};
 
-const OFFICE: &str = "browser-office-token";
 const SCREEN: &str =
     "const s = document.getElementById('screen').dataset; return (s.topic || '') + '/' + (s.district || '');";
 

@@ -214,10 +214,6 @@ impl CityIndex {
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
 }
 
 impl CityIndexWriter {

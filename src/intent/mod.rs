@@ -1,13 +1,13 @@
 //! The matcher: text → [`Intent`] or a deterministic *not understood* with a reason.
 //!
 //! 1. Normalise: NFC, lowercase, punctuation out, the grammar's skip words out.
-//! 2. Cancel first: a cancel phrase anywhere in the utterance wins.
-//! 3. Spot slots ([`spot`]): names of districts, indicators, officials, … and list values.
-//! 4. Build match keys (compact text, each slot one placeholder) with and without each spotted
-//!    span, find candidate sentences through a character-bigram index, and score them by
-//!    weighted edit distance ([`similarity`]). Templates with `{query}` match their text around
-//!    the free-text span.
-//! 5. Accept the best only above [`ACCEPT`]: a near miss is *not understood*, never a guess.
+//! 2. Spot slots ([`spot`]): names of districts, indicators, officials, … and list values.
+//! 3. For each reading (which spotted names are slots), take the names out of the text, find
+//!    candidate forms ([`forms`]: template text without slots, with the slots it allows) whose
+//!    slots fit, through a character-bigram index, and score them by edit distance
+//!    ([`similarity`]). Templates with `{query}` match their text around the free-text span.
+//! 4. Accept the best only above [`ACCEPT`]: a near miss is *not understood*, never a guess.
+//! 5. A cancel phrase anywhere wins, unless the whole utterance is a command containing it.
 //!
 //! No I/O: the matcher is built once from the city and the grammar and then only computes.
 
@@ -574,7 +574,7 @@ impl Matcher {
     }
 }
 
-/// The spans to try as placeholders: all, none, and each on its own (and, for few spans, every
+/// The spans to try as slots: all, none, and each on its own (and, for few spans, every
 /// subset). A topic word that is also an alias ("교통") then still matches its literal sentence.
 fn variants(spans: &[Span]) -> Vec<Vec<Span>> {
     let mut out = subsets(spans);

@@ -213,7 +213,7 @@ pub async fn submit_complaint(
         return Err(ApiError::Forbidden("complaint intake is off; set server.intake_token in scpm.toml".into()));
     }
     require_token(&headers, expected, "intake")?;
-    let Json(new) = body?;
+    let Json(new) = body.map_err(|e| ApiError::from_json(e, "POST /api/complaints"))?;
     if state.city.district(&new.district).is_none() {
         return Err(ApiError::BadRequest(format!(
             "district `{}` is not a Seoul district code (11110 … 11740)",

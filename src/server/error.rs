@@ -69,11 +69,12 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
-impl From<axum::extract::rejection::JsonRejection> for ApiError {
-    fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+impl ApiError {
+    /// A request body that is not the JSON `endpoint` takes.
+    pub fn from_json(e: axum::extract::rejection::JsonRejection, endpoint: &str) -> ApiError {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             return ApiError::TooLarge("the body is larger than 64 KiB".into());
         }
-        ApiError::BadRequest(format!("{}; see README.md, \"POST /api/complaints\"", e.body_text()))
+        ApiError::BadRequest(format!("{}; see README.md, \"{endpoint}\"", e.body_text()))
     }
 }

@@ -35,12 +35,7 @@ pub async fn command(
     body: Result<Json<CommandRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     require_office(&state, &headers)?;
-    let Json(req) = body.map_err(|e| match ApiError::from(e) {
-        ApiError::BadRequest(m) => {
-            ApiError::BadRequest(m.replace("\"POST /api/complaints\"", "\"POST /api/commands\""))
-        }
-        other => other,
-    })?;
+    let Json(req) = body.map_err(|e| ApiError::from_json(e, "POST /api/commands"))?;
     if req.text.chars().count() > MAX_UTTERANCE {
         return Err(ApiError::BadRequest(format!("text is longer than {MAX_UTTERANCE} characters")));
     }
