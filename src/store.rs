@@ -174,11 +174,22 @@ impl Store {
 
     /// The newest records of a kind, newest first, optionally in one district.
     pub fn latest(&self, kind: &str, district: Option<&str>, limit: usize) -> Result<Vec<Record>, StoreError> {
+        self.latest_since(kind, district, i64::MIN, limit)
+    }
+
+    /// The newest records of a kind that happened at or after `since_unix`, newest first.
+    pub fn latest_since(
+        &self,
+        kind: &str,
+        district: Option<&str>,
+        since_unix: i64,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, key, body FROM records WHERE kind = ?1 AND (?2 IS NULL OR district = ?2)
-             ORDER BY at DESC, rev DESC LIMIT ?3",
+            "SELECT kind, key, body FROM records WHERE kind = ?1 AND (?2 IS NULL OR district = ?2) AND at >= ?3
+             ORDER BY at DESC, rev DESC LIMIT ?4",
         )?;
-        let rows = stmt.query_map(params![kind, district, limit as i64], |r| {
+        let rows = stmt.query_map(params![kind, district, since_unix, limit as i64], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
         })?;
         rows.map(|row| {

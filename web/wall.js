@@ -1,140 +1,153 @@
 // The wall page: the office wall at "/", the public view at "/public". The office page follows the
-// server's display state over /ws/display; the public page navigates on its own and reads only
-// public endpoints. No libraries from the internet: everything here is served by scpm.
+// server's display state over /ws/display and sends touches there as actions (audited like voice);
+// the public page navigates on its own and reads only public endpoints, which the server has
+// already stripped of what is restricted. Everything is served by scpm: no CDN, no web fonts.
 "use strict";
 
-const PUBLIC = location.pathname.startsWith("/public");
-const TEXT = {
-  ko: { title: "서울 스마트 시장실", public: "시민 화면", office: "시장실", connecting: "연결 중…", live: "실시간", offline: "연결 끊김 — 다시 연결 중",
-        incidents: "24시간 사건·사고", complaints: "24시간 민원", pm25: "초미세먼지 평균", traffic: "평균 차량 속도", other: "English",
-        topics: { overview: "종합 현황", air_quality: "대기질", traffic: "교통", incidents: "사건·사고", complaints: "민원", trends: "트렌드", indicators: "시정 지표", search: "검색" },
-        latest_incidents: "최근 사건·사고", latest_complaints: "최근 민원", received: "접수", dispatched: "출동", arrived: "도착", city: "서울 전체" },
-  en: { title: "Seoul Smart Mayor's Office", public: "Public view", office: "Mayor's office", connecting: "Connecting…", live: "Live", offline: "Disconnected — reconnecting",
-        incidents: "Incidents, 24 h", complaints: "Complaints, 24 h", pm25: "Average PM2.5", traffic: "Average traffic speed", other: "한국어",
-        topics: { overview: "Overview", air_quality: "Air quality", traffic: "Traffic", incidents: "Incidents", complaints: "Complaints", trends: "Trends", indicators: "Indicators", search: "Search" },
-        latest_incidents: "Latest incidents", latest_complaints: "Latest complaints", received: "received", dispatched: "dispatched", arrived: "arrived", city: "All of Seoul" },
-};
-
-let lang = document.documentElement.lang = localStorage.getItem("scpm.lang") || "ko";
-let display = { topic: "overview", district: null, version: 0 };
-let city = null;
-let geo = null;
-let socket = null;
-
-const $ = (id) => document.getElementById(id);
-const t = () => TEXT[lang];
-const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-const kst = (iso) => iso ? new Date(iso).toLocaleTimeString("ko-KR", { timeZone: "Asia/Seoul", hour: "2-digit", minute: "2-digit" }) : "–";
-
-function pm25Colour(v) {
-  if (v == null) return "#30445e";
-  if (v <= 15) return "#2e8bd8";
-  if (v <= 35) return "#3fb36b";
-  if (v <= 75) return "#e0a030";
-  return "#d9463b";
-}
-
-function districtName(code) {
-  const d = city && city.districts.find((x) => x.code === code);
-  return d ? (lang === "ko" ? d.name_ko : d.name_en) : t().city;
-}
-
-function drawMap() {
-  if (!geo) return;
-  const svg = $("map");
-  const all = geo.districts.flatMap((d) => d.boundary.flat(2));
-  const lons = all.map((p) => p[0]), lats = all.map((p) => p[1]);
-  const [x0, x1, y0, y1] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
-  const k = Math.cos((y0 + y1) / 2 * Math.PI / 180);
-  const w = (x1 - x0) * k, h = y1 - y0, scale = 1000 / Math.max(w, h);
-  const px = (p) => [((p[0] - x0) * k * scale).toFixed(1), ((y1 - p[1]) * scale).toFixed(1)];
-  svg.setAttribute("viewBox", `0 0 ${(w * scale).toFixed(0)} ${(h * scale).toFixed(0)}`);
-  const air = new Map((city ? city.districts : []).map((d) => [d.code, d.air && d.air.pm25]));
-  svg.innerHTML = geo.districts.map((d) => {
-    const path = d.boundary.map((poly) => poly.map((ring) => "M" + ring.map((p) => px(p).join(",")).join("L") + "Z").join("")).join("");
-    const [cx, cy] = px(d.centroid);
-    const selected = display.district === d.code ? " selected" : "";
-    return `<path class="district${selected}" data-code="${d.code}" d="${path}" fill="${pm25Colour(air.get(d.code))}"><title>${esc(d.name_ko)}</title></path>` +
-      `<text class="label" x="${cx}" y="${cy}">${esc(lang === "ko" ? d.name_ko : d.name_en.replace("-gu", ""))}</text>`;
-  }).join("");
-  svg.querySelectorAll(".district").forEach((el) => el.addEventListener("click", () => select(el.dataset.code)));
-}
-
-function select(code) {
-  const action = { type: "show", topic: display.topic === "search" ? "overview" : display.topic, district: code, indicator: display.indicator || null };
-  if (!PUBLIC && socket && socket.readyState === WebSocket.OPEN) {
-    socket.send(JSON.stringify({ action }));       // the server applies it and every wall follows
-  } else {
-    display = { ...display, topic: action.topic, district: code };
-    render();
-  }
-}
-
-function render() {
-  document.title = t().title;
-  $("title").textContent = t().title;
-  $("mode").textContent = PUBLIC ? t().public : t().office;
-  $("lang").textContent = t().other;
-  const topic = t().topics[display.topic] || display.topic;
-  $("screen").textContent = `${topic} · ${districtName(display.district)}`;
-  $("screen").dataset.topic = display.topic;
-  $("screen").dataset.district = display.district || "";
-  document.body.dataset.version = display.version;
-  drawMap();
-  if (!city) return;
-  if (!performance.getEntriesByName("scpm-first-render").length) performance.mark("scpm-first-render");
-  const ds = city.districts.filter((d) => !display.district || d.code === display.district);
-  const avg = (xs) => xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1) : "–";
-  const pm = ds.map((d) => d.air && d.air.pm25).filter((v) => v != null);
-  const speed = ds.map((d) => d.traffic_kmh).filter((v) => v != null);
-  $("figures").innerHTML = [
-    [t().incidents, city.incidents.last_24h], [t().complaints, city.complaints.last_24h],
-    [t().pm25, avg(pm) + " µg/m³"], [t().traffic, avg(speed) + " km/h"],
-  ].map(([label, value]) => `<div class="figure"><b>${esc(value)}</b><span>${esc(label)}</span></div>`).join("");
-  const complaintsFirst = ["complaints", "suggestions", "trends"].includes(display.topic);
-  if (complaintsFirst) {
-    $("list-title").textContent = t().latest_complaints;
-    $("list").innerHTML = city.complaints.latest.map((c) =>
-      `<li>${esc(lang === "ko" ? c.text_ko : c.text_en)}<small>${esc(districtName(c.district))} · ${kst(c.received_at)} · ${esc(c.status)}</small></li>`).join("");
-  } else {
-    $("list-title").textContent = t().latest_incidents;
-    $("list").innerHTML = city.incidents.latest.map((i) =>
-      `<li>${esc(lang === "ko" ? i.summary_ko : i.summary_en)}<small>${i.line} · ${t().received} ${kst(i.received_at)} · ${t().dispatched} ${kst(i.dispatched_at)} · ${t().arrived} ${kst(i.arrived_at)}</small></li>`).join("");
-  }
-}
-
-async function refresh() {
-  try {
-    city = await (await fetch("/api/state")).json();
-    render();
-  } catch (e) {
-    $("status").textContent = t().offline;
-  }
-}
-
-function connect() {
-  const fromUrl = new URLSearchParams(location.search).get("token");
-  if (fromUrl) { localStorage.setItem("scpm.token", fromUrl); history.replaceState(null, "", location.pathname); }
-  let token = localStorage.getItem("scpm.token");
-  if (!token) {
-    token = prompt("Office token (var/office_token on the server)") || "";
-    localStorage.setItem("scpm.token", token);
-  }
-  socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/display?token=${encodeURIComponent(token)}`);
-  socket.onopen = () => { $("status").textContent = t().live; };
-  socket.onmessage = (event) => {
-    const msg = JSON.parse(event.data);
-    if (msg.type === "display") { display = msg.state; if (msg.state.language && msg.state.language !== lang) { lang = msg.state.language; } render(); }
+const SCPM = (() => {
+  const PUBLIC = location.pathname.startsWith("/public");
+  const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+  const state = {
+    lang: localStorage.getItem("scpm.lang") || "ko",
+    display: { screen: "overview", topic: "overview", district: null, indicator: null, zoom: 0, version: 0, call: null },
+    token: null,
+    socket: null,
+    city: null,   // /api/districts summary, from /api/state
   };
-  socket.onclose = () => { $("status").textContent = t().offline; setTimeout(connect, 1000); };
-}
+  // Which screen shows a topic.
+  const SCREEN_OF = {
+    overview: "overview", air_quality: "realtime", traffic: "realtime", transit: "realtime", incidents: "realtime",
+    cctv: "realtime", hospitals: "realtime", weather: "realtime", water: "realtime",
+    complaints: "opinion", suggestions: "opinion", trends: "opinion",
+    indicators: "administration", pledges: "administration", budget: "administration", population: "administration",
+    search: "search",
+  };
+  const TABS = [["overview", "overview"], ["realtime", "incidents"], ["opinion", "complaints"], ["administration", "indicators"], ["pledges", "pledges"]];
 
-$("lang").addEventListener("click", () => { lang = lang === "ko" ? "en" : "ko"; localStorage.setItem("scpm.lang", lang); document.documentElement.lang = lang; render(); });
+  const t = () => SCPM_TEXT[state.lang];
+  const $ = (id) => document.getElementById(id);
+  const screenOf = (topic) => SCREEN_OF[topic] || "overview";
+  const kst = (iso) => iso ? new Date(iso).toLocaleTimeString(state.lang === "ko" ? "ko-KR" : "en-GB", { timeZone: "Asia/Seoul", hour: "2-digit", minute: "2-digit" }) : "–";
+  const num = (v, digits = 1) => v == null || Number.isNaN(v) ? "–" : Number(v).toLocaleString(state.lang === "ko" ? "ko-KR" : "en-GB", { maximumFractionDigits: digits });
 
-(async () => {
-  geo = await (await fetch("/api/geo")).json();
-  await refresh();
-  setInterval(refresh, 5000);
-  if (PUBLIC) { $("status").textContent = t().live; } else { connect(); }
-  render();
+  function districtName(code) {
+    const d = state.city && state.city.districts.find((x) => x.code === code);
+    return d ? (state.lang === "ko" ? d.name_ko : d.name_en) : t().city;
+  }
+
+  // GET with the office token when there is one; the server decides what each viewer gets.
+  async function api(path) {
+    const headers = !PUBLIC && state.token ? { Authorization: `Bearer ${state.token}` } : {};
+    const response = await fetch(path, { headers });
+    if (!response.ok) throw new Error(`${path}: ${response.status}`);
+    return response.json();
+  }
+
+  // A touch on the page: the office sends it to the server (every wall follows, and it is
+  // audited); the public page just moves itself.
+  function act(action) {
+    if (!PUBLIC && state.socket && state.socket.readyState === WebSocket.OPEN) {
+      state.socket.send(JSON.stringify({ action }));
+    } else {
+      const d = state.display;
+      if (action.type === "show") {
+        state.display = { ...d, screen: action.topic, topic: action.topic, district: action.district ?? null,
+                          indicator: action.indicator ?? null, zoom: action.district ? 1 : 0, search: null };
+      } else if (action.type === "zoom") {
+        state.display = { ...d, zoom: Math.max(0, Math.min(4, d.zoom + (action.direction === "in" ? 1 : -1))) };
+      }
+      render();
+    }
+  }
+
+  function show(topic, district, indicator) {
+    act({ type: "show", topic, district: district ?? null, indicator: indicator ?? null });
+  }
+
+  function renderChrome() {
+    const d = state.display;
+    document.documentElement.lang = state.lang;
+    document.title = t().title;
+    $("title").textContent = t().title;
+    $("mode").textContent = PUBLIC ? t().public : t().office;
+    $("lang").textContent = t().other;
+    const topic = d.screen === "search" ? t().topics.search : (t().topics[d.topic] || d.topic);
+    $("screen").textContent = `${topic} · ${districtName(d.district)}`;
+    $("screen").dataset.topic = d.screen === "search" ? "search" : d.topic;
+    $("screen").dataset.district = d.district || "";
+    $("screen").dataset.screen = screenOf(d.screen);
+    document.body.dataset.version = d.version;
+    const current = d.topic === "pledges" ? "pledges" : screenOf(d.screen);
+    $("tabs").innerHTML = TABS.map(([screen, topic]) =>
+      `<button type="button" data-topic="${topic}" class="${screen === current ? "active" : ""}">${esc(t().screens[screen])}</button>`).join("") +
+      (d.district ? `<button type="button" data-city="1">${esc(t().whole_city)}</button>` : "");
+    $("tabs").querySelectorAll("button[data-topic]").forEach((b) => b.addEventListener("click", () => show(b.dataset.topic, d.district)));
+    $("tabs").querySelectorAll("button[data-city]").forEach((b) => b.addEventListener("click", () => show(d.topic === "search" ? "overview" : d.topic, null, d.indicator)));
+    const call = d.call;
+    $("call").hidden = !call;
+    if (call) {
+      const o = call.official || {};
+      $("call").innerHTML = `<h2>${esc(t().call_title)}</h2><p class="who">${esc(state.lang === "ko" ? o.title_ko : o.title_en)}</p>` +
+        `<p>${esc(call.state === "confirming" ? t().call_confirm : t().call_ringing)}</p><p class="note">${esc(t().call_placeholder)}</p>`;
+    }
+  }
+
+  let rendering = Promise.resolve();
+  // Renders the current display; renders are serialised so two quick changes cannot interleave.
+  function render() {
+    rendering = rendering.then(async () => {
+      renderChrome();
+      try {
+        await SCPM_SCREENS.render(screenOf(state.display.screen), state.display);
+        $("status").textContent = PUBLIC || (state.socket && state.socket.readyState === WebSocket.OPEN) ? t().live : t().connecting;
+      } catch (e) {
+        console.error(e);
+        $("status").textContent = t().offline;
+      }
+      if (!performance.getEntriesByName("scpm-first-render").length) performance.mark("scpm-first-render");
+      document.body.dataset.rendered = state.display.version;
+    });
+    return rendering;
+  }
+
+  function connect() {
+    const fromUrl = new URLSearchParams(location.search).get("token");
+    if (fromUrl) { localStorage.setItem("scpm.token", fromUrl); history.replaceState(null, "", location.pathname); }
+    state.token = localStorage.getItem("scpm.token");
+    if (!state.token) {
+      state.token = prompt("Office token (var/office_token on the server)") || "";
+      localStorage.setItem("scpm.token", state.token);
+    }
+    const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/display?token=${encodeURIComponent(state.token)}`);
+    state.socket = socket;
+    socket.onmessage = (event) => {
+      const msg = JSON.parse(event.data);
+      if (msg.type !== "display") return;
+      if (msg.state.language && msg.state.language !== state.display.language) state.lang = msg.state.language;
+      state.display = msg.state;
+      render();
+    };
+    socket.onclose = () => { $("status").textContent = t().offline; setTimeout(connect, 1000); };
+  }
+
+  async function start() {
+    $("lang").addEventListener("click", () => {
+      state.lang = state.lang === "ko" ? "en" : "ko";
+      localStorage.setItem("scpm.lang", state.lang);
+      render();
+    });
+    SCPM_MAP.setGeo(await (await fetch("/api/geo")).json());
+    state.city = await api("/api/state").catch(() => null);
+    if (!PUBLIC) connect();
+    await render();
+    // Live figures: re-read the current screen's data every few seconds.
+    setInterval(async () => {
+      state.city = await api("/api/state").catch(() => state.city);
+      render();
+    }, 5000);
+  }
+
+  return { PUBLIC, state, esc, t, $, api, act, show, kst, num, districtName, start, render };
 })();
+
+window.addEventListener("DOMContentLoaded", () => SCPM.start());

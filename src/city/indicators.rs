@@ -42,6 +42,16 @@ pub type Month = (i32, u32);
 
 pub const FIRST_MONTH: Month = (2016, 1);
 
+/// The age groups a breakdown shows (the grammar's `age_group` values, oldest last).
+pub const AGE_GROUPS: &[&str] = &["children", "youth", "30s", "40s", "50s", "60s", "elderly"];
+pub const GENDERS: &[&str] = &["male", "female"];
+
+/// The month before `month`, `n` times.
+pub fn months_back((year, month): Month, n: u32) -> Month {
+    let total = year * 12 + month as i32 - 1 - n as i32;
+    (total.div_euclid(12), total.rem_euclid(12) as u32 + 1)
+}
+
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct Point {
     pub year: i32,
@@ -84,6 +94,16 @@ impl Indicator {
         u.contains('%') || u.contains("per ") || u.contains('/') || u == "score" || u == "m²"
     }
 
+    /// The value for one population group ("20s", "elderly", "female", …) in one month: the
+    /// group's stable offset around the whole population's value.
+    pub fn value_for_group(&self, district: Option<&str>, month: Month, group: &str) -> f64 {
+        let all = self.value(district, month);
+        let offset = jitter(&format!("{}:group:{group}", self.id));
+        let v = if self.is_rate() { all * (1.0 + 0.12 * offset) } else { all * (0.15 + 0.05 * offset) };
+        let v = if self.unit == "%" { v.clamp(0.0, 100.0) } else { v.max(0.0) };
+        (v * 100.0).round() / 100.0
+    }
+
     /// Monthly points from `from` to `to` inclusive.
     pub fn series(&self, district: Option<&str>, from: Month, to: Month) -> Vec<Point> {
         let mut out = Vec::new();
@@ -117,6 +137,25 @@ mod tests {
             baseline_2016: 60.0,
             target_change_per_year: 0.5,
         }
+    }
+
+    #[test]
+    fn months_back_crosses_years() {
+        assert_eq!(months_back((2026, 3), 0), (2026, 3));
+        assert_eq!(months_back((2026, 3), 3), (2025, 12));
+        assert_eq!(months_back((2026, 3), 12), (2025, 3));
+        assert_eq!(months_back((2026, 1), 25), (2023, 12));
+    }
+
+    #[test]
+    fn groups_differ_and_stay_in_range() {
+        let i = employment();
+        let m = (2026, 10);
+        let young = i.value_for_group(None, m, "youth");
+        let old = i.value_for_group(None, m, "elderly");
+        assert_ne!(young, old);
+        assert!((0.0..=100.0).contains(&young) && (0.0..=100.0).contains(&old));
+        assert_eq!(young, i.value_for_group(None, m, "youth"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod geo;
 pub mod indicators;
+pub mod pledges;
 pub mod prepare;
 
 use geo::{LonLat, MultiPolygon};
@@ -17,6 +18,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 pub use indicators::{Indicator, Vision};
+pub use pledges::{Pledge, PledgeStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CityError {
@@ -144,6 +146,7 @@ pub struct City {
     pub visions: Vec<Vision>,
     pub indicators: Vec<Indicator>,
     pub facilities: Vec<Facility>,
+    pub pledges: Vec<Pledge>,
     /// sha256 over every input file: the index is rebuilt when the city data changes.
     pub fingerprint: String,
 }
@@ -155,6 +158,10 @@ struct DistrictsFile {
 #[derive(Deserialize)]
 struct OfficialsFile {
     official: Vec<Official>,
+}
+#[derive(Deserialize)]
+struct PledgesFile {
+    pledge: Vec<Pledge>,
 }
 #[derive(Deserialize)]
 struct IndicatorsFile {
@@ -191,6 +198,7 @@ impl City {
         let officials = toml_file::<OfficialsFile>(&data_dir.join("officials.toml"), &mut hasher)?.official;
         let IndicatorsFile { vision: visions, indicator: indicators } =
             toml_file(&data_dir.join("indicators.toml"), &mut hasher)?;
+        let pledges = toml_file::<PledgesFile>(&data_dir.join("pledges.toml"), &mut hasher)?.pledge;
         let boundaries: Boundaries = json_file(&data_dir.join(prepare::BOUNDARIES_FILE), &mut hasher)?;
         let facilities: Vec<Facility> = json_file(&data_dir.join(prepare::FACILITIES_FILE), &mut hasher)?;
 
@@ -211,6 +219,7 @@ impl City {
             visions,
             indicators,
             facilities,
+            pledges,
             fingerprint: format!("{:x}", hasher.finalize()),
         };
         city.check()?;
@@ -245,6 +254,21 @@ impl City {
             }
             if !self.visions.iter().any(|v| v.id == i.vision) {
                 return bad(format!("indicator {} names unknown vision `{}`", i.id, i.vision));
+            }
+        }
+        unique("pledge id", self.pledges.iter().map(|p| p.id.as_str()))?;
+        for p in &self.pledges {
+            if let Some(problem) = p.problem() {
+                return bad(format!("pledge {}: {problem}", p.id));
+            }
+            if !self.visions.iter().any(|v| v.id == p.vision) {
+                return bad(format!("pledge {} names unknown vision `{}`", p.id, p.vision));
+            }
+            if self.official(&p.department).is_none() {
+                return bad(format!("pledge {} names unknown department `{}`", p.id, p.department));
+            }
+            if !p.indicator.is_empty() && self.indicator(&p.indicator).is_none() {
+                return bad(format!("pledge {} names unknown indicator `{}`", p.id, p.indicator));
             }
         }
         Ok(())

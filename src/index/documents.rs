@@ -191,6 +191,6 @@ pub fn record(record: &Record) -> Option<Doc> {
             data: json!({"mentions": t.mentions, "at": t.at}),
             ..Doc::default()
         }),
-        Record::Air(_) | Record::Traffic(_) => None,
+        Record::Air(_) | Record::Traffic(_) | Record::Weather(_) | Record::Water(_) => None,
     }
 }

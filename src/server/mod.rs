@@ -3,9 +3,11 @@
 //! then call the index, the store or the ingest sink.
 
 mod api;
+mod cctv;
 mod error;
 mod limit;
 mod office;
+mod screens;
 mod wall;
 mod web;
 
@@ -66,11 +68,18 @@ pub fn app(state: AppState) -> Router {
         .route("/api/commands", post(office::command))
         .route("/api/display", get(office::display))
         .route("/api/audit", get(office::audit))
+        .route("/api/calls", get(office::calls))
+        .route("/api/realtime", get(screens::realtime))
+        .route("/api/opinion", get(screens::opinion))
+        .route("/api/indicators", get(screens::indicators))
+        .route("/api/indicators/{id}", get(screens::indicator))
+        .route("/api/pledges", get(screens::pledges))
+        .route("/api/cctv/{id}/frame", get(cctv::still))
+        .route("/api/cctv/{id}/stream", get(cctv::stream))
         .route("/ws/display", get(wall::socket))
         .route("/", get(web::page))
         .route("/public", get(web::page))
-        .route("/static/wall.js", get(web::script))
-        .route("/static/wall.css", get(web::style))
+        .route("/static/{*file}", get(web::static_file))
         .route("/api/geo", get(web::geo))
         .route("/api/complaints/{id}", get(web::complaint))
         .fallback(api::not_found)

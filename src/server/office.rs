@@ -103,7 +103,9 @@ pub(super) fn apply_audited(
     Ok((audit_id, office.display.version))
 }
 
-pub async fn display(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// The office display state: it names the official being called, so it is the office's only.
+pub async fn display(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    require_office(&state, &headers)?;
     let office = state.office.lock().map_err(|_| ApiError::Internal("office lock poisoned".into()))?;
     Ok(Json(serde_json::to_value(&office.display).map_err(|e| ApiError::Internal(e.to_string()))?))
 }
@@ -123,4 +125,13 @@ pub async fn audit(
     let Query(p) = params.map_err(|e| ApiError::BadRequest(format!("{}; the parameter is limit", e.body_text())))?;
     let rows = store(&state)?.audit_tail(p.limit.unwrap_or(50).min(1000))?;
     Ok(Json(json!({"rows": rows})))
+}
+
+/// `/api/calls`: the call in progress and the call log. Calls are the office's business: the
+/// public is refused with 403 (no token) like a wrong token is.
+pub async fn calls(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    require_office(&state, &headers)
+        .map_err(|_| ApiError::Forbidden("calls are placed and seen from the office only (office token required)".into()))?;
+    let office = state.office.lock().map_err(|_| ApiError::Internal("office lock poisoned".into()))?;
+    Ok(Json(json!({"active": office.display.call, "log": []})))
 }

@@ -11,19 +11,29 @@ use axum::Json;
 use serde_json::{json, Value};
 
 const PAGE: &str = include_str!("../../web/index.html");
-const SCRIPT: &str = include_str!("../../web/wall.js");
-const STYLE: &str = include_str!("../../web/wall.css");
+
+/// The page's scripts and style, compiled in: (file name under /static/, content type, body).
+const STATIC: &[(&str, &str, &str)] = &[
+    ("wall.js", JS, include_str!("../../web/wall.js")),
+    ("screens.js", JS, include_str!("../../web/screens.js")),
+    ("map.js", JS, include_str!("../../web/map.js")),
+    ("text.js", JS, include_str!("../../web/text.js")),
+    ("wall.css", "text/css; charset=utf-8", include_str!("../../web/wall.css")),
+    // Chart.js 4.5.1 from npm (web/vendor/README.md says how it was fetched and checked).
+    ("vendor/chart.umd.min.js", JS, include_str!("../../web/vendor/chart.umd.min.js")),
+];
+const JS: &str = "text/javascript; charset=utf-8";
 
 pub async fn page() -> Html<&'static str> {
     Html(PAGE)
 }
 
-pub async fn script() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], SCRIPT)
-}
-
-pub async fn style() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE)
+pub async fn static_file(Path(name): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    let (_, content_type, body) = STATIC
+        .iter()
+        .find(|(file, _, _)| *file == name)
+        .ok_or_else(|| ApiError::NotFound(format!("no static file `{name}`")))?;
+    Ok(([(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "no-cache")], *body))
 }
 
 /// Boundaries for the map: districts and neighbourhoods with names and centroids.

@@ -17,6 +17,8 @@ pub enum Record {
     Traffic(TrafficReading),
     Complaint(Complaint),
     Trend(Trend),
+    Weather(WeatherReading),
+    Water(WaterReading),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -83,6 +85,37 @@ pub struct TrafficReading {
     pub at: DateTime<Utc>,
 }
 
+/// One district's weather observation (an AWS station of the Korea Meteorological Administration
+/// in a real deployment).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WeatherReading {
+    pub district: String,
+    pub temperature_c: f64,
+    pub humidity_pct: f64,
+    pub precipitation_mm: f64,
+    pub wind_ms: f64,
+    pub at: DateTime<Utc>,
+}
+
+/// Tap-water quality at one district's monitoring point (Seoul's Arisu network in a real
+/// deployment): turbidity, residual chlorine and pH, each with a legal limit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WaterReading {
+    pub district: String,
+    pub station: String,
+    pub turbidity_ntu: f64,
+    pub chlorine_mg_l: f64,
+    pub ph: f64,
+    pub at: DateTime<Utc>,
+}
+
+impl WaterReading {
+    /// Within the drinking-water limits (turbidity ≤ 0.5 NTU, chlorine 0.1–4.0 mg/L, pH 5.8–8.5).
+    pub fn within_limits(&self) -> bool {
+        self.turbidity_ntu <= 0.5 && (0.1..=4.0).contains(&self.chlorine_mg_l) && (5.8..=8.5).contains(&self.ph)
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Form {
@@ -142,6 +175,8 @@ impl Record {
             Record::Traffic(_) => "traffic",
             Record::Complaint(_) => "complaint",
             Record::Trend(_) => "trend",
+            Record::Weather(_) => "weather",
+            Record::Water(_) => "water",
         }
     }
 
@@ -153,6 +188,8 @@ impl Record {
             Record::Traffic(t) => format!("{}/{}@{}", t.district, t.road, t.at.timestamp()),
             Record::Complaint(c) => c.id.clone(),
             Record::Trend(t) => format!("{}@{}", t.topic_en, t.at.timestamp()),
+            Record::Weather(w) => format!("{}@{}", w.district, w.at.timestamp()),
+            Record::Water(w) => format!("{}@{}", w.station, w.at.timestamp()),
         }
     }
 
@@ -163,6 +200,8 @@ impl Record {
             Record::Traffic(t) => &t.district,
             Record::Complaint(c) => &c.district,
             Record::Trend(t) => &t.district,
+            Record::Weather(w) => &w.district,
+            Record::Water(w) => &w.district,
         }
     }
 
@@ -174,6 +213,8 @@ impl Record {
             Record::Traffic(t) => t.at,
             Record::Complaint(c) => c.received_at,
             Record::Trend(t) => t.at,
+            Record::Weather(w) => w.at,
+            Record::Water(w) => w.at,
         }
     }
 

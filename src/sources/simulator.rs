@@ -2,11 +2,13 @@
 //!
 //! [`SimCity`] is a pure generator: given the city, a seed and a start time, `advance_to(t)`
 //! returns every record that happened up to `t`, in time order. Each stream (complaints,
-//! incidents, air, traffic, trends) has its own random generator and its own next-event time, so
+//! incidents, air, traffic, weather and water, trends) has its own random generator and its own next-event time, so
 //! the same seed gives the same city whatever the tick size or speed. [`SimulatorConnector`] only
 //! adds a clock (real time × `speed`).
 
-use super::record::{AirReading, Citizen, Complaint, Form, Incident, Status, TrafficReading, Trend};
+use super::record::{
+    AirReading, Citizen, Complaint, Form, Incident, Status, TrafficReading, Trend, WaterReading, WeatherReading,
+};
 use super::sim_text::{air_region, COMPLAINTS, FAMILY_NAMES, GIVEN_NAMES, INCIDENTS, ROADS, SUGGESTIONS, TRENDS};
 use super::{send, BoxFuture, Connector, Health, Record, Sink};
 use crate::city::geo::LonLat;
@@ -21,6 +23,7 @@ use tokio::sync::watch;
 const AIR_EVERY: i64 = 5 * 60;
 const TRAFFIC_EVERY: i64 = 5 * 60;
 const TREND_EVERY: i64 = 15 * 60;
+const WEATHER_EVERY: i64 = 10 * 60;
 
 struct Place {
     district: String,
@@ -36,6 +39,9 @@ struct DistrictSim {
     pm10: f64,
     pm25: f64,
     speed: f64,
+    temperature: f64,
+    turbidity: f64,
+    chlorine: f64,
 }
 
 pub struct SimCity {
@@ -48,11 +54,13 @@ pub struct SimCity {
     rng_incident: ChaCha8Rng,
     rng_air: ChaCha8Rng,
     rng_trend: ChaCha8Rng,
+    rng_weather: ChaCha8Rng,
     next_complaint: DateTime<Utc>,
     next_incident: DateTime<Utc>,
     next_air: DateTime<Utc>,
     next_traffic: DateTime<Utc>,
     next_trend: DateTime<Utc>,
+    next_weather: DateTime<Utc>,
     /// Later versions of records already sent (dispatch, arrival, answers), by (time, seq).
     pending: BTreeMap<(DateTime<Utc>, u64), Record>,
     seq: u64,
@@ -78,6 +86,7 @@ impl SimCity {
                 .unwrap_or_default()
         };
         let mut rng_air = stream(3);
+        let mut rng_weather = stream(5);
         let districts = city
             .districts
             .iter()
@@ -89,6 +98,9 @@ impl SimCity {
                 pm10: rng_air.random_range(20.0..60.0),
                 pm25: rng_air.random_range(8.0..30.0),
                 speed: rng_air.random_range(18.0..35.0),
+                temperature: rng_weather.random_range(2.0..8.0),
+                turbidity: rng_weather.random_range(0.04..0.12),
+                chlorine: rng_weather.random_range(0.3..0.6),
             })
             .collect();
         let places = city
@@ -110,6 +122,8 @@ impl SimCity {
             rng_incident,
             rng_air,
             rng_trend: stream(4),
+            rng_weather,
+            next_weather: floor_to(start, WEATHER_EVERY),
             next_air: floor_to(start, AIR_EVERY),
             next_traffic: floor_to(start, TRAFFIC_EVERY),
             next_trend: floor_to(start, TREND_EVERY),
@@ -134,6 +148,7 @@ impl SimCity {
                 Some(self.next_air),
                 Some(self.next_traffic),
                 Some(self.next_trend),
+                Some(self.next_weather),
                 pending,
             ];
             let Some(next) = candidates.into_iter().flatten().min() else { break };
@@ -153,6 +168,11 @@ impl SimCity {
             } else if next == self.next_trend {
                 out.extend(self.trends(next).into_iter().map(Record::Trend));
                 self.next_trend = next + Duration::seconds(TREND_EVERY);
+            } else if next == self.next_weather {
+                let (weather, water) = self.weather_and_water(next);
+                out.extend(weather.into_iter().map(Record::Weather));
+                out.extend(water.into_iter().map(Record::Water));
+                self.next_weather = next + Duration::seconds(WEATHER_EVERY);
             } else if next == self.next_incident {
                 let incident = self.incident(next);
                 out.push(Record::Incident(incident));
@@ -302,6 +322,38 @@ impl SimCity {
                 }
             })
             .collect()
+    }
+
+    fn weather_and_water(&mut self, at: DateTime<Utc>) -> (Vec<WeatherReading>, Vec<WaterReading>) {
+        let hour_kst = f64::from((at.hour() + 9) % 24);
+        // Warmest mid-afternoon; a shared rain front so that neighbouring districts agree.
+        let daily = ((hour_kst - 9.0) / 24.0 * std::f64::consts::TAU).sin() * 4.0;
+        let rng = &mut self.rng_weather;
+        let raining = rng.random_bool(0.15);
+        let mut weather = Vec::new();
+        let mut water = Vec::new();
+        for d in &mut self.districts {
+            d.temperature = (d.temperature + rng.random_range(-0.3..0.3)).clamp(-5.0, 12.0);
+            d.turbidity = (d.turbidity + rng.random_range(-0.01..0.01)).clamp(0.02, 0.3);
+            d.chlorine = (d.chlorine + rng.random_range(-0.03..0.03)).clamp(0.15, 0.9);
+            weather.push(WeatherReading {
+                district: d.code.clone(),
+                temperature_c: ((d.temperature + daily) * 10.0).round() / 10.0,
+                humidity_pct: rng.random_range(35.0..if raining { 95.0 } else { 70.0f64 }).round(),
+                precipitation_mm: if raining { (rng.random_range(0.0..4.0f64) * 10.0).round() / 10.0 } else { 0.0 },
+                wind_ms: (rng.random_range(0.5..6.0f64) * 10.0).round() / 10.0,
+                at,
+            });
+            water.push(WaterReading {
+                district: d.code.clone(),
+                station: format!("{} 수질측정소", d.name_ko),
+                turbidity_ntu: (d.turbidity * 100.0).round() / 100.0,
+                chlorine_mg_l: (d.chlorine * 100.0).round() / 100.0,
+                ph: (rng.random_range(6.8..7.6f64) * 10.0).round() / 10.0,
+                at,
+            });
+        }
+        (weather, water)
     }
 
     fn trends(&mut self, at: DateTime<Utc>) -> Vec<Trend> {
