@@ -5,45 +5,8 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use scpm::config::Config;
-use scpm::service::Service;
+use common::app::{call, get, post, service, OFFICE};
 use serde_json::Value;
-use tower::ServiceExt;
-
-async fn service(dir: &std::path::Path, scope: &str) -> Service {
-    let mut config = Config::default();
-    config.paths.data_dir = common::data_dir();
-    config.paths.index_dir = dir.join("index");
-    config.paths.store = dir.join("store.sqlite");
-    config.simulator.enabled = false;
-    config.server.intake_token = common::INTAKE_TOKEN.into();
-    config.server.office_token = OFFICE.into();
-    config.office.scope = scope.into();
-    config.index.commit_interval_ms = 100;
-    Service::start(config).await.expect("service starts")
-}
-
-const OFFICE: &str = "office-secret";
-
-async fn call(svc: &Service, req: Request<Body>) -> (StatusCode, Value) {
-    let response = scpm::server::app(svc.state.clone()).oneshot(req).await.expect("response");
-    let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())))
-}
-
-fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).expect("request")
-}
-
-fn post(uri: &str, token: Option<&str>, body: &str) -> Request<Body> {
-    let mut b = Request::post(uri).header("content-type", "application/json");
-    if let Some(t) = token {
-        b = b.header("authorization", format!("Bearer {t}"));
-    }
-    b.body(Body::from(body.to_string())).expect("request")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_and_health() {
@@ -200,7 +163,7 @@ async fn office_commands_change_the_display_and_are_audited_first() {
     assert_eq!(body["actions"][0]["topic"], "air_quality");
     assert_eq!(body["actions"][0]["district"], "11680");
     let audit_id = body["audit_id"].as_i64().expect("audit id");
-    let (_, display) = call(&svc, get("/api/display")).await;
+    let (_, display) = call(&svc, common::app::get_as("/api/display", OFFICE)).await;
     assert_eq!(
         (display["topic"].as_str(), display["district"].as_str()),
         (Some("air_quality"), Some("11680")),

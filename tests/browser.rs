@@ -1,7 +1,7 @@
 //! The wall in a real browser (Debian chromium driven over WebDriver by chromedriver), inside a
 //! network namespace that has only loopback: a command moves the page, a click on Mapo on one
-//! wall moves a second wall, and the public page cannot read personal data. Screenshots go to
-//! tests/out/ for people to look at.
+//! wall moves a second wall, every screen shows its data (office and public), and the public page
+//! cannot read restricted data. Screenshots of each screen go to tests/out/ for people to look at.
 
 mod common;
 
@@ -10,6 +10,50 @@ use serde_json::{json, Value};
 
 const SCREEN: &str =
     "const s = document.getElementById('screen').dataset; return (s.topic || '') + '/' + (s.district || '');";
+
+/// (command, screen "topic/district", a script that is true once the screen shows its data, screenshot)
+const OFFICE_SCREENS: &[(&str, &str, &str, &str)] = &[
+    ("강남구 사건 사고 보여줘", "incidents/11680",
+     "const imgs = [...document.querySelectorAll('#cctv img')]; return imgs.length === 4 && imgs.every((i) => i.naturalWidth === 320) && document.querySelectorAll('#hospitals li').length > 0;",
+     "office-realtime-gangnam-cctv.png"),
+    ("민원 현황 보여줘", "complaints/",
+     "return !!(window.Chart && Chart.getChart('chart-hourly') && Chart.getChart('chart-category')) && document.querySelectorAll('#complaints li').length > 0;",
+     "office-opinion.png"),
+    ("마포구 고용률 보여줘", "indicators/11440",
+     "const c = window.Chart && Chart.getChart('chart-series'); return !!c && c.data.datasets.length === 2 && !!Chart.getChart('chart-age') && document.querySelectorAll('#map .neighbourhood').length > 5;",
+     "office-indicator-employment-mapo.png"),
+    ("공약 이행 현황 보여줘", "pledges/",
+     "return document.querySelectorAll('#pledges li').length >= 25 && !!Chart.getChart('chart-visions');",
+     "office-pledges.png"),
+    ("처음으로 돌아가자", "overview/",
+     "return document.querySelectorAll('#headline .figure').length === 5 && document.querySelectorAll('#map .district').length === 25;",
+     "office-overview.png"),
+    ("교통실장 연결해", "overview/",
+     "const c = document.getElementById('call'); return !c.hidden && c.textContent.includes('교통');",
+     "office-call-window.png"),
+];
+
+/// (tab, ready, screenshot) on the public page.
+const PUBLIC_SCREENS: &[(&str, &str, &str)] = &[
+    ("incidents", "return !!document.querySelector('#cctv .restricted') && document.querySelectorAll('#cctv img').length === 0;", "public-realtime.png"),
+    ("complaints", "return !!(window.Chart && Chart.getChart('chart-hourly')) && document.querySelectorAll('#complaints li').length > 0;", "public-opinion.png"),
+    ("indicators", "return document.querySelectorAll('#visions button').length === 62;", "public-indicators.png"),
+    ("pledges", "return document.querySelectorAll('#pledges li').length >= 25;", "public-pledges.png"),
+    ("overview", "return document.querySelectorAll('#headline .figure').length === 5;", "public-overview.png"),
+];
+
+async fn post_command(base: &str, text: &str) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/commands"))
+        .bearer_auth(common::OFFICE_TOKEN)
+        .json(&json!({"text": text}))
+        .send()
+        .await
+        .expect("post");
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or_default();
+    assert_eq!((status, body["understood"].clone()), (200, json!(true)), "{text}: {body}");
+}
 
 #[test]
 fn the_wall_follows_commands_and_clicks_in_chromium() {
@@ -29,34 +73,40 @@ fn the_wall_follows_commands_and_clicks_in_chromium() {
         d.wait_for(&a, SCREEN, json!("overview/")).await;
 
         // A command from the office moves both walls.
-        let (status, body) = reqwest::Client::new()
-            .post(format!("{}/api/commands", server.base))
-            .bearer_auth(common::OFFICE_TOKEN)
-            .json(&json!({"text": "강남구 미세먼지 보여줘"}))
-            .send()
-            .await
-            .map(|r| (r.status().as_u16(), r))
-            .expect("post");
-        assert_eq!(status, 200, "{:?}", body.text().await);
+        post_command(&server.base, "강남구 미세먼지 보여줘").await;
         d.wait_for(&a, SCREEN, json!("air_quality/11680")).await;
         d.wait_for(&b, SCREEN, json!("air_quality/11680")).await;
         let title = d.script(&a, "return document.getElementById('screen').textContent").await;
         assert_eq!(title, json!("대기질 · 강남구"));
         d.screenshot(&a, "office-air-quality-gangnam.png").await;
 
-        // A real click on Mapo on wall A moves wall B.
-        let el = d.call("POST", &format!("/session/{a}/element"), json!({"using": "css selector", "value": "path[data-code='11440']"})).await;
+        // A real click on Mapo, on the city inset of wall A (zoomed into Gangnam), moves wall B.
+        let el = d.call("POST", &format!("/session/{a}/element"), json!({"using": "css selector", "value": "#inset path[data-code='11440']"})).await;
         let id = el.as_object().and_then(|o| o.values().next()).and_then(|v| v.as_str()).expect("element id").to_string();
         d.call("POST", &format!("/session/{a}/element/{id}/click"), json!({})).await;
         d.wait_for(&b, SCREEN, json!("air_quality/11440")).await;
         d.screenshot(&b, "office-second-wall-mapo.png").await;
 
-        // The public page renders, and cannot read a complaint in full.
+        // Every screen of the office, driven by voice commands, each checked for what it must show.
+        for (command, screen, ready, shot) in OFFICE_SCREENS {
+            post_command(&server.base, command).await;
+            d.wait_for(&a, SCREEN, json!(screen)).await;
+            d.wait_for(&a, ready, json!(true)).await;
+            d.screenshot(&a, shot).await;
+        }
+
+        // The public page: the same screens, with the restricted parts removed by the server.
         d.call("POST", &format!("/session/{b}/url"), json!({"url": format!("{}/public", server.base)})).await;
         d.wait_for(&b, "return document.getElementById('mode').textContent", json!("시민 화면")).await;
+        for (tab, ready, shot) in PUBLIC_SCREENS {
+            let el = d.call("POST", &format!("/session/{b}/element"), json!({"using": "css selector", "value": format!("#tabs button[data-topic='{tab}']")})).await;
+            let id = el.as_object().and_then(|o| o.values().next()).and_then(|v| v.as_str()).expect("tab").to_string();
+            d.call("POST", &format!("/session/{b}/element/{id}/click"), json!({})).await;
+            d.wait_for(&b, ready, json!(true)).await;
+            d.screenshot(&b, shot).await;
+        }
         let status = d.script(&b, "const x = new XMLHttpRequest(); x.open('GET', '/api/complaints/any', false); x.send(); return x.status;").await;
         assert_eq!(status, json!(403));
-        d.screenshot(&b, "public-overview.png").await;
         for s in [&a, &b] {
             d.call("DELETE", &format!("/session/{s}"), Value::Null).await;
         }

@@ -35,6 +35,13 @@ fn records_tell_a_consistent_story() {
     let count = |kind: &str| records.iter().filter(|r| r.kind() == kind).count();
     // 6 hours: 72 air rounds × 25 districts (plus the start), ~240/h complaints, ~60/h incidents.
     assert_eq!(count("air"), 73 * 25);
+    // Weather and water every 10 minutes: 36 rounds × 25 districts (plus the start).
+    assert_eq!((count("weather"), count("water")), (37 * 25, 37 * 25));
+    assert!(records.iter().all(|r| match r {
+        Record::Water(w) => w.within_limits() && w.turbidity_ntu > 0.0,
+        Record::Weather(w) => (-20.0..40.0).contains(&w.temperature_c) && (0.0..=100.0).contains(&w.humidity_pct),
+        _ => true,
+    }));
     let received = records
         .iter()
         .filter(|r| matches!(r, Record::Complaint(c) if c.status == scpm::sources::record::Status::Received))

@@ -105,6 +105,16 @@ const SCPM_SCREENS = (() => {
     return `<li data-id="${esc(i.id)}">${esc(lang() === "ko" ? i.summary_ko : i.summary_en)}<small>${esc(i.line)} · ${esc(SCPM.districtName(i.district))} · ${times}</small></li>`;
   }
 
+  // A tile pulls its next frame when the last one has arrived (5 per second at most). Not MJPEG
+  // streams: a browser keeps only six connections per server, and four open streams would starve
+  // the page's own requests. The tile stops when it leaves the page.
+  function playFrames(img) {
+    const next = () => { if (img.isConnected) img.src = `${img.dataset.frame}&n=${Date.now()}`; };
+    img.onload = () => setTimeout(next, 200);
+    img.onerror = () => setTimeout(next, 2000);
+    img.src = `${img.dataset.frame}&n=${Date.now()}`;
+  }
+
   // ---- Real-time urban status -----------------------------------------------------------------
   const MEASURE = {
     traffic: (d) => d.traffic && d.traffic.speed_kmh, transit: (d) => d.traffic && d.traffic.speed_kmh,
@@ -132,8 +142,9 @@ const SCPM_SCREENS = (() => {
       cameraKey = key;
       const token = encodeURIComponent(SCPM.state.token || "");
       $("cctv").innerHTML = data.cctv.restricted
-        ? `<p class="restricted">🔒 ${esc(t().cctv_restricted)}</p>`
-        : cams.map((c) => `<figure><img alt="${esc(c.id)}" src="${c.stream}?token=${token}"><figcaption>${esc(name(c))} · ${num(c.distance_m, 0)} ${t().metres} · <em>${esc(t().simulated_video)}</em></figcaption></figure>`).join("");
+        ? `<p class="restricted">${esc(t().cctv_restricted)}</p>`
+        : cams.map((c) => `<figure><img alt="${esc(c.id)}" data-frame="${c.frame}?token=${token}"><figcaption>${esc(name(c))} · ${num(c.distance_m, 0)} ${t().metres} · <em>${esc(t().simulated_video)}</em></figcaption></figure>`).join("");
+      $("cctv").querySelectorAll("img").forEach(playFrames);
     }
     $("hospitals").innerHTML = items(data.hospitals, (h) =>
       `<li>${esc(name(h))}<small>${num(h.distance_m, 0)} ${t().metres} · ${esc(t().beds)} ${h.emergency_beds ?? "–"}</small></li>`);

@@ -1,5 +1,5 @@
-//! Live CCTV for the office wall: `/api/cctv/{id}/frame` (one JPEG) and `/api/cctv/{id}/stream`
-//! (MJPEG, which an `<img>` plays with no script). The office only: an `<img>` cannot send
+//! Live CCTV for the office wall: `/api/cctv/{id}/frame` (the current picture, which the wall
+//! polls) and `/api/cctv/{id}/stream` (MJPEG, for video players and integrators). The office only: an `<img>` cannot send
 //! headers, so the token may come as `?token=`; without it the answer is 403, never a picture.
 
 use super::{ApiError, AppState};

@@ -144,6 +144,7 @@ pub async fn realtime(
             .into_iter()
             .map(|(m, f)| json!({"id": f.id, "name_ko": f.name_ko, "name_en": f.name_en, "distance_m": m.round(),
                                   "position": f.position, "stream": format!("/api/cctv/{}/stream", f.id),
+                                  "frame": format!("/api/cctv/{}/frame", f.id),
                                   "simulated": true}))
             .collect::<Vec<_>>()}),
     };

@@ -2,6 +2,7 @@
 //! a running `scpm serve` child process on a free loopback port.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod app;
 pub mod webdriver;
 
 use scpm::city::City;

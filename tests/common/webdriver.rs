@@ -117,7 +117,8 @@ impl Driver {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("{js} stayed {last}, wanted {want}");
+        self.screenshot(s, "FAILED-wait.png").await;
+        panic!("{js} stayed {last}, wanted {want} (the page is in tests/out/FAILED-wait.png)");
     }
 
     pub async fn screenshot(&self, s: &str, name: &str) {
