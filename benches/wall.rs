@@ -61,8 +61,12 @@ fn main() -> anyhow::Result<()> {
         }
         d.wait_for(&s, "return document.getElementById('status').textContent", json!("실시간")).await;
         // Record when the screen's district changes, on the page's clock (epoch milliseconds).
-        d.script(&s, "window.__changes = []; new MutationObserver(() => window.__changes.push([document.getElementById('screen').dataset.district, performance.timeOrigin + performance.now()])).observe(document.getElementById('screen'), {attributes: true}); return true").await;
+        // Two moments: the header names the new screen, and the screen has drawn its data.
+        d.script(&s, "window.__changes = []; window.__drawn = []; const at = () => performance.timeOrigin + performance.now(); \
+            new MutationObserver(() => window.__changes.push([document.getElementById('screen').dataset.district, at()])).observe(document.getElementById('screen'), {attributes: true}); \
+            new MutationObserver(() => window.__drawn.push([document.getElementById('screen').dataset.district, at()])).observe(document.body, {attributes: true, attributeFilter: ['data-rendered']}); return true").await;
         let mut latencies = Vec::new();
+        let mut drawn = Vec::new();
         for i in 0..24 {
             let (text, code) = if i % 2 == 0 { ("마포구 미세먼지 보여줘", "11440") } else { ("강남구 미세먼지 보여줘", "11680") };
             let sent = now_ms();
@@ -77,13 +81,23 @@ fn main() -> anyhow::Result<()> {
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
             latencies.push(seen.unwrap_or(f64::NAN));
+            let mut full = None;
+            for _ in 0..2000 {
+                let v: Value = d.script(&s, &format!("const c = window.__drawn.filter(x => x[0] === '{code}'); return c.length ? c[c.length - 1][1] : null")).await;
+                if let Some(t) = v.as_f64().filter(|t| *t >= sent) {
+                    full = Some(t - sent);
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            drawn.push(full.unwrap_or(f64::NAN));
         }
         d.call("DELETE", &format!("/session/{s}"), Value::Null).await;
-        (first, latencies)
+        (first, latencies, drawn)
     });
     let _ = server.kill();
     let _ = server.wait();
-    let (mut first, mut lat) = result;
+    let (mut first, mut lat, mut drawn) = result;
     let pct = |v: &mut Vec<f64>, p: f64| {
         v.sort_by(|a, b| a.total_cmp(b));
         v[((v.len() as f64 - 1.0) * p).round() as usize]
@@ -99,6 +113,13 @@ fn main() -> anyhow::Result<()> {
         pct(&mut lat, 0.5),
         pct(&mut lat, 0.95),
         pct(&mut lat, 1.0)
+    );
+    println!(
+        "POST /api/commands → screen redrawn with its data (map, figures, CCTV), {} commands: median {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+        drawn.len(),
+        pct(&mut drawn, 0.5),
+        pct(&mut drawn, 0.95),
+        pct(&mut drawn, 1.0)
     );
     Ok(())
 }

@@ -63,7 +63,8 @@ async fn the_public_never_gets_cctv_calls_or_personal_data() {
     assert_eq!(office["last_24h"]["complaints"], 1);
     assert_eq!(office["by_category"], json!([{"key": "noise", "complaints": 1, "suggestions": 0}]));
     assert_eq!(office["by_district"][0]["key"], "11440");
-    let hourly: u64 = office["hourly"].as_array().map(|h| h.iter().map(|x| x["complaints"].as_u64().unwrap_or(0)).sum()).unwrap_or(0);
+    let hourly: u64 =
+        office["hourly"].as_array().map(|h| h.iter().map(|x| x["complaints"].as_u64().unwrap_or(0)).sum()).unwrap_or(0);
     assert_eq!(hourly, 1, "the complaint falls in one of the 24 hours");
 
     // The office display state names the official being called: not for the public either.
@@ -118,7 +119,8 @@ async fn indicators_and_pledges_hang_together() {
     assert!(pledges.len() >= 25, "{}", pledges.len());
     let done = pledges.iter().filter(|x| x["pledge"]["status"] == "done").count() as u64;
     assert_eq!(p["summary"]["done"].as_u64(), Some(done));
-    let by_vision: u64 = p["visions"].as_array().map_or(0, |v| v.iter().map(|x| x["summary"]["total"].as_u64().unwrap_or(0)).sum());
+    let by_vision: u64 =
+        p["visions"].as_array().map_or(0, |v| v.iter().map(|x| x["summary"]["total"].as_u64().unwrap_or(0)).sum());
     assert_eq!(by_vision, pledges.len() as u64, "every pledge belongs to one vision");
     assert!(pledges.iter().all(|x| x["department"]["ko"].is_string()), "each pledge names its department");
     svc.stop().await;

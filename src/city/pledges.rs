@@ -50,7 +50,9 @@ impl Pledge {
         }
         match (self.status, self.progress) {
             (PledgeStatus::Done, p) if p != 100 => Some(format!("status done with progress {p}, expected 100")),
-            (PledgeStatus::NotStarted, p) if p != 0 => Some(format!("status not_started with progress {p}, expected 0")),
+            (PledgeStatus::NotStarted, p) if p != 0 => {
+                Some(format!("status not_started with progress {p}, expected 0"))
+            }
             _ => None,
         }
     }

@@ -80,7 +80,8 @@ pub async fn stream(
                 }
             };
             let mut part =
-                format!("--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n", jpeg.len()).into_bytes();
+                format!("--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n", jpeg.len())
+                    .into_bytes();
             part.extend_from_slice(&jpeg);
             part.extend_from_slice(b"\r\n");
             Some((Ok::<_, Infallible>(Bytes::from(part)), n + 1))

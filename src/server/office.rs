@@ -130,8 +130,9 @@ pub async fn audit(
 /// `/api/calls`: the call in progress and the call log. Calls are the office's business: the
 /// public is refused with 403 (no token) like a wrong token is.
 pub async fn calls(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    require_office(&state, &headers)
-        .map_err(|_| ApiError::Forbidden("calls are placed and seen from the office only (office token required)".into()))?;
+    require_office(&state, &headers).map_err(|_| {
+        ApiError::Forbidden("calls are placed and seen from the office only (office token required)".into())
+    })?;
     let office = state.office.lock().map_err(|_| ApiError::Internal("office lock poisoned".into()))?;
     Ok(Json(json!({"active": office.display.call, "log": []})))
 }

@@ -43,7 +43,10 @@ pub struct ScreenParams {
 }
 
 /// The district a screen is about: the office's scope wins; an unknown code is an error.
-fn district_param(state: &AppState, params: Result<Query<ScreenParams>, QueryRejection>) -> Result<Option<String>, ApiError> {
+fn district_param(
+    state: &AppState,
+    params: Result<Query<ScreenParams>, QueryRejection>,
+) -> Result<Option<String>, ApiError> {
     let Query(p) = params.map_err(|e| ApiError::BadRequest(format!("{}; the parameter is district", e.body_text())))?;
     let wanted = p.district.filter(|d| !d.is_empty());
     if let Some(code) = &wanted {
@@ -99,7 +102,9 @@ pub async fn realtime(
             let entry = readings.entry(kind).or_default();
             if !entry.contains_key(&code) {
                 let value = match &record {
-                    Record::Air(a) => json!({"pm10": a.pm10, "pm25": a.pm25, "grade": a.index_grade, "o3": a.o3, "no2": a.no2}),
+                    Record::Air(a) => {
+                        json!({"pm10": a.pm10, "pm25": a.pm25, "grade": a.index_grade, "o3": a.o3, "no2": a.no2})
+                    }
                     Record::Traffic(t) => json!({"speed_kmh": t.speed_kmh, "road": t.road}),
                     Record::Weather(w) => serde_json::to_value(w).unwrap_or(Value::Null),
                     Record::Water(w) => {
@@ -133,8 +138,10 @@ pub async fn realtime(
         .map(|at| nearest(&state, FacilityKind::Hospital, at, NEAREST))
         .unwrap_or_default()
         .into_iter()
-        .map(|(m, f)| json!({"id": f.id, "name_ko": f.name_ko, "name_en": f.name_en, "distance_m": m.round(),
-                              "emergency_beds": f.emergency_beds, "position": f.position, "simulated": f.simulated}))
+        .map(|(m, f)| {
+            json!({"id": f.id, "name_ko": f.name_ko, "name_en": f.name_en, "distance_m": m.round(),
+                              "emergency_beds": f.emergency_beds, "position": f.position, "simulated": f.simulated})
+        })
         .collect();
     let cctv = match who {
         Viewer::Public => json!({"restricted": true, "reason": "live CCTV is shown in the office only"}),
@@ -324,7 +331,8 @@ pub async fn pledges(State(state): State<AppState>) -> Json<Value> {
     let c = &state.city;
     let count = |s: PledgeStatus, of: &[&crate::city::Pledge]| of.iter().filter(|p| p.status == s).count();
     let summary = |of: &[&crate::city::Pledge]| {
-        let avg = if of.is_empty() { 0.0 } else { of.iter().map(|p| f64::from(p.progress)).sum::<f64>() / of.len() as f64 };
+        let avg =
+            if of.is_empty() { 0.0 } else { of.iter().map(|p| f64::from(p.progress)).sum::<f64>() / of.len() as f64 };
         json!({"total": of.len(), "done": count(PledgeStatus::Done, of), "on_track": count(PledgeStatus::OnTrack, of),
                "delayed": count(PledgeStatus::Delayed, of), "not_started": count(PledgeStatus::NotStarted, of),
                "average_progress": (avg * 10.0).round() / 10.0})

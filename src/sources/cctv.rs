@@ -14,15 +14,8 @@ pub const FPS: u32 = 5;
 pub struct FrameError(String);
 
 /// SMPTE-like colour bars.
-const BARS: [[u8; 3]; 7] = [
-    [192, 192, 192],
-    [192, 192, 0],
-    [0, 192, 192],
-    [0, 192, 0],
-    [192, 0, 192],
-    [192, 0, 0],
-    [0, 0, 192],
-];
+const BARS: [[u8; 3]; 7] =
+    [[192, 192, 192], [192, 192, 0], [0, 192, 192], [0, 192, 0], [192, 0, 192], [192, 0, 0], [0, 0, 192]];
 
 /// A 5×7 bitmap font for the characters the stamp uses; each row is 5 bits, MSB left.
 fn glyph(c: char) -> [u8; 7] {
