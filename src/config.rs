@@ -38,7 +38,18 @@ pub const KEYS: &[&str] = &[
     "paths.index_dir",
     "paths.store",
     "paths.grammars",
+    "paths.models",
     "commands.confirm_calls",
+    "voice.enabled",
+    "voice.input_device",
+    "voice.wake_word",
+    "voice.wake_phrase_ko",
+    "voice.wake_phrase_en",
+    "voice.listen_window_s",
+    "voice.languages",
+    "voice.whisper_threads",
+    "voice.whisper_audio_ctx",
+    "voice.end_silence_ms",
     "index.commit_interval_ms",
     "index.writer_memory_mb",
     "simulator.enabled",
@@ -64,6 +75,7 @@ pub struct Config {
     pub paths: PathsConfig,
     pub index: IndexConfig,
     pub commands: CommandsConfig,
+    pub voice: VoiceConfig,
     pub simulator: SimulatorConfig,
     pub replay: Vec<ReplayConfig>,
     pub http_poll: Vec<HttpPollConfig>,
@@ -121,6 +133,8 @@ pub struct PathsConfig {
     pub store: PathBuf,
     /// Command grammars, one folder per language.
     pub grammars: PathBuf,
+    /// Speech models prepared by `scpm models prepare`.
+    pub models: PathBuf,
 }
 
 impl Default for PathsConfig {
@@ -130,6 +144,7 @@ impl Default for PathsConfig {
             index_dir: "index".into(),
             store: "var/scpm.sqlite".into(),
             grammars: "grammars".into(),
+            models: "models".into(),
         }
     }
 }
@@ -158,6 +173,45 @@ pub struct CommandsConfig {
 impl Default for CommandsConfig {
     fn default() -> Self {
         Self { confirm_calls: true }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct VoiceConfig {
+    /// Listen to the microphone (when there is one) in `scpm serve`.
+    pub enabled: bool,
+    /// Input device name as the system lists it; empty: the default input.
+    pub input_device: String,
+    /// Act only on what follows the wake phrase (then listen for `listen_window_s`).
+    pub wake_word: bool,
+    pub wake_phrase_ko: String,
+    pub wake_phrase_en: String,
+    pub listen_window_s: f64,
+    /// Recognisers to run: "ko" (Vosk), "en" (Whisper), or both.
+    pub languages: Vec<String>,
+    /// Whisper's compute threads: one is fastest on two shared cores (ggml workers busy-wait).
+    pub whisper_threads: u32,
+    /// Whisper's encoder window in frames of 20 ms (1500 = the full 30 s; 512 covers 10 s).
+    pub whisper_audio_ctx: u32,
+    /// Silence that ends an utterance.
+    pub end_silence_ms: u32,
+}
+
+impl Default for VoiceConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            input_device: String::new(),
+            wake_word: true,
+            wake_phrase_ko: "시장실".into(),
+            wake_phrase_en: "office".into(),
+            listen_window_s: 8.0,
+            languages: vec!["ko".into(), "en".into()],
+            whisper_threads: 1,
+            whisper_audio_ctx: 512,
+            end_silence_ms: 600,
+        }
     }
 }
 
@@ -266,6 +320,16 @@ impl Config {
         }
         if !(self.simulator.speed > 0.0 && self.simulator.speed <= 100_000.0) {
             return Err(invalid("simulator.speed", "must be above 0 and at most 100000".into()));
+        }
+        let v = &self.voice;
+        if let Some(bad) = v.languages.iter().find(|l| !matches!(l.as_str(), "ko" | "en")) {
+            return Err(invalid("voice.languages", format!("`{bad}` is not \"ko\" or \"en\"")));
+        }
+        if !(1..=8).contains(&v.whisper_threads) || !(64..=1500).contains(&v.whisper_audio_ctx) {
+            return Err(invalid("voice", "whisper_threads must be 1–8 and whisper_audio_ctx 64–1500".into()));
+        }
+        if !(100..=5000).contains(&v.end_silence_ms) || !(1.0..=120.0).contains(&v.listen_window_s) {
+            return Err(invalid("voice", "end_silence_ms must be 100–5000 and listen_window_s 1–120".into()));
         }
         if self.index.commit_interval_ms == 0 || self.index.writer_memory_mb < 15 {
             return Err(invalid("index", "commit_interval_ms must be above 0 and writer_memory_mb at least 15".into()));

@@ -1,6 +1,7 @@
 //! scpm — Smart City Platform for the Mayor. See ARCHITECTURE.md for the map.
 
 pub mod action;
+pub mod audio;
 pub mod city;
 pub mod commands;
 pub mod config;
@@ -10,10 +11,12 @@ pub mod index;
 pub mod ingest;
 pub mod intent;
 pub mod metrics;
+pub mod models;
 pub mod resolve;
 pub mod server;
 pub mod service;
 pub mod sources;
 pub mod store;
 pub mod text;
+pub mod voice;
 pub mod wheels;

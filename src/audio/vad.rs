@@ -1,0 +1,180 @@
+//! Voice activity and endpointing on 16 kHz mono audio: cuts a stream into utterances.
+//!
+//! Energy against an adaptive noise floor, in 20 ms frames, with hysteresis: speech starts when
+//! three frames in a row are 6 dB above the floor and continues while frames stay 3 dB above it;
+//! `end_silence_ms` below that ends the utterance. 300 ms before the start are kept (consonants
+//! are quiet), and an utterance is cut at `MAX_UTTERANCE_S` so memory stays bounded whatever comes in.
+
+use std::collections::VecDeque;
+
+const FRAME: usize = 320;
+const START_DB: f32 = 6.0;
+const CONTINUE_DB: f32 = 3.0;
+const START_FRAMES: usize = 3;
+const PRE_ROLL_FRAMES: usize = 15;
+/// Quieter than this is silence whatever the floor (a muted or absent microphone).
+const ABSOLUTE_MIN_DB: f32 = -55.0;
+pub const MAX_UTTERANCE_S: usize = 15;
+/// Shorter than this is a click or a cough, not a command.
+const MIN_SPEECH_FRAMES: usize = 10;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Utterance {
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub samples: Vec<f32>,
+}
+
+pub struct Endpointer {
+    end_silence_frames: usize,
+    floor_db: f32,
+    pending: Vec<f32>,
+    frames_seen: u64,
+    pre_roll: VecDeque<Vec<f32>>,
+    loud_run: usize,
+    current: Option<Utterance>,
+    speech_frames: usize,
+    silence_run: usize,
+}
+
+fn level_db(frame: &[f32]) -> f32 {
+    let power = frame.iter().map(|v| v * v).sum::<f32>() / frame.len().max(1) as f32;
+    10.0 * (power + 1e-12).log10()
+}
+
+impl Endpointer {
+    pub fn new(end_silence_ms: u32) -> Endpointer {
+        Endpointer {
+            end_silence_frames: (end_silence_ms as usize / 20).max(1),
+            floor_db: -60.0,
+            pending: Vec::new(),
+            frames_seen: 0,
+            pre_roll: VecDeque::new(),
+            loud_run: 0,
+            current: None,
+            speech_frames: 0,
+            silence_run: 0,
+        }
+    }
+
+    /// Whether an utterance is open (for a listening indicator).
+    pub fn in_speech(&self) -> bool {
+        self.current.is_some()
+    }
+
+    /// Feeds audio; returns the utterances it completed.
+    pub fn push(&mut self, samples: &[f32]) -> Vec<Utterance> {
+        let mut done = Vec::new();
+        self.pending.extend_from_slice(samples);
+        let mut at = 0;
+        while self.pending.len() - at >= FRAME {
+            let frame = self.pending[at..at + FRAME].to_vec();
+            at += FRAME;
+            if let Some(u) = self.frame(frame) {
+                done.push(u);
+            }
+        }
+        self.pending.drain(..at);
+        done
+    }
+
+    /// Ends the stream: an open utterance is complete.
+    pub fn finish(&mut self) -> Option<Utterance> {
+        self.close()
+    }
+
+    fn close(&mut self) -> Option<Utterance> {
+        let u = self.current.take()?;
+        let speech = std::mem::take(&mut self.speech_frames);
+        self.silence_run = 0;
+        (speech >= MIN_SPEECH_FRAMES).then_some(u)
+    }
+
+    fn frame(&mut self, frame: Vec<f32>) -> Option<Utterance> {
+        let db = level_db(&frame);
+        let t_ms = self.frames_seen * 20;
+        self.frames_seen += 1;
+        // The floor follows quiet quickly and loudness slowly, so speech does not raise it much.
+        let rate = if db < self.floor_db { 0.2 } else { 0.005 };
+        self.floor_db += (db - self.floor_db) * rate;
+        let audible = db > ABSOLUTE_MIN_DB;
+        if let Some(u) = &mut self.current {
+            u.samples.extend_from_slice(&frame);
+            u.end_ms = t_ms + 20;
+            if audible && db > self.floor_db + CONTINUE_DB {
+                self.speech_frames += 1;
+                self.silence_run = 0;
+            } else {
+                self.silence_run += 1;
+            }
+            let too_long = u.samples.len() >= MAX_UTTERANCE_S * 16_000;
+            if self.silence_run >= self.end_silence_frames || too_long {
+                if let Some(u) = self.current.as_mut() {
+                    // Trim the trailing silence, keeping 100 ms.
+                    let trim = self.silence_run.saturating_sub(5) * FRAME;
+                    let keep = u.samples.len().saturating_sub(trim);
+                    u.samples.truncate(keep);
+                    u.end_ms -= (trim / 16) as u64;
+                }
+                return self.close();
+            }
+            return None;
+        }
+        self.loud_run = if audible && db > self.floor_db + START_DB { self.loud_run + 1 } else { 0 };
+        self.pre_roll.push_back(frame);
+        if self.pre_roll.len() > PRE_ROLL_FRAMES {
+            self.pre_roll.pop_front();
+        }
+        if self.loud_run >= START_FRAMES {
+            let samples: Vec<f32> = self.pre_roll.drain(..).flatten().collect();
+            let start_ms = (t_ms + 20).saturating_sub((samples.len() / 16) as u64);
+            self.current = Some(Utterance { start_ms, end_ms: t_ms + 20, samples });
+            self.speech_frames = self.loud_run;
+            self.silence_run = 0;
+            self.loud_run = 0;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(ms: usize, amp: f32) -> Vec<f32> {
+        (0..ms * 16).map(|i| (i as f32 * 0.07).sin() * amp).collect()
+    }
+
+    #[test]
+    fn two_bursts_make_two_utterances_with_times() {
+        let mut e = Endpointer::new(500);
+        let mut audio = tone(1000, 0.001);
+        audio.extend(tone(800, 0.3));
+        audio.extend(tone(1000, 0.001));
+        audio.extend(tone(600, 0.3));
+        audio.extend(tone(1000, 0.001));
+        let mut got = Vec::new();
+        for chunk in audio.chunks(1600) {
+            got.extend(e.push(chunk));
+        }
+        got.extend(e.finish());
+        assert_eq!(got.len(), 2, "{:?}", got.iter().map(|u| (u.start_ms, u.end_ms)).collect::<Vec<_>>());
+        assert!(got[0].start_ms >= 600 && got[0].start_ms <= 1000, "{}", got[0].start_ms);
+        assert!(got[0].end_ms >= 1800 && got[0].end_ms <= 2000, "{}", got[0].end_ms);
+        assert!(got[1].start_ms >= 2400 && got[1].start_ms <= 2800, "{}", got[1].start_ms);
+    }
+
+    #[test]
+    fn silence_and_clicks_are_not_speech() {
+        let mut e = Endpointer::new(500);
+        let mut audio = vec![0.0; 16_000];
+        audio.extend(tone(60, 0.5)); // a click
+        audio.extend(vec![0.0; 16_000]);
+        let mut got = Vec::new();
+        for chunk in audio.chunks(1600) {
+            got.extend(e.push(chunk));
+        }
+        got.extend(e.finish());
+        assert!(got.is_empty());
+    }
+}

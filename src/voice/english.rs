@@ -1,0 +1,103 @@
+//! English speech through whisper.cpp (whisper-rs) with the tiny.en model converted by
+//! `scpm models prepare`. The decoder only transcribes; the command matcher, which knows the
+//! grammar, carries the accuracy. Tuned for two cores: one thread (ggml workers busy-wait),
+//! a reduced encoder window (`audio_ctx`), greedy decoding, a token bound against loops, and an
+//! initial prompt with the city's words so that "Gangnam" and "Mapo" come out spelled right.
+
+use std::path::Path;
+use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WhisperError {
+    #[error("cannot load the Whisper model {path}: {message}; run `scpm models prepare` to fetch and convert it")]
+    Load { path: String, message: String },
+    #[error("Whisper failed on an utterance: {0}")]
+    Run(String),
+}
+
+pub struct English {
+    state: WhisperState,
+    threads: i32,
+    audio_ctx: i32,
+    prompt: String,
+}
+
+/// Audio that one `audio_ctx` frame covers: 20 ms.
+const FRAME_S: f64 = 0.02;
+
+impl English {
+    pub fn load(model: &Path, threads: u32, audio_ctx: u32, prompt: String) -> Result<English, WhisperError> {
+        whisper_rs::install_logging_hooks(); // whisper.cpp's own logs go to `tracing`, not stderr
+        let path = model.display().to_string();
+        let load = |message: String| WhisperError::Load { path: path.clone(), message };
+        if !model.exists() {
+            return Err(load("no such file".into()));
+        }
+        let ctx = WhisperContext::new_with_params(&path, WhisperContextParameters::default())
+            .map_err(|e| load(e.to_string()))?;
+        let state = ctx.create_state().map_err(|e| load(e.to_string()))?;
+        Ok(English { state, threads: threads as i32, audio_ctx: audio_ctx as i32, prompt })
+    }
+
+    /// The text of one utterance (16 kHz mono samples in [-1, 1]).
+    pub fn transcribe(&mut self, samples: &[f32]) -> Result<String, WhisperError> {
+        let seconds = samples.len() as f64 / 16_000.0;
+        // A longer utterance needs a wider window; never narrower than configured, at most 30 s.
+        let needed = ((seconds + 1.0) / FRAME_S).ceil() as i32;
+        let audio_ctx = needed.max(self.audio_ctx).min(1500);
+        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        params.set_n_threads(self.threads);
+        params.set_audio_ctx(audio_ctx);
+        params.set_language(Some("en"));
+        params.set_no_context(true);
+        params.set_single_segment(true);
+        params.set_no_timestamps(true);
+        params.set_suppress_blank(true);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_special(false);
+        params.set_print_timestamps(false);
+        params.set_temperature_inc(0.0); // no fallback re-decodes: they cost seconds on two cores
+        // About four tokens a second is generous for speech; a looping decoder stops here.
+        params.set_max_tokens(((seconds * 5.0).ceil() as i32).clamp(8, 96));
+        if !self.prompt.is_empty() {
+            params.set_initial_prompt(&self.prompt);
+        }
+        // Whisper needs at least one second of audio; pad short commands with silence.
+        let mut padded;
+        let audio = if samples.len() < 16_000 + 1_600 {
+            padded = samples.to_vec();
+            padded.resize(16_000 + 1_600, 0.0);
+            &padded[..]
+        } else {
+            samples
+        };
+        self.state.full(params, audio).map_err(|e| WhisperError::Run(e.to_string()))?;
+        let mut text = String::new();
+        for segment in self.state.as_iter() {
+            text.push_str(&segment.to_str_lossy().map_err(|e| WhisperError::Run(e.to_string()))?);
+        }
+        Ok(dedupe_repeats(text.trim()))
+    }
+}
+
+/// "show traffic show traffic show traffic" → "show traffic": a looping decoder repeats itself.
+pub fn dedupe_repeats(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for len in 1..=words.len() / 2 {
+        if words.len() % len == 0 && words.chunks(len).all(|c| c == &words[..len]) {
+            return words[..len].join(" ");
+        }
+    }
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn repeats_collapse() {
+        assert_eq!(super::dedupe_repeats("show traffic show traffic show traffic"), "show traffic");
+        assert_eq!(super::dedupe_repeats("call the mayor"), "call the mayor");
+        assert_eq!(super::dedupe_repeats(""), "");
+    }
+}
