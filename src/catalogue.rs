@@ -86,3 +86,24 @@ pub fn write_phrases(config: &Config, lang: &str, json: bool, out: &std::path::P
     }
     Ok(())
 }
+
+/// Korean grammar words the Vosk model does not know, each with a phrase that uses it.
+pub fn vocabulary(config: &Config) -> Result<()> {
+    use scpm::voice::{korean, vosk};
+    let city = City::load(&config.paths.data_dir)?;
+    let grammar = Grammar::load(&config.paths.grammars, "ko")?;
+    let paths = scpm::models::ModelPaths::new(&config.paths.models);
+    let model = vosk::Model::load(vosk::Vosk::load(&paths.libvosk())?, &paths.vosk_ko())?;
+    let korean::Phrases { phrases, unspeakable, .. } = korean::phrases(&city, &grammar, |w| model.knows(w));
+    for name in &unspeakable {
+        println!("(name)\t{name}");
+    }
+    let oov = korean::out_of_vocabulary(&model, &phrases);
+    for word in &oov {
+        let example = phrases.iter().find(|p| p.split_whitespace().any(|w| w == word)).cloned().unwrap_or_default();
+        println!("{word}\t{example}");
+    }
+    println!("{} phrases, {} unknown grammar words, {} names that cannot be spoken", phrases.len(), oov.len(), unspeakable.len());
+    anyhow::ensure!(oov.is_empty(), "the Korean grammar has words the model does not know");
+    Ok(())
+}

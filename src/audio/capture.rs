@@ -39,6 +39,10 @@ fn forward(tx: &SyncSender<Vec<f32>>, resampler: &mut Resampler, mono: &[f32]) {
 /// Opens `device_name` (empty: the default input) and streams 16 kHz mono chunks to the
 /// returned receiver. The cpal stream lives on its own thread (it is not `Send` everywhere).
 pub fn open(device_name: &str) -> Result<(Microphone, Receiver<Vec<f32>>), CaptureError> {
+    // default_host() panics when ALSA cannot initialise (a server with no sound stack).
+    #[cfg(target_os = "linux")]
+    let host = cpal::host_from_id(cpal::HostId::Alsa).map_err(|e| CaptureError::NoDevice(format!(" (ALSA: {e})")))?;
+    #[cfg(not(target_os = "linux"))]
     let host = cpal::default_host();
     let device = if device_name.is_empty() {
         host.default_input_device()

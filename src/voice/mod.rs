@@ -1,4 +1,171 @@
 //! Voice: utterances in, commands out. Korean through Vosk in grammar mode, English through
-//! Whisper; both end in the same command matcher as typed text.
+//! Whisper; both end in the same command matcher and resolver as typed text, so a spoken command
+//! produces exactly the actions `POST /api/commands` would.
+//!
+//! Which language: the recognisers are tried in the configured order (the office's language
+//! first). Korean is cheap (tens of milliseconds) and strict — an alternative counts only when
+//! the matcher parses it as a whole command — so it goes first when both are on; English runs
+//! when Korean found no command.
 
 pub mod english;
+pub mod korean;
+pub mod vosk;
+
+use crate::audio::vad::Utterance;
+use crate::city::City;
+use crate::commands::{Answer, Commands};
+use crate::config::Config;
+use crate::grammar::Grammar;
+use crate::index::CityIndex;
+use crate::models::ModelPaths;
+use crate::resolve::Context;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// A Korean alternative is taken only when the matcher parses it this well: a whole command.
+const KOREAN_ACCEPT: f32 = 0.95;
+
+/// What was heard in one utterance: the `scpm ask` answer plus where and what was heard.
+#[derive(Debug, Clone, Serialize)]
+pub struct Heard {
+    #[serde(flatten)]
+    pub answer: Answer,
+    pub transcript: String,
+    pub start_ms: u64,
+    pub end_ms: u64,
+    /// The recogniser's other hypotheses (Korean n-best).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
+    /// From the end of the utterance (its last voiced sample) to the answer, in milliseconds.
+    pub decode_ms: f64,
+}
+
+pub struct Voice {
+    korean: Option<korean::Korean>,
+    english: Option<english::English>,
+    commands: Arc<Commands>,
+    index: Arc<CityIndex>,
+    order: Vec<String>,
+}
+
+/// The city's words for Whisper's initial prompt: they bias spelling toward our names.
+fn english_prompt(city: &City) -> String {
+    let districts: Vec<&str> = city.districts.iter().map(|d| d.name_en.trim_end_matches("-gu")).collect();
+    format!(
+        "Commands for the Seoul mayor's office: show air quality in {}; call the director of transportation.",
+        districts.join(", ")
+    )
+}
+
+impl Voice {
+    /// Loads the recognisers for `langs` (a subset of ko, en). A recogniser that cannot load is
+    /// reported in the returned warnings and left out; the error says how to fix it.
+    pub fn load(
+        config: &Config,
+        city: &City,
+        commands: Arc<Commands>,
+        index: Arc<CityIndex>,
+        langs: &[String],
+    ) -> (Voice, Vec<String>) {
+        let paths = ModelPaths::new(&config.paths.models);
+        let mut warnings = Vec::new();
+        let korean = if langs.iter().any(|l| l == "ko") {
+            let loaded = Grammar::load(&config.paths.grammars, "ko")
+                .map_err(|e| e.to_string())
+                .and_then(|g| korean::Korean::load(&paths.libvosk(), &paths.vosk_ko(), city, &g).map_err(|e| e.to_string()));
+            match loaded {
+                Ok((k, unspeakable)) => {
+                    if !unspeakable.is_empty() {
+                        warnings.push(format!(
+                            "{} names cannot be spoken to the Korean model (add a spoken synonym): {}",
+                            unspeakable.len(),
+                            unspeakable.join(", ")
+                        ));
+                    }
+                    Some(k)
+                }
+                Err(e) => {
+                    warnings.push(format!("Korean voice is off: {e}"));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let english = if langs.iter().any(|l| l == "en") {
+            english::English::load(
+                &paths.whisper_en(),
+                config.voice.whisper_threads,
+                config.voice.whisper_audio_ctx,
+                english_prompt(city),
+            )
+            .map_err(|e| warnings.push(format!("English voice is off: {e}")))
+            .ok()
+        } else {
+            None
+        };
+        (Voice { korean, english, commands, index, order: langs.to_vec() }, warnings)
+    }
+
+    pub fn languages(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        if self.korean.is_some() {
+            out.push("ko");
+        }
+        if self.english.is_some() {
+            out.push("en");
+        }
+        out
+    }
+
+    /// Recognises one utterance and answers it through the command pipeline (`ctx` carries the
+    /// conversation, as for typed commands).
+    pub fn understand(&mut self, utterance: &Utterance, ctx: &mut Context) -> Heard {
+        let started = Instant::now();
+        let mut heard = Heard {
+            answer: self.commands.answer(&self.index, "", Some("ko"), &mut ctx.clone()),
+            transcript: String::new(),
+            start_ms: utterance.start_ms,
+            end_ms: utterance.end_ms,
+            alternatives: Vec::new(),
+            decode_ms: 0.0,
+        };
+        heard.answer.reason = Some("no recogniser is loaded; run `scpm models prepare`".into());
+        for lang in self.order.clone() {
+            if lang == "ko" {
+                if let Some(k) = self.korean.as_mut() {
+                    let alternatives = k.recognize(&utterance.samples);
+                    let best = alternatives.iter().find(|alt| {
+                        let a = self.commands.answer(&self.index, alt, Some("ko"), &mut ctx.clone());
+                        a.understood && a.confidence >= KOREAN_ACCEPT
+                    });
+                    if let Some(text) = best.cloned() {
+                        heard.answer = self.commands.answer(&self.index, &text, Some("ko"), ctx);
+                        heard.transcript = text;
+                        heard.alternatives = alternatives;
+                        break;
+                    }
+                    heard.transcript = alternatives.first().cloned().unwrap_or_default();
+                    heard.answer.utterance = heard.transcript.clone();
+                    heard.answer.lang = "ko".into();
+                    heard.answer.reason = Some("not a command (no recognised alternative is a whole command)".into());
+                    heard.alternatives = alternatives;
+                }
+            } else if let Some(e) = self.english.as_mut() {
+                match e.transcribe(&utterance.samples) {
+                    Ok(text) => {
+                        heard.answer = self.commands.answer(&self.index, &text, Some("en"), ctx);
+                        heard.transcript = text;
+                        if heard.answer.understood {
+                            break;
+                        }
+                    }
+                    Err(err) => heard.answer.reason = Some(err.to_string()),
+                }
+            }
+        }
+        heard.decode_ms = started.elapsed().as_secs_f64() * 1000.0;
+        heard
+    }
+}

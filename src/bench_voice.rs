@@ -1,0 +1,156 @@
+//! `scpm bench voice --set DIR`: the voice pipeline on the evaluation set that
+//! scripts/voice-set.sh makes, with both recognisers loaded as in the office. Prints, per language
+//! and noise level: intent accuracy (the same intent and actions as the typed sentence), false
+//! accepts on out-of-domain speech, latency from the end of the utterance to the answer
+//! (p50/p95), real-time factor, and the process's peak memory.
+
+use anyhow::{Context as _, Result};
+use scpm::audio::{vad::Endpointer, vad::Utterance, wav};
+use scpm::city::City;
+use scpm::commands::Commands;
+use scpm::config::Config;
+use scpm::voice::Voice;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+struct Item {
+    file: String,
+    lang: String,
+    voice: String,
+    snr: String,
+    kind: String,
+    text: String,
+}
+
+#[derive(Default)]
+struct Tally {
+    commands: usize,
+    correct: usize,
+    ood: usize,
+    false_accepts: usize,
+    latencies: Vec<f64>,
+    audio_s: f64,
+    decode_s: f64,
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+/// The file's speech as one utterance: what the endpointer found, joined when it split a
+/// command at a pause (a person hesitating between words).
+fn utterance_of(path: &Path, end_silence_ms: u32) -> Result<Option<Utterance>> {
+    let mut endpointer = Endpointer::new(end_silence_ms);
+    let mut parts = Vec::new();
+    wav::stream_wav(path, |chunk| {
+        parts.extend(endpointer.push(chunk));
+        true
+    })?;
+    parts.extend(endpointer.finish());
+    let Some(first) = parts.first() else { return Ok(None) };
+    let mut joined = Utterance { start_ms: first.start_ms, end_ms: first.end_ms, samples: Vec::new() };
+    for p in &parts {
+        joined.samples.extend_from_slice(&p.samples);
+        joined.end_ms = p.end_ms;
+    }
+    Ok(Some(joined))
+}
+
+pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: bool, limit: Option<usize>) -> Result<()> {
+    let manifest = set.join("manifest.jsonl");
+    let text = std::fs::read_to_string(&manifest)
+        .with_context(|| format!("{}: make the set with scripts/voice-set.sh {}", manifest.display(), set.display()))?;
+    let items: Vec<Item> = text.lines().filter(|l| !l.trim().is_empty()).map(serde_json::from_str).collect::<Result<_, _>>()?;
+    let city = City::load(&config.paths.data_dir)?;
+    let commands = Arc::new(Commands::load(&city, &config.paths.grammars, config.commands.confirm_calls)?);
+    let index = Arc::new(index);
+    let (mut voice, warnings) = Voice::load(config, &city, commands.clone(), index.clone(), &config.voice.languages);
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let rss_loaded = peak_rss_mb();
+    let mut tallies: BTreeMap<(String, String), Tally> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for item in items.iter().take(limit.unwrap_or(usize::MAX)) {
+        let tally = tallies.entry((item.lang.clone(), item.snr.clone())).or_default();
+        let utterance = utterance_of(&set.join(&item.file), config.voice.end_silence_ms)?;
+        let heard = utterance.as_ref().map(|u| voice.understand(u, &mut Default::default()));
+        if let (Some(u), Some(h)) = (&utterance, &heard) {
+            tally.latencies.push(h.decode_ms);
+            tally.audio_s += u.samples.len() as f64 / 16_000.0;
+            tally.decode_s += h.decode_ms / 1000.0;
+        }
+        if item.kind == "ood" {
+            tally.ood += 1;
+            if heard.as_ref().is_some_and(|h| h.answer.understood) {
+                tally.false_accepts += 1;
+                misses.push(format!("false accept {} [{}]: “{}” heard “{}”", item.file, item.voice, item.text, heard.map(|h| h.transcript).unwrap_or_default()));
+            }
+            continue;
+        }
+        // The truth is what the typed sentence means.
+        let want = commands.answer(&index, &item.text, Some(&item.lang), &mut Default::default());
+        if !want.understood {
+            continue; // a follow-up that needs a conversation before it
+        }
+        tally.commands += 1;
+        let ok = heard.as_ref().is_some_and(|h| h.answer.understood && h.answer.intent == want.intent && h.answer.actions == want.actions);
+        if ok {
+            tally.correct += 1;
+        } else {
+            misses.push(format!("miss {} [{}]: “{}” heard “{}”", item.file, item.voice, item.text, heard.map(|h| h.transcript).unwrap_or_default()));
+        }
+    }
+    let rss_peak = peak_rss_mb();
+    if std::env::var_os("SCPM_BENCH_MISSES").is_some() {
+        for m in &misses {
+            eprintln!("{m}");
+        }
+    }
+    let mut rows = Vec::new();
+    for ((lang, snr), t) in &mut tallies {
+        let row = serde_json::json!({
+            "lang": lang, "snr": snr, "commands": t.commands,
+            "accuracy": if t.commands > 0 { t.correct as f64 / t.commands as f64 } else { f64::NAN },
+            "ood": t.ood, "false_accept_rate": if t.ood > 0 { t.false_accepts as f64 / t.ood as f64 } else { f64::NAN },
+            "latency_ms_p50": percentile(&mut t.latencies, 0.5), "latency_ms_p95": percentile(&mut t.latencies, 0.95),
+            "rtf": if t.audio_s > 0.0 { t.decode_s / t.audio_s } else { f64::NAN },
+        });
+        if !json {
+            println!(
+                "{lang} {snr:>5}: accuracy {:5.1}% ({}/{}), false accepts {:4.1}% ({}/{}), latency p50 {:4.0} ms p95 {:4.0} ms, RTF {:.3}",
+                row["accuracy"].as_f64().unwrap_or(f64::NAN) * 100.0,
+                t.correct,
+                t.commands,
+                row["false_accept_rate"].as_f64().unwrap_or(f64::NAN) * 100.0,
+                t.false_accepts,
+                t.ood,
+                row["latency_ms_p50"].as_f64().unwrap_or(f64::NAN),
+                row["latency_ms_p95"].as_f64().unwrap_or(f64::NAN),
+                row["rtf"].as_f64().unwrap_or(f64::NAN),
+            );
+        }
+        rows.push(row);
+    }
+    if json {
+        println!("{}", serde_json::json!({"rows": rows, "rss_mb_loaded": rss_loaded, "rss_mb_peak": rss_peak}));
+    } else {
+        println!("memory: {rss_loaded:.0} MB peak RSS with {} loaded, {rss_peak:.0} MB at the end", voice.languages().join(" + "));
+    }
+    Ok(())
+}
