@@ -23,6 +23,9 @@ pub struct Answer {
     pub slots: BTreeMap<String, String>,
     pub confidence: f32,
     pub actions: Vec<Action>,
+    /// The grammar sentence that matched ("file: template"), for the audit and the voice path.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub matched: String,
 }
 
 pub struct Commands {
@@ -64,6 +67,7 @@ impl Commands {
             slots: BTreeMap::new(),
             confidence: 0.0,
             actions: Vec::new(),
+            matched: String::new(),
         };
         let Some(matcher) = self.matcher(&lang) else {
             answer.reason = Some(format!("language `{lang}` is not supported; use ko or en"));
@@ -78,6 +82,7 @@ impl Commands {
                 answer.intent = Some(intent.name.clone());
                 answer.slots = intent.slots.clone();
                 answer.confidence = intent.confidence;
+                answer.matched = intent.matched.clone();
                 let resolver = Resolver { index, confirm_calls: self.confirm_calls };
                 match resolver.resolve(&intent, ctx) {
                     Ok(actions) => {

@@ -24,7 +24,20 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// A Korean alternative is taken only when the matcher parses it this well: a whole command.
-const KOREAN_ACCEPT: f32 = 0.95;
+const KOREAN_ACCEPT: f32 = 0.99;
+
+/// Whether a Korean alternative is a whole command, not a command word inside other words:
+/// grammar mode turns any speech into grammar words, and a stray "됐어" (never mind) in the
+/// middle of small talk must not cancel anything.
+fn whole_command(answer: &Answer, text: &str) -> bool {
+    if !answer.understood || answer.confidence < KOREAN_ACCEPT {
+        return false;
+    }
+    match answer.matched.strip_prefix("cancel phrase \"").and_then(|m| m.strip_suffix('"')) {
+        Some(phrase) => crate::text::compact(phrase) == crate::text::compact(text),
+        None => true,
+    }
+}
 
 /// What was heard in one utterance: the `scpm ask` answer plus where and what was heard.
 #[derive(Debug, Clone, Serialize)]
@@ -137,8 +150,7 @@ impl Voice {
                 if let Some(k) = self.korean.as_mut() {
                     let alternatives = k.recognize(&utterance.samples);
                     let best = alternatives.iter().find(|alt| {
-                        let a = self.commands.answer(&self.index, alt, Some("ko"), &mut ctx.clone());
-                        a.understood && a.confidence >= KOREAN_ACCEPT
+                        whole_command(&self.commands.answer(&self.index, alt, Some("ko"), &mut ctx.clone()), alt)
                     });
                     if let Some(text) = best.cloned() {
                         heard.answer = self.commands.answer(&self.index, &text, Some("ko"), ctx);
