@@ -75,7 +75,8 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
     let manifest = set.join("manifest.jsonl");
     let text = std::fs::read_to_string(&manifest)
         .with_context(|| format!("{}: make the set with scripts/voice-set.sh {}", manifest.display(), set.display()))?;
-    let items: Vec<Item> = text.lines().filter(|l| !l.trim().is_empty()).map(serde_json::from_str).collect::<Result<_, _>>()?;
+    let items: Vec<Item> =
+        text.lines().filter(|l| !l.trim().is_empty()).map(serde_json::from_str).collect::<Result<_, _>>()?;
     let city = City::load(&config.paths.data_dir)?;
     let commands = Arc::new(Commands::load(&city, &config.paths.grammars, config.commands.confirm_calls)?);
     let index = Arc::new(index);
@@ -99,7 +100,13 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
             tally.ood += 1;
             if heard.as_ref().is_some_and(|h| h.answer.understood) {
                 tally.false_accepts += 1;
-                misses.push(format!("false accept {} [{}]: “{}” heard “{}”", item.file, item.voice, item.text, heard.map(|h| h.transcript).unwrap_or_default()));
+                misses.push(format!(
+                    "false accept {} [{}]: “{}” heard “{}”",
+                    item.file,
+                    item.voice,
+                    item.text,
+                    heard.map(|h| h.transcript).unwrap_or_default()
+                ));
             }
             continue;
         }
@@ -109,11 +116,19 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
             continue; // a follow-up that needs a conversation before it
         }
         tally.commands += 1;
-        let ok = heard.as_ref().is_some_and(|h| h.answer.understood && h.answer.intent == want.intent && h.answer.actions == want.actions);
+        let ok = heard
+            .as_ref()
+            .is_some_and(|h| h.answer.understood && h.answer.intent == want.intent && h.answer.actions == want.actions);
         if ok {
             tally.correct += 1;
         } else {
-            misses.push(format!("miss {} [{}]: “{}” heard “{}”", item.file, item.voice, item.text, heard.map(|h| h.transcript).unwrap_or_default()));
+            misses.push(format!(
+                "miss {} [{}]: “{}” heard “{}”",
+                item.file,
+                item.voice,
+                item.text,
+                heard.map(|h| h.transcript).unwrap_or_default()
+            ));
         }
     }
     let rss_peak = peak_rss_mb();
@@ -150,7 +165,10 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
     if json {
         println!("{}", serde_json::json!({"rows": rows, "rss_mb_loaded": rss_loaded, "rss_mb_peak": rss_peak}));
     } else {
-        println!("memory: {rss_loaded:.0} MB peak RSS with {} loaded, {rss_peak:.0} MB at the end", voice.languages().join(" + "));
+        println!(
+            "memory: {rss_loaded:.0} MB peak RSS with {} loaded, {rss_peak:.0} MB at the end",
+            voice.languages().join(" + ")
+        );
     }
     Ok(())
 }

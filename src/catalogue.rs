@@ -103,7 +103,12 @@ pub fn vocabulary(config: &Config) -> Result<()> {
         let example = phrases.iter().find(|p| p.split_whitespace().any(|w| w == word)).cloned().unwrap_or_default();
         println!("{word}\t{example}");
     }
-    println!("{} phrases, {} unknown grammar words, {} names that cannot be spoken", phrases.len(), oov.len(), unspeakable.len());
+    println!(
+        "{} phrases, {} unknown grammar words, {} names that cannot be spoken",
+        phrases.len(),
+        oov.len(),
+        unspeakable.len()
+    );
     anyhow::ensure!(oov.is_empty(), "the Korean grammar has words the model does not know");
     Ok(())
 }

@@ -22,12 +22,34 @@ pub struct DisplayState {
     /// A call waiting for confirmation, or placed.
     pub call: Option<serde_json::Value>,
     pub muted: bool,
+    /// The voice overlay: "listening" while someone speaks after the wake phrase, then what
+    /// was heard. None when the microphone is idle.
+    pub listening: Option<Listening>,
     /// Screens visited, for "back".
     #[serde(skip)]
     history: Vec<(String, Option<String>, Option<String>)>,
 }
 
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Listening {
+    /// "wake" (the wake phrase was heard), "listening" (speech is coming in), "heard".
+    pub state: String,
+    pub transcript: String,
+    pub lang: String,
+    pub understood: bool,
+}
+
 impl DisplayState {
+    /// Sets the voice overlay; true when that changed anything (the version grows then).
+    pub fn set_listening(&mut self, listening: Option<Listening>) -> bool {
+        if self.listening == listening {
+            return false;
+        }
+        self.listening = listening;
+        self.version += 1;
+        true
+    }
+
     pub fn new(language: &str) -> DisplayState {
         DisplayState {
             version: 0,
@@ -44,6 +66,7 @@ impl DisplayState {
             search: None,
             call: None,
             muted: false,
+            listening: None,
             history: Vec::new(),
         }
     }

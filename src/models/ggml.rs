@@ -53,11 +53,9 @@ fn half_to_f32(bits: u16) -> f32 {
 
 fn to_f32_bytes(v: &Variable) -> Vec<u8> {
     match v.dtype {
-        DType::F16 => v
-            .data
-            .chunks_exact(2)
-            .flat_map(|c| half_to_f32(u16::from_le_bytes([c[0], c[1]])).to_le_bytes())
-            .collect(),
+        DType::F16 => {
+            v.data.chunks_exact(2).flat_map(|c| half_to_f32(u16::from_le_bytes([c[0], c[1]])).to_le_bytes()).collect()
+        }
         _ => v.data.clone(),
     }
 }
@@ -98,7 +96,11 @@ impl Converter<'_> {
             return Err(GgmlError::Shape { name: from.into(), shape: w.shape.clone(), expected: "2-D".into() });
         };
         if rows % parts != 0 {
-            return Err(GgmlError::Shape { name: from.into(), shape: w.shape.clone(), expected: format!("rows ÷ {parts}") });
+            return Err(GgmlError::Shape {
+                name: from.into(),
+                shape: w.shape.clone(),
+                expected: format!("rows ÷ {parts}"),
+            });
         }
         let n = rows / parts;
         let row_bytes = cols * w.dtype.size();
@@ -146,7 +148,9 @@ impl Converter<'_> {
     }
 
     fn layers(&self, side: &str) -> usize {
-        (0..).take_while(|i| self.model.variables.contains_key(&format!("{side}/layer_{i}/ffn/linear_0/weight"))).count()
+        (0..)
+            .take_while(|i| self.model.variables.contains_key(&format!("{side}/layer_{i}/ffn/linear_0/weight")))
+            .count()
     }
 }
 
@@ -179,9 +183,7 @@ fn vocabulary(tokenizer_json: &str) -> Result<Vec<Vec<u8>>, GgmlError> {
     let eot = vocab
         .get("<|endoftext|>")
         .and_then(|v| v.as_u64())
-        .or_else(|| {
-            json["added_tokens"].as_array()?.iter().find(|t| t["content"] == "<|endoftext|>")?["id"].as_u64()
-        })
+        .or_else(|| json["added_tokens"].as_array()?.iter().find(|t| t["content"] == "<|endoftext|>")?["id"].as_u64())
         .ok_or_else(|| GgmlError::Tokenizer("no <|endoftext|> token".into()))? as usize;
     let bytes_of = unicode_to_byte();
     let mut tokens = vec![None; eot];
@@ -228,7 +230,11 @@ pub fn convert(model: &Ct2Model, tokenizer_json: &str, out: &mut impl Write) -> 
     let text_pos = c.var("decoder/position_encodings/encodings")?.shape.clone();
     let conv1 = c.var("encoder/conv1/weight")?.shape.clone();
     let heads = |name: &str| -> Result<i64, GgmlError> {
-        c.var(name)?.as_int().ok_or_else(|| GgmlError::Shape { name: name.into(), shape: vec![], expected: "an integer".into() })
+        c.var(name)?.as_int().ok_or_else(|| GgmlError::Shape {
+            name: name.into(),
+            shape: vec![],
+            expected: "an integer".into(),
+        })
     };
     let (audio_heads, text_heads) = (heads("encoder/num_heads")?, heads("decoder/num_heads")?);
     if enc_layers == 0 || dec_layers == 0 || embeddings.len() != 2 || conv1.len() != 3 {
@@ -267,19 +273,22 @@ pub fn convert(model: &Ct2Model, tokenizer_json: &str, out: &mut impl Write) -> 
     };
     out.write_all(&MAGIC.to_le_bytes())?;
     let n_state = embeddings[1] as i64;
-    i32s(out, &[
-        embeddings[0] as i64,
-        audio_pos[0] as i64,
-        audio_pos[1] as i64,
-        audio_heads,
-        enc_layers as i64,
-        text_pos[0] as i64,
-        n_state,
-        text_heads,
-        dec_layers as i64,
-        n_mels as i64,
-        1, // f16 weights
-    ])?;
+    i32s(
+        out,
+        &[
+            embeddings[0] as i64,
+            audio_pos[0] as i64,
+            audio_pos[1] as i64,
+            audio_heads,
+            enc_layers as i64,
+            text_pos[0] as i64,
+            n_state,
+            text_heads,
+            dec_layers as i64,
+            n_mels as i64,
+            1, // f16 weights
+        ],
+    )?;
     let filters = mel_filters(n_mels);
     i32s(out, &[n_mels as i64, (N_FFT / 2 + 1) as i64])?;
     for f in filters {

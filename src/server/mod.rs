@@ -8,6 +8,7 @@ mod error;
 mod limit;
 mod office;
 mod screens;
+pub mod voice;
 mod wall;
 mod web;
 

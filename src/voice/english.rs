@@ -58,7 +58,7 @@ impl English {
         params.set_print_special(false);
         params.set_print_timestamps(false);
         params.set_temperature_inc(0.0); // no fallback re-decodes: they cost seconds on two cores
-        // About four tokens a second is generous for speech; a looping decoder stops here.
+                                         // About four tokens a second is generous for speech; a looping decoder stops here.
         params.set_max_tokens(((seconds * 5.0).ceil() as i32).clamp(8, 96));
         if !self.prompt.is_empty() {
             params.set_initial_prompt(&self.prompt);

@@ -156,7 +156,6 @@ pub fn phrases(city: &City, grammar: &Grammar, known: impl Fn(&str) -> bool) -> 
     Phrases { phrases, unspeakable, written_forms }
 }
 
-
 /// A word the model does not know, spelled as the fewest known words that make it up:
 /// "어린이보호구역" → "어린이 보호 구역", "공약은" → "공약 은". The matcher compares text without
 /// spaces, so the respelled phrase still parses as the command. None when no split exists.
@@ -219,8 +218,32 @@ pub fn sino_korean(n: u64) -> Option<String> {
 /// The Korean names of Latin capitals, for acronyms ("CCTV" → "씨씨티비").
 fn letter_name(c: char) -> Option<&'static str> {
     const NAMES: [&str; 26] = [
-        "에이", "비", "씨", "디", "이", "에프", "지", "에이치", "아이", "제이", "케이", "엘", "엠", "엔", "오", "피", "큐", "알",
-        "에스", "티", "유", "브이", "더블유", "엑스", "와이", "제트",
+        "에이",
+        "비",
+        "씨",
+        "디",
+        "이",
+        "에프",
+        "지",
+        "에이치",
+        "아이",
+        "제이",
+        "케이",
+        "엘",
+        "엠",
+        "엔",
+        "오",
+        "피",
+        "큐",
+        "알",
+        "에스",
+        "티",
+        "유",
+        "브이",
+        "더블유",
+        "엑스",
+        "와이",
+        "제트",
     ];
     c.is_ascii_uppercase().then(|| NAMES[(c as u8 - b'A') as usize])
 }
@@ -275,10 +298,19 @@ pub fn out_of_vocabulary(model: &Model, phrases: &[String]) -> Vec<String> {
 impl Korean {
     /// Loads libvosk and the model, checks the grammar's words, and builds the recognizer.
     /// Also returns the city names that cannot be spoken to this model.
-    pub fn load(lib: &Path, model_dir: &Path, city: &City, grammar: &Grammar) -> Result<(Korean, Vec<String>), KoreanError> {
+    /// `extra` phrases (the wake phrase) are recognised too.
+    pub fn load(
+        lib: &Path,
+        model_dir: &Path,
+        city: &City,
+        grammar: &Grammar,
+        extra: &[String],
+    ) -> Result<(Korean, Vec<String>), KoreanError> {
         let vosk = Vosk::load(lib)?;
         let model = Arc::new(Model::load(vosk, model_dir)?);
-        let Phrases { phrases, unspeakable, written_forms } = phrases(city, grammar, |w| model.knows(w));
+        let Phrases { mut phrases, unspeakable, written_forms } = phrases(city, grammar, |w| model.knows(w));
+        let known = |w: &str| model.knows(w);
+        phrases.extend(extra.iter().filter_map(|p| respell(&p.split_whitespace().collect::<String>(), &known)));
         let oov = out_of_vocabulary(&model, &phrases);
         if !oov.is_empty() {
             return Err(KoreanError::OutOfVocabulary(oov));

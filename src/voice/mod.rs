@@ -60,6 +60,7 @@ pub struct Voice {
     commands: Arc<Commands>,
     index: Arc<CityIndex>,
     order: Vec<String>,
+    wake_ko: String,
 }
 
 /// The city's words for Whisper's initial prompt: they bias spelling toward our names.
@@ -84,9 +85,10 @@ impl Voice {
         let paths = ModelPaths::new(&config.paths.models);
         let mut warnings = Vec::new();
         let korean = if langs.iter().any(|l| l == "ko") {
-            let loaded = Grammar::load(&config.paths.grammars, "ko")
-                .map_err(|e| e.to_string())
-                .and_then(|g| korean::Korean::load(&paths.libvosk(), &paths.vosk_ko(), city, &g).map_err(|e| e.to_string()));
+            let loaded = Grammar::load(&config.paths.grammars, "ko").map_err(|e| e.to_string()).and_then(|g| {
+                let extra = [config.voice.wake_phrase_ko.clone()];
+                korean::Korean::load(&paths.libvosk(), &paths.vosk_ko(), city, &g, &extra).map_err(|e| e.to_string())
+            });
             match loaded {
                 Ok((k, unspeakable)) => {
                     if !unspeakable.is_empty() {
@@ -118,7 +120,13 @@ impl Voice {
         } else {
             None
         };
-        (Voice { korean, english, commands, index, order: langs.to_vec() }, warnings)
+        let wake_ko = config.voice.wake_phrase_ko.clone();
+        (Voice { korean, english, commands, index, order: langs.to_vec(), wake_ko }, warnings)
+    }
+
+    /// Answers text (what followed a wake phrase) through the same commands, in `lang`.
+    pub fn answer_text(&self, text: &str, lang: &str, ctx: &mut Context) -> Answer {
+        self.commands.answer(&self.index, text, Some(lang), ctx)
     }
 
     pub fn languages(&self) -> Vec<&str> {
@@ -149,6 +157,15 @@ impl Voice {
             if lang == "ko" {
                 if let Some(k) = self.korean.as_mut() {
                     let alternatives = k.recognize(&utterance.samples);
+                    let wake = crate::text::compact(&self.wake_ko);
+                    if let Some(w) = alternatives.iter().find(|a| !wake.is_empty() && crate::text::compact(a) == wake) {
+                        heard.transcript = w.clone();
+                        heard.answer.utterance = w.clone();
+                        heard.answer.lang = "ko".into();
+                        heard.answer.reason = Some("the wake phrase".into());
+                        heard.alternatives = alternatives;
+                        break;
+                    }
                     let best = alternatives.iter().find(|alt| {
                         whole_command(&self.commands.answer(&self.index, alt, Some("ko"), &mut ctx.clone()), alt)
                     });

@@ -42,6 +42,9 @@ pub const INTAKE_TOKEN: &str = "test-intake-token";
 pub const OFFICE_TOKEN: &str = "test-office-token";
 
 pub fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {
+    // Servers under test do not listen for voice unless a test asks (models are large).
+    let extra =
+        if extra.contains("[voice]") { extra.to_string() } else { format!("{extra}\n[voice]\nenabled = false\n") };
     let config = format!(
         "[server]\nlisten = \"127.0.0.1:{port}\"\nintake_token = \"{INTAKE_TOKEN}\"\noffice_token = \"{OFFICE_TOKEN}\"\n\
          [paths]\ndata_dir = \"{}\"\nindex_dir = \"{}\"\nstore = \"{}\"\n{extra}",
@@ -56,10 +59,16 @@ pub fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {
 
 impl Server {
     pub fn start(dir: &Path, extra: &str) -> Server {
+        Server::start_with(dir, extra, &[])
+    }
+
+    /// With extra arguments to `serve` (e.g. `--audio-file`).
+    pub fn start_with(dir: &Path, extra: &str, args: &[&str]) -> Server {
         let port = free_port();
         let config = write_config(dir, port, extra);
         let child = Command::new(env!("CARGO_BIN_EXE_scpm"))
             .args(["--config", config.to_str().unwrap(), "serve"])
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

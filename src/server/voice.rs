@@ -1,0 +1,211 @@
+//! The office microphone (or `serve --audio-file`) driving the wall: audio → endpointer →
+//! recogniser → the same audited path as `POST /api/commands` (channel "voice"). With the wake
+//! phrase on, only what follows "시장실" / "office" (within `voice.listen_window_s`) is acted on
+//! and audited: office small talk is neither kept nor logged.
+
+use super::office::apply_audited;
+use super::AppState;
+use crate::audio::{capture, vad::Endpointer, wav};
+use crate::commands::Commands;
+use crate::display::Listening;
+use crate::voice::{Heard, Voice};
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Where the audio comes from.
+pub enum AudioSource {
+    Microphone,
+    /// A WAV file played as if it were the microphone (in real time), then silence.
+    File(PathBuf),
+}
+
+fn show_listening(state: &AppState, listening: Option<Listening>) {
+    if let Ok(mut office) = state.office.lock() {
+        if office.display.set_listening(listening) {
+            state.display_tx.send_replace(office.display.clone());
+        }
+    }
+}
+
+/// Starts the voice thread. Returns at once; problems (no model, no microphone) are logged once
+/// and the service runs on without voice.
+pub fn start(state: AppState, commands: Arc<Commands>, source: AudioSource) {
+    let spawned = std::thread::Builder::new().name("scpm-voice".into()).spawn(move || {
+        let config = state.config.clone();
+        let (mut voice, warnings) =
+            Voice::load(&config, &state.city, commands, state.index.clone(), &config.voice.languages);
+        for w in warnings {
+            tracing::warn!("{w}");
+        }
+        if voice.languages().is_empty() {
+            tracing::warn!("voice is off: no recogniser loaded");
+            return;
+        }
+        let (_mic, audio): (Option<capture::Microphone>, Receiver<Vec<f32>>) = match source {
+            AudioSource::Microphone => match capture::open(&config.voice.input_device) {
+                Ok((mic, rx)) => {
+                    tracing::info!(device = %mic.device, "listening to the microphone");
+                    (Some(mic), rx)
+                }
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    return;
+                }
+            },
+            AudioSource::File(path) => (None, play_file(path)),
+        };
+        tracing::info!(languages = ?voice.languages(), "voice ready");
+        run(&state, &mut voice, audio);
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot start the voice thread");
+    }
+}
+
+/// Streams a WAV file in real time (100 ms chunks), then a second of silence to end the last
+/// utterance.
+fn play_file(path: PathBuf) -> Receiver<Vec<f32>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(64);
+    std::thread::spawn(move || {
+        let started = Instant::now();
+        let mut sent = 0usize;
+        let result = wav::stream_wav(&path, |chunk| {
+            sent += chunk.len();
+            let due = Duration::from_secs_f64(sent as f64 / f64::from(wav::RATE));
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+            tx.send(chunk.to_vec()).is_ok()
+        });
+        match result {
+            Ok(info) => tracing::info!(file = %path.display(), seconds = info.seconds, "audio file played"),
+            Err(e) => tracing::warn!("{e}"),
+        }
+        let _ = tx.send(vec![0.0; wav::RATE as usize]);
+    });
+    rx
+}
+
+fn starts_with_wake(text: &str, wake: &str) -> Option<String> {
+    let norm = |s: &str| s.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect::<String>();
+    let (t, w) = (norm(text), norm(wake));
+    if w.is_empty() || !t.starts_with(&w) {
+        return None;
+    }
+    // Drop the wake phrase's words from the original text.
+    let mut rest = text.trim_start();
+    let mut taken = 0;
+    while taken < w.chars().count() {
+        let Some(c) = rest.chars().next() else { break };
+        rest = &rest[c.len_utf8()..];
+        if c.is_alphanumeric() {
+            taken += 1;
+        }
+    }
+    Some(rest.trim_start_matches(|c: char| !c.is_alphanumeric()).to_string())
+}
+
+fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
+    let config = &state.config.voice;
+    let window = Duration::from_secs_f64(config.listen_window_s);
+    let mut awake_until: Option<Instant> = None;
+    let mut endpointer = Endpointer::new(config.end_silence_ms);
+    let mut speaking = false;
+    while let Ok(chunk) = audio.recv() {
+        let utterances = endpointer.push(&chunk);
+        let awake = !config.wake_word || awake_until.is_some_and(|t| Instant::now() < t);
+        if awake && endpointer.in_speech() != speaking {
+            speaking = endpointer.in_speech();
+            if speaking {
+                show_listening(
+                    state,
+                    Some(Listening {
+                        state: "listening".into(),
+                        transcript: String::new(),
+                        lang: String::new(),
+                        understood: false,
+                    }),
+                );
+            }
+        }
+        for u in utterances {
+            let mut ctx = state.office.lock().map(|o| o.context.clone()).unwrap_or_default();
+            let heard = voice.understand(&u, &mut ctx);
+            let awake = !config.wake_word || awake_until.is_some_and(|t| Instant::now() < t);
+            let wake = [&config.wake_phrase_ko, &config.wake_phrase_en];
+            let after_wake = wake.iter().find_map(|w| starts_with_wake(&heard.transcript, w));
+            match (awake, after_wake) {
+                (_, Some(rest)) if rest.is_empty() => {
+                    awake_until = Some(Instant::now() + window);
+                    show_listening(
+                        state,
+                        Some(Listening {
+                            state: "wake".into(),
+                            transcript: heard.transcript.clone(),
+                            lang: heard.answer.lang.clone(),
+                            understood: false,
+                        }),
+                    );
+                }
+                (_, Some(rest)) => {
+                    // "Office, show traffic": the command is what follows the wake phrase.
+                    let mut heard = heard.clone();
+                    heard.answer = voice.answer_text(&rest, &heard.answer.lang.clone(), &mut ctx);
+                    act(state, &heard, ctx);
+                    awake_until = config.wake_word.then(|| Instant::now() + window);
+                }
+                (true, None) => {
+                    act(state, &heard, ctx);
+                    awake_until = config.wake_word.then(|| Instant::now() + window);
+                }
+                (false, None) => tracing::debug!("speech without the wake phrase ignored"),
+            }
+        }
+    }
+}
+
+/// Audits and applies what was heard, like a typed command from the office.
+fn act(state: &AppState, heard: &Heard, ctx: crate::resolve::Context) {
+    if let Ok(mut office) = state.office.lock() {
+        office.context = ctx;
+    }
+    let a = &heard.answer;
+    let outcome = if a.understood {
+        "understood".to_string()
+    } else {
+        format!("not understood: {}", a.reason.clone().unwrap_or_default())
+    };
+    let intent = a.intent.clone().unwrap_or_default();
+    let input = format!("[{}] {}", a.lang, heard.transcript);
+    match apply_audited(state, "voice", &input, &intent, &a.actions, &outcome) {
+        Ok((audit_id, version)) => {
+            tracing::info!(audit_id, version, transcript = %heard.transcript, understood = a.understood, decode_ms = heard.decode_ms, "voice command")
+        }
+        Err(e) => tracing::warn!(error = %e, "voice command not applied"),
+    }
+    show_listening(
+        state,
+        Some(Listening {
+            state: "heard".into(),
+            transcript: heard.transcript.clone(),
+            lang: a.lang.clone(),
+            understood: a.understood,
+        }),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_wake_phrase_is_stripped() {
+        assert_eq!(super::starts_with_wake("Office, show traffic", "office").as_deref(), Some("show traffic"));
+        assert_eq!(
+            super::starts_with_wake("시장실 강남구 미세먼지 보여 줘", "시장실").as_deref(),
+            Some("강남구 미세먼지 보여 줘")
+        );
+        assert_eq!(super::starts_with_wake("show traffic", "office"), None);
+        assert_eq!(super::starts_with_wake("시장실", "시장실").as_deref(), Some(""));
+    }
+}

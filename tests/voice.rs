@@ -1,0 +1,201 @@
+//! Voice on the real models (fetched by `scpm models prepare`, which scripts/test.sh runs):
+//! speech made with espeak-ng, recognised by Vosk (Korean) and Whisper (English), answered by the
+//! command pipeline. The sentences are ones espeak's robotic voices say clearly enough; the
+//! benchmark (`scpm bench voice`) measures accuracy on the whole set.
+
+mod common;
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+fn scpm() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_scpm"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn models_ready() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    assert!(
+        dir.join("MANIFEST.json").exists(),
+        "the speech models are missing: run `scpm models prepare` (scripts/test.sh does)"
+    );
+}
+
+/// Speaks `text` with espeak-ng into a 16 kHz mono WAV with `pad` seconds of silence around it.
+fn speak(dir: &Path, name: &str, voice: &str, text: &str, pad: f64) -> PathBuf {
+    let raw = dir.join(format!("{name}.raw.wav"));
+    let out = dir.join(format!("{name}.wav"));
+    let ok = Command::new("espeak-ng")
+        .args(["-v", voice, "-s", if voice.starts_with("ko") { "140" } else { "150" }, "-w"])
+        .arg(&raw)
+        .arg(text)
+        .status();
+    assert!(ok.is_ok_and(|s| s.success()), "espeak-ng failed (install espeak-ng)");
+    let ok = Command::new("sox")
+        .arg(&raw)
+        .args(["-r", "16000", "-c", "1", "-b", "16"])
+        .arg(&out)
+        .args(["pad", &pad.to_string(), &pad.to_string()])
+        .status();
+    assert!(ok.is_ok_and(|s| s.success()), "sox failed (install sox)");
+    out
+}
+
+fn concat(dir: &Path, name: &str, parts: &[PathBuf]) -> PathBuf {
+    let out = dir.join(format!("{name}.wav"));
+    let ok = Command::new("sox").args(parts).arg(&out).status();
+    assert!(ok.is_ok_and(|s| s.success()));
+    out
+}
+
+fn listen(lang: &str, file: &Path) -> (bool, Vec<Value>, String) {
+    let out = scpm().args(["listen", "--json", "--lang", lang]).arg(file).output().expect("scpm listen runs");
+    let lines = String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    (out.status.success(), lines, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn english_commands_with_pauses_each_become_an_action() {
+    models_ready();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let parts = [
+        speak(dir.path(), "a", "en-us", "call the mayor of Gangnam", 0.8),
+        speak(dir.path(), "b", "en-us", "zoom out", 0.8),
+        speak(dir.path(), "c", "en-us", "compare employment rate with last year", 0.8),
+    ];
+    let file = concat(dir.path(), "three", &parts);
+    let (ok, heard, err) = listen("en", &file);
+    assert!(ok, "{err}");
+    let intents: Vec<&str> = heard.iter().map(|h| h["intent"].as_str().unwrap_or("-")).collect();
+    assert_eq!(intents, ["call", "zoom", "show_indicator"], "{heard:#?}");
+    assert_eq!(heard[0]["actions"][0]["official"]["id"], "mayor_gangnam", "{:#}", heard[0]);
+    assert_eq!(heard[1]["actions"][0], serde_json::json!({"type": "zoom", "direction": "out"}));
+    assert_eq!(heard[2]["slots"]["indicator"], "employment_rate", "{:#}", heard[2]);
+    // Each utterance is placed in time, in order, inside the file.
+    let times: Vec<(u64, u64)> =
+        heard.iter().map(|h| (h["start_ms"].as_u64().unwrap_or(0), h["end_ms"].as_u64().unwrap_or(0))).collect();
+    assert!(times.windows(2).all(|w| w[0].1 <= w[1].0 && w[0].0 < w[0].1), "{times:?}");
+    assert!(heard.iter().all(|h| h["transcript"].as_str().is_some_and(|t| !t.is_empty())));
+}
+
+#[test]
+fn korean_commands_are_recognised_in_grammar_mode() {
+    models_ready();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // One command per file. espeak's Korean is robotic and the small Vosk model hears little of
+    // it (the benchmark measures how little); these sentences it hears, so a change that breaks
+    // the Korean path fails here. The second comes back as spelled-out letters ("씨씨티비") and
+    // must reach the matcher as "CCTV".
+    let cases = [
+        ("음소거 해제", serde_json::json!({"type": "unmute"})),
+        (
+            "가까운 CCTV 보여 줘",
+            serde_json::json!({"type": "show", "topic": "cctv", "district": null, "indicator": null, "focus": "nearest"}),
+        ),
+    ];
+    for (i, (text, action)) in cases.iter().enumerate() {
+        let file = speak(dir.path(), &format!("k{i}"), "ko+f2", text, 0.5);
+        let (ok, heard, err) = listen("ko", &file);
+        assert!(ok, "{err}");
+        assert_eq!(heard.len(), 1, "{text}: {heard:#?}");
+        assert_eq!(heard[0]["understood"], true, "{text}: {heard:#?}");
+        assert_eq!(heard[0]["actions"][0], *action, "{text}: {heard:#?}");
+        assert_eq!(heard[0]["lang"], "ko");
+        // Grammar mode: the n-best came along, and the one taken is a whole command.
+        assert!(heard[0]["alternatives"].as_array().is_some_and(|a| a.contains(&heard[0]["transcript"])));
+    }
+}
+
+#[test]
+fn small_talk_is_not_a_command() {
+    models_ready();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = speak(dir.path(), "talk", "ko+f2", "오늘 점심은 뭐 먹을까요", 0.5);
+    let (ok, heard, err) = listen("ko", &file);
+    assert!(ok, "{err}");
+    assert!(heard.iter().all(|h| h["understood"] == false), "{heard:#?}");
+}
+
+#[test]
+fn bad_audio_gets_a_clear_error_or_a_correct_result() {
+    models_ready();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // Not a WAV at all.
+    let text = d.join("notes.wav");
+    std::fs::write(&text, "this is not audio").expect("write");
+    let (ok, _, err) = listen("en", &text);
+    assert!(!ok && err.contains("is not a WAV file") && err.contains("sox"), "{err}");
+    // A header cut short.
+    let clean = speak(d, "zoom", "en-us", "zoom out", 0.5);
+    let bytes = std::fs::read(&clean).expect("read");
+    let stub = d.join("stub.wav");
+    std::fs::write(&stub, &bytes[..30]).expect("write");
+    let (ok, _, err) = listen("en", &stub);
+    assert!(!ok && err.contains("not a WAV file"), "{err}");
+    // 44.1 kHz stereo and 8-bit mono: converted, and understood.
+    for (name, args) in
+        [("cd", vec!["-r", "44100", "-c", "2", "-b", "16"]), ("eight", vec!["-r", "16000", "-c", "1", "-b", "8"])]
+    {
+        let out = d.join(format!("{name}.wav"));
+        assert!(Command::new("sox").arg(&clean).args(&args).arg(&out).status().is_ok_and(|s| s.success()));
+        let (ok, heard, err) = listen("en", &out);
+        assert!(ok, "{name}: {err}");
+        assert_eq!(
+            heard.first().map(|h| h["actions"][0].clone()),
+            Some(serde_json::json!({"type": "zoom", "direction": "out"})),
+            "{name}: {heard:#?}"
+        );
+    }
+    // Data cut off in the middle: what is there is used, with a warning.
+    let cut = d.join("cut.wav");
+    std::fs::write(&cut, &bytes[..bytes.len() * 3 / 4]).expect("write");
+    let (ok, _, err) = listen("en", &cut);
+    assert!(ok && err.contains("ends before its header says"), "{err}");
+    // Silence, and an hour of near-silence (streamed: memory stays bounded), find no speech.
+    for (name, seconds) in [("silence", "3"), ("hour", "3600")] {
+        let out = d.join(format!("{name}.wav"));
+        assert!(Command::new("sox")
+            .args(["-n", "-r", "16000", "-c", "1", "-b", "16"])
+            .arg(&out)
+            .args(["synth", seconds, "whitenoise", "vol", "0.0005"])
+            .status()
+            .is_ok_and(|s| s.success()));
+        let (ok, heard, err) = listen("en", &out);
+        assert!(ok && heard.is_empty() && err.contains("no speech found"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn serve_plays_an_audio_file_into_the_wall_with_the_wake_phrase() {
+    models_ready();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Without the wake phrase first, "zoom out" is office talk; after "office", it is a command.
+    let parts = [
+        speak(dir.path(), "a", "en-us", "zoom in", 0.8),
+        speak(dir.path(), "b", "en-us", "office", 0.8),
+        speak(dir.path(), "c", "en-us", "zoom out", 0.8),
+    ];
+    let file = concat(dir.path(), "session", &parts);
+    let config = "[simulator]\nenabled = false\n[voice]\nlanguages = [\"en\"]\nwake_word = true\n";
+    let server = common::Server::start_with(dir.path(), config, &["--audio-file", file.to_str().unwrap_or_default()]);
+    let audit = common::eventually(Duration::from_secs(120), || {
+        let (_, rows) =
+            common::reqwest::get_json_as(&format!("{}/api/audit", server.base), Some(common::OFFICE_TOKEN)).ok()?;
+        let rows = rows["rows"].as_array()?.clone();
+        rows.iter().any(|r| r["channel"] == "voice").then_some(rows)
+    })
+    .expect("a voice command reaches the audit log");
+    let voice: Vec<&Value> = audit.iter().filter(|r| r["channel"] == "voice").collect();
+    assert_eq!(voice.len(), 1, "only the command after the wake phrase is acted on and audited: {voice:#?}");
+    assert_eq!(voice[0]["intent"], "zoom");
+    assert!(voice[0]["input"].as_str().unwrap_or_default().starts_with("[en]"), "{:#}", voice[0]);
+    let (_, display) =
+        common::reqwest::get_json_as(&format!("{}/api/display", server.base), Some(common::OFFICE_TOKEN))
+            .expect("display");
+    assert_eq!(display["listening"]["state"], "heard", "{display:#}");
+    assert_eq!(display["listening"]["understood"], true);
+}
