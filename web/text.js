@@ -28,7 +28,7 @@ const SCPM_TEXT = {
     search_results: "검색 결과", no_results: "결과가 없습니다",
     call_title: "영상 통화", call_confirm: "연결할까요? \"연결해\" 또는 \"취소\"라고 말씀하세요", call_ringing: "호출 중…",
     call_placeholder: "영상 통화 연결은 준비 중입니다",
-    headline: "주요 지표", none: "없음",
+    headline: "주요 지표", none: "없음", listening: "● 듣고 있습니다…",
   },
   en: {
     title: "Seoul Smart Mayor's Office", public: "Public view", office: "Mayor's office", connecting: "Connecting…", live: "Live",
@@ -56,6 +56,6 @@ const SCPM_TEXT = {
     search_results: "Search results", no_results: "Nothing found",
     call_title: "Video call", call_confirm: "Place the call? Say \"yes\" or \"cancel\"", call_ringing: "Calling…",
     call_placeholder: "Video calls are being connected",
-    headline: "Headline indicators", none: "None",
+    headline: "Headline indicators", none: "None", listening: "● Listening…",
   },
 };

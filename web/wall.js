@@ -83,6 +83,12 @@ const SCPM = (() => {
       (d.district ? `<button type="button" data-city="1">${esc(t().whole_city)}</button>` : "");
     $("tabs").querySelectorAll("button[data-topic]").forEach((b) => b.addEventListener("click", () => show(b.dataset.topic, d.district)));
     $("tabs").querySelectorAll("button[data-city]").forEach((b) => b.addEventListener("click", () => show(d.topic === "search" ? "overview" : d.topic, null, d.indicator)));
+    const heard = d.listening;
+    $("listening").hidden = !heard;
+    if (heard) {
+      $("listening").className = heard.state === "heard" ? (heard.understood ? "heard" : "missed") : "live";
+      $("listening").textContent = heard.state === "heard" ? `“${heard.transcript}”` : t().listening;
+    }
     const call = d.call;
     $("call").hidden = !call;
     if (call) {

@@ -34,15 +34,7 @@ fn show_listening(state: &AppState, listening: Option<Listening>) {
 pub fn start(state: AppState, commands: Arc<Commands>, source: AudioSource) {
     let spawned = std::thread::Builder::new().name("scpm-voice".into()).spawn(move || {
         let config = state.config.clone();
-        let (mut voice, warnings) =
-            Voice::load(&config, &state.city, commands, state.index.clone(), &config.voice.languages);
-        for w in warnings {
-            tracing::warn!("{w}");
-        }
-        if voice.languages().is_empty() {
-            tracing::warn!("voice is off: no recogniser loaded");
-            return;
-        }
+        // The microphone first: with none, the models (~700 MB) are not loaded at all.
         let (_mic, audio): (Option<capture::Microphone>, Receiver<Vec<f32>>) = match source {
             AudioSource::Microphone => match capture::open(&config.voice.input_device) {
                 Ok((mic, rx)) => {
@@ -56,6 +48,15 @@ pub fn start(state: AppState, commands: Arc<Commands>, source: AudioSource) {
             },
             AudioSource::File(path) => (None, play_file(path)),
         };
+        let (mut voice, warnings) =
+            Voice::load(&config, &state.city, commands, state.index.clone(), &config.voice.languages);
+        for w in warnings {
+            tracing::warn!("{w}");
+        }
+        if voice.languages().is_empty() {
+            tracing::warn!("voice is off: no recogniser loaded");
+            return;
+        }
         tracing::info!(languages = ?voice.languages(), "voice ready");
         run(&state, &mut voice, audio);
     });
