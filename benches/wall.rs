@@ -71,26 +71,22 @@ fn main() -> anyhow::Result<()> {
             let (text, code) = if i % 2 == 0 { ("마포구 미세먼지 보여줘", "11440") } else { ("강남구 미세먼지 보여줘", "11680") };
             let sent = now_ms();
             client.post(format!("{base}/api/commands")).bearer_auth(TOKEN).json(&json!({"text": text})).send().await.ok();
-            let mut seen = None;
-            for _ in 0..2000 {
-                let v: Value = d.script(&s, &format!("const c = window.__changes.filter(x => x[0] === '{code}'); return c.length ? c[c.length - 1][1] : null")).await;
-                if let Some(t) = v.as_f64().filter(|t| *t >= sent) {
-                    seen = Some(t - sent);
-                    break;
+            // Milliseconds from `sent` to the page's record of `code` in `list`.
+            let after = |list: &'static str| {
+                let (d, s) = (&d, &s);
+                async move {
+                    for _ in 0..2000 {
+                        let js = format!("const c = window.{list}.filter(x => x[0] === '{code}'); return c.length ? c[c.length - 1][1] : null");
+                        if let Some(t) = d.script(s, &js).await.as_f64().filter(|t| *t >= sent) {
+                            return t - sent;
+                        }
+                        tokio::time::sleep(Duration::from_millis(2)).await;
+                    }
+                    f64::NAN
                 }
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-            latencies.push(seen.unwrap_or(f64::NAN));
-            let mut full = None;
-            for _ in 0..2000 {
-                let v: Value = d.script(&s, &format!("const c = window.__drawn.filter(x => x[0] === '{code}'); return c.length ? c[c.length - 1][1] : null")).await;
-                if let Some(t) = v.as_f64().filter(|t| *t >= sent) {
-                    full = Some(t - sent);
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-            drawn.push(full.unwrap_or(f64::NAN));
+            };
+            latencies.push(after("__changes").await);
+            drawn.push(after("__drawn").await);
         }
         d.call("DELETE", &format!("/session/{s}"), Value::Null).await;
         (first, latencies, drawn)

@@ -16,7 +16,16 @@ mkdir -p "$out"
 manifest="$out/manifest.jsonl"
 : > "$manifest.tmp"
 
-# name lang voice rate snr kind text
+# One manifest line: file lang voice snr kind text (python3 for the JSON escaping).
+record() {
+  python3 - "$@" >> "$manifest.tmp" <<'PY'
+import json, sys
+f, lang, voice, snr, kind, text = sys.argv[1:]
+print(json.dumps({"file": f.split("/")[-1], "lang": lang, "voice": voice, "snr": snr, "kind": kind, "text": text}, ensure_ascii=False))
+PY
+}
+
+# name lang voice rate kind text
 speak() {
   local name=$1 lang=$2 voice=$3 rate=$4 kind=$5 text=$6
   local clean="$out/$name-clean.wav"
@@ -26,11 +35,7 @@ speak() {
     sox -q "$out/$name.raw.wav" -r 16000 -c 1 -b 16 "$clean" pad 0.5 0.5
     rm -f "$out/$name.raw.wav"
   fi
-  python3 - "$clean" "$lang" "$voice" clean "$kind" "$text" >> "$manifest.tmp" <<'PY'
-import json, sys
-f, lang, voice, snr, kind, text = sys.argv[1:]
-print(json.dumps({"file": f.split("/")[-1], "lang": lang, "voice": voice, "snr": snr, "kind": kind, "text": text}, ensure_ascii=False))
-PY
+  record "$clean" "$lang" "$voice" clean "$kind" "$text"
   for snr in 20 10 5; do
     local noisy="$out/$name-snr$snr.wav"
     if [ ! -s "$noisy" ]; then
@@ -43,11 +48,7 @@ PY
       local gain; gain=$(python3 -c "print($noise_rms / $nr)")
       sox -q -m "$clean" -v "$gain" "$out/noise.wav" "$noisy"
     fi
-    python3 - "$noisy" "$lang" "$voice" "$snr" "$kind" "$text" >> "$manifest.tmp" <<'PY'
-import json, sys
-f, lang, voice, snr, kind, text = sys.argv[1:]
-print(json.dumps({"file": f.split("/")[-1], "lang": lang, "voice": voice, "snr": snr, "kind": kind, "text": text}, ensure_ascii=False))
-PY
+    record "$noisy" "$lang" "$voice" "$snr" "$kind" "$text"
   done
 }
 

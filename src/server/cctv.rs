@@ -30,7 +30,9 @@ fn require_office_media(state: &AppState, headers: &HeaderMap, token: Option<&st
         .map_err(|_| ApiError::Forbidden("live CCTV is for the office wall only (office token required)".into()))
 }
 
-fn camera(state: &AppState, id: &str) -> Result<String, ApiError> {
+/// The camera `id`, once the caller is known to be the office.
+fn camera(state: &AppState, headers: &HeaderMap, token: Option<&str>, id: &str) -> Result<String, ApiError> {
+    require_office_media(state, headers, token)?;
     state
         .city
         .facilities
@@ -50,8 +52,7 @@ pub async fn still(
     Path(id): Path<String>,
     Query(p): Query<MediaParams>,
 ) -> Result<Response, ApiError> {
-    require_office_media(&state, &headers, p.token.as_deref())?;
-    let id = camera(&state, &id)?;
+    let id = camera(&state, &headers, p.token.as_deref(), &id)?;
     let jpeg = frame(&id, chrono::Utc::now().timestamp_millis() as u64 / 200)?;
     Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "no-store")], jpeg).into_response())
 }
@@ -62,8 +63,7 @@ pub async fn stream(
     Path(id): Path<String>,
     Query(p): Query<MediaParams>,
 ) -> Result<Response, ApiError> {
-    require_office_media(&state, &headers, p.token.as_deref())?;
-    let id = camera(&state, &id)?;
+    let id = camera(&state, &headers, p.token.as_deref(), &id)?;
     let period = std::time::Duration::from_millis(1000 / u64::from(cctv::FPS));
     // Ends when the page drops the connection (the body is dropped with it).
     let parts = futures_util::stream::unfold(0u64, move |n| {
