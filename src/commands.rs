@@ -23,8 +23,7 @@ pub struct Answer {
     pub slots: BTreeMap<String, String>,
     pub confidence: f32,
     pub actions: Vec<Action>,
-    /// The grammar sentence that matched ("file: template") — or, when not understood, the
-    /// closest one — for the audit and the voice path.
+    /// The grammar sentence that matched ("file: template"), for the audit and the voice path.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub matched: String,
 }
@@ -75,10 +74,9 @@ impl Commands {
             return answer;
         };
         match matcher.parse(text) {
-            Outcome::NotUnderstood { reason, score, closest } => {
+            Outcome::NotUnderstood { reason, score, .. } => {
                 answer.reason = Some(reason);
                 answer.confidence = score;
-                answer.matched = closest.unwrap_or_default();
             }
             Outcome::Understood(intent) => {
                 answer.intent = Some(intent.name.clone());

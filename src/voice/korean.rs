@@ -43,8 +43,6 @@ mod tests {
 pub const PHRASE_LIMIT: usize = 30_000;
 const PER_SENTENCE: usize = 40;
 const ALTERNATIVES: i32 = 10;
-/// Phrases one sentence may contribute to the narrow pass (a neighbourhood slot has ~470 values).
-const REFINE_PER_SENTENCE: usize = 600;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KoreanError {
@@ -60,9 +58,7 @@ pub enum KoreanError {
 
 pub struct Korean {
     recognizer: Recognizer,
-    model: Arc<Model>,
     written_forms: Vec<(String, String)>,
-    slot_values: std::collections::HashMap<String, Vec<String>>,
     pub phrases: usize,
     pub words: usize,
 }
@@ -75,8 +71,6 @@ pub struct Phrases {
     pub unspeakable: Vec<String>,
     /// (spoken, written): "종로 일 가" is written "종로1가"; longest spoken form first.
     pub written_forms: Vec<(String, String)>,
-    /// Every slot's values as the model can hear them.
-    pub slot_values: std::collections::HashMap<String, Vec<String>>,
 }
 
 /// Slots whose values are the city's names (data), as opposed to the grammar's own word lists.
@@ -126,44 +120,40 @@ pub fn phrases(city: &City, grammar: &Grammar, known: impl Fn(&str) -> bool) -> 
     // ("줘", "요", "고"), which is what made it hear nonsense. The matcher ignores spacing.
     let written = expand(grammar, &values, PER_SENTENCE, PHRASE_LIMIT).0;
     let mut spoken_forms = BTreeSet::new();
-    let mut phrases: Vec<String> = written.iter().map(|p| hear(p, &known, &mut spoken_forms)).collect();
+    let mut phrases = Vec::with_capacity(written.len());
+    for p in &written {
+        let mut out: Vec<String> = Vec::new();
+        let mut run = String::new();
+        let flush = |run: &mut String, out: &mut Vec<String>| {
+            if !run.is_empty() {
+                out.push(respell(run, &known).unwrap_or_else(|| run.clone()));
+                run.clear();
+            }
+        };
+        for w in p.split_whitespace() {
+            if w.chars().any(|c| c.is_ascii_alphanumeric()) {
+                flush(&mut run, &mut out);
+                let heard = hearable(w, &known);
+                // Numbers and acronyms come back from Vosk spelled out: remember how to write them.
+                if let Some(h) = heard.as_ref().filter(|h| *h != w) {
+                    spoken_forms.insert((h.clone(), w.to_string()));
+                }
+                out.push(heard.unwrap_or_else(|| w.to_string()));
+            } else if respell(&format!("{run}{w}"), &known).is_some() || run.is_empty() {
+                run.push_str(w);
+            } else {
+                flush(&mut run, &mut out);
+                run.push_str(w);
+            }
+        }
+        flush(&mut run, &mut out);
+        phrases.push(out.join(" "));
+    }
     let mut seen = BTreeSet::new();
     phrases.retain(|p| seen.insert(p.clone()));
     let mut written_forms: Vec<(String, String)> = spoken_forms.into_iter().collect();
     written_forms.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
-    Phrases { phrases, unspeakable, written_forms, slot_values: values }
-}
-
-/// One written phrase as the model can hear it. Runs of Hangul words are re-segmented as a whole
-/// into the fewest known words ("보여 줘" → "보여줘"): long, distinct tokens keep Vosk's bigram
-/// model from wandering through short ones ("줘", "요", "고"). The matcher ignores spacing. Numbers
-/// and acronyms are said out, and `spoken_forms` remembers how to write them back.
-fn hear(phrase: &str, known: &impl Fn(&str) -> bool, spoken_forms: &mut BTreeSet<(String, String)>) -> String {
-    let mut out: Vec<String> = Vec::new();
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut Vec<String>| {
-        if !run.is_empty() {
-            out.push(respell(run, known).unwrap_or_else(|| run.clone()));
-            run.clear();
-        }
-    };
-    for w in phrase.split_whitespace() {
-        if w.chars().any(|c| c.is_ascii_alphanumeric()) {
-            flush(&mut run, &mut out);
-            let heard = hearable(w, known);
-            if let Some(h) = heard.as_ref().filter(|h| *h != w) {
-                spoken_forms.insert((h.clone(), w.to_string()));
-            }
-            out.push(heard.unwrap_or_else(|| w.to_string()));
-        } else if run.is_empty() || respell(&format!("{run}{w}"), known).is_some() {
-            run.push_str(w);
-        } else {
-            flush(&mut run, &mut out);
-            run.push_str(w);
-        }
-    }
-    flush(&mut run, &mut out);
-    out.join(" ")
+    Phrases { phrases, unspeakable, written_forms }
 }
 
 /// A word the model does not know, spelled as the fewest known words that make it up:
@@ -318,7 +308,7 @@ impl Korean {
     ) -> Result<(Korean, Vec<String>), KoreanError> {
         let vosk = Vosk::load(lib)?;
         let model = Arc::new(Model::load(vosk, model_dir)?);
-        let Phrases { mut phrases, unspeakable, written_forms, slot_values } = phrases(city, grammar, |w| model.knows(w));
+        let Phrases { mut phrases, unspeakable, written_forms } = phrases(city, grammar, |w| model.knows(w));
         let known = |w: &str| model.knows(w);
         phrases.extend(extra.iter().filter_map(|p| respell(&p.split_whitespace().collect::<String>(), &known)));
         let oov = out_of_vocabulary(&model, &phrases);
@@ -326,8 +316,8 @@ impl Korean {
             return Err(KoreanError::OutOfVocabulary(oov));
         }
         let words = phrases.iter().flat_map(|p| p.split_whitespace()).collect::<BTreeSet<_>>().len();
-        let recognizer = Recognizer::new(model.clone(), &phrases, ALTERNATIVES)?;
-        let mut korean = Korean { recognizer, model, phrases: phrases.len(), words, written_forms, slot_values };
+        let recognizer = Recognizer::new(model, &phrases, ALTERNATIVES)?;
+        let mut korean = Korean { recognizer, phrases: phrases.len(), words, written_forms };
         // The first utterance after loading stalls for about a second: pay it now.
         korean.recognizer.accept(&vec![0.0; 16_000]);
         korean.recognizer.finish_json();
@@ -343,13 +333,7 @@ impl Korean {
 
     /// Ends the utterance: its n-best transcripts, best first (empty strings removed).
     pub fn finish(&mut self) -> Vec<String> {
-        let json = self.recognizer.finish_json();
-        self.alternatives(&json)
-    }
-
-    /// The n-best texts of a result, written back, best first.
-    fn alternatives(&self, json: &str) -> Vec<String> {
-        let json: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+        let json: serde_json::Value = serde_json::from_str(&self.recognizer.finish_json()).unwrap_or_default();
         let mut out: Vec<String> = match json["alternatives"].as_array() {
             Some(alts) => alts.iter().filter_map(|a| a["text"].as_str()).map(str::to_string).collect(),
             None => json["text"].as_str().map(|t| vec![t.to_string()]).unwrap_or_default(),
@@ -369,41 +353,6 @@ impl Korean {
             padded = padded.replace(&format!(" {spoken} "), &format!(" {written} "));
         }
         padded.trim().to_string()
-    }
-
-    /// A second, narrow pass: the utterance again against only `sentences` (grammar sentences
-    /// such as "{district} 미세먼지 보여 주세요", from the matcher's reading of the first pass) with
-    /// every value of their slots. With a few templates Vosk's model is strict enough to hear the
-    /// name; with the whole grammar it wanders. Returns the n-best, written back.
-    pub fn refine(&mut self, samples: &[f32], sentences: &[String]) -> Vec<String> {
-        let known = |w: &str| self.model.knows(w);
-        let mut spoken = BTreeSet::new();
-        let mut phrases = BTreeSet::new();
-        for sentence in sentences {
-            let mut partial = vec![String::new()];
-            for word in sentence.split_whitespace() {
-                let slot = word.strip_prefix('{').and_then(|w| w.strip_suffix('}'));
-                let choices: Vec<String> = match slot {
-                    Some(name) => match self.slot_values.get(name) {
-                        Some(values) => values.clone(),
-                        None => return Vec::new(), // free text: nothing to constrain
-                    },
-                    None => vec![word.to_string()],
-                };
-                partial = partial
-                    .iter()
-                    .flat_map(|p| choices.iter().map(move |c| format!("{p} {c}")))
-                    .take(REFINE_PER_SENTENCE)
-                    .collect();
-            }
-            phrases.extend(partial.iter().map(|p| hear(p.trim(), &known, &mut spoken)));
-        }
-        let phrases: Vec<String> = phrases.into_iter().collect();
-        let Ok(mut narrow) = Recognizer::new(self.model.clone(), &phrases, ALTERNATIVES) else { return Vec::new() };
-        for chunk in samples.chunks(1_600) {
-            narrow.accept(chunk);
-        }
-        self.alternatives(&narrow.finish_json())
     }
 
     /// One whole utterance at once.

@@ -25,10 +25,6 @@ use std::time::Instant;
 
 /// A Korean alternative is taken only when the matcher parses it this well: a whole command.
 const KOREAN_ACCEPT: f32 = 0.99;
-/// First-pass hypotheses whose closest sentences feed the narrow second pass, and how many
-/// sentences it listens for.
-const REFINE_FROM: usize = 10;
-const REFINE_SENTENCES: usize = 8;
 
 /// Whether a Korean alternative is a whole command, not a command word inside other words:
 /// grammar mode turns any speech into grammar words, and a stray "됐어" (never mind) in the
@@ -173,27 +169,7 @@ impl Voice {
                     let best = alternatives.iter().find(|alt| {
                         whole_command(&self.commands.answer(&self.index, alt, Some("ko"), &mut ctx.clone()), alt)
                     });
-                    let mut best = best.cloned();
-                    let mut alternatives = alternatives;
-                    if best.is_none() && !alternatives.is_empty() {
-                        // The first pass heard the shape of a command but not all of it: listen
-                        // again against the sentences the matcher found closest.
-                        let mut sentences = Vec::new();
-                        for alt in alternatives.iter().take(REFINE_FROM) {
-                            let a = self.commands.answer(&self.index, alt, Some("ko"), &mut ctx.clone());
-                            let sentence = a.matched.split_once(": ").map(|(_, s)| s.to_string());
-                            if let Some(s) = sentence.filter(|s| !sentences.contains(s)) {
-                                sentences.push(s);
-                            }
-                        }
-                        sentences.truncate(REFINE_SENTENCES);
-                        let narrow = k.refine(&utterance.samples, &sentences);
-                        best = narrow.iter().find(|alt| {
-                            whole_command(&self.commands.answer(&self.index, alt, Some("ko"), &mut ctx.clone()), alt)
-                        }).cloned();
-                        alternatives.extend(narrow);
-                    }
-                    if let Some(text) = best {
+                    if let Some(text) = best.cloned() {
                         heard.answer = self.commands.answer(&self.index, &text, Some("ko"), ctx);
                         heard.transcript = text;
                         heard.alternatives = alternatives;
