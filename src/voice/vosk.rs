@@ -136,6 +136,9 @@ unsafe impl Send for Recognizer {}
 
 impl Recognizer {
     pub fn new(model: Arc<Model>, phrases: &[String], alternatives: i32) -> Result<Recognizer, VoskError> {
+        if phrases.is_empty() {
+            return Err(VoskError::Grammar(0)); // libvosk would fall back to free-form decoding
+        }
         let json = serde_json::to_string(phrases).map_err(|_| VoskError::Nul)?;
         let c = CString::new(json).map_err(|_| VoskError::Nul)?;
         let vosk = model.vosk.clone();
