@@ -272,12 +272,35 @@ fn open_index(config: &Config) -> Result<(City, Store, CityIndex, scpm::index::O
 /// The index for reading: brought up to date when no server runs, else read as the server
 /// committed it.
 fn reading_index(config: &Config) -> Result<CityIndex> {
-    match open_index(config) {
-        Ok((_, _, index, _)) => Ok(index),
-        Err(e) if matches!(e.downcast_ref(), Some(scpm::index::IndexError::Locked(_))) => {
-            Ok(CityIndex::open_reader(&config.paths.index_dir)?)
+    // Another scpm may hold the index: a running server keeps it current; another command may be
+    // building it right now (a fresh machine), and then its entities are not committed yet.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    let mut said = false;
+    loop {
+        match open_index(config) {
+            Ok((_, _, index, _)) => return Ok(index),
+            Err(e) if matches!(e.downcast_ref(), Some(scpm::index::IndexError::Locked(_))) => {
+                let city = City::load(&config.paths.data_dir)?;
+                if let Ok(index) = CityIndex::open_reader(&config.paths.index_dir) {
+                    if index.committed_city() == city.fingerprint || std::time::Instant::now() > deadline {
+                        return Ok(index);
+                    }
+                }
+                if !said {
+                    eprintln!("waiting for another scpm to finish building the index …");
+                    said = true;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+            // The directory may be replaced under us while the other process rebuilds it.
+            Err(e)
+                if matches!(e.downcast_ref(), Some(scpm::index::IndexError::Tantivy { .. }))
+                    && std::time::Instant::now() + std::time::Duration::from_secs(290) > deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+            Err(e) => return Err(e),
         }
-        Err(e) => Err(e),
     }
 }
 

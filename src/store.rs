@@ -79,12 +79,34 @@ impl Store {
             std::fs::create_dir_all(dir)?;
         }
         let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
-        let conn = Connection::open(path).map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
-        // FULL: a record acknowledged to a sender survives a power cut, not only a crash.
-        conn.pragma_update(None, "synchronous", "FULL").map_err(open_err)?;
-        conn.execute_batch(SCHEMA).map_err(open_err)?;
+        let setup = || -> Result<Connection, rusqlite::Error> {
+            let conn = Connection::open(path)?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            // FULL: a record acknowledged to a sender survives a power cut, not only a crash.
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.execute_batch(SCHEMA)?;
+            Ok(conn)
+        };
+        // Switching a new database to WAL needs it alone for a moment: two processes starting
+        // together (a server and a CLI command) get SQLITE_BUSY without waiting. Retry briefly.
+        let mut attempt = 0;
+        let conn = loop {
+            match setup() {
+                Ok(conn) => break conn,
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if attempt < 50
+                        && matches!(
+                            e.code,
+                            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                        ) =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => return Err(open_err(e)),
+            }
+        };
         let max: Option<i64> = conn.query_row("SELECT MAX(rev) FROM records", [], |r| r.get(0)).map_err(open_err)?;
         Ok(Store { conn, next_rev: max.unwrap_or(0) as u64 + 1 })
     }

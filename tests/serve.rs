@@ -146,3 +146,26 @@ fn cli_search_answers_as_json() {
         assert_eq!((hits[0]["kind"].as_str(), hits[0]["key"].as_str()), (Some(kind), Some(key)), "{query}");
     }
 }
+
+/// Two commands started together on a fresh machine: one builds the index, the other waits for
+/// it instead of reading a half-built one (found by a cold CI run: "official not in the index").
+#[test]
+fn two_commands_at_once_on_a_fresh_index_both_answer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = common::write_config(dir.path(), common::free_port(), "");
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_scpm"))
+            .args(["--config", config.to_str().unwrap_or_default(), "ask", "--json", "call the mayor of Gangnam"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    for child in [a, b] {
+        let out = child.wait_with_output().expect("output");
+        let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        assert_eq!(answer["understood"], true, "{answer} {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(answer["slots"]["official"], "mayor_gangnam");
+    }
+}

@@ -201,14 +201,18 @@ impl CityIndex {
         search::count_by_kind(self)
     }
 
+    fn committed(&self) -> Option<Payload> {
+        self.index.load_metas().ok().and_then(|m| m.payload).and_then(|p| serde_json::from_str::<Payload>(&p).ok())
+    }
+
     /// The store revision the committed index reflects.
     pub fn committed_rev(&self) -> u64 {
-        self.index
-            .load_metas()
-            .ok()
-            .and_then(|m| m.payload)
-            .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
-            .map_or(0, |p| p.rev)
+        self.committed().map_or(0, |p| p.rev)
+    }
+
+    /// The fingerprint of the city data whose entities the committed index holds ("" if none).
+    pub fn committed_city(&self) -> String {
+        self.committed().map(|p| p.city).unwrap_or_default()
     }
 
     pub fn num_docs(&self) -> u64 {
