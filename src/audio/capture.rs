@@ -94,7 +94,7 @@ pub fn open(device_name: &str) -> Result<(Microphone, Receiver<Vec<f32>>), Captu
                     None,
                 ),
             };
-            let stream = match stream.and_then(|s| s.play().map(|_| s).map_err(Into::into)) {
+            let stream = match stream.and_then(|s| s.play().map(|_| s)) {
                 Ok(s) => s,
                 Err(e) => {
                     let _ = ready_tx.send(Err(e.to_string()));

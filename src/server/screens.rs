@@ -99,8 +99,7 @@ pub async fn realtime(
         // Newest first: keep the first reading seen per district.
         for record in store.latest(kind, d, 50)? {
             let code = record.district().to_string();
-            let entry = readings.entry(kind).or_default();
-            if !entry.contains_key(&code) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = readings.entry(kind).or_default().entry(code) {
                 let value = match &record {
                     Record::Air(a) => {
                         json!({"pm10": a.pm10, "pm25": a.pm25, "grade": a.index_grade, "o3": a.o3, "no2": a.no2})
@@ -112,7 +111,7 @@ pub async fn realtime(
                     }
                     _ => Value::Null,
                 };
-                entry.insert(code, value);
+                slot.insert(value);
             }
         }
     }
@@ -238,7 +237,7 @@ pub async fn opinion(
     let mut by_category: BTreeMap<&str, [u32; 2]> = BTreeMap::new();
     let mut by_district: BTreeMap<&str, [u32; 2]> = BTreeMap::new();
     let first_hour = hour_floor(since) + Duration::hours(1);
-    let mut hourly = vec![[0u32; 2]; 24];
+    let mut hourly = [[0u32; 2]; 24];
     for c in &complaints {
         by_category.entry(&c.category).or_default()[slot(c.form)] += 1;
         by_district.entry(&c.district).or_default()[slot(c.form)] += 1;
@@ -254,7 +253,7 @@ pub async fn opinion(
         }
     }
     let mut topics: Vec<_> = topics.into_iter().collect();
-    topics.sort_by(|a, b| b.1.cmp(&a.1));
+    topics.sort_by_key(|t| std::cmp::Reverse(t.1));
     let pair = |(k, [c, s]): (&&str, &[u32; 2])| json!({"key": k, "complaints": c, "suggestions": s});
     Ok(Json(json!({
         "generated_at": now, "district": district,

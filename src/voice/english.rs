@@ -85,7 +85,7 @@ impl English {
 pub fn dedupe_repeats(text: &str) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
     for len in 1..=words.len() / 2 {
-        if words.len() % len == 0 && words.chunks(len).all(|c| c == &words[..len]) {
+        if words.len().is_multiple_of(len) && words.chunks(len).all(|c| c == &words[..len]) {
             return words[..len].join(" ");
         }
     }

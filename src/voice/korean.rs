@@ -152,7 +152,7 @@ pub fn phrases(city: &City, grammar: &Grammar, known: impl Fn(&str) -> bool) -> 
     let mut seen = BTreeSet::new();
     phrases.retain(|p| seen.insert(p.clone()));
     let mut written_forms: Vec<(String, String)> = spoken_forms.into_iter().collect();
-    written_forms.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    written_forms.sort_by_key(|(spoken, _)| std::cmp::Reverse(spoken.len()));
     Phrases { phrases, unspeakable, written_forms }
 }
 
