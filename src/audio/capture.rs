@@ -11,7 +11,7 @@ use std::sync::Arc;
 pub enum CaptureError {
     #[error("no audio input device{0}; voice works from files (`scpm listen`, `serve --audio-file`)")]
     NoDevice(String),
-    #[error("the input device {device} cannot be opened: {message}")]
+    #[error("the input device {device} cannot be opened ({message}); check voice.input_device, or use voice from files (`scpm listen`, `serve --audio-file`)")]
     Open { device: String, message: String },
 }
 
