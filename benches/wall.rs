@@ -103,19 +103,16 @@ fn main() -> anyhow::Result<()> {
         pct(&mut first, 0.5),
         pct(&mut first, 1.0)
     );
-    println!(
-        "POST /api/commands → DOM change on the wall, {} commands: median {:.1} ms, p95 {:.1} ms, max {:.1} ms",
-        lat.len(),
-        pct(&mut lat, 0.5),
-        pct(&mut lat, 0.95),
-        pct(&mut lat, 1.0)
-    );
-    println!(
-        "POST /api/commands → screen redrawn with its data (map, figures, CCTV), {} commands: median {:.1} ms, p95 {:.1} ms, max {:.1} ms",
-        drawn.len(),
-        pct(&mut drawn, 0.5),
-        pct(&mut drawn, 0.95),
-        pct(&mut drawn, 1.0)
-    );
+    let report = |what: &str, v: &mut Vec<f64>| {
+        println!(
+            "POST /api/commands → {what}, {} commands: median {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+            v.len(),
+            pct(v, 0.5),
+            pct(v, 0.95),
+            pct(v, 1.0)
+        )
+    };
+    report("DOM change on the wall", &mut lat);
+    report("screen redrawn with its data (map, figures, CCTV)", &mut drawn);
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! (p50/p95), real-time factor, and the process's peak memory.
 
 use anyhow::{Context as _, Result};
-use scpm::audio::{vad::Endpointer, vad::Utterance, wav};
+use scpm::audio::vad::{utterances_in_file, Utterance};
 use scpm::city::City;
 use scpm::commands::Commands;
 use scpm::config::Config;
@@ -55,13 +55,7 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
 /// The file's speech as one utterance: what the endpointer found, joined when it split a
 /// command at a pause (a person hesitating between words).
 fn utterance_of(path: &Path, end_silence_ms: u32) -> Result<Option<Utterance>> {
-    let mut endpointer = Endpointer::new(end_silence_ms);
-    let mut parts = Vec::new();
-    wav::stream_wav(path, |chunk| {
-        parts.extend(endpointer.push(chunk));
-        true
-    })?;
-    parts.extend(endpointer.finish());
+    let (parts, _) = utterances_in_file(path, end_silence_ms)?;
     let Some(first) = parts.first() else { return Ok(None) };
     let mut joined = Utterance { start_ms: first.start_ms, end_ms: first.end_ms, samples: Vec::new() };
     for p in &parts {

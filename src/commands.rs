@@ -28,6 +28,23 @@ pub struct Answer {
     pub matched: String,
 }
 
+impl Answer {
+    /// An answer with nothing understood (yet), for `text` in `lang`.
+    pub fn not_understood(text: &str, lang: &str, reason: Option<String>) -> Answer {
+        Answer {
+            utterance: text.to_string(),
+            lang: lang.to_string(),
+            understood: false,
+            reason,
+            intent: None,
+            slots: BTreeMap::new(),
+            confidence: 0.0,
+            actions: Vec::new(),
+            matched: String::new(),
+        }
+    }
+}
+
 pub struct Commands {
     matchers: Vec<Matcher>,
     pub confirm_calls: bool,
@@ -58,17 +75,7 @@ impl Commands {
     /// Understands and resolves one utterance. `lang` None detects the language.
     pub fn answer(&self, index: &CityIndex, text: &str, lang: Option<&str>, ctx: &mut Context) -> Answer {
         let lang = lang.unwrap_or_else(|| detect_language(text)).to_string();
-        let mut answer = Answer {
-            utterance: text.to_string(),
-            lang: lang.clone(),
-            understood: false,
-            reason: None,
-            intent: None,
-            slots: BTreeMap::new(),
-            confidence: 0.0,
-            actions: Vec::new(),
-            matched: String::new(),
-        };
+        let mut answer = Answer::not_understood(text, &lang, None);
         let Some(matcher) = self.matcher(&lang) else {
             answer.reason = Some(format!("language `{lang}` is not supported; use ko or en"));
             return answer;

@@ -2,7 +2,7 @@
 //! endpointer cuts it into utterances, each is recognised and answered like a typed command.
 
 use anyhow::Result;
-use scpm::audio::{vad::Endpointer, wav};
+use scpm::audio::vad::utterances_in_file;
 use scpm::city::City;
 use scpm::commands::Commands;
 use scpm::config::Config;
@@ -31,9 +31,7 @@ pub fn run(
         eprintln!("warning: {w}");
     }
     anyhow::ensure!(!voice.languages().is_empty(), "no recogniser could be loaded (see the warnings above)");
-    let mut endpointer = Endpointer::new(config.voice.end_silence_ms);
     let mut context = Default::default();
-    let mut utterances = Vec::new();
     let mut emit = |voice: &mut Voice, u: scpm::audio::vad::Utterance| -> Result<()> {
         let heard = voice.understand(&u, &mut context);
         if json {
@@ -58,12 +56,7 @@ pub fn run(
         }
         Ok(())
     };
-    let info = wav::stream_wav(file, |chunk| {
-        utterances.extend(endpointer.push(chunk));
-        true
-    });
-    let info = info?;
-    utterances.extend(endpointer.finish());
+    let (utterances, info) = utterances_in_file(file, config.voice.end_silence_ms)?;
     if info.truncated {
         eprintln!(
             "warning: {} ends before its header says; used the {:.1} s that are there",

@@ -116,6 +116,7 @@ fn small_talk_is_not_a_command() {
     let file = speak(dir.path(), "talk", "ko+f2", "오늘 점심은 뭐 먹을까요", 0.5);
     let (ok, heard, err) = listen("ko", &file);
     assert!(ok, "{err}");
+    assert!(!heard.is_empty(), "the speech was found (so 'not a command' is the recogniser's answer)");
     assert!(heard.iter().all(|h| h["understood"] == false), "{heard:#?}");
 }
 

@@ -137,6 +137,21 @@ impl Endpointer {
     }
 }
 
+/// Every utterance in a WAV file, and what the file was.
+pub fn utterances_in_file(
+    path: &std::path::Path,
+    end_silence_ms: u32,
+) -> Result<(Vec<Utterance>, super::wav::WavInfo), super::wav::AudioError> {
+    let mut endpointer = Endpointer::new(end_silence_ms);
+    let mut found = Vec::new();
+    let info = super::wav::stream_wav(path, |chunk| {
+        found.extend(endpointer.push(chunk));
+        true
+    })?;
+    found.extend(endpointer.finish());
+    Ok((found, info))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

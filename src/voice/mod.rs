@@ -144,15 +144,15 @@ impl Voice {
     /// conversation, as for typed commands).
     pub fn understand(&mut self, utterance: &Utterance, ctx: &mut Context) -> Heard {
         let started = Instant::now();
+        let no_recogniser = Some("no recogniser is loaded; run `scpm models prepare`".to_string());
         let mut heard = Heard {
-            answer: self.commands.answer(&self.index, "", Some("ko"), &mut ctx.clone()),
+            answer: Answer::not_understood("", "ko", no_recogniser),
             transcript: String::new(),
             start_ms: utterance.start_ms,
             end_ms: utterance.end_ms,
             alternatives: Vec::new(),
             decode_ms: 0.0,
         };
-        heard.answer.reason = Some("no recogniser is loaded; run `scpm models prepare`".into());
         for lang in self.order.clone() {
             if lang == "ko" {
                 if let Some(k) = self.korean.as_mut() {
@@ -166,11 +166,15 @@ impl Voice {
                         heard.alternatives = alternatives;
                         break;
                     }
-                    let best = alternatives.iter().find(|alt| {
-                        whole_command(&self.commands.answer(&self.index, alt, Some("ko"), &mut ctx.clone()), alt)
+                    // Each alternative is tried on a copy of the conversation; the one taken keeps it.
+                    let best = alternatives.iter().find_map(|alt| {
+                        let mut trial = ctx.clone();
+                        let answer = self.commands.answer(&self.index, alt, Some("ko"), &mut trial);
+                        whole_command(&answer, alt).then(|| (alt.clone(), answer, trial))
                     });
-                    if let Some(text) = best.cloned() {
-                        heard.answer = self.commands.answer(&self.index, &text, Some("ko"), ctx);
+                    if let Some((text, answer, trial)) = best {
+                        *ctx = trial;
+                        heard.answer = answer;
                         heard.transcript = text;
                         heard.alternatives = alternatives;
                         break;
