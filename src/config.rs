@@ -50,6 +50,16 @@ pub const KEYS: &[&str] = &[
     "voice.whisper_threads",
     "voice.whisper_audio_ctx",
     "voice.end_silence_ms",
+    "calls.enabled",
+    "calls.bind_address",
+    "calls.udp_ports",
+    "calls.public_address",
+    "calls.stun_urls",
+    "calls.turn_urls",
+    "calls.turn_username",
+    "calls.turn_credential",
+    "calls.ring_timeout_s",
+    "calls.reconnect_timeout_s",
     "index.commit_interval_ms",
     "index.writer_memory_mb",
     "simulator.enabled",
@@ -76,6 +86,7 @@ pub struct Config {
     pub index: IndexConfig,
     pub commands: CommandsConfig,
     pub voice: VoiceConfig,
+    pub calls: CallsConfig,
     pub simulator: SimulatorConfig,
     pub replay: Vec<ReplayConfig>,
     pub http_poll: Vec<HttpPollConfig>,
@@ -215,6 +226,68 @@ impl Default for VoiceConfig {
     }
 }
 
+/// Video calls to officials (WebRTC). The defaults work on one machine; a deployment names the
+/// address officials reach the office PC at, a UDP port (range) the firewall opens, and STUN/TURN.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallsConfig {
+    pub enabled: bool,
+    /// The local IP address the media sockets bind to (one address: binding 0.0.0.0 would
+    /// skip loopback, see ARCHITECTURE.md).
+    pub bind_address: String,
+    /// "0" (any free port), "50000" (one port per call, the next free one above it), or a
+    /// range "50000-50100" that the firewall opens for UDP.
+    pub udp_ports: String,
+    /// The address officials see the office at, when it is behind a 1:1 NAT; empty: none.
+    pub public_address: String,
+    pub stun_urls: Vec<String>,
+    pub turn_urls: Vec<String>,
+    pub turn_username: String,
+    pub turn_credential: String,
+    /// An unanswered call ends as "no answer" after this long.
+    pub ring_timeout_s: f64,
+    /// A call whose network is lost is retried (ICE restart, backoff 0.3 s to 7 s) this long.
+    pub reconnect_timeout_s: f64,
+}
+
+impl Default for CallsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            bind_address: "127.0.0.1".into(),
+            udp_ports: "0".into(),
+            public_address: String::new(),
+            stun_urls: Vec::new(),
+            turn_urls: Vec::new(),
+            turn_username: String::new(),
+            turn_credential: String::new(),
+            ring_timeout_s: 30.0,
+            reconnect_timeout_s: 20.0,
+        }
+    }
+}
+
+impl CallsConfig {
+    /// The UDP ports to try for a new call, first to last.
+    pub fn port_range(&self) -> Result<(u16, u16), String> {
+        let bad =
+            || format!("`{}` is not \"0\", a port like \"50000\" or a range like \"50000-50100\"", self.udp_ports);
+        let (lo, hi) = match self.udp_ports.split_once('-') {
+            Some((lo, hi)) => {
+                (lo.trim().parse::<u16>().map_err(|_| bad())?, hi.trim().parse::<u16>().map_err(|_| bad())?)
+            }
+            None => {
+                let port = self.udp_ports.trim().parse::<u16>().map_err(|_| bad())?;
+                (port, if port == 0 { 0 } else { u16::MAX })
+            }
+        };
+        if lo > hi {
+            return Err(bad());
+        }
+        Ok((lo, hi))
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct SimulatorConfig {
@@ -330,6 +403,26 @@ impl Config {
         }
         if !(100..=5000).contains(&v.end_silence_ms) || !(1.0..=120.0).contains(&v.listen_window_s) {
             return Err(invalid("voice", "end_silence_ms must be 100–5000 and listen_window_s 1–120".into()));
+        }
+        let c = &self.calls;
+        if c.bind_address.parse::<std::net::IpAddr>().is_err() {
+            return Err(invalid(
+                "calls.bind_address",
+                format!("`{}` is not an IP address like 127.0.0.1", c.bind_address),
+            ));
+        }
+        if !c.public_address.is_empty() && c.public_address.parse::<std::net::IpAddr>().is_err() {
+            return Err(invalid("calls.public_address", format!("`{}` is not an IP address", c.public_address)));
+        }
+        c.port_range().map_err(|m| invalid("calls.udp_ports", m))?;
+        if let Some(bad) = c.stun_urls.iter().find(|u| !u.starts_with("stun:") && !u.starts_with("stuns:")) {
+            return Err(invalid("calls.stun_urls", format!("`{bad}` does not start with stun: or stuns:")));
+        }
+        if let Some(bad) = c.turn_urls.iter().find(|u| !u.starts_with("turn:") && !u.starts_with("turns:")) {
+            return Err(invalid("calls.turn_urls", format!("`{bad}` does not start with turn: or turns:")));
+        }
+        if !(5.0..=300.0).contains(&c.ring_timeout_s) || !(1.0..=300.0).contains(&c.reconnect_timeout_s) {
+            return Err(invalid("calls", "ring_timeout_s must be 5–300 and reconnect_timeout_s 1–300".into()));
         }
         if self.index.commit_interval_ms == 0 || self.index.writer_memory_mb < 15 {
             return Err(invalid("index", "commit_interval_ms must be above 0 and writer_memory_mb at least 15".into()));

@@ -22,6 +22,8 @@ pub struct DisplayState {
     /// A call waiting for confirmation, or placed.
     pub call: Option<serde_json::Value>,
     pub muted: bool,
+    /// The call's loudness on the wall, 0–10.
+    pub volume: u8,
     /// The voice overlay: "listening" while someone speaks after the wake phrase, then what
     /// was heard. None when the microphone is idle.
     pub listening: Option<Listening>,
@@ -50,6 +52,16 @@ impl DisplayState {
         true
     }
 
+    /// Shows the call manager's view of the call; true when that changed anything.
+    pub fn set_call(&mut self, call: Option<serde_json::Value>) -> bool {
+        if self.call == call {
+            return false;
+        }
+        self.call = call;
+        self.version += 1;
+        true
+    }
+
     pub fn new(language: &str) -> DisplayState {
         DisplayState {
             version: 0,
@@ -66,6 +78,7 @@ impl DisplayState {
             search: None,
             call: None,
             muted: false,
+            volume: 6,
             listening: None,
             history: Vec::new(),
         }
@@ -147,7 +160,10 @@ impl DisplayState {
             Action::PublicMode => self.public_mode = true,
             Action::SwitchLanguage { to } => self.language = to.clone(),
             Action::Undo => self.restore(),
-            Action::Volume { .. } | Action::Confirm | Action::Help | Action::Repeat => {}
+            Action::Volume { direction } => {
+                self.volume = if direction == "up" { (self.volume + 2).min(10) } else { self.volume.saturating_sub(2) };
+            }
+            Action::Confirm | Action::Help | Action::Repeat => {}
         }
     }
 }

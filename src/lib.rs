@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod audio;
+pub mod call;
 pub mod city;
 pub mod commands;
 pub mod config;

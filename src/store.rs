@@ -71,7 +71,34 @@ CREATE TABLE IF NOT EXISTS audit (
     actions TEXT NOT NULL,
     outcome TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS call_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    call_id TEXT NOT NULL,
+    caller TEXT NOT NULL,
+    official_id TEXT NOT NULL,
+    placed_at TEXT NOT NULL,
+    answered_at TEXT,
+    ended_at TEXT,
+    duration_s REAL,
+    end_reason TEXT
+);
 ";
+
+/// One official's part of a call, as the call log keeps it. A row is written when the call is
+/// placed and completed when it is answered and when it ends, so a crash mid-call still leaves
+/// who called whom and when.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CallLogRow {
+    pub id: i64,
+    pub call_id: String,
+    pub caller: String,
+    pub official_id: String,
+    pub placed_at: String,
+    pub answered_at: Option<String>,
+    pub ended_at: Option<String>,
+    pub duration_s: Option<f64>,
+    pub end_reason: Option<String>,
+}
 
 impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
@@ -265,6 +292,58 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Logs a placed call leg; returns its row id once it is on disk.
+    pub fn log_call_placed(
+        &mut self,
+        call_id: &str,
+        caller: &str,
+        official_id: &str,
+        at: &str,
+    ) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO call_log (call_id, caller, official_id, placed_at) VALUES (?1, ?2, ?3, ?4)",
+            params![call_id, caller, official_id, at],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn log_call_answered(&mut self, row: i64, at: &str) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE call_log SET answered_at = ?2 WHERE id = ?1", params![row, at])?;
+        Ok(())
+    }
+
+    /// Ends a leg: the duration counts from the answer (0 for a call never answered).
+    pub fn log_call_ended(&mut self, row: i64, at: &str, duration_s: f64, reason: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE call_log SET ended_at = ?2, duration_s = ?3, end_reason = ?4 WHERE id = ?1",
+            params![row, at, duration_s, reason],
+        )?;
+        Ok(())
+    }
+
+    pub fn call_log_tail(&self, limit: usize) -> Result<Vec<CallLogRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, call_id, caller, official_id, placed_at, answered_at, ended_at, duration_s, end_reason
+             FROM call_log ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![limit as i64], |r| {
+            Ok(CallLogRow {
+                id: r.get(0)?,
+                call_id: r.get(1)?,
+                caller: r.get(2)?,
+                official_id: r.get(3)?,
+                placed_at: r.get(4)?,
+                answered_at: r.get(5)?,
+                ended_at: r.get(6)?,
+                duration_s: r.get(7)?,
+                end_reason: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,5 +402,21 @@ mod tests {
         };
         Store::open(&path).expect("open").append_audit(&row).expect("append");
         assert_eq!(Store::open(&path).expect("reopen").audit_tail(5).expect("tail"), [row]);
+    }
+
+    #[test]
+    fn a_call_leg_is_logged_when_placed_answered_and_ended() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.sqlite");
+        let mut store = Store::open(&path).expect("open");
+        let row = store.log_call_placed("c1", "office", "transportation", "2026-11-29T05:00:00Z").expect("placed");
+        store.log_call_answered(row, "2026-11-29T05:00:03Z").expect("answered");
+        store.log_call_ended(row, "2026-11-29T05:01:03Z", 60.0, "hung_up").expect("ended");
+        let tail = Store::open(&path).expect("reopen").call_log_tail(5).expect("tail");
+        assert_eq!(tail.len(), 1);
+        assert_eq!(
+            (tail[0].official_id.as_str(), tail[0].duration_s, tail[0].end_reason.as_deref()),
+            ("transportation", Some(60.0), Some("hung_up"))
+        );
     }
 }

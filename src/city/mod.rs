@@ -83,6 +83,16 @@ pub struct Official {
 }
 
 impl Official {
+    /// The official as actions and calls name them.
+    pub fn reference(&self) -> crate::action::OfficialRef {
+        crate::action::OfficialRef {
+            id: self.id.clone(),
+            title_ko: self.title_ko.clone(),
+            title_en: self.title_en.clone(),
+            department_en: self.department_en.clone(),
+        }
+    }
+
     /// The identity a call is addressed to (the officials' page signs in as this).
     pub fn call_id(&self) -> String {
         format!("official:{}", self.id)

@@ -3,6 +3,7 @@
 //! then call the index, the store or the ingest sink.
 
 mod api;
+mod calls;
 mod cctv;
 mod error;
 mod limit;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub office_token: Arc<String>,
     /// The latest display state, for every connected wall page.
     pub display_tx: tokio::sync::watch::Sender<DisplayState>,
+    /// The call manager.
+    pub calls: crate::call::Calls,
     /// Per-address rate limit for requests without a token.
     pub limiter: Arc<limit::Limiter>,
 }
@@ -69,7 +72,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/commands", post(office::command))
         .route("/api/display", get(office::display))
         .route("/api/audit", get(office::audit))
-        .route("/api/calls", get(office::calls))
+        .route("/api/calls", get(calls::calls))
+        .route("/api/officials", get(calls::officials))
+        .route("/official/{id}", get(calls::official_page))
+        .route("/ws/official/{id}", get(calls::official_socket))
+        .route("/ws/call", get(calls::wall_socket))
         .route("/api/realtime", get(screens::realtime))
         .route("/api/opinion", get(screens::opinion))
         .route("/api/indicators", get(screens::indicators))

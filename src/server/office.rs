@@ -100,7 +100,10 @@ pub(super) fn apply_audited(
     if office.display.version != before {
         state.display_tx.send_replace(office.display.clone());
     }
-    Ok((audit_id, office.display.version))
+    let version = office.display.version;
+    drop(office);
+    state.calls.execute(actions, channel);
+    Ok((audit_id, version))
 }
 
 /// The office display state: it names the official being called, so it is the office's only.
@@ -125,14 +128,4 @@ pub async fn audit(
     let Query(p) = params.map_err(|e| ApiError::BadRequest(format!("{}; the parameter is limit", e.body_text())))?;
     let rows = store(&state)?.audit_tail(p.limit.unwrap_or(50).min(1000))?;
     Ok(Json(json!({"rows": rows})))
-}
-
-/// `/api/calls`: the call in progress and the call log. Calls are the office's business: the
-/// public is refused with 403 (no token) like a wrong token is.
-pub async fn calls(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    require_office(&state, &headers).map_err(|_| {
-        ApiError::Forbidden("calls are placed and seen from the office only (office token required)".into())
-    })?;
-    let office = state.office.lock().map_err(|_| ApiError::Internal("office lock poisoned".into()))?;
-    Ok(Json(json!({"active": office.display.call, "log": []})))
 }

@@ -2,6 +2,7 @@
 //! poll of an Open API — implements [`Connector`] and sends [`Record`]s to the same sink; none
 //! of them touches the store or the index.
 
+pub mod canvas;
 pub mod cctv;
 pub mod http_poll;
 pub mod record;

@@ -1,0 +1,717 @@
+//! The call manager: one task that owns every call's state. Legs (one per official in the call)
+//! move ringing → connecting → connected, and on network loss to reconnecting (ICE restarts with
+//! backoff from 0.3 s to 7 s) and back, until they end with a reason. The manager writes the
+//! call log and the audit rows before it tells anyone, and shows the call on the wall through
+//! the display callback it was given.
+
+use super::media::OfficeMedia;
+use super::peer::{self, PeerEvent};
+use super::pumps::{self, Forward};
+use super::signal::{ClientMessage, ServerMessage};
+use super::{Calls, Input};
+use crate::action::{Action, OfficialRef};
+use crate::config::CallsConfig;
+use crate::store::{AuditRow, Store};
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
+use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
+use webrtc::media_stream::track_local::TrackLocal;
+use webrtc::peer_connection::{PeerConnection, RTCIceCandidateInit, RTCPeerConnectionState, RTCSessionDescription};
+
+/// How long the wall shows how a call ended.
+const ENDED_SHOWN: Duration = Duration::from_secs(5);
+
+/// What the manager needs from the service.
+pub struct Wiring {
+    pub config: CallsConfig,
+    pub office_name: String,
+    pub store: Arc<Mutex<Store>>,
+    pub officials: Vec<OfficialRef>,
+    /// Shows the call on the wall (None: no call).
+    pub show: Box<dyn Fn(Option<Value>) + Send + Sync>,
+}
+
+/// Starts the manager task; `secret` signs the officials' links.
+pub fn spawn(wiring: Wiring, secret: String) -> Calls {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let calls = Calls::new(tx.clone(), secret, wiring.officials.clone());
+    let manager = Manager {
+        officials: wiring.officials.iter().map(|o| (o.id.clone(), o.clone())).collect(),
+        wiring,
+        tx,
+        media: OfficeMedia::new(),
+        online: HashMap::new(),
+        walls: HashMap::new(),
+        call: None,
+        ended: None,
+        shown: None,
+    };
+    tokio::spawn(manager.run(rx));
+    calls
+}
+
+/// The delay before ICE restart attempt `n` (0-based): 0.3 s doubling, at most 7 s.
+pub fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis((300u64 << attempt.min(5)).min(7000))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum LegState {
+    Ringing,
+    Connecting,
+    Connected,
+    Reconnecting,
+    Ended,
+}
+
+impl LegState {
+    fn name(self) -> &'static str {
+        match self {
+            LegState::Ringing => "ringing",
+            LegState::Connecting => "connecting",
+            LegState::Connected => "connected",
+            LegState::Reconnecting => "reconnecting",
+            LegState::Ended => "ended",
+        }
+    }
+}
+
+struct Retry {
+    since: Instant,
+    next: Instant,
+    attempt: u32,
+}
+
+struct Leg {
+    id: String,
+    official: OfficialRef,
+    state: LegState,
+    reason: Option<String>,
+    log_row: Option<i64>,
+    placed: Instant,
+    answered: Option<Instant>,
+    pc: Option<Arc<dyn PeerConnection>>,
+    forward: Forward,
+    walls: HashMap<u64, Arc<dyn PeerConnection>>,
+    tasks: Vec<JoinHandle<()>>,
+    retry: Option<Retry>,
+}
+
+struct Call {
+    id: String,
+    legs: Vec<Leg>,
+}
+
+struct Online {
+    conn: u64,
+    out: mpsc::UnboundedSender<ServerMessage>,
+    presence: String,
+}
+
+struct Manager {
+    wiring: Wiring,
+    tx: mpsc::UnboundedSender<Input>,
+    media: OfficeMedia,
+    officials: HashMap<String, OfficialRef>,
+    online: HashMap<String, Online>,
+    walls: HashMap<u64, mpsc::UnboundedSender<ServerMessage>>,
+    call: Option<Call>,
+    /// The last call's final view, and when it ended.
+    ended: Option<(Value, Instant)>,
+    shown: Option<Value>,
+}
+
+impl Manager {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Input>) {
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        loop {
+            tokio::select! {
+                input = rx.recv() => match input {
+                    Some(input) => self.handle(input).await,
+                    None => break,
+                },
+                _ = tick.tick() => self.tick().await,
+            }
+            self.sync_display();
+        }
+    }
+
+    async fn handle(&mut self, input: Input) {
+        match input {
+            Input::Actions { actions, channel } => {
+                for action in actions {
+                    match action {
+                        Action::Call { official, .. } => self.place(official, &channel).await,
+                        Action::HangUp => self.end_all("hung_up", "office").await,
+                        Action::Mute => self.media.set_muted(true),
+                        Action::Unmute => self.media.set_muted(false),
+                        _ => {}
+                    }
+                }
+            }
+            Input::OfficialJoined { official, conn, out } => self.official_joined(official, conn, out),
+            Input::OfficialLeft { official, conn } => {
+                if self.online.get(&official).is_some_and(|o| o.conn == conn) {
+                    self.online.remove(&official);
+                    if let Some(i) = self.leg_of(&official, &[LegState::Ringing]) {
+                        self.end_leg(i, "offline", "system").await;
+                    }
+                }
+            }
+            Input::OfficialSaid { official, message } => self.official_said(&official, message).await,
+            Input::WallJoined { wall, out } => {
+                self.walls.insert(wall, out);
+                let connected: Vec<usize> = self.legs_in(&[LegState::Connected, LegState::Reconnecting]);
+                for i in connected {
+                    self.open_wall(i, wall).await;
+                }
+            }
+            Input::WallLeft { wall } => {
+                self.walls.remove(&wall);
+                for leg in self.call.iter_mut().flat_map(|c| c.legs.iter_mut()) {
+                    if let Some(pc) = leg.walls.remove(&wall) {
+                        close_later(pc);
+                    }
+                }
+            }
+            Input::WallSaid { wall, message } => self.wall_said(wall, message).await,
+            Input::Peer { leg, wall, event } => self.peer_event(&leg, wall, event).await,
+        }
+    }
+
+    fn official_joined(&mut self, official: String, conn: u64, out: mpsc::UnboundedSender<ServerMessage>) {
+        let hello = ServerMessage::Hello {
+            official: json!(self.officials.get(&official)),
+            presence: self.online.get(&official).map(|o| o.presence.clone()).unwrap_or_else(|| "available".into()),
+        };
+        let _ = out.send(hello);
+        if let Some(i) = self.leg_of(&official, &[LegState::Ringing]) {
+            let leg = &self.call.as_ref().expect("leg_of found a call").legs[i];
+            let _ = out.send(ServerMessage::Ring { call: leg.id.clone(), from: self.wiring.office_name.clone() });
+        }
+        let presence = self.online.remove(&official).map(|o| o.presence).unwrap_or_else(|| "available".into());
+        self.online.insert(official, Online { conn, out, presence });
+    }
+
+    async fn official_said(&mut self, official: &str, message: ClientMessage) {
+        if let ClientMessage::Presence { status } = &message {
+            if let Some(o) = self.online.get_mut(official) {
+                o.presence = status.clone();
+            }
+            return;
+        }
+        let call_id = match &message {
+            ClientMessage::Accept { call }
+            | ClientMessage::Decline { call }
+            | ClientMessage::HangUp { call }
+            | ClientMessage::Answer { call, .. }
+            | ClientMessage::Candidate { call, .. } => call.clone(),
+            ClientMessage::Presence { .. } => return,
+        };
+        let Some(i) = self.leg_index(&call_id).filter(|&i| self.leg(i).official.id == official) else {
+            return self.tell_official(
+                official,
+                ServerMessage::Error { message: format!("there is no call `{call_id}` for you now") },
+            );
+        };
+        let actor = format!("official:{official}");
+        match message {
+            ClientMessage::Accept { .. } if self.leg(i).state == LegState::Ringing => self.accept(i).await,
+            ClientMessage::Decline { .. } if self.leg(i).state == LegState::Ringing => {
+                self.end_leg(i, "declined", &actor).await
+            }
+            ClientMessage::HangUp { .. } => self.end_leg(i, "hung_up_by_official", &actor).await,
+            ClientMessage::Answer { sdp, .. } => {
+                let Some(pc) = self.leg(i).pc.clone() else { return };
+                if let Err(message) = apply_answer(&pc, sdp).await {
+                    self.tell_official(official, ServerMessage::Error { message });
+                }
+            }
+            ClientMessage::Candidate { candidate, .. } => {
+                if let Some(pc) = self.leg(i).pc.clone().filter(|_| peer::reachable(&self.wiring.config, &candidate)) {
+                    let _ = pc.add_ice_candidate(candidate_init(candidate)).await;
+                }
+            }
+            _ => self.tell_official(official, ServerMessage::Error { message: "the call is not ringing".into() }),
+        }
+    }
+
+    async fn wall_said(&mut self, wall: u64, message: ClientMessage) {
+        let tell = |walls: &HashMap<u64, mpsc::UnboundedSender<ServerMessage>>, message: String| {
+            if let Some(out) = walls.get(&wall) {
+                let _ = out.send(ServerMessage::Error { message });
+            }
+        };
+        let (call_id, answer, candidate) = match message {
+            ClientMessage::Answer { call, sdp } => (call, Some(sdp), None),
+            ClientMessage::Candidate { call, candidate } => (call, None, Some(candidate)),
+            _ => return tell(&self.walls, "the wall only answers offers and sends candidates".into()),
+        };
+        let Some(pc) = self.leg_index(&call_id).and_then(|i| self.leg(i).walls.get(&wall).cloned()) else {
+            return tell(&self.walls, format!("there is no call `{call_id}` on this wall"));
+        };
+        if let Some(sdp) = answer {
+            if let Err(message) = apply_answer(&pc, sdp).await {
+                tell(&self.walls, message);
+            }
+        }
+        if let Some(candidate) = candidate.filter(|c| peer::reachable(&self.wiring.config, c)) {
+            let _ = pc.add_ice_candidate(candidate_init(candidate)).await;
+        }
+    }
+
+    async fn peer_event(&mut self, leg_id: &str, wall: Option<u64>, event: PeerEvent) {
+        let Some(i) = self.leg_index(leg_id) else { return };
+        match (wall, event) {
+            (None, PeerEvent::Candidate(candidate)) => {
+                let official = self.leg(i).official.id.clone();
+                self.tell_official(&official, ServerMessage::Candidate { call: leg_id.into(), candidate });
+            }
+            (Some(wall), PeerEvent::Candidate(candidate)) => {
+                if let Some(out) = self.walls.get(&wall) {
+                    let _ = out.send(ServerMessage::Candidate { call: leg_id.into(), candidate });
+                }
+            }
+            (None, PeerEvent::State(state)) => self.official_connection(i, state).await,
+            (Some(_), PeerEvent::State(RTCPeerConnectionState::Connected)) => {
+                let _ = self.leg(i).forward.keyframe.send(());
+            }
+            (Some(wall), PeerEvent::State(RTCPeerConnectionState::Failed)) => {
+                if let Some(pc) = self.leg_mut(i).walls.remove(&wall) {
+                    close_later(pc);
+                }
+            }
+            (None, PeerEvent::Track(track)) => {
+                let kind = track.kind().await;
+                let task = pumps::official_to_forward(track, kind, self.leg(i).forward.clone());
+                self.leg_mut(i).tasks.push(task);
+            }
+            _ => {}
+        }
+    }
+
+    async fn official_connection(&mut self, i: usize, state: RTCPeerConnectionState) {
+        let leg_state = self.leg(i).state;
+        match state {
+            RTCPeerConnectionState::Connected => {
+                self.leg_mut(i).retry = None;
+                if matches!(leg_state, LegState::Connecting | LegState::Reconnecting) {
+                    self.leg_mut(i).state = LegState::Connected;
+                    let (official, call) = (self.leg(i).official.id.clone(), self.leg(i).id.clone());
+                    self.tell_official(&official, ServerMessage::State { call, state: "connected".into() });
+                    if leg_state == LegState::Connecting {
+                        let walls: Vec<u64> = self.walls.keys().copied().collect();
+                        for wall in walls {
+                            self.open_wall(i, wall).await;
+                        }
+                    }
+                }
+            }
+            RTCPeerConnectionState::Disconnected | RTCPeerConnectionState::Failed
+                if leg_state == LegState::Connected =>
+            {
+                tracing::warn!(leg = %self.leg(i).id, "the call's network was lost; restarting ICE");
+                let now = Instant::now();
+                let leg = self.leg_mut(i);
+                leg.state = LegState::Reconnecting;
+                leg.retry = Some(Retry { since: now, next: now + backoff(0), attempt: 0 });
+                let (official, call) = (leg.official.id.clone(), leg.id.clone());
+                self.tell_official(&official, ServerMessage::State { call, state: "reconnecting".into() });
+            }
+            RTCPeerConnectionState::Failed if leg_state == LegState::Connecting => {
+                self.end_leg(i, "failed", "system").await;
+            }
+            _ => {}
+        }
+    }
+
+    /// Places a call to `official`, or adds them to the call in progress.
+    async fn place(&mut self, official: OfficialRef, channel: &str) {
+        if self
+            .leg_of(
+                &official.id,
+                &[LegState::Ringing, LegState::Connecting, LegState::Connected, LegState::Reconnecting],
+            )
+            .is_some()
+        {
+            return;
+        }
+        let call = self.call.get_or_insert_with(|| Call {
+            id: format!("c{}", chrono::Utc::now().timestamp_millis()),
+            legs: Vec::new(),
+        });
+        let leg_id = format!("{}-{}", call.id, official.id.replace('_', "-"));
+        let log_row = write_store(&self.wiring.store, {
+            let (call_id, official_id) = (call.id.clone(), official.id.clone());
+            let caller = format!("office ({channel})");
+            move |s| s.log_call_placed(&call_id, &caller, &official_id, &now_rfc3339())
+        })
+        .await;
+        call.legs.push(Leg {
+            id: leg_id.clone(),
+            official: official.clone(),
+            state: LegState::Ringing,
+            reason: None,
+            log_row,
+            placed: Instant::now(),
+            answered: None,
+            pc: None,
+            forward: Forward::new(),
+            walls: HashMap::new(),
+            tasks: Vec::new(),
+            retry: None,
+        });
+        let i = call.legs.len() - 1;
+        if !self.wiring.config.enabled {
+            return self.end_leg(i, "calls_disabled", "system").await;
+        }
+        match self.online.get(&official.id).map(|o| o.presence.as_str()) {
+            None => self.end_leg(i, "offline", "system").await,
+            Some("busy") => self.end_leg(i, "busy", "system").await,
+            Some(_) => {
+                let from = self.wiring.office_name.clone();
+                self.tell_official(&official.id, ServerMessage::Ring { call: leg_id, from });
+            }
+        }
+    }
+
+    /// The official answered: build their connection and offer the office's media.
+    async fn accept(&mut self, i: usize) {
+        let now = Instant::now();
+        let actor = format!("official:{}", self.leg(i).official.id);
+        self.audit(&actor, &self.leg(i).official.id.clone(), "call_answered", "answered").await;
+        if let Some(row) = self.leg(i).log_row {
+            write_store(&self.wiring.store, move |s| s.log_call_answered(row, &now_rfc3339())).await;
+        }
+        {
+            let leg = self.leg_mut(i);
+            leg.state = LegState::Connecting;
+            leg.answered = Some(now);
+        }
+        match self.official_peer(i).await {
+            Ok(sdp) => {
+                let (official, call) = (self.leg(i).official.id.clone(), self.leg(i).id.clone());
+                self.tell_official(&official, ServerMessage::Offer { call, sdp });
+            }
+            Err(e) => {
+                tracing::error!("cannot set up the call's connection: {e}");
+                self.end_leg(i, "failed", "system").await;
+            }
+        }
+    }
+
+    async fn official_peer(&mut self, i: usize) -> Result<String, peer::PeerError> {
+        let (pc, events) = peer::connect(&self.wiring.config).await?;
+        let leg_id = self.leg(i).id.clone();
+        let video = Arc::new(TrackLocalStaticSample::new(
+            Instant::now(),
+            peer::local_track(RtpCodecKind::Video, "office", "office-video"),
+        )?);
+        let audio = Arc::new(TrackLocalStaticSample::new(
+            Instant::now(),
+            peer::local_track(RtpCodecKind::Audio, "office", "office-audio"),
+        )?);
+        pc.add_track(video.clone() as Arc<dyn TrackLocal>).await?;
+        pc.add_track(audio.clone() as Arc<dyn TrackLocal>).await?;
+        let (video_frames, audio_frames) = self.media.subscribe();
+        let media = self.media.clone();
+        let tasks = vec![
+            pumps::office_to_official(video_frames, video, RtpCodecKind::Video, move || media.request_keyframe()),
+            pumps::office_to_official(audio_frames, audio, RtpCodecKind::Audio, || {}),
+            self.relay(events, leg_id, None),
+        ];
+        let offer = pc.create_offer(None).await?;
+        pc.set_local_description(offer.clone()).await?;
+        let leg = self.leg_mut(i);
+        leg.tasks.extend(tasks);
+        leg.pc = Some(pc);
+        Ok(offer.sdp)
+    }
+
+    /// Offers leg `i`'s official (video and audio, forwarded as they come) to a wall.
+    async fn open_wall(&mut self, i: usize, wall: u64) {
+        let result = async {
+            let (pc, events) = peer::connect(&self.wiring.config).await?;
+            let leg = self.leg(i);
+            let stream = leg.id.clone();
+            let video =
+                Arc::new(TrackLocalStaticRTP::new(peer::local_track(RtpCodecKind::Video, &stream, "official-video")));
+            let audio =
+                Arc::new(TrackLocalStaticRTP::new(peer::local_track(RtpCodecKind::Audio, &stream, "official-audio")));
+            pc.add_track(video.clone() as Arc<dyn TrackLocal>).await?;
+            pc.add_track(audio.clone() as Arc<dyn TrackLocal>).await?;
+            let tasks = vec![
+                pumps::forward_to_wall(leg.forward.video.subscribe(), video, RtpCodecKind::Video),
+                pumps::forward_to_wall(leg.forward.audio.subscribe(), audio, RtpCodecKind::Audio),
+                self.relay(events, stream, Some(wall)),
+            ];
+            let offer = pc.create_offer(None).await?;
+            pc.set_local_description(offer.clone()).await?;
+            Ok::<_, peer::PeerError>((pc, tasks, offer.sdp))
+        }
+        .await;
+        match result {
+            Ok((pc, tasks, sdp)) => {
+                let leg = self.leg_mut(i);
+                leg.walls.insert(wall, pc);
+                leg.tasks.extend(tasks);
+                let call = leg.id.clone();
+                if let Some(out) = self.walls.get(&wall) {
+                    let _ = out.send(ServerMessage::Offer { call, sdp });
+                }
+            }
+            Err(e) => tracing::error!("cannot show the call on wall {wall}: {e}"),
+        }
+    }
+
+    /// Relays a connection's events into the manager's input, tagged.
+    fn relay(&self, mut events: mpsc::UnboundedReceiver<PeerEvent>, leg: String, wall: Option<u64>) -> JoinHandle<()> {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                if tx.send(Input::Peer { leg: leg.clone(), wall, event }).is_err() {
+                    break;
+                }
+            }
+        })
+    }
+
+    async fn end_all(&mut self, reason: &str, actor: &str) {
+        let open: Vec<usize> =
+            self.legs_in(&[LegState::Ringing, LegState::Connecting, LegState::Connected, LegState::Reconnecting]);
+        for i in open {
+            self.end_leg(i, reason, actor).await;
+        }
+    }
+
+    /// Ends leg `i`: the log row and the audit row are written, then the official and the walls
+    /// are told and the connections closed. The call ends with its last leg.
+    async fn end_leg(&mut self, i: usize, reason: &str, actor: &str) {
+        if self.leg(i).state == LegState::Ended {
+            return;
+        }
+        let duration = self.leg(i).answered.map(|a| a.elapsed().as_secs_f64()).unwrap_or(0.0);
+        if let Some(row) = self.leg(i).log_row {
+            let reason = reason.to_string();
+            write_store(&self.wiring.store, move |s| s.log_call_ended(row, &now_rfc3339(), duration, &reason)).await;
+        }
+        let official = self.leg(i).official.id.clone();
+        self.audit(actor, &official, "call_ended", reason).await;
+        let leg = self.leg_mut(i);
+        leg.state = LegState::Ended;
+        leg.reason = Some(reason.to_string());
+        leg.retry = None;
+        for task in leg.tasks.drain(..) {
+            task.abort();
+        }
+        if let Some(pc) = leg.pc.take() {
+            close_later(pc);
+        }
+        let walls: Vec<u64> = leg.walls.keys().copied().collect();
+        for (_, pc) in leg.walls.drain() {
+            close_later(pc);
+        }
+        let ended = ServerMessage::Ended { call: leg.id.clone(), reason: reason.to_string() };
+        for wall in walls {
+            if let Some(out) = self.walls.get(&wall) {
+                let _ = out.send(ended.clone());
+            }
+        }
+        self.tell_official(&official, ended);
+        tracing::info!(official = %official, reason, duration_s = duration, "call leg ended");
+        if self.call.as_ref().is_some_and(|c| c.legs.iter().all(|l| l.state == LegState::Ended)) {
+            if let Some(view) = self.view() {
+                self.ended = Some((view, Instant::now()));
+            }
+            self.call = None;
+        }
+    }
+
+    async fn tick(&mut self) {
+        let ring_timeout = Duration::from_secs_f64(self.wiring.config.ring_timeout_s);
+        let reconnect_timeout = Duration::from_secs_f64(self.wiring.config.reconnect_timeout_s);
+        let now = Instant::now();
+        let len = self.call.as_ref().map_or(0, |c| c.legs.len());
+        for i in 0..len {
+            let (state, placed) = (self.leg(i).state, self.leg(i).placed);
+            if state == LegState::Ringing && placed.elapsed() > ring_timeout {
+                self.end_leg(i, "no_answer", "system").await;
+            }
+            let Some((since, next, attempt)) = self.leg(i).retry.as_ref().map(|r| (r.since, r.next, r.attempt)) else {
+                continue;
+            };
+            if now.duration_since(since) > reconnect_timeout {
+                self.end_leg(i, "network_lost", "system").await;
+            } else if now >= next {
+                if let Some(r) = self.leg_mut(i).retry.as_mut() {
+                    r.attempt = attempt + 1;
+                    r.next = now + backoff(attempt + 1);
+                }
+                self.restart_ice(i).await;
+            }
+        }
+        if self.ended.as_ref().is_some_and(|(_, at)| at.elapsed() > ENDED_SHOWN) {
+            self.ended = None;
+        }
+    }
+
+    async fn restart_ice(&mut self, i: usize) {
+        let Some(pc) = self.leg(i).pc.clone() else { return };
+        let offer = async {
+            pc.restart_ice().await?;
+            let offer = pc.create_offer(None).await?;
+            pc.set_local_description(offer.clone()).await?;
+            Ok::<_, webrtc::error::Error>(offer.sdp)
+        }
+        .await;
+        match offer {
+            Ok(sdp) => {
+                let (official, call) = (self.leg(i).official.id.clone(), self.leg(i).id.clone());
+                self.tell_official(&official, ServerMessage::Offer { call, sdp });
+            }
+            Err(e) => tracing::warn!("ICE restart failed (will retry): {e}"),
+        }
+    }
+
+    /// What the wall shows of the call.
+    fn view(&self) -> Option<Value> {
+        let call = self.call.as_ref()?;
+        let first = call.legs.first()?;
+        let states: Vec<LegState> = call.legs.iter().map(|l| l.state).collect();
+        let overall = [LegState::Connected, LegState::Reconnecting, LegState::Connecting, LegState::Ringing]
+            .into_iter()
+            .find(|s| states.contains(s))
+            .unwrap_or(LegState::Ended);
+        let legs: Vec<Value> = call
+            .legs
+            .iter()
+            .map(|l| json!({"leg": l.id, "official": l.official, "state": l.state.name(), "reason": l.reason}))
+            .collect();
+        let reason = if overall == LegState::Ended { call.legs.last().and_then(|l| l.reason.clone()) } else { None };
+        Some(json!({
+            "id": call.id,
+            "state": overall.name(),
+            "official": first.official,
+            "legs": legs,
+            "reason": reason,
+            "muted": self.media.muted(),
+            "office_media": "test_pattern",
+        }))
+    }
+
+    fn sync_display(&mut self) {
+        let wanted = self.view().or_else(|| self.ended.as_ref().map(|(v, _)| v.clone()));
+        if wanted != self.shown {
+            (self.wiring.show)(wanted.clone());
+            self.shown = wanted;
+        }
+    }
+
+    async fn audit(&self, actor: &str, official: &str, intent: &str, outcome: &str) {
+        let row = AuditRow {
+            at: now_rfc3339(),
+            actor: actor.into(),
+            channel: "call".into(),
+            input: official.into(),
+            intent: intent.into(),
+            actions: "[]".into(),
+            outcome: outcome.into(),
+        };
+        write_store(&self.wiring.store, move |s| s.append_audit(&row)).await;
+    }
+
+    fn tell_official(&self, official: &str, message: ServerMessage) {
+        if let Some(o) = self.online.get(official) {
+            let _ = o.out.send(message);
+        }
+    }
+
+    fn leg(&self, i: usize) -> &Leg {
+        &self.call.as_ref().expect("a leg index is only used while its call exists").legs[i]
+    }
+
+    fn leg_mut(&mut self, i: usize) -> &mut Leg {
+        &mut self.call.as_mut().expect("a leg index is only used while its call exists").legs[i]
+    }
+
+    fn leg_index(&self, leg_id: &str) -> Option<usize> {
+        self.call.as_ref()?.legs.iter().position(|l| l.id == leg_id)
+    }
+
+    fn leg_of(&self, official: &str, states: &[LegState]) -> Option<usize> {
+        self.call.as_ref()?.legs.iter().position(|l| l.official.id == official && states.contains(&l.state))
+    }
+
+    fn legs_in(&self, states: &[LegState]) -> Vec<usize> {
+        self.call.as_ref().map_or_else(Vec::new, |c| {
+            c.legs.iter().enumerate().filter(|(_, l)| states.contains(&l.state)).map(|(i, _)| i).collect()
+        })
+    }
+}
+
+async fn apply_answer(pc: &Arc<dyn PeerConnection>, sdp: String) -> Result<(), String> {
+    let answer = RTCSessionDescription::answer(sdp).map_err(|e| format!("the SDP answer is not valid: {e}"))?;
+    pc.set_remote_description(answer).await.map_err(|e| format!("the SDP answer was not accepted: {e}"))
+}
+
+fn candidate_init(c: super::signal::Candidate) -> RTCIceCandidateInit {
+    RTCIceCandidateInit {
+        candidate: c.candidate,
+        sdp_mid: c.sdp_mid,
+        sdp_mline_index: c.sdp_mline_index,
+        username_fragment: c.username_fragment,
+        ..Default::default()
+    }
+}
+
+fn close_later(pc: Arc<dyn PeerConnection>) {
+    tokio::spawn(async move {
+        let _ = pc.close().await;
+    });
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339()
+}
+
+/// A store write off the async workers. A failed write is logged: the call goes on, but the
+/// error names the store so the IT team can act.
+async fn write_store<T: Send + 'static>(
+    store: &Arc<Mutex<Store>>,
+    write: impl FnOnce(&mut Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Option<T> {
+    let store = store.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let mut store = store.lock().map_err(|_| "the store lock is poisoned".to_string())?;
+        write(&mut store).map_err(|e| e.to_string())
+    })
+    .await;
+    match result {
+        Ok(Ok(value)) => Some(value),
+        Ok(Err(e)) => {
+            tracing::error!("cannot write the call log or audit: {e}");
+            None
+        }
+        Err(e) => {
+            tracing::error!("the call log writer stopped: {e}");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ice_restarts_back_off_from_300_ms_to_7_s() {
+        let delays: Vec<u64> = (0..8).map(|n| backoff(n).as_millis() as u64).collect();
+        assert_eq!(delays, [300, 600, 1200, 2400, 4800, 7000, 7000, 7000]);
+    }
+}

@@ -1,0 +1,226 @@
+//! What the office sends in a call. The service owns the office camera and microphone; on a
+//! machine without them (and in every test) it sends a generated test pattern, stamped
+//! "TEST PATTERN - NO CAMERA", and a short tone every two seconds, so nobody mistakes it for the
+//! office. One encoder thread serves every call: it runs while a call subscribes and stops a few
+//! seconds after the last one leaves.
+
+use crate::sources::canvas::{Canvas, BARS};
+use bytes::Bytes;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast;
+
+pub const WIDTH: usize = 640;
+pub const HEIGHT: usize = 480;
+pub const FPS: u32 = 15;
+const VIDEO_KBPS: u32 = 800;
+/// Opus at 48 kHz in 20 ms frames.
+const AUDIO_RATE: u32 = 48_000;
+const AUDIO_FRAME: Duration = Duration::from_millis(20);
+/// How long the encoder keeps running with no call subscribed.
+const IDLE_STOP: Duration = Duration::from_secs(3);
+
+/// One encoded frame: VP8 or Opus.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    pub data: Bytes,
+    pub duration: Duration,
+    pub at: Instant,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("the VP8 encoder (libvpx) failed: {0}; is Debian's libvpx installed? scripts/setup.sh installs it")]
+    Vp8(String),
+    #[error("the Opus encoder failed: {0}")]
+    Opus(String),
+}
+
+struct Inner {
+    video: broadcast::Sender<Encoded>,
+    audio: broadcast::Sender<Encoded>,
+    want_keyframe: AtomicBool,
+    muted: AtomicBool,
+    running: Mutex<bool>,
+}
+
+/// The office's outgoing media. Cheap to clone.
+#[derive(Clone)]
+pub struct OfficeMedia {
+    inner: Arc<Inner>,
+}
+
+impl Default for OfficeMedia {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl OfficeMedia {
+    pub fn new() -> OfficeMedia {
+        OfficeMedia {
+            inner: Arc::new(Inner {
+                video: broadcast::channel(64).0,
+                audio: broadcast::channel(128).0,
+                want_keyframe: AtomicBool::new(false),
+                muted: AtomicBool::new(false),
+                running: Mutex::new(false),
+            }),
+        }
+    }
+
+    /// A subscription to the office's video and audio; starts the encoder if it is idle. The
+    /// next video frame is a key frame, so a new call shows a picture at once.
+    pub fn subscribe(&self) -> (broadcast::Receiver<Encoded>, broadcast::Receiver<Encoded>) {
+        let receivers = (self.inner.video.subscribe(), self.inner.audio.subscribe());
+        self.request_keyframe();
+        let mut running = self.inner.running.lock().unwrap_or_else(|p| p.into_inner());
+        if !*running {
+            *running = true;
+            let inner = self.inner.clone();
+            let spawned = std::thread::Builder::new().name("call-media".into()).spawn(move || {
+                if let Err(e) = encode_loop(&inner) {
+                    tracing::error!("office call media stopped: {e}");
+                }
+                *inner.running.lock().unwrap_or_else(|p| p.into_inner()) = false;
+            });
+            if let Err(e) = spawned {
+                tracing::error!("cannot start the call media thread: {e}");
+                *running = false;
+            }
+        }
+        receivers
+    }
+
+    /// The far end lost a picture or a new one joined: the next frame is a key frame.
+    pub fn request_keyframe(&self) {
+        self.inner.want_keyframe.store(true, Relaxed);
+    }
+
+    /// Mute sends silence (the call stays up; the official sees the office is muted on the wall).
+    pub fn set_muted(&self, muted: bool) {
+        self.inner.muted.store(muted, Relaxed);
+    }
+
+    pub fn muted(&self) -> bool {
+        self.inner.muted.load(Relaxed)
+    }
+}
+
+/// Frame `n` of the test pattern: colour bars, a block crossing them, the label.
+pub fn test_pattern(n: u64) -> Canvas {
+    let mut canvas = Canvas::new(WIDTH, HEIGHT);
+    let bar = WIDTH / BARS.len() + 1;
+    for (i, colour) in BARS.iter().enumerate() {
+        canvas.fill(i * bar, 0, bar, HEIGHT * 2 / 3, *colour);
+    }
+    canvas.fill(0, HEIGHT * 2 / 3, WIDTH, HEIGHT / 3, [24, 24, 32]);
+    let x = (n * 12 % WIDTH as u64) as usize;
+    canvas.fill(x, HEIGHT / 3 - 24, 48, 48, [255, 255, 255]);
+    canvas.text(24, HEIGHT * 2 / 3 + 24, 5, "TEST PATTERN", [255, 200, 60]);
+    canvas.text(24, HEIGHT * 2 / 3 + 90, 4, "NO CAMERA", [230, 230, 230]);
+    canvas
+}
+
+/// 20 ms of the tone: 440 Hz for the first 200 ms of every two seconds, silence otherwise.
+fn tone_frame(frame: u64, muted: bool) -> Vec<i16> {
+    let samples = (AUDIO_RATE / 50) as u64;
+    (0..samples)
+        .map(|i| {
+            let t = frame * samples + i;
+            let in_beep = t % (2 * AUDIO_RATE as u64) < (AUDIO_RATE as u64 / 5);
+            if muted || !in_beep {
+                0
+            } else {
+                let phase = 2.0 * std::f64::consts::PI * 440.0 * t as f64 / AUDIO_RATE as f64;
+                (phase.sin() * 6000.0) as i16
+            }
+        })
+        .collect()
+}
+
+fn vp8_encoder() -> Result<vpx_encode::Encoder, MediaError> {
+    vpx_encode::Encoder::new(vpx_encode::Config {
+        width: WIDTH as u32,
+        height: HEIGHT as u32,
+        timebase: [1, FPS as i32],
+        bitrate: VIDEO_KBPS,
+        codec: vpx_encode::VideoCodecId::VP8,
+    })
+    .map_err(|e| MediaError::Vp8(e.to_string()))
+}
+
+/// Paces video at FPS and audio at 50 frames a second until no call has listened for IDLE_STOP.
+fn encode_loop(inner: &Inner) -> Result<(), MediaError> {
+    let mut vp8 = vp8_encoder()?;
+    let mut opus = opus::Encoder::new(AUDIO_RATE, opus::Channels::Mono, opus::Application::Voip)
+        .map_err(|e| MediaError::Opus(e.to_string()))?;
+    let start = Instant::now();
+    let frame_interval = Duration::from_secs(1) / FPS;
+    let (mut video_n, mut audio_n, mut pts) = (0u64, 0u64, 0i64);
+    let mut idle_since: Option<Instant> = None;
+    loop {
+        let listeners = inner.video.receiver_count() + inner.audio.receiver_count();
+        if listeners == 0 {
+            let since = *idle_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > IDLE_STOP {
+                return Ok(());
+            }
+        } else {
+            idle_since = None;
+        }
+        let next_video = start + frame_interval * video_n as u32;
+        let next_audio = start + AUDIO_FRAME * audio_n as u32;
+        let next = next_video.min(next_audio);
+        let now = Instant::now();
+        if next > now {
+            std::thread::sleep(next - now);
+        }
+        if next_audio <= next_video {
+            let pcm = tone_frame(audio_n, inner.muted.load(Relaxed));
+            let packet = opus.encode_vec(&pcm, 4000).map_err(|e| MediaError::Opus(e.to_string()))?;
+            let _ = inner.audio.send(Encoded { data: Bytes::from(packet), duration: AUDIO_FRAME, at: Instant::now() });
+            audio_n += 1;
+            continue;
+        }
+        if inner.want_keyframe.swap(false, Relaxed) {
+            // vpx-encode has no "force key frame" flag: a fresh encoder starts with one.
+            vp8 = vp8_encoder()?;
+            pts = 0;
+        }
+        let yuv = test_pattern(video_n).to_i420();
+        let packets = vp8.encode(pts, &yuv).map_err(|e| MediaError::Vp8(e.to_string()))?;
+        for frame in packets {
+            let _ = inner.video.send(Encoded {
+                data: Bytes::copy_from_slice(frame.data),
+                duration: frame_interval,
+                at: Instant::now(),
+            });
+        }
+        pts += 1;
+        video_n += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tone_beeps_then_is_silent_and_mute_silences_it() {
+        assert!(tone_frame(1, false).iter().any(|&s| s.abs() > 1000));
+        assert!(tone_frame(20, false).iter().all(|&s| s == 0), "silent after 200 ms");
+        assert!(tone_frame(1, true).iter().all(|&s| s == 0));
+    }
+
+    #[test]
+    fn the_encoder_sends_a_vp8_key_frame_and_opus() {
+        let media = OfficeMedia::new();
+        let (mut video, mut audio) = media.subscribe();
+        let frame = video.blocking_recv().expect("a video frame");
+        // A VP8 key frame: bit 0 of the first byte is 0, then the start code 9d 01 2a.
+        assert_eq!((frame.data[0] & 1, &frame.data[3..6]), (0, &[0x9d, 0x01, 0x2a][..]));
+        assert!(!audio.blocking_recv().expect("an audio frame").data.is_empty());
+    }
+}

@@ -1,0 +1,144 @@
+//! The media pumps of a call, one task each: the office's encoded frames into an official's
+//! connection, an official's RTP into a forwarding channel, and that channel into each wall's
+//! connection (no transcoding: packets are re-stamped with the wall track's SSRC and payload
+//! type). Every pump ends by itself when its connection or source goes away.
+
+use super::media::Encoded;
+use super::peer::{OPUS_PT, VP8_PT};
+use rtc::media::Sample;
+use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use rtc::rtp;
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
+use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
+use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
+use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+use webrtc::media_stream::Track;
+
+/// An official's packets, for every wall that shows them.
+#[derive(Clone)]
+pub struct Forward {
+    pub video: broadcast::Sender<rtp::Packet>,
+    pub audio: broadcast::Sender<rtp::Packet>,
+    /// A wall asks for a key frame (it joined, or lost the picture): the official's video
+    /// pump sends a PLI upstream.
+    pub keyframe: broadcast::Sender<()>,
+}
+
+impl Forward {
+    pub fn new() -> Forward {
+        Forward {
+            video: broadcast::channel(512).0,
+            audio: broadcast::channel(256).0,
+            keyframe: broadcast::channel(4).0,
+        }
+    }
+}
+
+impl Default for Forward {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Office frames → an official's track, until the subscription or the track closes.
+pub fn office_to_official(
+    mut frames: broadcast::Receiver<Encoded>,
+    track: Arc<TrackLocalStaticSample>,
+    kind: RtpCodecKind,
+    on_keyframe_request: impl Fn() + Send + 'static,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let Some(ssrc) = track.ssrcs().await.first().copied() else { return };
+        let pt = if kind == RtpCodecKind::Audio { OPUS_PT } else { VP8_PT };
+        let feedback = track.clone();
+        // The official's browser asks for a key frame with PLI/FIR when it joins or loses one.
+        let rtcp = tokio::spawn(async move {
+            while let Some(event) = feedback.poll().await {
+                if let TrackLocalEvent::OnRtcpPacket(packets) = event {
+                    if packets.iter().any(|p| p.as_any().is::<PictureLossIndication>()) {
+                        on_keyframe_request();
+                    }
+                }
+            }
+        });
+        loop {
+            let frame = match frames.recv().await {
+                Ok(frame) => frame,
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => break,
+            };
+            let sample = Sample {
+                data: frame.data,
+                timestamp: frame.at,
+                duration: frame.duration,
+                packet_timestamp: 0,
+                prev_dropped_packets: 0,
+                prev_padding_packets: 0,
+            };
+            // Not bound yet (before the answer) or closed: both drop the frame, nothing more.
+            let _ = track.write_sample(ssrc, pt, &sample, &[]).await;
+        }
+        rtcp.abort();
+    })
+}
+
+/// An official's remote track → the forwarding channel. For video, a PLI goes upstream when
+/// a wall asks and every 3 s, so that a wall joining late gets a picture quickly.
+pub fn official_to_forward(track: Arc<dyn TrackRemote>, kind: RtpCodecKind, forward: Forward) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let sender = if kind == RtpCodecKind::Audio { forward.audio.clone() } else { forward.video.clone() };
+        let pli = if kind == RtpCodecKind::Video {
+            let (track, mut asks) = (track.clone(), forward.keyframe.subscribe());
+            Some(tokio::spawn(async move {
+                let Some(media_ssrc) = track.ssrcs().await.first().copied() else { return };
+                loop {
+                    let _ = tokio::time::timeout(Duration::from_secs(3), asks.recv()).await;
+                    let pli = PictureLossIndication { sender_ssrc: 0, media_ssrc };
+                    if track.write_rtcp(vec![Box::new(pli)]).await.is_err() {
+                        return;
+                    }
+                }
+            }))
+        } else {
+            None
+        };
+        while let Some(event) = track.poll().await {
+            if let TrackRemoteEvent::OnRtpPacket(packet) = event {
+                let _ = sender.send(packet);
+            }
+        }
+        if let Some(pli) = pli {
+            pli.abort();
+        }
+    })
+}
+
+/// The forwarding channel → a wall's track, re-stamped with that track's SSRC and payload type.
+pub fn forward_to_wall(
+    mut packets: broadcast::Receiver<rtp::Packet>,
+    track: Arc<TrackLocalStaticRTP>,
+    kind: RtpCodecKind,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let Some(ssrc) = track.ssrcs().await.first().copied() else { return };
+        let pt = if kind == RtpCodecKind::Audio { OPUS_PT } else { VP8_PT };
+        loop {
+            let mut packet = match packets.recv().await {
+                Ok(packet) => packet,
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => break,
+            };
+            packet.header.ssrc = ssrc;
+            packet.header.payload_type = pt;
+            // Header extensions were negotiated with the official, not with the wall.
+            packet.header.extension = false;
+            packet.header.extensions.clear();
+            let _ = track.write_rtp(packet).await;
+        }
+    })
+}

@@ -1,0 +1,159 @@
+//! Calls over HTTP: the officials' page (`/official/{id}?token=…`) and its WebSocket
+//! (`/ws/official/{id}`), the wall's media signaling (`/ws/call`, office token), the call log
+//! (`/api/calls`) and the officials' links (`/api/officials`). Rights: an official's token opens
+//! only that official's page; the office token opens the wall and the log; the public has
+//! neither, and gets 403.
+
+use super::office::require_office;
+use super::{ApiError, AppState};
+use crate::call::{signal, ClientMessage, Input, ServerMessage};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use tokio::sync::mpsc;
+
+const OFFICIAL_PAGE: &str = include_str!("../../web/official.html");
+
+/// Connection numbers, so a page that reconnects replaces its old connection, not the reverse.
+static CONNECTIONS: AtomicU64 = AtomicU64::new(1);
+
+#[derive(Deserialize)]
+pub struct TokenParam {
+    #[serde(default)]
+    token: String,
+}
+
+fn token(params: Result<Query<TokenParam>, axum::extract::rejection::QueryRejection>) -> Result<String, ApiError> {
+    params
+        .map(|Query(p)| p.token)
+        .map_err(|e| ApiError::BadRequest(format!("{}; the parameter is token", e.body_text())))
+}
+
+fn check_official(state: &AppState, id: &str, token: &str) -> Result<(), ApiError> {
+    if state.calls.official(id).is_none() {
+        return Err(ApiError::NotFound(format!("no official `{id}` in the directory (data/officials.toml)")));
+    }
+    if !state.calls.token_matches(id, token) {
+        return Err(ApiError::Forbidden(format!(
+            "this link is not valid for `{id}`; ask the mayor's office for your link (`scpm officials`)"
+        )));
+    }
+    Ok(())
+}
+
+/// The official's page. The token is checked here too, so a wrong link says so at once.
+pub async fn official_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Result<Query<TokenParam>, axum::extract::rejection::QueryRejection>,
+) -> Result<Html<&'static str>, ApiError> {
+    check_official(&state, &id, &token(params)?)?;
+    Ok(Html(OFFICIAL_PAGE))
+}
+
+pub async fn official_socket(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Result<Query<TokenParam>, axum::extract::rejection::QueryRejection>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    check_official(&state, &id, &token(params)?)?;
+    Ok(upgrade.max_message_size(signal::MAX_MESSAGE).on_upgrade(move |ws| async move {
+        let conn = CONNECTIONS.fetch_add(1, Relaxed);
+        let (out, outgoing) = mpsc::unbounded_channel();
+        state.calls.send(Input::OfficialJoined { official: id.clone(), conn, out: out.clone() });
+        let calls = state.calls.clone();
+        let official = id.clone();
+        relay(ws, outgoing, out, move |message| {
+            calls.send(Input::OfficialSaid { official: official.clone(), message });
+        })
+        .await;
+        state.calls.send(Input::OfficialLeft { official: id, conn });
+    }))
+}
+
+/// The wall's media signaling: the service offers each official in the call; the wall answers.
+pub async fn wall_socket(
+    State(state): State<AppState>,
+    params: Result<Query<TokenParam>, axum::extract::rejection::QueryRejection>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = format!("Bearer {}", token(params)?).parse() {
+        headers.insert("authorization", v);
+    }
+    require_office(&state, &headers)
+        .map_err(|_| ApiError::Forbidden("calls are shown on the office wall only (office token required)".into()))?;
+    Ok(upgrade.max_message_size(signal::MAX_MESSAGE).on_upgrade(move |ws| async move {
+        let wall = CONNECTIONS.fetch_add(1, Relaxed);
+        let (out, outgoing) = mpsc::unbounded_channel();
+        state.calls.send(Input::WallJoined { wall, out: out.clone() });
+        let calls = state.calls.clone();
+        relay(ws, outgoing, out, move |message| calls.send(Input::WallSaid { wall, message })).await;
+        state.calls.send(Input::WallLeft { wall });
+    }))
+}
+
+/// Pumps one page's socket: the manager's messages out, the page's checked messages in. A bad
+/// message gets an error reply naming the problem; the page stays connected.
+async fn relay(
+    mut ws: WebSocket,
+    mut outgoing: mpsc::UnboundedReceiver<ServerMessage>,
+    out: mpsc::UnboundedSender<ServerMessage>,
+    deliver: impl Fn(ClientMessage),
+) {
+    loop {
+        tokio::select! {
+            message = outgoing.recv() => {
+                let Some(message) = message else { break };
+                let Ok(text) = serde_json::to_string(&message) else { continue };
+                if ws.send(Message::Text(text.into())).await.is_err() {
+                    break;
+                }
+            }
+            incoming = ws.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => match signal::parse(&text) {
+                    Ok(message) => deliver(message),
+                    Err(e) => {
+                        tracing::debug!("bad signaling message: {e}");
+                        let _ = out.send(ServerMessage::Error { message: e.to_string() });
+                    }
+                },
+                Some(Ok(Message::Binary(_))) => {
+                    let _ = out.send(ServerMessage::Error { message: "send text (JSON) frames, not binary".into() });
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+}
+
+/// `/api/calls`: the call in progress and the call log. The public is refused with 403.
+pub async fn calls(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    require_office(&state, &headers).map_err(|_| {
+        ApiError::Forbidden("calls are placed and seen from the office only (office token required)".into())
+    })?;
+    let active =
+        state.office.lock().map_err(|_| ApiError::Internal("office lock poisoned".into()))?.display.call.clone();
+    let log = super::api::store(&state)?.call_log_tail(100)?;
+    Ok(Json(json!({"active": active, "log": log})))
+}
+
+/// `/api/officials`: the directory with each official's page link, for the office to send out.
+pub async fn officials(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    require_office(&state, &headers)
+        .map_err(|_| ApiError::Forbidden("officials' links are for the office only (office token required)".into()))?;
+    let list: Vec<Value> = state
+        .calls
+        .officials()
+        .iter()
+        .map(|o| json!({"official": o, "link": format!("/official/{}?token={}", o.id, state.calls.official_token(&o.id))}))
+        .collect();
+    Ok(Json(json!({"officials": list})))
+}
