@@ -89,13 +89,25 @@ const SCPM = (() => {
       $("listening").className = heard.state === "heard" ? (heard.understood ? "heard" : "missed") : "live";
       $("listening").textContent = heard.state === "heard" ? `“${heard.transcript}”` : t().listening;
     }
+    renderCall(d);
+  }
+
+  // The call panel: who, the state of each official's leg, and their video (call.js attaches
+  // the streams to #call-videos, which is never re-rendered so playback is not interrupted).
+  function renderCall(d) {
     const call = d.call;
     $("call").hidden = !call;
-    if (call) {
-      const o = call.official || {};
-      $("call").innerHTML = `<h2>${esc(t().call_title)}</h2><p class="who">${esc(state.lang === "ko" ? o.title_ko : o.title_en)}</p>` +
-        `<p>${esc(call.state === "confirming" ? t().call_confirm : t().call_ringing)}</p><p class="note">${esc(t().call_placeholder)}</p>`;
-    }
+    if (!call) return;
+    const title = (o) => esc(state.lang === "ko" ? (o || {}).title_ko : (o || {}).title_en);
+    const legs = call.legs || [{ official: call.official, state: call.state }];
+    let html = `<h2>${esc(t().call_title)} · ${esc(t().call_states[call.state] || call.state)}</h2>`;
+    if (call.state === "confirming") html += `<p class="who">${title(call.official)}</p><p>${esc(t().call_confirm)}</p>`;
+    else html += `<ul class="legs">${legs.map((l) => `<li class="leg ${esc(l.state)}" data-leg="${esc(l.leg || "")}"><span class="who">${title(l.official)}</span> <span class="state">${esc(l.state === "ended" ? (t().call_reasons[l.reason] || l.reason || "") : t().call_states[l.state] || l.state)}</span></li>`).join("")}</ul>`;
+    if (call.muted) html += `<p class="muted">${esc(t().call_muted)}</p>`;
+    if (call.office_media === "test_pattern" && call.state !== "confirming") html += `<p class="note">${esc(t().call_test_pattern)}</p>`;
+    $("call-info").innerHTML = html;
+    $("call").dataset.state = call.state;
+    if (typeof SCPM_CALL !== "undefined") SCPM_CALL.volume((d.volume ?? 6) / 10);
   }
 
   let rendering = Promise.resolve();
@@ -144,7 +156,10 @@ const SCPM = (() => {
     });
     SCPM_MAP.setGeo(await (await fetch("/api/geo")).json());
     state.city = await api("/api/state").catch(() => null);
-    if (!PUBLIC) connect();
+    if (!PUBLIC) {
+      connect();
+      if (typeof SCPM_CALL !== "undefined") SCPM_CALL.start(state.token);
+    }
     await render();
     // Live figures: re-read the current screen's data every few seconds.
     setInterval(async () => {

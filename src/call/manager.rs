@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
@@ -97,10 +97,18 @@ struct Leg {
     placed: Instant,
     answered: Option<Instant>,
     pc: Option<Arc<dyn PeerConnection>>,
+    /// Up while the official's connection is connected: the media pumps wait for it.
+    connected: watch::Sender<bool>,
     forward: Forward,
-    walls: HashMap<u64, Arc<dyn PeerConnection>>,
+    walls: HashMap<u64, WallPeer>,
     tasks: Vec<JoinHandle<()>>,
     retry: Option<Retry>,
+}
+
+/// A wall's connection for one leg, and whether it is up.
+struct WallPeer {
+    pc: Arc<dyn PeerConnection>,
+    connected: watch::Sender<bool>,
 }
 
 struct Call {
@@ -175,8 +183,8 @@ impl Manager {
             Input::WallLeft { wall } => {
                 self.walls.remove(&wall);
                 for leg in self.call.iter_mut().flat_map(|c| c.legs.iter_mut()) {
-                    if let Some(pc) = leg.walls.remove(&wall) {
-                        close_later(pc);
+                    if let Some(peer) = leg.walls.remove(&wall) {
+                        close_later(peer.pc);
                     }
                 }
             }
@@ -189,6 +197,7 @@ impl Manager {
         let hello = ServerMessage::Hello {
             official: json!(self.officials.get(&official)),
             presence: self.online.get(&official).map(|o| o.presence.clone()).unwrap_or_else(|| "available".into()),
+            ice_servers: browser_ice_servers(&self.wiring.config),
         };
         let _ = out.send(hello);
         if let Some(i) = self.leg_of(&official, &[LegState::Ringing]) {
@@ -253,7 +262,7 @@ impl Manager {
             ClientMessage::Candidate { call, candidate } => (call, None, Some(candidate)),
             _ => return tell(&self.walls, "the wall only answers offers and sends candidates".into()),
         };
-        let Some(pc) = self.leg_index(&call_id).and_then(|i| self.leg(i).walls.get(&wall).cloned()) else {
+        let Some(pc) = self.leg_index(&call_id).and_then(|i| self.leg(i).walls.get(&wall).map(|p| p.pc.clone())) else {
             return tell(&self.walls, format!("there is no call `{call_id}` on this wall"));
         };
         if let Some(sdp) = answer {
@@ -279,12 +288,15 @@ impl Manager {
                 }
             }
             (None, PeerEvent::State(state)) => self.official_connection(i, state).await,
-            (Some(_), PeerEvent::State(RTCPeerConnectionState::Connected)) => {
+            (Some(wall), PeerEvent::State(RTCPeerConnectionState::Connected)) => {
+                if let Some(peer) = self.leg(i).walls.get(&wall) {
+                    peer.connected.send_replace(true);
+                }
                 let _ = self.leg(i).forward.keyframe.send(());
             }
             (Some(wall), PeerEvent::State(RTCPeerConnectionState::Failed)) => {
-                if let Some(pc) = self.leg_mut(i).walls.remove(&wall) {
-                    close_later(pc);
+                if let Some(peer) = self.leg_mut(i).walls.remove(&wall) {
+                    close_later(peer.pc);
                 }
             }
             (None, PeerEvent::Track(track)) => {
@@ -301,6 +313,7 @@ impl Manager {
         match state {
             RTCPeerConnectionState::Connected => {
                 self.leg_mut(i).retry = None;
+                self.leg(i).connected.send_replace(true);
                 if matches!(leg_state, LegState::Connecting | LegState::Reconnecting) {
                     self.leg_mut(i).state = LegState::Connected;
                     let (official, call) = (self.leg(i).official.id.clone(), self.leg(i).id.clone());
@@ -362,6 +375,7 @@ impl Manager {
             placed: Instant::now(),
             answered: None,
             pc: None,
+            connected: watch::channel(false).0,
             forward: Forward::new(),
             walls: HashMap::new(),
             tasks: Vec::new(),
@@ -421,9 +435,12 @@ impl Manager {
         pc.add_track(audio.clone() as Arc<dyn TrackLocal>).await?;
         let (video_frames, audio_frames) = self.media.subscribe();
         let media = self.media.clone();
+        let connected = self.leg(i).connected.subscribe();
         let tasks = vec![
-            pumps::office_to_official(video_frames, video, RtpCodecKind::Video, move || media.request_keyframe()),
-            pumps::office_to_official(audio_frames, audio, RtpCodecKind::Audio, || {}),
+            pumps::office_to_official(connected.clone(), video_frames, video, RtpCodecKind::Video, move || {
+                media.request_keyframe()
+            }),
+            pumps::office_to_official(connected, audio_frames, audio, RtpCodecKind::Audio, || {}),
             self.relay(events, leg_id, None),
         ];
         let offer = pc.create_offer(None).await?;
@@ -446,20 +463,31 @@ impl Manager {
                 Arc::new(TrackLocalStaticRTP::new(peer::local_track(RtpCodecKind::Audio, &stream, "official-audio")));
             pc.add_track(video.clone() as Arc<dyn TrackLocal>).await?;
             pc.add_track(audio.clone() as Arc<dyn TrackLocal>).await?;
+            let connected = watch::channel(false).0;
             let tasks = vec![
-                pumps::forward_to_wall(leg.forward.video.subscribe(), video, RtpCodecKind::Video),
-                pumps::forward_to_wall(leg.forward.audio.subscribe(), audio, RtpCodecKind::Audio),
+                pumps::forward_to_wall(
+                    connected.subscribe(),
+                    leg.forward.video.subscribe(),
+                    video,
+                    RtpCodecKind::Video,
+                ),
+                pumps::forward_to_wall(
+                    connected.subscribe(),
+                    leg.forward.audio.subscribe(),
+                    audio,
+                    RtpCodecKind::Audio,
+                ),
                 self.relay(events, stream, Some(wall)),
             ];
             let offer = pc.create_offer(None).await?;
             pc.set_local_description(offer.clone()).await?;
-            Ok::<_, peer::PeerError>((pc, tasks, offer.sdp))
+            Ok::<_, peer::PeerError>((WallPeer { pc, connected }, tasks, offer.sdp))
         }
         .await;
         match result {
-            Ok((pc, tasks, sdp)) => {
+            Ok((peer, tasks, sdp)) => {
                 let leg = self.leg_mut(i);
-                leg.walls.insert(wall, pc);
+                leg.walls.insert(wall, peer);
                 leg.tasks.extend(tasks);
                 let call = leg.id.clone();
                 if let Some(out) = self.walls.get(&wall) {
@@ -514,8 +542,8 @@ impl Manager {
             close_later(pc);
         }
         let walls: Vec<u64> = leg.walls.keys().copied().collect();
-        for (_, pc) in leg.walls.drain() {
-            close_later(pc);
+        for (_, peer) in leg.walls.drain() {
+            close_later(peer.pc);
         }
         let ended = ServerMessage::Ended { call: leg.id.clone(), reason: reason.to_string() };
         for wall in walls {
@@ -668,6 +696,20 @@ fn candidate_init(c: super::signal::Candidate) -> RTCIceCandidateInit {
         username_fragment: c.username_fragment,
         ..Default::default()
     }
+}
+
+/// The configured STUN/TURN servers in the browser's `RTCIceServer` form.
+fn browser_ice_servers(config: &CallsConfig) -> Value {
+    let mut servers = Vec::new();
+    if !config.stun_urls.is_empty() {
+        servers.push(json!({"urls": config.stun_urls}));
+    }
+    if !config.turn_urls.is_empty() {
+        servers.push(
+            json!({"urls": config.turn_urls, "username": config.turn_username, "credential": config.turn_credential}),
+        );
+    }
+    Value::Array(servers)
 }
 
 fn close_later(pc: Arc<dyn PeerConnection>) {

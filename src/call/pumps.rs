@@ -11,7 +11,7 @@ use rtc::rtp;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
@@ -45,8 +45,16 @@ impl Default for Forward {
     }
 }
 
-/// Office frames → an official's track, until the subscription or the track closes.
+/// Waits until the connection is up: packets written before DTLS is done are refused (and
+/// logged) by webrtc-rs, and old frames are useless anyway.
+async fn until_connected(connected: &mut watch::Receiver<bool>) -> bool {
+    connected.wait_for(|up| *up).await.is_ok()
+}
+
+/// Office frames → an official's track, from the moment the connection is up until the
+/// subscription or the track closes.
 pub fn office_to_official(
+    mut connected: watch::Receiver<bool>,
     mut frames: broadcast::Receiver<Encoded>,
     track: Arc<TrackLocalStaticSample>,
     kind: RtpCodecKind,
@@ -55,6 +63,10 @@ pub fn office_to_official(
     tokio::spawn(async move {
         let Some(ssrc) = track.ssrcs().await.first().copied() else { return };
         let pt = if kind == RtpCodecKind::Audio { OPUS_PT } else { VP8_PT };
+        if !until_connected(&mut connected).await {
+            return;
+        }
+        frames = frames.resubscribe();
         let feedback = track.clone();
         // The official's browser asks for a key frame with PLI/FIR when it joins or loses one.
         let rtcp = tokio::spawn(async move {
@@ -120,6 +132,7 @@ pub fn official_to_forward(track: Arc<dyn TrackRemote>, kind: RtpCodecKind, forw
 
 /// The forwarding channel → a wall's track, re-stamped with that track's SSRC and payload type.
 pub fn forward_to_wall(
+    mut connected: watch::Receiver<bool>,
     mut packets: broadcast::Receiver<rtp::Packet>,
     track: Arc<TrackLocalStaticRTP>,
     kind: RtpCodecKind,
@@ -127,6 +140,10 @@ pub fn forward_to_wall(
     tokio::spawn(async move {
         let Some(ssrc) = track.ssrcs().await.first().copied() else { return };
         let pt = if kind == RtpCodecKind::Audio { OPUS_PT } else { VP8_PT };
+        if !until_connected(&mut connected).await {
+            return;
+        }
+        packets = packets.resubscribe();
         loop {
             let mut packet = match packets.recv().await {
                 Ok(packet) => packet,

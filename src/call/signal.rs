@@ -51,6 +51,7 @@ pub enum ServerMessage {
     Hello {
         official: serde_json::Value,
         presence: String,
+        ice_servers: serde_json::Value,
     },
     /// An incoming call from the office.
     Ring {

@@ -18,6 +18,9 @@ const STATIC: &[(&str, &str, &str)] = &[
     ("screens.js", JS, include_str!("../../web/screens.js")),
     ("map.js", JS, include_str!("../../web/map.js")),
     ("text.js", JS, include_str!("../../web/text.js")),
+    ("call.js", JS, include_str!("../../web/call.js")),
+    ("official.js", JS, include_str!("../../web/official.js")),
+    ("official.css", "text/css; charset=utf-8", include_str!("../../web/official.css")),
     ("wall.css", "text/css; charset=utf-8", include_str!("../../web/wall.css")),
     // Chart.js 4.5.1 from npm (web/vendor/README.md says how it was fetched and checked).
     ("vendor/chart.umd.min.js", JS, include_str!("../../web/vendor/chart.umd.min.js")),

@@ -27,6 +27,20 @@ const FLAGS: &[&str] = &[
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ];
 
+const MEDIA_FLAGS: &[&str] = &[
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--autoplay-policy=no-user-gesture-required",
+    "--disable-domain-reliability",
+];
+
+/// An async script's result: `js` is the body of an async function whose value is returned.
+pub fn async_js(js: &str) -> String {
+    format!("const done = arguments[arguments.length - 1]; (async () => {{ {js} }})().then(done, (e) => done('error: ' + e));")
+}
+
 /// Only `lo` in this process's network namespace.
 pub fn loopback_only() -> bool {
     std::fs::read_to_string("/proc/self/net/dev")
@@ -96,7 +110,17 @@ impl Driver {
     }
 
     pub async fn session(&self, user_dir: &std::path::Path) -> String {
-        let mut args: Vec<String> = FLAGS.iter().map(|s| s.to_string()).collect();
+        self.session_with(user_dir, &[]).await
+    }
+
+    /// A session for calls: fake camera and microphone (a test pattern and a beep), permission
+    /// granted, loopback ICE candidates, autoplay with sound.
+    pub async fn media_session(&self, user_dir: &std::path::Path) -> String {
+        self.session_with(user_dir, MEDIA_FLAGS).await
+    }
+
+    pub async fn session_with(&self, user_dir: &std::path::Path, extra: &[&str]) -> String {
+        let mut args: Vec<String> = FLAGS.iter().chain(extra).map(|s| s.to_string()).collect();
         args.push(format!("--user-data-dir={}", user_dir.display()));
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
             "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}}}});
@@ -105,6 +129,32 @@ impl Driver {
 
     pub async fn script(&self, s: &str, js: &str) -> Value {
         self.call("POST", &format!("/session/{s}/execute/sync"), json!({"script": js, "args": []})).await
+    }
+
+    pub async fn script_async(&self, s: &str, js: &str) -> Value {
+        self.call("POST", &format!("/session/{s}/execute/async"), json!({"script": async_js(js), "args": []})).await
+    }
+
+    pub async fn click(&self, s: &str, css: &str) {
+        let el =
+            self.call("POST", &format!("/session/{s}/element"), json!({"using": "css selector", "value": css})).await;
+        let id =
+            el.as_object().and_then(|o| o.values().next()).and_then(|v| v.as_str()).expect("element id").to_string();
+        self.call("POST", &format!("/session/{s}/element/{id}/click"), json!({})).await;
+    }
+
+    /// Polls the async `js` until it returns true.
+    pub async fn wait_async(&self, s: &str, js: &str, what: &str) {
+        let mut last = Value::Null;
+        for _ in 0..200 {
+            last = self.script_async(s, js).await;
+            if last == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.screenshot(s, "FAILED-wait.png").await;
+        panic!("{what}: {js} stayed {last} (the page is in tests/out/FAILED-wait.png)");
     }
 
     /// Polls `js` until it returns `want` (a liveness bound, not a speed check).
