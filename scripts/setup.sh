@@ -11,8 +11,9 @@ for_tests=0
 source scripts/lib.sh
 
 # Build packages for the crates we use (rusqlite bundles SQLite; tantivy, axum are pure Rust;
-# whisper-rs builds whisper.cpp with cmake; cpal needs ALSA's headers).
-packages=(build-essential pkg-config cmake libasound2-dev python3 python3-pip ca-certificates)
+# whisper-rs builds whisper.cpp with cmake; cpal needs ALSA's headers; calls encode the office's
+# video with libvpx (VP8) and build libopus with cmake).
+packages=(build-essential pkg-config cmake libasound2-dev libvpx-dev python3 python3-pip ca-certificates)
 if [ "$for_tests" = 1 ]; then
   # Browser tests: Debian's chromium and its driver, Korean fonts for the wall, and `ip` for the
   # loopback-only network namespace the browser runs in.

@@ -12,9 +12,11 @@ use super::{Calls, Input};
 use crate::action::{Action, OfficialRef};
 use crate::config::CallsConfig;
 use crate::store::{AuditRow, Store};
+use futures_util::FutureExt;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
@@ -139,12 +141,17 @@ impl Manager {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Input>) {
         let mut tick = tokio::time::interval(Duration::from_millis(100));
         loop {
-            tokio::select! {
+            // A bug in one step must not take calls down for the rest of the day: it is logged
+            // and the manager goes on with the next input.
+            let step = tokio::select! {
                 input = rx.recv() => match input {
-                    Some(input) => self.handle(input).await,
+                    Some(input) => AssertUnwindSafe(self.handle(input)).catch_unwind().await,
                     None => break,
                 },
-                _ = tick.tick() => self.tick().await,
+                _ = tick.tick() => AssertUnwindSafe(self.tick()).catch_unwind().await,
+            };
+            if step.is_err() {
+                tracing::error!("the call manager hit a bug handling an event; it carries on (please report this)");
             }
             self.sync_display();
         }
@@ -565,22 +572,30 @@ impl Manager {
         let ring_timeout = Duration::from_secs_f64(self.wiring.config.ring_timeout_s);
         let reconnect_timeout = Duration::from_secs_f64(self.wiring.config.reconnect_timeout_s);
         let now = Instant::now();
-        let len = self.call.as_ref().map_or(0, |c| c.legs.len());
-        for i in 0..len {
-            let (state, placed) = (self.leg(i).state, self.leg(i).placed);
-            if state == LegState::Ringing && placed.elapsed() > ring_timeout {
-                self.end_leg(i, "no_answer", "system").await;
+        // Decide first, act after: ending a leg can end the call, and indices with it.
+        let (mut unanswered, mut lost, mut restart) = (Vec::new(), Vec::new(), Vec::new());
+        for leg in self.call.iter_mut().flat_map(|c| c.legs.iter_mut()) {
+            if leg.state == LegState::Ringing && leg.placed.elapsed() > ring_timeout {
+                unanswered.push(leg.id.clone());
             }
-            let Some((since, next, attempt)) = self.leg(i).retry.as_ref().map(|r| (r.since, r.next, r.attempt)) else {
-                continue;
-            };
-            if now.duration_since(since) > reconnect_timeout {
-                self.end_leg(i, "network_lost", "system").await;
-            } else if now >= next {
-                if let Some(r) = self.leg_mut(i).retry.as_mut() {
-                    r.attempt = attempt + 1;
-                    r.next = now + backoff(attempt + 1);
+            let Some(retry) = leg.retry.as_mut() else { continue };
+            if now.duration_since(retry.since) > reconnect_timeout {
+                lost.push(leg.id.clone());
+            } else if now >= retry.next {
+                retry.attempt += 1;
+                retry.next = now + backoff(retry.attempt);
+                restart.push(leg.id.clone());
+            }
+        }
+        for (ids, reason) in [(unanswered, "no_answer"), (lost, "network_lost")] {
+            for id in ids {
+                if let Some(i) = self.leg_index(&id) {
+                    self.end_leg(i, reason, "system").await;
                 }
+            }
+        }
+        for id in restart {
+            if let Some(i) = self.leg_index(&id) {
                 self.restart_ice(i).await;
             }
         }

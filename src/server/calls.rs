@@ -7,6 +7,7 @@
 use super::office::require_office;
 use super::{ApiError, AppState};
 use crate::call::{signal, ClientMessage, Input, ServerMessage};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -18,6 +19,10 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use tokio::sync::mpsc;
 
 const OFFICIAL_PAGE: &str = include_str!("../../web/official.html");
+
+/// Frames up to this size reach `signal::parse`, which refuses those above its own (smaller)
+/// limit with a reply; only larger frames close the socket.
+const FRAME_LIMIT: usize = 256 * 1024;
 
 /// Connection numbers, so a page that reconnects replaces its old connection, not the reverse.
 static CONNECTIONS: AtomicU64 = AtomicU64::new(1);
@@ -60,10 +65,10 @@ pub async fn official_socket(
     State(state): State<AppState>,
     Path(id): Path<String>,
     params: Result<Query<TokenParam>, axum::extract::rejection::QueryRejection>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     check_official(&state, &id, &token(params)?)?;
-    Ok(upgrade.max_message_size(signal::MAX_MESSAGE).on_upgrade(move |ws| async move {
+    Ok(websocket(upgrade)?.max_message_size(FRAME_LIMIT).on_upgrade(move |ws| async move {
         let conn = CONNECTIONS.fetch_add(1, Relaxed);
         let (out, outgoing) = mpsc::unbounded_channel();
         state.calls.send(Input::OfficialJoined { official: id.clone(), conn, out: out.clone() });
@@ -81,7 +86,7 @@ pub async fn official_socket(
 pub async fn wall_socket(
     State(state): State<AppState>,
     params: Result<Query<TokenParam>, axum::extract::rejection::QueryRejection>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let mut headers = HeaderMap::new();
     if let Ok(v) = format!("Bearer {}", token(params)?).parse() {
@@ -89,7 +94,7 @@ pub async fn wall_socket(
     }
     require_office(&state, &headers)
         .map_err(|_| ApiError::Forbidden("calls are shown on the office wall only (office token required)".into()))?;
-    Ok(upgrade.max_message_size(signal::MAX_MESSAGE).on_upgrade(move |ws| async move {
+    Ok(websocket(upgrade)?.max_message_size(FRAME_LIMIT).on_upgrade(move |ws| async move {
         let wall = CONNECTIONS.fetch_add(1, Relaxed);
         let (out, outgoing) = mpsc::unbounded_channel();
         state.calls.send(Input::WallJoined { wall, out: out.clone() });
@@ -97,6 +102,11 @@ pub async fn wall_socket(
         relay(ws, outgoing, out, move |message| calls.send(Input::WallSaid { wall, message })).await;
         state.calls.send(Input::WallLeft { wall });
     }))
+}
+
+/// Rights are checked before the protocol: a plain GET with a wrong token gets 403, not 400.
+fn websocket(upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>) -> Result<WebSocketUpgrade, ApiError> {
+    upgrade.map_err(|e| ApiError::BadRequest(format!("{}; open this address as a WebSocket", e.body_text())))
 }
 
 /// Pumps one page's socket: the manager's messages out, the page's checked messages in. A bad

@@ -3,6 +3,7 @@
 
 use super::api::{require_token, store};
 use super::{ApiError, AppState};
+use crate::action::Action;
 use crate::store::AuditRow;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
@@ -96,6 +97,13 @@ pub(super) fn apply_audited(
     let audit_id = store(state)?.append_audit(&row)?;
     let mut office = state.office.lock().map_err(|_| ApiError::Internal("office lock poisoned".into()))?;
     let before = office.display.version;
+    // A call placed, cancelled or ended by touch settles the question the wall asked by voice.
+    if actions
+        .iter()
+        .any(|a| matches!(a, Action::Call { needs_confirmation: false, .. } | Action::Cancel | Action::HangUp))
+    {
+        office.context.pending_call = None;
+    }
     office.display.apply(actions);
     if office.display.version != before {
         state.display_tx.send_replace(office.display.clone());
