@@ -2,18 +2,14 @@
 //! the time from `POST /api/commands` to the DOM showing the change, over 24 commands. Prints
 //! figures; asserts nothing about time. `cargo bench --bench wall` (needs root for the namespace).
 
+mod common;
 #[path = "../tests/common/webdriver.rs"]
 mod webdriver;
 
+use common::{now_ms, pct, start_scpm, wait_healthy, TOKEN};
 use serde_json::{json, Value};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use webdriver::{free_port, loopback_only, rerun_isolated, Driver};
-
-const TOKEN: &str = "bench-office-token";
-
-fn now_ms() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() * 1e3).unwrap_or(0.0)
-}
 
 fn main() -> anyhow::Result<()> {
     if !loopback_only() {
@@ -22,34 +18,12 @@ fn main() -> anyhow::Result<()> {
     }
     let dir = tempfile::tempdir()?;
     let port = free_port();
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::write(
-        dir.path().join("scpm.toml"),
-        format!(
-            "[server]\nlisten = \"127.0.0.1:{port}\"\noffice_token = \"{TOKEN}\"\n[paths]\ndata_dir = \"{}\"\ngrammars = \"{}\"\nindex_dir = \"{}\"\nstore = \"{}\"\n",
-            data.join("data").display(),
-            data.join("grammars").display(),
-            dir.path().join("index").display(),
-            dir.path().join("store.sqlite").display()
-        ),
-    )?;
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_scpm"))
-        .arg("--config")
-        .arg(dir.path().join("scpm.toml"))
-        .arg("serve")
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()?;
+    let mut server = start_scpm(dir.path(), port, "")?;
     let base = format!("http://127.0.0.1:{port}");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let result = rt.block_on(async {
         let client = reqwest::Client::new();
-        for _ in 0..300 {
-            if client.get(format!("{base}/healthz")).send().await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_healthy(&base).await;
         let d = Driver::start().await;
         let s = d.session(&dir.path().join("chrome")).await;
         let mut first = Vec::new();
@@ -94,10 +68,6 @@ fn main() -> anyhow::Result<()> {
     let _ = server.kill();
     let _ = server.wait();
     let (mut first, mut lat, mut drawn) = result;
-    let pct = |v: &mut Vec<f64>, p: f64| {
-        v.sort_by(|a, b| a.total_cmp(b));
-        v[((v.len() as f64 - 1.0) * p).round() as usize]
-    };
     println!(
         "first render (page start → map and figures drawn), 5 loads: median {:.0} ms, max {:.0} ms",
         pct(&mut first, 0.5),

@@ -108,6 +108,14 @@ enum Command {
     },
     /// Check the configuration and print it with every default filled in.
     Config,
+    /// The officials' call page links (each with its own token), to send to each official.
+    Officials {
+        /// The address officials reach the service at, e.g. http://10.0.0.5:8080
+        #[arg(long)]
+        base_url: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -210,7 +218,31 @@ fn run(cli: Cli) -> Result<()> {
             print!("{}", toml::to_string_pretty(&config)?);
             Ok(())
         }
+        Command::Officials { base_url, json } => officials(&config, base_url, json),
     }
+}
+
+fn officials(config: &Config, base_url: Option<String>, json: bool) -> Result<()> {
+    let city = scpm::city::City::load(&config.paths.data_dir)?;
+    let secret = scpm::service::office_token(config)?;
+    let base = base_url.unwrap_or_else(|| format!("http://{}", config.server.listen));
+    for official in &city.officials {
+        let link = format!(
+            "{}/official/{}?token={}",
+            base.trim_end_matches('/'),
+            official.id,
+            scpm::call::official_token(&secret, &official.id)
+        );
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({"id": official.id, "title_ko": official.title_ko, "title_en": official.title_en, "link": link})
+            );
+        } else {
+            println!("{:<24} {:<14} {link}", official.id, official.title_ko);
+        }
+    }
+    Ok(())
 }
 
 fn serve(mut config: Config, listen: Option<String>, audio_file: Option<PathBuf>) -> Result<()> {

@@ -55,6 +55,12 @@ fn wall_media(n: usize) -> String {
     )
 }
 
+/// Takes this namespace's loopback down or up (the test runs in its own namespace).
+fn set_loopback(state: &str) {
+    let status = std::process::Command::new("ip").args(["link", "set", "lo", state]).status().expect("ip");
+    assert!(status.success(), "ip link set lo {state}");
+}
+
 #[test]
 fn the_mayor_calls_an_official_who_answers_in_a_browser() {
     if !loopback_only() {
@@ -98,6 +104,20 @@ fn the_mayor_calls_an_official_who_answers_in_a_browser() {
         d.wait_for(&wall, "return document.getElementById('call').dataset.state", json!("connected")).await;
         d.screenshot(&official, "call-official-connected.png").await;
         d.screenshot(&wall, "call-wall-connected.png").await;
+
+        // The network drops for 10 s (loopback down; TCP survives, UDP is lost): the service sees
+        // the call's connection go, restarts ICE, and the call comes back with media flowing.
+        let frames = "return (await OFFICIAL.stats()).framesDecoded;";
+        let wall_frames = "const s = Object.values(await SCPM_CALL.stats()); return s.length ? s[0].framesDecoded : 0;";
+        let before = d.script_async(&official, frames).await.as_u64().unwrap_or(0);
+        let wall_before = d.script_async(&wall, wall_frames).await.as_u64().unwrap_or(0);
+        set_loopback("down");
+        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        set_loopback("up");
+        d.wait_for(&official, "return OFFICIAL.state.states.join(',')", json!("connected,reconnecting,connected")).await;
+        d.wait_async(&official, &format!("const s = await OFFICIAL.stats(); return s.framesDecoded > {before} + 30;"), "video after the outage").await;
+        let wall_after = format!("const s = Object.values(await SCPM_CALL.stats()); return s.length === 1 && s[0].framesDecoded > {wall_before} + 30;");
+        d.wait_async(&wall, &wall_after, "the wall's video after the outage").await;
 
         // A second official joins the running call.
         command(base, "강남구청장 연결해").await;

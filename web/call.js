@@ -23,6 +23,7 @@ const SCPM_CALL = (() => {
   async function offer(leg, sdp) {
     let peer = peers.get(leg);
     if (!peer) {
+      peer = {};
       const pc = new RTCPeerConnection({ iceServers: [] });
       const video = document.createElement("video");
       video.autoplay = true;
@@ -33,8 +34,12 @@ const SCPM_CALL = (() => {
       const stream = new MediaStream();
       video.srcObject = stream;
       pc.ontrack = (event) => { stream.addTrack(event.track); video.play().catch(() => {}); };
+      // Moments (epoch ms) for the benchmark: connection up, first frame shown.
+      pc.onconnectionstatechange = () => { if (pc.connectionState === "connected" && !peer.connectedAt) peer.connectedAt = Date.now(); };
+      if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => { peer.firstFrameAt = Date.now(); });
       pc.onicecandidate = (event) => { if (event.candidate) send({ type: "candidate", call: leg, candidate: event.candidate.toJSON() }); };
-      peer = { pc, video };
+      peer.pc = pc;
+      peer.video = video;
       peers.set(leg, peer);
     }
     await peer.pc.setRemoteDescription({ type: "offer", sdp });
@@ -64,7 +69,7 @@ const SCPM_CALL = (() => {
     const out = {};
     for (const [leg, peer] of peers) {
       const report = await peer.pc.getStats();
-      const entry = { framesDecoded: 0, audioPackets: 0, state: peer.pc.connectionState };
+      const entry = { framesDecoded: 0, audioPackets: 0, state: peer.pc.connectionState, connectedAt: peer.connectedAt || null, firstFrameAt: peer.firstFrameAt || null };
       report.forEach((s) => {
         if (s.type === "inbound-rtp" && s.kind === "video") entry.framesDecoded = s.framesDecoded || 0;
         if (s.type === "inbound-rtp" && s.kind === "audio") entry.audioPackets = s.packetsReceived || 0;

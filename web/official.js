@@ -20,7 +20,7 @@ const OFFICIAL = (() => {
   const $ = (id) => document.getElementById(id);
   const id = decodeURIComponent(location.pathname.split("/").pop());
   const token = new URLSearchParams(location.search).get("token") || "";
-  const state = { socket: null, pc: null, call: null, local: null, iceServers: [], queue: Promise.resolve(), ringer: null, muted: false };
+  const state = { socket: null, pc: null, call: null, local: null, iceServers: [], queue: Promise.resolve(), ringer: null, muted: false, states: [] };
 
   const send = (message) => { if (state.socket && state.socket.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(message)); };
 
@@ -53,6 +53,7 @@ const OFFICIAL = (() => {
     if (state.pc) state.pc.close();
     state.pc = null;
     state.call = null;
+    state.connectedAt = null;
     $("remote").srcObject = null;
     view("idle");
     $("message").textContent = `${t.ended} (${reason})`;
@@ -65,6 +66,7 @@ const OFFICIAL = (() => {
       const remote = new MediaStream();
       $("remote").srcObject = remote;
       pc.ontrack = (event) => { remote.addTrack(event.track); $("remote").play().catch(() => {}); };
+      pc.onconnectionstatechange = () => { if (pc.connectionState === "connected" && !state.connectedAt) state.connectedAt = Date.now(); };
       pc.onicecandidate = (event) => { if (event.candidate) send({ type: "candidate", call: state.call, candidate: event.candidate.toJSON() }); };
       if (!state.local) {
         try {
@@ -106,7 +108,10 @@ const OFFICIAL = (() => {
         if (state.pc && message.call === state.call && message.candidate.candidate) await state.pc.addIceCandidate(message.candidate).catch((e) => console.warn(e));
         break;
       case "state":
-        if (message.call === state.call) $("call-state").textContent = t[message.state] || message.state;
+        if (message.call === state.call) {
+          $("call-state").textContent = t[message.state] || message.state;
+          state.states.push(message.state);
+        }
         break;
       case "ended":
         if (message.call === state.call) end(message.reason);
@@ -152,7 +157,7 @@ const OFFICIAL = (() => {
 
   // Stats for tests and the benchmark.
   async function stats() {
-    const entry = { framesDecoded: 0, audioPackets: 0, state: state.pc ? state.pc.connectionState : "none", call: state.call };
+    const entry = { framesDecoded: 0, audioPackets: 0, state: state.pc ? state.pc.connectionState : "none", call: state.call, connectedAt: state.connectedAt || null };
     if (state.pc) (await state.pc.getStats()).forEach((s) => {
       if (s.type === "inbound-rtp" && s.kind === "video") entry.framesDecoded = s.framesDecoded || 0;
       if (s.type === "inbound-rtp" && s.kind === "audio") entry.audioPackets = s.packetsReceived || 0;
