@@ -166,7 +166,7 @@ enum DataAction {
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tantivy=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| QUIET_LIBRARIES.into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -221,6 +221,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Officials { base_url, json } => officials(&config, base_url, json),
     }
 }
+
+/// Our info, and only the errors of libraries that narrate normal operation at warn (tantivy's
+/// merges; webrtc-rs's ICE restarts and stray STUN packets).
+const QUIET_LIBRARIES: &str = "info,tantivy=warn,rtc=error,rtc_ice=error,rtc_dtls=error,webrtc=error";
 
 fn officials(config: &Config, base_url: Option<String>, json: bool) -> Result<()> {
     let city = scpm::city::City::load(&config.paths.data_dir)?;

@@ -163,10 +163,15 @@ fn call_rights_bad_messages_and_how_calls_end() {
         let row = ended_row(base, "safety").await;
         assert_eq!((row["end_reason"].clone(), row["answered_at"].clone()), (json!("no_answer"), Value::Null));
 
-        // The manager is still there: a new call rings.
+        // The manager is still there: a new call rings; a touch on the wall's hang-up button
+        // (an action over /ws/display, audited as a touch) ends it.
         command(base, "교통실장 연결해").await;
         assert_eq!(next(&mut page).await["type"], "ring");
-        command(base, "전화 끊어").await;
+        let (mut wall, _) =
+            tokio_tungstenite::connect_async(ws_url(base, &format!("/ws/display?token={}", common::OFFICE_TOKEN)))
+                .await
+                .expect("display socket");
+        send(&mut wall, json!({"action": {"type": "hang_up"}})).await;
         assert_eq!(next(&mut page).await["reason"], "hung_up");
 
         let audit = office(base, "/api/audit?limit=100").await;
@@ -177,7 +182,15 @@ fn call_rights_bad_messages_and_how_calls_end() {
             .filter(|r| r["channel"] == "call")
             .filter_map(|r| r["outcome"].as_str())
             .collect();
-        for reason in ["declined", "busy", "offline", "no_answer"] {
+        assert!(
+            audit["rows"]
+                .as_array()
+                .expect("rows")
+                .iter()
+                .any(|r| r["channel"] == "touch" && r["actions"].as_str().is_some_and(|a| a.contains("hang_up"))),
+            "{audit}"
+        );
+        for reason in ["declined", "busy", "offline", "no_answer", "hung_up"] {
             assert!(outcomes.contains(&reason), "{reason} audited: {outcomes:?}");
         }
         // The service is still healthy after all of it.

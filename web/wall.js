@@ -104,7 +104,7 @@ const SCPM = (() => {
     if (call.state === "confirming") html += `<p class="who">${title(call.official)}</p><p>${esc(t().call_confirm)}</p>`;
     else html += `<ul class="legs">${legs.map((l) => `<li class="leg ${esc(l.state)}" data-leg="${esc(l.leg || "")}"><span class="who">${title(l.official)}</span> <span class="state">${esc(l.state === "ended" ? (t().call_reasons[l.reason] || l.reason || "") : t().call_states[l.state] || l.state)}</span></li>`).join("")}</ul>`;
     if (call.muted) html += `<p class="muted">${esc(t().call_muted)}</p>`;
-    if (call.office_media === "test_pattern" && call.state !== "confirming") html += `<p class="note">${esc(t().call_test_pattern)}</p>`;
+    if (call.office_media === "test_pattern" && call.state !== "confirming") html += `<p class="note">${esc(call.office_audio === "microphone" ? t().call_test_pattern_mic : t().call_test_pattern)}</p>`;
     // Touch: the same actions as "네" / "취소" / "전화 끊어", audited as touches.
     if (call.state === "confirming") html += `<div class="buttons"><button type="button" data-do="place">${esc(t().call_place)}</button><button type="button" class="stop" data-do="cancel">${esc(t().call_cancel)}</button></div>`;
     else if (call.state !== "ended") html += `<div class="buttons"><button type="button" class="stop" data-do="hang_up">${esc(t().call_hang_up)}</button></div>`;

@@ -42,12 +42,13 @@ pub struct Wiring {
 /// Starts the manager task; `secret` signs the officials' links.
 pub fn spawn(wiring: Wiring, secret: String) -> Calls {
     let (tx, rx) = mpsc::unbounded_channel();
-    let calls = Calls::new(tx.clone(), secret, wiring.officials.clone());
+    let media = OfficeMedia::new();
+    let calls = Calls::new(tx.clone(), media.clone(), secret, wiring.officials.clone());
     let manager = Manager {
         officials: wiring.officials.iter().map(|o| (o.id.clone(), o.clone())).collect(),
         wiring,
         tx,
-        media: OfficeMedia::new(),
+        media,
         online: HashMap::new(),
         walls: HashMap::new(),
         call: None,
@@ -182,7 +183,8 @@ impl Manager {
             Input::OfficialSaid { official, message } => self.official_said(&official, message).await,
             Input::WallJoined { wall, out } => {
                 self.walls.insert(wall, out);
-                let connected: Vec<usize> = self.legs_in(&[LegState::Connected, LegState::Reconnecting]);
+                let connected: Vec<usize> =
+                    self.legs_in(&[LegState::Connecting, LegState::Connected, LegState::Reconnecting]);
                 for i in connected {
                     self.open_wall(i, wall).await;
                 }
@@ -325,12 +327,6 @@ impl Manager {
                     self.leg_mut(i).state = LegState::Connected;
                     let (official, call) = (self.leg(i).official.id.clone(), self.leg(i).id.clone());
                     self.tell_official(&official, ServerMessage::State { call, state: "connected".into() });
-                    if leg_state == LegState::Connecting {
-                        let walls: Vec<u64> = self.walls.keys().copied().collect();
-                        for wall in walls {
-                            self.open_wall(i, wall).await;
-                        }
-                    }
                 }
             }
             RTCPeerConnectionState::Disconnected | RTCPeerConnectionState::Failed
@@ -419,6 +415,12 @@ impl Manager {
             Ok(sdp) => {
                 let (official, call) = (self.leg(i).official.id.clone(), self.leg(i).id.clone());
                 self.tell_official(&official, ServerMessage::Offer { call, sdp });
+                // The walls connect while the official does: their media is forwarded, so
+                // they need nothing from the official's connection to be ready.
+                let walls: Vec<u64> = self.walls.keys().copied().collect();
+                for wall in walls {
+                    self.open_wall(i, wall).await;
+                }
             }
             Err(e) => {
                 tracing::error!("cannot set up the call's connection: {e}");
@@ -645,6 +647,7 @@ impl Manager {
             "reason": reason,
             "muted": self.media.muted(),
             "office_media": "test_pattern",
+            "office_audio": self.media.audio_source(),
         }))
     }
 

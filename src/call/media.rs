@@ -1,11 +1,13 @@
-//! What the office sends in a call. The service owns the office camera and microphone; on a
-//! machine without them (and in every test) it sends a generated test pattern, stamped
-//! "TEST PATTERN - NO CAMERA", and a short tone every two seconds, so nobody mistakes it for the
-//! office. One encoder thread serves every call: it runs while a call subscribes and stops a few
-//! seconds after the last one leaves.
+//! What the office sends in a call. The service owns the office camera and microphone: the
+//! microphone's audio (shared with the voice listener) goes into every call; with no microphone
+//! (and in every test) a short tone every two seconds does, and with no camera a generated test
+//! pattern stamped "TEST PATTERN - NO CAMERA", so nobody mistakes either for the office. One
+//! encoder thread serves every call: it runs while a call subscribes and stops a few seconds
+//! after the last one leaves.
 
 use crate::sources::canvas::{Canvas, BARS};
 use bytes::Bytes;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,8 +17,14 @@ pub const WIDTH: usize = 640;
 pub const HEIGHT: usize = 480;
 pub const FPS: u32 = 15;
 const VIDEO_KBPS: u32 = 800;
-/// Opus at 48 kHz in 20 ms frames.
-const AUDIO_RATE: u32 = 48_000;
+/// Opus is fed 16 kHz mono, the rate the microphone path already delivers, in 20 ms frames (its
+/// RTP clock is 48 kHz whatever the input rate).
+const AUDIO_RATE: u32 = 16_000;
+const FRAME_SAMPLES: usize = (AUDIO_RATE / 50) as usize;
+/// Microphone audio older than this is not sent (the tone takes over when the microphone stops).
+const MIC_FRESH: Duration = Duration::from_millis(500);
+/// At most one second of microphone audio waits for the encoder; older samples are dropped.
+const MIC_BUFFER: usize = AUDIO_RATE as usize;
 const AUDIO_FRAME: Duration = Duration::from_millis(20);
 /// How long the encoder keeps running with no call subscribed.
 const IDLE_STOP: Duration = Duration::from_secs(3);
@@ -43,6 +51,13 @@ struct Inner {
     want_keyframe: AtomicBool,
     muted: AtomicBool,
     running: Mutex<bool>,
+    mic: Mutex<Microphone>,
+}
+
+#[derive(Default)]
+struct Microphone {
+    samples: VecDeque<i16>,
+    last: Option<Instant>,
 }
 
 /// The office's outgoing media. Cheap to clone.
@@ -66,6 +81,7 @@ impl OfficeMedia {
                 want_keyframe: AtomicBool::new(false),
                 muted: AtomicBool::new(false),
                 running: Mutex::new(false),
+                mic: Mutex::new(Microphone::default()),
             }),
         }
     }
@@ -106,6 +122,41 @@ impl OfficeMedia {
     pub fn muted(&self) -> bool {
         self.inner.muted.load(Relaxed)
     }
+
+    /// Microphone audio (16 kHz mono, −1…1) for the calls; ignored while no call listens.
+    pub fn feed_microphone(&self, samples: &[f32]) {
+        if self.inner.audio.receiver_count() == 0 {
+            return;
+        }
+        let mut mic = self.inner.mic.lock().unwrap_or_else(|p| p.into_inner());
+        mic.samples.extend(samples.iter().map(|&s| (s.clamp(-1.0, 1.0) * 32767.0) as i16));
+        let excess = mic.samples.len().saturating_sub(MIC_BUFFER);
+        mic.samples.drain(..excess);
+        mic.last = Some(Instant::now());
+    }
+
+    /// "microphone" while the microphone feeds the calls, else "tone".
+    pub fn audio_source(&self) -> &'static str {
+        let mic = self.inner.mic.lock().unwrap_or_else(|p| p.into_inner());
+        if mic.last.is_some_and(|t| t.elapsed() < MIC_FRESH) {
+            "microphone"
+        } else {
+            "tone"
+        }
+    }
+}
+
+/// The next 20 ms of microphone audio, if the microphone is live (short of samples: padded).
+fn microphone_frame(inner: &Inner) -> Option<Vec<i16>> {
+    let mut mic = inner.mic.lock().unwrap_or_else(|p| p.into_inner());
+    if !mic.last.is_some_and(|t| t.elapsed() < MIC_FRESH) {
+        mic.samples.clear();
+        return None;
+    }
+    let n = mic.samples.len().min(FRAME_SAMPLES);
+    let mut frame: Vec<i16> = mic.samples.drain(..n).collect();
+    frame.resize(FRAME_SAMPLES, 0);
+    Some(frame)
 }
 
 /// Frame `n` of the test pattern: colour bars, a block crossing them, the label.
@@ -125,7 +176,7 @@ pub fn test_pattern(n: u64) -> Canvas {
 
 /// 20 ms of the tone: 440 Hz for the first 200 ms of every two seconds, silence otherwise.
 fn tone_frame(frame: u64, muted: bool) -> Vec<i16> {
-    let samples = (AUDIO_RATE / 50) as u64;
+    let samples = FRAME_SAMPLES as u64;
     (0..samples)
         .map(|i| {
             let t = frame * samples + i;
@@ -178,7 +229,12 @@ fn encode_loop(inner: &Inner) -> Result<(), MediaError> {
             std::thread::sleep(next - now);
         }
         if next_audio <= next_video {
-            let pcm = tone_frame(audio_n, inner.muted.load(Relaxed));
+            let muted = inner.muted.load(Relaxed);
+            let pcm = match microphone_frame(inner) {
+                Some(_) if muted => vec![0; FRAME_SAMPLES],
+                Some(frame) => frame,
+                None => tone_frame(audio_n, muted),
+            };
             let packet = opus.encode_vec(&pcm, 4000).map_err(|e| MediaError::Opus(e.to_string()))?;
             let _ = inner.audio.send(Encoded { data: Bytes::from(packet), duration: AUDIO_FRAME, at: Instant::now() });
             audio_n += 1;
@@ -212,6 +268,45 @@ mod tests {
         assert!(tone_frame(1, false).iter().any(|&s| s.abs() > 1000));
         assert!(tone_frame(20, false).iter().all(|&s| s == 0), "silent after 200 ms");
         assert!(tone_frame(1, true).iter().all(|&s| s == 0));
+    }
+
+    /// Zero crossings a second of 16-bit PCM at `rate`: twice the frequency of a pure tone.
+    fn crossings_per_second(pcm: &[i16], rate: f64) -> f64 {
+        let n = pcm.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
+        n as f64 * rate / pcm.len() as f64
+    }
+
+    #[test]
+    fn the_microphone_replaces_the_tone_while_it_is_live() {
+        let media = OfficeMedia::new();
+        let (_video, mut audio) = media.subscribe();
+        // 1 kHz from the "microphone", fed in real time for a second.
+        let feeder = {
+            let media = media.clone();
+            std::thread::spawn(move || {
+                for chunk in 0..50u32 {
+                    let samples: Vec<f32> = (0..320u32)
+                        .map(|i| ((chunk * 320 + i) as f32 * 2.0 * std::f32::consts::PI * 1000.0 / 16000.0).sin() * 0.5)
+                        .collect();
+                    media.feed_microphone(&samples);
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            })
+        };
+        let mut decoder = opus::Decoder::new(48_000, opus::Channels::Mono).expect("decoder");
+        let mut decoded = Vec::new();
+        for _ in 0..50 {
+            let packet = audio.blocking_recv().expect("audio");
+            let mut pcm = vec![0i16; 960];
+            let n = decoder.decode(&packet.data, &mut pcm, false).expect("decode");
+            decoded.extend_from_slice(&pcm[..n]);
+        }
+        feeder.join().expect("feeder");
+        assert_eq!(media.audio_source(), "microphone");
+        // The last half second: the microphone's 1 kHz, not the tone's 440 Hz or silence.
+        let tail = &decoded[decoded.len() / 2..];
+        let hz = crossings_per_second(tail, 48_000.0) / 2.0;
+        assert!((900.0..1100.0).contains(&hz), "decoded {hz:.0} Hz");
     }
 
     #[test]

@@ -64,13 +64,24 @@ pub enum Input {
 #[derive(Clone)]
 pub struct Calls {
     tx: mpsc::UnboundedSender<Input>,
+    media: media::OfficeMedia,
     secret: std::sync::Arc<String>,
     officials: std::sync::Arc<Vec<OfficialRef>>,
 }
 
 impl Calls {
-    pub fn new(tx: mpsc::UnboundedSender<Input>, secret: String, officials: Vec<OfficialRef>) -> Calls {
-        Calls { tx, secret: std::sync::Arc::new(secret), officials: std::sync::Arc::new(officials) }
+    pub fn new(
+        tx: mpsc::UnboundedSender<Input>,
+        media: media::OfficeMedia,
+        secret: String,
+        officials: Vec<OfficialRef>,
+    ) -> Calls {
+        Calls { tx, media, secret: std::sync::Arc::new(secret), officials: std::sync::Arc::new(officials) }
+    }
+
+    /// The office microphone's audio (16 kHz mono), for the calls in progress.
+    pub fn microphone(&self, samples: &[f32]) {
+        self.media.feed_microphone(samples);
     }
 
     pub fn send(&self, input: Input) {
@@ -140,7 +151,7 @@ mod tests {
     #[test]
     fn official_tokens_check_out_only_for_their_official() {
         let (tx, _rx) = mpsc::unbounded_channel();
-        let calls = Calls::new(tx, "office-secret".into(), vec![]);
+        let calls = Calls::new(tx, media::OfficeMedia::new(), "office-secret".into(), vec![]);
         let token = calls.official_token("transportation");
         assert_eq!(token.len(), 32);
         assert!(calls.token_matches("transportation", &token));

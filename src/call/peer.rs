@@ -12,6 +12,7 @@ use rtc::rtp_transceiver::rtp_sender::{
 };
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc;
 use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::{
@@ -135,6 +136,12 @@ pub async fn connect(
     media.register_codec(codec(RtpCodecKind::Audio), RtpCodecKind::Audio)?;
     let registry = register_default_interceptors(Registry::new(), &mut media)?;
     let mut settings = SettingEngineBuilder::new().with_multicast_dns_mode(MulticastDnsMode::Disabled);
+    if config.stun_urls.is_empty() && config.turn_urls.is_empty() {
+        // A browser's connectivity check usually arrives before its trickled candidate, so the
+        // pair is first "peer reflexive"; ICE waits 1 s by default for a better one to turn up.
+        // With no STUN/TURN nothing better can come: take it at once.
+        settings = settings.with_prflx_acceptance_min_wait(Some(Duration::ZERO));
+    }
     if !config.public_address.is_empty() {
         settings = settings.with_nat_1to1_ips(vec![config.public_address.clone()], RTCIceCandidateType::Host);
     }

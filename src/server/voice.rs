@@ -48,6 +48,7 @@ pub fn start(state: AppState, commands: Arc<Commands>, source: AudioSource) {
             },
             AudioSource::File(path) => (None, play_file(path)),
         };
+        let audio = share_with_calls(state.calls.clone(), audio);
         let (mut voice, warnings) =
             Voice::load(&config, &state.city, commands, state.index.clone(), &config.voice.languages);
         for w in warnings {
@@ -63,6 +64,28 @@ pub fn start(state: AppState, commands: Arc<Commands>, source: AudioSource) {
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "cannot start the voice thread");
     }
+}
+
+/// The microphone also feeds the calls: a thread of its own hands each chunk to the calls first,
+/// so a slow recognition never delays the office's voice in a call (and calls keep the
+/// microphone if the recognisers fail to load).
+fn share_with_calls(calls: crate::call::Calls, audio: Receiver<Vec<f32>>) -> Receiver<Vec<f32>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(64);
+    let spawned = std::thread::Builder::new().name("scpm-mic-share".into()).spawn(move || {
+        let mut recogniser = Some(tx);
+        while let Ok(chunk) = audio.recv() {
+            calls.microphone(&chunk);
+            if let Some(tx) = &recogniser {
+                if tx.send(chunk).is_err() {
+                    recogniser = None;
+                }
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot share the microphone with calls");
+    }
+    rx
 }
 
 /// Streams a WAV file in real time (100 ms chunks), then a second of silence to end the last

@@ -69,7 +69,7 @@ impl Server {
         let child = Command::new(env!("CARGO_BIN_EXE_scpm"))
             .args(["--config", config.to_str().unwrap(), "serve"])
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "warn,rtc=error,rtc_ice=error,rtc_dtls=error,webrtc=error")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
