@@ -10,6 +10,7 @@ use scpm::service::Service;
 use scpm::store::Store;
 use std::path::PathBuf;
 
+mod bench_intent;
 mod bench_voice;
 mod catalogue;
 mod listen;
@@ -108,6 +109,11 @@ enum Command {
     },
     /// Check the configuration and print it with every default filled in.
     Config,
+    /// Grammar tools.
+    Grammar {
+        #[command(subcommand)]
+        action: GrammarAction,
+    },
     /// The officials' call page links (each with its own token), to send to each official.
     Officials {
         /// The address officials reach the service at, e.g. http://10.0.0.5:8080
@@ -130,6 +136,42 @@ enum BenchWhat {
         /// Only the first N files of the set.
         #[arg(long)]
         limit: Option<usize>,
+    },
+    /// Picovoice's speech-to-intent benchmark (real speech, kitchen noise) on the English path:
+    /// command acceptance (intent and every slot right) clean and per SNR, latency, RTF.
+    SpeechToIntent {
+        /// The benchmark's folder (clean/, noise/, label.json).
+        #[arg(long)]
+        dataset: PathBuf,
+        /// A grammar folder made by `scpm grammar import-rhino` from the benchmark's context.
+        #[arg(long)]
+        grammar: PathBuf,
+        /// SNRs in dB, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "24,21,18,15,12,9,6")]
+        snr: Vec<f64>,
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long)]
+        json: bool,
+        /// Print every command that was not accepted, with what was heard.
+        #[arg(long)]
+        verbose: bool,
+        /// Files decoded in parallel (one Whisper thread each).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum GrammarAction {
+    /// Convert a Picovoice Rhino context (YAML) into grammar files: OUT/<lang>/_common.toml and
+    /// OUT/<lang>/commands.toml.
+    ImportRhino {
+        file: PathBuf,
+        #[arg(long, default_value = "en")]
+        lang: String,
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -198,6 +240,21 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench { what: BenchWhat::Voice { set, json, limit } } => {
             bench_voice::run(&config, reading_index(&config)?, &set, json, limit)
         }
+        Command::Bench { what: BenchWhat::SpeechToIntent { dataset, grammar, snr, limit, json, verbose, threads } } => {
+            let paths = scpm::models::ModelPaths::new(&config.paths.models);
+            bench_intent::run(bench_intent::Options {
+                dataset: &dataset,
+                grammar: &grammar,
+                snrs: snr,
+                limit,
+                json,
+                model: &paths.require(paths.whisper_en())?,
+                data_dir: &config.paths.data_dir,
+                verbose,
+                threads,
+            })
+        }
+        Command::Grammar { action: GrammarAction::ImportRhino { file, lang, out } } => import_rhino(&file, &lang, &out),
         Command::Models { action: ModelsAction::Prepare { verify } } => {
             let manifest = scpm::models::prepare(&scpm::models::ModelPaths::new(&config.paths.models), verify)?;
             for m in manifest {
@@ -225,6 +282,30 @@ fn run(cli: Cli) -> Result<()> {
 /// Our info, and only the errors of libraries that narrate normal operation at warn (tantivy's
 /// merges; webrtc-rs's ICE restarts and stray STUN packets).
 const QUIET_LIBRARIES: &str = "info,tantivy=warn,rtc=error,rtc_ice=error,rtc_dtls=error,webrtc=error";
+
+fn import_rhino(file: &std::path::Path, lang: &str, out: &std::path::Path) -> Result<()> {
+    if !scpm::grammar::LANGS.contains(&lang) {
+        anyhow::bail!("--lang {lang}: use ko or en");
+    }
+    let yaml = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let imported = scpm::grammar::rhino::import(&yaml, lang).with_context(|| file.display().to_string())?;
+    let dir = out.join(lang);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(dir.join("_common.toml"), &imported.common_toml)?;
+    std::fs::write(dir.join("commands.toml"), &imported.commands_toml)?;
+    // The result must load as a grammar: the same checks as the product's own grammars.
+    let grammar = scpm::grammar::Grammar::load(out, lang)?;
+    println!(
+        "{}: {} intents, {} expressions, {} slots → {} ({} templates)",
+        file.display(),
+        imported.intents,
+        imported.expressions,
+        imported.slots,
+        dir.display(),
+        grammar.template_count()
+    );
+    Ok(())
+}
 
 fn officials(config: &Config, base_url: Option<String>, json: bool) -> Result<()> {
     let city = scpm::city::City::load(&config.paths.data_dir)?;

@@ -87,7 +87,9 @@ const SCPM = (() => {
     $("listening").hidden = !heard;
     if (heard) {
       $("listening").className = heard.state === "heard" ? (heard.understood ? "heard" : "missed") : "live";
-      $("listening").textContent = heard.state === "heard" ? `“${heard.transcript}”` : t().listening;
+      // While speaking: the recogniser's partial text as it comes; then what was heard.
+      $("listening").textContent = heard.state === "heard" ? `“${heard.transcript}”`
+        : heard.transcript ? `${t().listening} ${heard.transcript}` : t().listening;
     }
     renderCall(d);
   }

@@ -62,6 +62,12 @@ impl Endpointer {
         self.current.is_some()
     }
 
+    /// The open utterance's audio so far (pre-roll included), for a recogniser that decodes
+    /// while the person is still speaking.
+    pub fn open_samples(&self) -> Option<&[f32]> {
+        self.current.as_ref().map(|u| u.samples.as_slice())
+    }
+
     /// Feeds audio; returns the utterances it completed.
     pub fn push(&mut self, samples: &[f32]) -> Vec<Utterance> {
         let mut done = Vec::new();

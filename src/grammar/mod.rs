@@ -15,6 +15,7 @@
 //! free text.
 
 pub mod phrases;
+pub mod rhino;
 pub mod template;
 
 use serde::Deserialize;
@@ -81,6 +82,10 @@ pub struct ListValue {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CommonFile {
+    /// Intents beyond the city's own, for grammars imported from other products (the resolver
+    /// does not act on them; the matcher and benchmarks do).
+    #[serde(default)]
+    intents: Vec<String>,
     #[serde(default)]
     skip_words: Vec<String>,
     #[serde(default)]
@@ -131,6 +136,8 @@ pub struct Grammar {
     pub rules: HashMap<String, Node>,
     pub lists: BTreeMap<String, Vec<ListValue>>,
     pub commands: Vec<Command>,
+    /// Intents this grammar adds to the city's (`intents` in `_common.toml`).
+    pub extra_intents: Vec<String>,
 }
 
 fn read(path: &Path) -> Result<String, GrammarError> {
@@ -180,6 +187,7 @@ impl Grammar {
             rules,
             lists: common.lists,
             commands: Vec::new(),
+            extra_intents: common.intents,
         };
         for path in files {
             let file: CommandFile = toml::from_str(&read(&path)?).map_err(|e| invalid(&path, e.to_string()))?;
@@ -192,7 +200,7 @@ impl Grammar {
     }
 
     fn add(&mut self, path: &Path, file: &str, def: CommandDef) -> Result<(), GrammarError> {
-        if !INTENTS.contains(&def.intent.as_str()) {
+        if !INTENTS.contains(&def.intent.as_str()) && !self.extra_intents.contains(&def.intent) {
             return Err(invalid(path, format!("unknown intent `{}`; intents: {}", def.intent, INTENTS.join(", "))));
         }
         if def.templates.is_empty() || def.examples.is_empty() {

@@ -137,8 +137,16 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
     let mut awake_until: Option<Instant> = None;
     let mut endpointer = Endpointer::new(config.end_silence_ms);
     let mut speaking = false;
+    // Samples of the open utterance already streamed to the Korean recogniser.
+    let mut fed = 0usize;
+    let mut partial = String::new();
     while let Ok(chunk) = audio.recv() {
         let utterances = endpointer.push(&chunk);
+        if utterances.is_empty() && !endpointer.in_speech() && fed > 0 {
+            // The endpointer dropped the utterance as too short: so does the recogniser.
+            voice.reset();
+            fed = 0;
+        }
         let awake = !config.wake_word || awake_until.is_some_and(|t| Instant::now() < t);
         if awake && endpointer.in_speech() != speaking {
             speaking = endpointer.in_speech();
@@ -156,7 +164,13 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
         }
         for u in utterances {
             let mut ctx = state.office.lock().map(|o| o.context.clone()).unwrap_or_default();
-            let heard = voice.understand(&u, &mut ctx);
+            let streamed = fed > 0;
+            if streamed && fed < u.samples.len() {
+                voice.feed(&u.samples[fed..]);
+            }
+            fed = 0;
+            partial.clear();
+            let heard = voice.understand_with(&u, &mut ctx, streamed);
             let awake = !config.wake_word || awake_until.is_some_and(|t| Instant::now() < t);
             let wake = [&config.wake_phrase_ko, &config.wake_phrase_en];
             let after_wake = wake.iter().find_map(|w| starts_with_wake(&heard.transcript, w));
@@ -185,6 +199,27 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
                     awake_until = config.wake_word.then(|| Instant::now() + window);
                 }
                 (false, None) => tracing::debug!("speech without the wake phrase ignored"),
+            }
+        }
+        // The utterance being spoken goes to the Korean recogniser now, so that only its last
+        // words are left to decode when the person stops; the partial text shows on the wall.
+        if let Some(open) = endpointer.open_samples() {
+            if open.len() > fed {
+                let heard_so_far = voice.feed(&open[fed..]).unwrap_or_default();
+                fed = open.len();
+                let awake = !config.wake_word || awake_until.is_some_and(|t| Instant::now() < t);
+                if awake && !heard_so_far.is_empty() && heard_so_far != partial {
+                    partial = heard_so_far;
+                    show_listening(
+                        state,
+                        Some(Listening {
+                            state: "listening".into(),
+                            transcript: partial.clone(),
+                            lang: "ko".into(),
+                            understood: false,
+                        }),
+                    );
+                }
             }
         }
     }

@@ -81,15 +81,36 @@ impl English {
     }
 }
 
-/// "show traffic show traffic show traffic" → "show traffic": a looping decoder repeats itself.
+/// A looping decoder repeats itself: "make me a latte with sugar, make me a latte with sugar,
+/// make me" → "make me a latte with sugar". The text is cut where a run of words (two or more)
+/// is immediately said again, or where the whole text restarts; comparison ignores case and
+/// punctuation.
 pub fn dedupe_repeats(text: &str) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
-    for len in 1..=words.len() / 2 {
-        if words.len().is_multiple_of(len) && words.chunks(len).all(|c| c == &words[..len]) {
-            return words[..len].join(" ");
+    let key: Vec<String> =
+        words.iter().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()).collect();
+    let n = key.len();
+    // The earliest end of a run that the next words repeat.
+    for end in 2..n {
+        for len in 2..=end.min(n - end) {
+            if key[end - len..end] == key[end..end + len] {
+                return tidy(&words[..end]);
+            }
+        }
+        // The whole text so far, said again but cut short by the token limit.
+        if end >= 3 && n - end >= 3 && key[..3] == key[end..end + 3] {
+            return tidy(&words[..end]);
         }
     }
+    if n >= 2 && key.iter().all(|w| *w == key[0]) {
+        return tidy(&words[..1]);
+    }
     words.join(" ")
+}
+
+/// Words joined, without the comma a cut leaves at the end.
+fn tidy(words: &[&str]) -> String {
+    words.join(" ").trim_end_matches([',', ';']).to_string()
 }
 
 #[cfg(test)]
@@ -99,5 +120,20 @@ mod tests {
         assert_eq!(super::dedupe_repeats("show traffic show traffic show traffic"), "show traffic");
         assert_eq!(super::dedupe_repeats("call the mayor"), "call the mayor");
         assert_eq!(super::dedupe_repeats(""), "");
+        assert_eq!(
+            super::dedupe_repeats(
+                "Make me a medium cappuccino with sugar, make me a medium cappuccino with sugar, make me"
+            ),
+            "Make me a medium cappuccino with sugar"
+        );
+        assert_eq!(
+            super::dedupe_repeats(
+                "I'd like a twenty ounce, medium roast espresso with sugar, medium roast espresso with sugar,"
+            ),
+            "I'd like a twenty ounce, medium roast espresso with sugar"
+        );
+        assert_eq!(super::dedupe_repeats("traffic traffic traffic"), "traffic");
+        // Ordinary speech with a repeated single word is left alone.
+        assert_eq!(super::dedupe_repeats("show me very very bad air"), "show me very very bad air");
     }
 }

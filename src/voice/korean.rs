@@ -328,7 +328,7 @@ impl Korean {
     pub fn feed(&mut self, samples: &[f32]) -> String {
         self.recognizer.accept(samples);
         let json: serde_json::Value = serde_json::from_str(&self.recognizer.partial_json()).unwrap_or_default();
-        json["partial"].as_str().unwrap_or_default().to_string()
+        self.written(json["partial"].as_str().unwrap_or_default())
     }
 
     /// Ends the utterance: its n-best transcripts, best first (empty strings removed).

@@ -143,6 +143,25 @@ impl Voice {
     /// Recognises one utterance and answers it through the command pipeline (`ctx` carries the
     /// conversation, as for typed commands).
     pub fn understand(&mut self, utterance: &Utterance, ctx: &mut Context) -> Heard {
+        self.understand_with(utterance, ctx, false)
+    }
+
+    /// Streams audio of the utterance being spoken to the Korean recogniser, which decodes it
+    /// as it comes; returns its partial transcript (for the listening indicator).
+    pub fn feed(&mut self, samples: &[f32]) -> Option<String> {
+        self.korean.as_mut().map(|k| k.feed(samples))
+    }
+
+    /// Forgets what was streamed (the endpointer dropped the utterance as too short).
+    pub fn reset(&mut self) {
+        if let Some(k) = self.korean.as_mut() {
+            k.finish();
+        }
+    }
+
+    /// As [`Voice::understand`]; with `streamed`, the Korean recogniser already has the audio
+    /// (through [`Voice::feed`]) and only finishes: the decoding happened while the person spoke.
+    pub fn understand_with(&mut self, utterance: &Utterance, ctx: &mut Context, streamed: bool) -> Heard {
         let started = Instant::now();
         let no_recogniser = Some("no recogniser is loaded; run `scpm models prepare`".to_string());
         let mut heard = Heard {
@@ -156,7 +175,7 @@ impl Voice {
         for lang in self.order.clone() {
             if lang == "ko" {
                 if let Some(k) = self.korean.as_mut() {
-                    let alternatives = k.recognize(&utterance.samples);
+                    let alternatives = if streamed { k.finish() } else { k.recognize(&utterance.samples) };
                     let wake = crate::text::compact(&self.wake_ko);
                     if let Some(w) = alternatives.iter().find(|a| !wake.is_empty() && crate::text::compact(a) == wake) {
                         heard.transcript = w.clone();

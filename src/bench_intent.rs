@@ -1,0 +1,275 @@
+//! `scpm bench speech-to-intent`: Picovoice's open speech-to-intent benchmark on our English
+//! path (Whisper + the command matcher, with a grammar imported from the benchmark's Rhino
+//! context). Noise is mixed as the benchmark did (`src/mix.py`): the SNR from the maximum
+//! energy over 2048-sample frames of the speech and of a random noise segment of the same
+//! length, the mix normalised to half of full scale. A command counts only if the intent and
+//! every slot are right.
+
+use anyhow::{bail, Context as _, Result};
+use rand::{Rng, SeedableRng};
+use scpm::audio::vad::Endpointer;
+use scpm::city::City;
+use scpm::grammar::Grammar;
+use scpm::intent::{Matcher, Outcome};
+use scpm::voice::english::English;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+const FRAME: usize = 2048;
+
+#[derive(serde::Deserialize)]
+struct Label {
+    intent: String,
+    #[serde(default)]
+    slots: BTreeMap<String, String>,
+}
+
+/// A FLAC (or WAV) file as 16 kHz mono samples in −1…1.
+fn read_audio(path: &Path) -> Result<Vec<f32>> {
+    if path.extension().is_some_and(|e| e == "wav") {
+        let mut out = Vec::new();
+        scpm::audio::wav::stream_wav(path, |chunk| {
+            out.extend_from_slice(chunk);
+            true
+        })?;
+        return Ok(out);
+    }
+    let mut reader = claxon::FlacReader::open(path).with_context(|| format!("{}: not a FLAC file", path.display()))?;
+    let info = reader.streaminfo();
+    if info.sample_rate != 16_000 || info.channels != 1 {
+        bail!(
+            "{}: {} Hz, {} channels; the benchmark's files are 16 kHz mono",
+            path.display(),
+            info.sample_rate,
+            info.channels
+        );
+    }
+    let scale = (1i64 << (info.bits_per_sample - 1)) as f32;
+    reader
+        .samples()
+        .map(|s| s.map(|v| v as f32 / scale).with_context(|| format!("{}: damaged FLAC", path.display())))
+        .collect()
+}
+
+fn max_frame_energy(x: &[f32]) -> f64 {
+    x.chunks(FRAME).map(|f| f.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>()).fold(0.0, f64::max)
+}
+
+/// The factor that puts `noise` `snr_db` below `speech`, by maximum frame energy.
+fn noise_gain(speech: &[f32], noise: &[f32], snr_db: f64) -> f64 {
+    let (s, n) = (max_frame_energy(speech), max_frame_energy(noise));
+    if n > 0.0 {
+        (s / (n * 10f64.powf(snr_db / 10.0))).sqrt()
+    } else {
+        0.0
+    }
+}
+
+/// Speech plus a random segment of noise at `snr_db`, normalised to half of full scale.
+pub fn mix(speech: &[f32], noise: &[f32], snr_db: f64, rng: &mut impl Rng) -> Vec<f32> {
+    if noise.len() <= speech.len() {
+        return speech.to_vec();
+    }
+    let start = rng.random_range(0..noise.len() - speech.len());
+    let segment = &noise[start..start + speech.len()];
+    let gain = noise_gain(speech, segment, snr_db);
+    let mixed: Vec<f64> = speech.iter().zip(segment).map(|(&a, &b)| a as f64 + gain * b as f64).collect();
+    let peak = mixed.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let norm = if peak > 0.0 { 0.5 / peak } else { 1.0 };
+    mixed.iter().map(|v| (v * norm) as f32).collect()
+}
+
+/// Words for Whisper's prompt: every word the grammar can say, once.
+fn prompt(grammar: &Grammar) -> String {
+    let mut words: Vec<String> =
+        grammar.lists.values().flat_map(|values| values.iter().map(|v| v.value.clone())).collect();
+    words.dedup();
+    format!("Coffee orders: {}.", words.join(", "))
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+pub struct Options<'a> {
+    pub dataset: &'a Path,
+    pub grammar: &'a Path,
+    pub snrs: Vec<f64>,
+    pub limit: Option<usize>,
+    pub json: bool,
+    pub model: &'a Path,
+    pub data_dir: &'a Path,
+    pub verbose: bool,
+    /// Files decoded in parallel, one Whisper thread each.
+    pub threads: usize,
+}
+
+struct Scored {
+    key: String,
+    ok: bool,
+    ms: f64,
+    audio_s: f64,
+}
+
+/// The speech in a recording, as the office microphone path cuts it: from the first utterance
+/// the endpointer finds to the end of the last (the whole recording if it finds none).
+fn speech_part(audio: &[f32]) -> &[f32] {
+    let mut endpointer = Endpointer::new(600);
+    let mut found = endpointer.push(audio);
+    found.extend(endpointer.finish());
+    match (found.first(), found.last()) {
+        (Some(first), Some(last)) => {
+            let start = (first.start_ms as usize * 16).min(audio.len());
+            let end = (last.end_ms as usize * 16).clamp(start, audio.len());
+            &audio[start..end]
+        }
+        _ => audio,
+    }
+}
+
+/// One command: endpointing, Whisper, the matcher, and whether intent and every slot are right.
+fn score(
+    whisper: &mut English,
+    matcher: &Matcher,
+    audio: &[f32],
+    label: &Label,
+    key: &str,
+    stem: &str,
+    verbose: bool,
+) -> Result<Scored> {
+    let want: BTreeMap<String, String> = label.slots.iter().map(|(k, v)| (k.clone(), v.trim().to_string())).collect();
+    let started = Instant::now();
+    let text = whisper.transcribe(speech_part(audio))?;
+    let outcome = matcher.parse(&text);
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let ok = matches!(&outcome, Outcome::Understood(i) if i.name == label.intent && i.slots == want);
+    if !ok && verbose {
+        let got = match &outcome {
+            Outcome::Understood(i) => format!("{} {:?}", i.name, i.slots),
+            Outcome::NotUnderstood { reason, .. } => format!("not understood ({reason})"),
+        };
+        eprintln!("{key:>5} {stem}: heard “{text}” → {got}; wanted {want:?}");
+    }
+    Ok(Scored { key: key.to_string(), ok, ms, audio_s: audio.len() as f64 / 16_000.0 })
+}
+
+pub fn run(o: Options) -> Result<()> {
+    let labels: BTreeMap<String, Label> = serde_json::from_str(
+        &std::fs::read_to_string(o.dataset.join("label.json"))
+            .with_context(|| format!("{}: no label.json; is this the benchmark's folder?", o.dataset.display()))?,
+    )?;
+    let mut files: Vec<_> = std::fs::read_dir(o.dataset.join("clean"))
+        .with_context(|| format!("{}/clean: the benchmark's speech files", o.dataset.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "flac" || e == "wav"))
+        .collect();
+    files.sort();
+    files.truncate(o.limit.unwrap_or(usize::MAX));
+    let noise = read_audio(&o.dataset.join("noise/kitchen.flac"))?;
+    let city = City::load(o.data_dir)?;
+    let grammar = Grammar::load(o.grammar, "en")?;
+    let prompt = prompt(&grammar);
+    let matcher = Matcher::new(&city, grammar);
+    let conditions: Vec<Option<f64>> = std::iter::once(None).chain(o.snrs.iter().copied().map(Some)).collect();
+    let threads = o.threads.clamp(1, 8);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    // Each worker has its own Whisper (one thread each) and takes every `threads`-th file.
+    let results: Vec<Result<Vec<Scored>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|w| {
+                let (files, labels, noise, matcher, conditions, prompt, done) =
+                    (&files, &labels, &noise, &matcher, &conditions, prompt.clone(), &done);
+                scope.spawn(move || -> Result<Vec<Scored>> {
+                    let mut whisper = English::load(o.model, 1, 512, prompt)?;
+                    let mut scored = Vec::new();
+                    for (n, file) in files.iter().enumerate().skip(w).step_by(threads) {
+                        let stem = file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+                        let Some(label) = labels.get(&format!("{stem}.wav")) else { continue };
+                        let speech = read_audio(file)?;
+                        for snr in conditions {
+                            // The same noise segment for a file at every SNR, different across files.
+                            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(n as u64);
+                            let audio = match snr {
+                                Some(db) => mix(&speech, noise, *db, &mut rng),
+                                None => speech.clone(),
+                            };
+                            let key = snr.map_or("clean".to_string(), |db| format!("{db}"));
+                            scored.push(score(&mut whisper, matcher, &audio, label, &key, &stem, o.verbose)?);
+                        }
+                        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        if !o.json && finished % 50 == 0 {
+                            eprintln!("{finished} of {} files", files.len());
+                        }
+                    }
+                    Ok(scored)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a worker panicked")))).collect()
+    });
+    let mut accepted: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let (mut latencies, mut audio_s, mut decode_s) = (Vec::new(), 0.0, 0.0);
+    for s in results.into_iter().collect::<Result<Vec<_>>>()?.into_iter().flatten() {
+        let tally = accepted.entry(s.key).or_default();
+        tally.1 += 1;
+        tally.0 += usize::from(s.ok);
+        latencies.push(s.ms);
+        audio_s += s.audio_s;
+        decode_s += s.ms / 1000.0;
+    }
+    let rate = |k: &str| accepted.get(k).map_or(f64::NAN, |(a, t)| 100.0 * *a as f64 / (*t).max(1) as f64);
+    let noisy: Vec<f64> = o.snrs.iter().map(|db| rate(&format!("{db}"))).collect();
+    let average = noisy.iter().sum::<f64>() / noisy.len().max(1) as f64;
+    let (p50, p95) = (pct(&mut latencies, 0.5), pct(&mut latencies, 0.95));
+    let rtf = if audio_s > 0.0 { decode_s / audio_s } else { f64::NAN };
+    if o.json {
+        let mut acceptance = serde_json::Map::new();
+        acceptance.insert("clean".into(), serde_json::json!(rate("clean")));
+        for db in &o.snrs {
+            acceptance.insert(format!("{db}"), serde_json::json!(rate(&format!("{db}"))));
+        }
+        println!(
+            "{}",
+            serde_json::json!({"files": files.len(), "acceptance": acceptance, "average": average,
+                "latency_ms_p50": p50, "latency_ms_p95": p95, "rtf": rtf})
+        );
+    } else {
+        println!(
+            "speech-to-intent on {} files (Whisper tiny.en + matcher, grammar {})",
+            files.len(),
+            o.grammar.display()
+        );
+        println!("  clean       {:5.1}%", rate("clean"));
+        for db in &o.snrs {
+            println!("  {:>3} dB SNR  {:5.1}%", db, rate(&format!("{db}")));
+        }
+        println!("  average over the noise levels {average:.1}%  (Dialogflow 77.6, Lex 84.5, Watson 86.8, LUIS 89.9, Rhino 97.6)");
+        println!("  latency per command p50 {p50:.0} ms, p95 {p95:.0} ms; real-time factor {rtf:.2}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mixing_sets_the_snr_by_peak_frame_energy_and_normalises() {
+        let speech: Vec<f32> = (0..16_000).map(|i| (i as f32 * 0.05).sin() * 0.3).collect();
+        let noise: Vec<f32> = (0..64_000).map(|i| ((i * 7919 % 1000) as f32 / 1000.0 - 0.5) * 0.2).collect();
+        let gain = noise_gain(&speech, &noise[..16_000], 6.0);
+        let scaled: Vec<f32> = noise[..16_000].iter().map(|v| v * gain as f32).collect();
+        let snr = 10.0 * (max_frame_energy(&speech) / max_frame_energy(&scaled)).log10();
+        assert!((snr - 6.0).abs() < 0.01, "{snr}");
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let mixed = mix(&speech, &noise, 6.0, &mut rng);
+        let peak = mixed.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!((peak - 0.5).abs() < 1e-4, "normalised to half scale: {peak}");
+        assert_eq!(mixed.len(), speech.len());
+    }
+}

@@ -1,0 +1,73 @@
+//! The Rhino importer on the benchmark's own context and on malformed input, and a smoke run of
+//! `scpm bench speech-to-intent` on six real recordings (tests/data/speech-to-intent, a slice of
+//! Picovoice's benchmark): real Whisper, the imported grammar, the benchmark's scoring.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn scpm(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_scpm"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("scpm runs")
+}
+
+fn data() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/speech-to-intent"))
+}
+
+#[test]
+fn the_benchmark_context_imports_and_commands_are_recognised_from_real_speech() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("grammar");
+    let yaml = data().join("coffee_maker.yaml");
+    let import =
+        scpm(&["grammar", "import-rhino", yaml.to_str().unwrap(), "--lang", "en", "--out", out.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&import.stdout);
+    assert!(import.status.success(), "{said}{}", String::from_utf8_lossy(&import.stderr));
+    assert!(said.contains("1 intents") && said.contains("6 slots"), "{said}");
+    let common = std::fs::read_to_string(out.join("en/_common.toml")).expect("_common.toml");
+    assert!(common.contains(r#"value = "triple shot""#) && common.contains(r#""three shots""#), "{common}");
+
+    let run = scpm(&[
+        "bench",
+        "speech-to-intent",
+        "--dataset",
+        data().to_str().unwrap(),
+        "--grammar",
+        out.to_str().unwrap(),
+        "--snr",
+        "24",
+        "--json",
+        "--verbose",
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}{}", String::from_utf8_lossy(&run.stderr));
+    let last: Value = serde_json::from_str(stdout.lines().last().expect("a line")).expect("json");
+    assert_eq!(last["files"], 6, "{last}");
+    // Real people, tiny.en: most of six clean commands, intent and every slot, must be right.
+    let clean = last["acceptance"]["clean"].as_f64().expect("clean");
+    assert!(clean >= 66.0, "clean acceptance {clean}%: {}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        last["acceptance"]["24"].as_f64().is_some() && last["latency_ms_p50"].as_f64().is_some_and(|v| v > 0.0),
+        "{last}"
+    );
+}
+
+#[test]
+fn malformed_rhino_input_gets_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "context:\n  expressions:\n    orderDrink:\n      - \"[large, small $size:size\"\n")
+        .expect("write");
+    let out = dir.path().join("g");
+    for (file, want) in
+        [(bad.to_str().unwrap(), "`]` is missing"), ("/nonexistent.yaml", "cannot read /nonexistent.yaml")]
+    {
+        let run = scpm(&["grammar", "import-rhino", file, "--out", out.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success() && err.contains(want) && !err.contains("panicked"), "{file}: {err}");
+    }
+}
