@@ -23,8 +23,15 @@ fn the_benchmark_context_imports_and_commands_are_recognised_from_real_speech() 
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("grammar");
     let yaml = data().join("coffee_maker.yaml");
-    let import =
-        scpm(&["grammar", "import-rhino", yaml.to_str().unwrap(), "--lang", "en", "--out", out.to_str().unwrap()]);
+    let import = scpm(&[
+        "grammar",
+        "import-rhino",
+        yaml.to_str().expect("utf-8 path"),
+        "--lang",
+        "en",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ]);
     let said = String::from_utf8_lossy(&import.stdout);
     assert!(import.status.success(), "{said}{}", String::from_utf8_lossy(&import.stderr));
     assert!(said.contains("1 intents") && said.contains("6 slots"), "{said}");
@@ -35,9 +42,9 @@ fn the_benchmark_context_imports_and_commands_are_recognised_from_real_speech() 
         "bench",
         "speech-to-intent",
         "--dataset",
-        data().to_str().unwrap(),
+        data().to_str().expect("utf-8 path"),
         "--grammar",
-        out.to_str().unwrap(),
+        out.to_str().expect("utf-8 path"),
         "--snr",
         "24",
         "--json",
@@ -64,9 +71,9 @@ fn malformed_rhino_input_gets_a_clear_error() {
         .expect("write");
     let out = dir.path().join("g");
     for (file, want) in
-        [(bad.to_str().unwrap(), "`]` is missing"), ("/nonexistent.yaml", "cannot read /nonexistent.yaml")]
+        [(bad.to_str().expect("utf-8 path"), "`]` is missing"), ("/nonexistent.yaml", "cannot read /nonexistent.yaml")]
     {
-        let run = scpm(&["grammar", "import-rhino", file, "--out", out.to_str().unwrap()]);
+        let run = scpm(&["grammar", "import-rhino", file, "--out", out.to_str().expect("utf-8 path")]);
         let err = String::from_utf8_lossy(&run.stderr);
         assert!(!run.status.success() && err.contains(want) && !err.contains("panicked"), "{file}: {err}");
     }

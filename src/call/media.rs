@@ -149,7 +149,7 @@ impl OfficeMedia {
 /// The next 20 ms of microphone audio, if the microphone is live (short of samples: padded).
 fn microphone_frame(inner: &Inner) -> Option<Vec<i16>> {
     let mut mic = inner.mic.lock().unwrap_or_else(|p| p.into_inner());
-    if !mic.last.is_some_and(|t| t.elapsed() < MIC_FRESH) {
+    if mic.last.is_none_or(|t| t.elapsed() >= MIC_FRESH) {
         mic.samples.clear();
         return None;
     }

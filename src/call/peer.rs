@@ -91,7 +91,7 @@ pub fn codec(kind: RtpCodecKind) -> RTCRtpCodecParameters {
         },
     };
     let payload_type = if kind == RtpCodecKind::Audio { OPUS_PT } else { VP8_PT };
-    RTCRtpCodecParameters { rtp_codec, payload_type, ..Default::default() }
+    RTCRtpCodecParameters { rtp_codec, payload_type }
 }
 
 /// A local track with one random SSRC, for `TrackLocalStaticSample` or `TrackLocalStaticRTP`.

@@ -45,10 +45,18 @@ impl Default for Forward {
     }
 }
 
-/// Waits until the connection is up: packets written before DTLS is done are refused (and
-/// logged) by webrtc-rs, and old frames are useless anyway.
-async fn until_connected(connected: &mut watch::Receiver<bool>) -> bool {
-    connected.wait_for(|up| *up).await.is_ok()
+/// The track's SSRC and payload type, once the connection is up: packets written before DTLS is
+/// done are refused (and logged) by webrtc-rs, and old frames are useless anyway. None if the
+/// connection goes away first.
+async fn when_connected(
+    track: &dyn Track,
+    kind: RtpCodecKind,
+    connected: &mut watch::Receiver<bool>,
+) -> Option<(u32, u8)> {
+    let ssrc = track.ssrcs().await.first().copied()?;
+    let pt = if kind == RtpCodecKind::Audio { OPUS_PT } else { VP8_PT };
+    connected.wait_for(|up| *up).await.ok()?;
+    Some((ssrc, pt))
 }
 
 /// Office frames → an official's track, from the moment the connection is up until the
@@ -61,11 +69,7 @@ pub fn office_to_official(
     on_keyframe_request: impl Fn() + Send + 'static,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let Some(ssrc) = track.ssrcs().await.first().copied() else { return };
-        let pt = if kind == RtpCodecKind::Audio { OPUS_PT } else { VP8_PT };
-        if !until_connected(&mut connected).await {
-            return;
-        }
+        let Some((ssrc, pt)) = when_connected(track.as_ref(), kind, &mut connected).await else { return };
         frames = frames.resubscribe();
         let feedback = track.clone();
         // The official's browser asks for a key frame with PLI/FIR when it joins or loses one.
@@ -138,11 +142,7 @@ pub fn forward_to_wall(
     kind: RtpCodecKind,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let Some(ssrc) = track.ssrcs().await.first().copied() else { return };
-        let pt = if kind == RtpCodecKind::Audio { OPUS_PT } else { VP8_PT };
-        if !until_connected(&mut connected).await {
-            return;
-        }
+        let Some((ssrc, pt)) = when_connected(track.as_ref(), kind, &mut connected).await else { return };
         packets = packets.resubscribe();
         loop {
             let mut packet = match packets.recv().await {
