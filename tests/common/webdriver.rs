@@ -4,6 +4,7 @@
 
 use base64::Engine;
 use serde_json::{json, Value};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -81,10 +82,13 @@ pub struct Driver {
 impl Driver {
     pub async fn start() -> Driver {
         let port = free_port();
+        // Its own process group: on drop the whole group goes, chromium included, even when a
+        // failed test never closed its sessions (killing chromedriver alone orphans chromium).
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .spawn()
             .expect("chromedriver (Debian chromium-driver; scripts/setup.sh installs it)");
         let d = Driver { child, base: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new() };
@@ -182,6 +186,8 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
