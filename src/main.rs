@@ -8,6 +8,7 @@ use scpm::config::Config;
 use scpm::index::{CityIndex, SearchRequest};
 use scpm::service::Service;
 use scpm::store::Store;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 mod bench_intent;
@@ -311,6 +312,7 @@ fn officials(config: &Config, base_url: Option<String>, json: bool) -> Result<()
     let city = scpm::city::City::load(&config.paths.data_dir)?;
     let secret = scpm::service::office_token(config)?;
     let base = base_url.unwrap_or_else(|| format!("http://{}", config.server.listen));
+    let mut out = std::io::stdout().lock();
     for official in &city.officials {
         let link = format!(
             "{}/official/{}?token={}",
@@ -318,13 +320,18 @@ fn officials(config: &Config, base_url: Option<String>, json: bool) -> Result<()
             official.id,
             scpm::call::official_token(&secret, &official.id)
         );
-        if json {
-            println!(
-                "{}",
-                serde_json::json!({"id": official.id, "title_ko": official.title_ko, "title_en": official.title_en, "link": link})
-            );
+        let line = if json {
+            serde_json::json!({"id": official.id, "title_ko": official.title_ko, "title_en": official.title_en, "link": link})
+                .to_string()
         } else {
-            println!("{:<24} {:<14} {link}", official.id, official.title_ko);
+            format!("{:<24} {:<14} {link}", official.id, official.title_ko)
+        };
+        // A reader that stops early (`| head`) is not an error.
+        if let Err(e) = writeln!(out, "{line}") {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(());
+            }
+            return Err(e.into());
         }
     }
     Ok(())
