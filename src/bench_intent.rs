@@ -101,6 +101,8 @@ pub struct Options<'a> {
     pub grammar: &'a Path,
     pub snrs: Vec<f64>,
     pub limit: Option<usize>,
+    /// Files skipped first (a run split in parts: `--offset 310` continues `--limit 310`).
+    pub offset: usize,
     pub json: bool,
     pub model: &'a Path,
     pub data_dir: &'a Path,
@@ -169,6 +171,7 @@ pub fn run(o: Options) -> Result<()> {
         .filter(|p| p.extension().is_some_and(|e| e == "flac" || e == "wav"))
         .collect();
     files.sort();
+    files.drain(..o.offset.min(files.len()));
     files.truncate(o.limit.unwrap_or(usize::MAX));
     let noise = read_audio(&o.dataset.join("noise/kitchen.flac"))?;
     let city = City::load(o.data_dir)?;
@@ -192,8 +195,9 @@ pub fn run(o: Options) -> Result<()> {
                         let Some(label) = labels.get(&format!("{stem}.wav")) else { continue };
                         let speech = read_audio(file)?;
                         for snr in conditions {
-                            // The same noise segment for a file at every SNR, different across files.
-                            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(n as u64);
+                            // The same noise segment for a file at every SNR, different across files;
+                            // seeded by the file's place in the whole set, so parts add up to one run.
+                            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64((o.offset + n) as u64);
                             let audio = match snr {
                                 Some(db) => mix(&speech, noise, *db, &mut rng),
                                 None => speech.clone(),

@@ -152,6 +152,9 @@ enum BenchWhat {
         snr: Vec<f64>,
         #[arg(long)]
         limit: Option<usize>,
+        /// Skip the first N files (the files are taken in name order).
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
         #[arg(long)]
         json: bool,
         /// Print every command that was not accepted, with what was heard.
@@ -241,13 +244,16 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench { what: BenchWhat::Voice { set, json, limit } } => {
             bench_voice::run(&config, reading_index(&config)?, &set, json, limit)
         }
-        Command::Bench { what: BenchWhat::SpeechToIntent { dataset, grammar, snr, limit, json, verbose, threads } } => {
+        Command::Bench {
+            what: BenchWhat::SpeechToIntent { dataset, grammar, snr, limit, offset, json, verbose, threads },
+        } => {
             let paths = scpm::models::ModelPaths::new(&config.paths.models);
             bench_intent::run(bench_intent::Options {
                 dataset: &dataset,
                 grammar: &grammar,
                 snrs: snr,
                 limit,
+                offset,
                 json,
                 model: &paths.require(paths.whisper_en())?,
                 data_dir: &config.paths.data_dir,
