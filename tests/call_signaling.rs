@@ -152,7 +152,15 @@ fn call_rights_bad_messages_and_how_calls_end() {
         // Offline: nobody has the page open.
         command(base, "마포구청장 연결해").await;
         assert_eq!(ended_row(base, "mayor_mapo").await["end_reason"], "offline");
-        let display = office(base, "/api/display").await;
+        // The log row is written first, then the wall is told: wait for the wall's side.
+        let mut display = Value::Null;
+        for _ in 0..100 {
+            display = office(base, "/api/display").await;
+            if display["call"]["legs"][0]["reason"] == "offline" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         assert_eq!(display["call"]["legs"][0]["reason"], "offline", "{display}");
 
         // No answer: the page rings for ring_timeout_s and nobody answers.
