@@ -73,6 +73,9 @@ enum LegState {
     Ended,
 }
 
+/// The states of a leg that has not ended.
+const OPEN: &[LegState] = &[LegState::Ringing, LegState::Connecting, LegState::Connected, LegState::Reconnecting];
+
 impl LegState {
     fn name(self) -> &'static str {
         match self {
@@ -349,13 +352,7 @@ impl Manager {
 
     /// Places a call to `official`, or adds them to the call in progress.
     async fn place(&mut self, official: OfficialRef, channel: &str) {
-        if self
-            .leg_of(
-                &official.id,
-                &[LegState::Ringing, LegState::Connecting, LegState::Connected, LegState::Reconnecting],
-            )
-            .is_some()
-        {
+        if self.leg_of(&official.id, OPEN).is_some() {
             return;
         }
         let call = self.call.get_or_insert_with(|| Call {
@@ -520,8 +517,7 @@ impl Manager {
     }
 
     async fn end_all(&mut self, reason: &str, actor: &str) {
-        let open: Vec<usize> =
-            self.legs_in(&[LegState::Ringing, LegState::Connecting, LegState::Connected, LegState::Reconnecting]);
+        let open: Vec<usize> = self.legs_in(OPEN);
         for i in open {
             self.end_leg(i, reason, actor).await;
         }
