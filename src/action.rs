@@ -71,6 +71,18 @@ pub enum Action {
     SwitchLanguage {
         to: String,
     },
+    /// Selects what is at this point of the wall (0–1 each way): a gesture's click.
+    Select {
+        x: f32,
+        y: f32,
+    },
+    /// Moves the map by this much (fractions of the wall): a fist dragged and opened.
+    Pan {
+        dx: f32,
+        dy: f32,
+    },
+    /// Opens the voice listener's window, as the wake phrase does (push-to-talk).
+    Listen,
 }
 
 impl Action {

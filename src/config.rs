@@ -86,6 +86,7 @@ pub struct Config {
     pub index: IndexConfig,
     pub commands: CommandsConfig,
     pub voice: VoiceConfig,
+    pub gestures: GesturesConfig,
     pub calls: CallsConfig,
     pub simulator: SimulatorConfig,
     pub replay: Vec<ReplayConfig>,
@@ -222,6 +223,41 @@ impl Default for VoiceConfig {
             whisper_threads: 1,
             whisper_audio_ctx: 512,
             end_silence_ms: 600,
+        }
+    }
+}
+
+/// The camera in front of the wall and the hand gestures read from it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct GesturesConfig {
+    /// Watch the camera (when there is one) in `scpm serve`.
+    pub enabled: bool,
+    /// Camera index ("0") or device path ("/dev/video2").
+    pub camera: String,
+    /// The gestures as data; empty: the project's gestures/gestures.toml.
+    pub file: String,
+    /// True when the camera gives a mirrored (selfie) image; a plain camera facing the person
+    /// does not.
+    pub mirrored: bool,
+    /// Hands looked for when no hand is followed (the locked person's, then others).
+    pub max_hands: usize,
+    /// Frames per second read from the camera.
+    pub fps: f64,
+}
+
+impl Default for GesturesConfig {
+    fn default() -> Self {
+        Self { enabled: true, camera: "0".into(), file: String::new(), mirrored: false, max_hands: 2, fps: 30.0 }
+    }
+}
+
+impl GesturesConfig {
+    pub fn catalog_path(&self) -> PathBuf {
+        if self.file.is_empty() {
+            crate::gesture::Catalog::default_path()
+        } else {
+            PathBuf::from(&self.file)
         }
     }
 }
@@ -403,6 +439,10 @@ impl Config {
         }
         if !(100..=5000).contains(&v.end_silence_ms) || !(1.0..=120.0).contains(&v.listen_window_s) {
             return Err(invalid("voice", "end_silence_ms must be 100–5000 and listen_window_s 1–120".into()));
+        }
+        let g = &self.gestures;
+        if !(1..=4).contains(&g.max_hands) || !(1.0..=120.0).contains(&g.fps) {
+            return Err(invalid("gestures", "max_hands must be 1–4 and fps 1–120".into()));
         }
         let c = &self.calls;
         if c.bind_address.parse::<std::net::IpAddr>().is_err() {

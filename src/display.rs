@@ -27,9 +27,34 @@ pub struct DisplayState {
     /// The voice overlay: "listening" while someone speaks after the wake phrase, then what
     /// was heard. None when the microphone is idle.
     pub listening: Option<Listening>,
+    /// The gesture cursor on the wall, while a hand is followed.
+    pub cursor: Option<crate::gesture::Cursor>,
+    /// How far the map is moved from its centre (fractions of the wall), by a fist.
+    pub pan: [f32; 2],
     /// Screens visited, for "back".
     #[serde(skip)]
     history: Vec<(String, Option<String>, Option<String>)>,
+}
+
+/// The wall's pages in order (what a swipe pages through), each with the topic it opens on.
+pub const PAGES: [(&str, &str); 5] = [
+    ("overview", "overview"),
+    ("realtime", "incidents"),
+    ("opinion", "complaints"),
+    ("administration", "indicators"),
+    ("pledges", "pledges"),
+];
+
+/// The page a topic is shown on (the wall's tabs).
+pub fn screen_of(topic: &str) -> &'static str {
+    match topic {
+        "overview" => "overview",
+        "air_quality" | "traffic" | "transit" | "incidents" | "cctv" | "hospitals" | "weather" | "water" => "realtime",
+        "complaints" | "suggestions" | "trends" => "opinion",
+        "indicators" | "budget" | "population" => "administration",
+        "pledges" => "pledges",
+        _ => "search",
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -62,6 +87,16 @@ impl DisplayState {
         true
     }
 
+    /// Moves the gesture cursor; true when that changed anything. The cursor is not a command:
+    /// it is neither audited nor counted in the version, so walls simply follow it.
+    pub fn set_cursor(&mut self, cursor: Option<crate::gesture::Cursor>) -> bool {
+        if self.cursor == cursor {
+            return false;
+        }
+        self.cursor = cursor;
+        true
+    }
+
     pub fn new(language: &str) -> DisplayState {
         DisplayState {
             version: 0,
@@ -80,6 +115,8 @@ impl DisplayState {
             muted: false,
             volume: 6,
             listening: None,
+            cursor: None,
+            pan: [0.0, 0.0],
             history: Vec::new(),
         }
     }
@@ -112,6 +149,16 @@ impl DisplayState {
         }
     }
 
+    /// Another topic, keeping the district (swipes page through screens).
+    fn go_to(&mut self, topic: &str) {
+        self.remember();
+        self.screen = topic.into();
+        self.topic = topic.into();
+        self.indicator = None;
+        self.search = None;
+        self.pan = [0.0, 0.0];
+    }
+
     fn apply_one(&mut self, action: &Action) {
         match action {
             Action::Show { topic, district, indicator, period, .. } => {
@@ -123,6 +170,7 @@ impl DisplayState {
                 self.period = period.clone();
                 self.search = None;
                 self.zoom = if district.is_some() { 1 } else { 0 };
+                self.pan = [0.0, 0.0];
             }
             Action::Search { query, .. } => {
                 self.remember();
@@ -139,8 +187,34 @@ impl DisplayState {
                     self.zoom = 0;
                 }
                 "back" => self.restore(),
+                "next" | "previous" => {
+                    let step = if to == "next" { 1 } else { PAGES.len() - 1 };
+                    let page = PAGES.iter().position(|(p, _)| *p == screen_of(&self.topic)).unwrap_or(0);
+                    self.go_to(PAGES[(page + step) % PAGES.len()].1);
+                }
+                "up" | "down" => {
+                    let group = PAGES.iter().find(|(p, _)| *p == screen_of(&self.topic)).map(|(p, _)| *p);
+                    let topics: Vec<&str> =
+                        crate::action::TOPICS.iter().copied().filter(|t| Some(screen_of(t)) == group).collect();
+                    if let Some(at) = topics.iter().position(|t| *t == self.topic) {
+                        let step = if to == "up" { 1 } else { topics.len() - 1 };
+                        self.go_to(topics[(at + step) % topics.len()]);
+                    }
+                }
                 _ => {}
             },
+            Action::Select { .. } => {}
+            Action::Listen => {
+                self.listening = Some(Listening {
+                    state: "wake".into(),
+                    transcript: String::new(),
+                    lang: String::new(),
+                    understood: false,
+                })
+            }
+            Action::Pan { dx, dy } => {
+                self.pan = [(self.pan[0] + dx).clamp(-1.0, 1.0), (self.pan[1] + dy).clamp(-1.0, 1.0)];
+            }
             Action::Zoom { direction } => self.zoom = (self.zoom + if direction == "in" { 1 } else { -1 }).clamp(0, 4),
             Action::Layout { mode } => self.layout = mode.clone(),
             Action::Call { official, needs_confirmation } => {

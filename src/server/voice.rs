@@ -141,6 +141,10 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
     let mut fed = 0usize;
     let mut partial = String::new();
     while let Ok(chunk) = audio.recv() {
+        // A wave (push-to-talk) opens the window as the wake phrase does.
+        if let Some(pushed) = state.office.lock().ok().and_then(|mut o| o.listen_until.take()) {
+            awake_until = Some(awake_until.map_or(pushed, |t| t.max(pushed)));
+        }
         let utterances = endpointer.push(&chunk);
         if utterances.is_empty() && !endpointer.in_speech() && fed > 0 {
             // The endpointer dropped the utterance as too short: so does the recogniser.
