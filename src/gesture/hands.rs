@@ -51,6 +51,9 @@ pub struct FrameWork {
     pub palm_detection: bool,
 }
 
+/// A hand, and its landmarks in image pixels.
+type Found = (Hand, Vec<[f32; 2]>);
+
 pub struct HandTracker {
     palm_net: dnn::Net,
     landmark_net: dnn::Net,
@@ -194,7 +197,7 @@ impl HandTracker {
 
     /// The landmarks in one crop, or None when the crop holds no hand. Also the landmarks in
     /// image pixels, for following the hand.
-    fn landmarks(&mut self, image: &Mat, roi: Roi) -> Result<Option<(Hand, Vec<[f32; 2]>)>, HandsError> {
+    fn landmarks(&mut self, image: &Mat, roi: Roi) -> Result<Option<Found>, HandsError> {
         let n = LANDMARK_INPUT;
         let m = roi.crop_to_image(n);
         let affine = Mat::from_slice_2d(&m)?;

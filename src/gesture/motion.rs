@@ -64,15 +64,17 @@ impl Path {
         self.recent(ms).map(|s| len([s.palm[0] - now.palm[0], s.palm[1] - now.palm[1]]) / now.size).fold(0.0, f32::max)
     }
 
-    /// The first dynamic gesture the path now shows, if any. `moving_allowed` is false while
-    /// a pose that moves the cursor or the map (point, fist) is held: then only circles count.
+    /// The first dynamic gesture the path now shows, if any. While a pose that moves the
+    /// cursor or the map is held (point, fist), or the hand points, swipes and waves do not count.
     pub fn detect(&self, catalog: &Catalog, pointing_held: bool, grabbing: bool) -> Option<Found> {
         let now = self.samples.back()?;
+        // A pointing hand that moves moves the cursor (or draws a circle): it does not swipe.
+        let sweeping = !pointing_held && !grabbing && now.pointing < 0.5;
         for g in catalog.gestures.iter().filter(|g| g.kind == Kind::Dynamic) {
             let within = g.within_ms.unwrap_or(1000);
             let found = match g.name.as_str() {
-                n if n.starts_with("swipe_") && !pointing_held && !grabbing => self.swipe(g, now, within),
-                "wave" if !pointing_held && !grabbing => self.wave(g, within),
+                n if n.starts_with("swipe_") && sweeping => self.swipe(g, now, within),
+                "wave" if sweeping => self.wave(g, within),
                 "pinch_in" | "pinch_out" if !grabbing => self.pinch(g, now, within),
                 "circle" if !grabbing => self.circle(g, within),
                 _ => None,

@@ -48,7 +48,14 @@ pub struct Recognizer {
     dwell: Option<([f32; 2], u64)>,
     grab_from: Option<[f32; 2]>,
     side: Side,
+    /// After a swipe the hand must come to rest (or leave) before the next one: one long
+    /// movement is one swipe.
+    awaiting_rest: bool,
+    last_palm: Option<(u64, [f32; 2], f32)>,
 }
+
+/// Hand sizes per second below which a hand is at rest.
+const REST_SPEED: f32 = 1.5;
 
 /// The part of the camera image the hand moves in that covers the whole wall.
 const REACH_X: (f32, f32) = (0.2, 0.8);
@@ -68,6 +75,8 @@ impl Recognizer {
             dwell: None,
             grab_from: None,
             side: Side::Right,
+            awaiting_rest: false,
+            last_palm: None,
         }
     }
 
@@ -87,9 +96,13 @@ impl Recognizer {
                 self.path.clear();
                 self.cursor = None;
             }
+            self.awaiting_rest = false;
+            self.last_palm = None;
             return step;
         };
         if fresh {
+            self.awaiting_rest = false;
+            self.last_palm = None;
             self.path.clear();
             self.pending = None;
             self.active = None;
@@ -108,11 +121,23 @@ impl Recognizer {
             open: pose.agreement(&[Some(true); 5]),
             pointing: pose.agreement(&[None, Some(true), Some(false), Some(false), Some(false)]),
         });
+        if let Some((t0, palm0, size0)) = self.last_palm {
+            let seconds = t.saturating_sub(t0).max(1) as f32 / 1000.0;
+            let speed =
+                (pose.palm[0] - palm0[0]).hypot(pose.palm[1] - palm0[1]) / ((pose.size + size0) / 2.0) / seconds;
+            if speed < REST_SPEED && self.awaiting_rest {
+                // The rest of the swipe's movement is not the start of another.
+                self.awaiting_rest = false;
+                self.path.clear();
+            }
+        }
+        self.last_palm = Some((t, pose.palm, pose.size));
         let cursor = self.move_cursor(pose);
         let held = self.active.as_ref().map(|a| a.name.clone());
         let (pointing, grabbing) = (held.as_deref() == Some("point"), held.as_deref() == Some("fist"));
-        if t >= self.quiet_until_ms {
+        if t >= self.quiet_until_ms && !self.awaiting_rest {
             if let Some(found) = self.path.detect(&self.catalog, pointing, grabbing) {
+                self.awaiting_rest = found.name.starts_with("swipe_");
                 step.events.push(self.event(t, &found.name, found.confidence));
                 self.path.clear();
                 self.pending = None;

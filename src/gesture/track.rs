@@ -32,7 +32,8 @@ impl Lock {
     }
 
     /// Which of this frame's hands is the locked person's (locking the largest when free).
-    /// Returns the hand's index and whether the lock is new (the caller forgets old motion then).
+    /// Returns the hand's index and whether its path starts afresh (a new lock, or the hand
+    /// back after a gap): the caller forgets the old motion then.
     pub fn choose(&mut self, t_ms: u64, poses: &[Pose]) -> Option<(usize, bool)> {
         let distance = |p: &Pose, palm: [f32; 2]| (p.palm[0] - palm[0]).hypot(p.palm[1] - palm[1]);
         if let Some(locked) = &self.locked {
@@ -47,7 +48,8 @@ impl Lock {
             match follows {
                 Some((i, _)) => {
                     self.locked = Some(Locked { palm: poses[i].palm, size: poses[i].size, last_seen_ms: t_ms });
-                    return Some((i, false));
+                    // A hand found again after a gap starts a new path: the gap is no movement.
+                    return Some((i, absent > 250));
                 }
                 None if absent <= RELEASE_MS => return None,
                 None => self.locked = None,

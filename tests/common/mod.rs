@@ -3,6 +3,8 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod app;
+pub mod hands;
+pub mod video;
 pub mod webdriver;
 
 use scpm::city::City;
@@ -43,8 +45,12 @@ pub const OFFICE_TOKEN: &str = "test-office-token";
 
 pub fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {
     // Servers under test do not listen for voice unless a test asks (models are large).
-    let extra =
+    let mut extra =
         if extra.contains("[voice]") { extra.to_string() } else { format!("{extra}\n[voice]\nenabled = false\n") };
+    // Nor do they watch a camera unless asked (there is none here; it would only be waited for).
+    if !extra.contains("[gestures]") {
+        extra.push_str("\n[gestures]\nenabled = false\n");
+    }
     let config = format!(
         "[server]\nlisten = \"127.0.0.1:{port}\"\nintake_token = \"{INTAKE_TOKEN}\"\noffice_token = \"{OFFICE_TOKEN}\"\n\
          [paths]\ndata_dir = \"{}\"\nindex_dir = \"{}\"\nstore = \"{}\"\n{extra}",
