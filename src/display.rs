@@ -31,6 +31,8 @@ pub struct DisplayState {
     pub cursor: Option<crate::gesture::Cursor>,
     /// How far the map is moved from its centre (fractions of the wall), by a fist.
     pub pan: [f32; 2],
+    /// The last gesture click: each wall clicks what is at this point once (by its id).
+    pub select: Option<Selection>,
     /// Screens visited, for "back".
     #[serde(skip)]
     history: Vec<(String, Option<String>, Option<String>)>,
@@ -55,6 +57,13 @@ pub fn screen_of(topic: &str) -> &'static str {
         "pledges" => "pledges",
         _ => "search",
     }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Selection {
+    pub x: f32,
+    pub y: f32,
+    pub id: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -117,6 +126,7 @@ impl DisplayState {
             listening: None,
             cursor: None,
             pan: [0.0, 0.0],
+            select: None,
             history: Vec::new(),
         }
     }
@@ -203,7 +213,10 @@ impl DisplayState {
                 }
                 _ => {}
             },
-            Action::Select { .. } => {}
+            Action::Select { x, y } => {
+                let id = self.select.as_ref().map_or(1, |s| s.id + 1);
+                self.select = Some(Selection { x: *x, y: *y, id });
+            }
             Action::Listen => {
                 self.listening = Some(Listening {
                     state: "wake".into(),

@@ -48,6 +48,9 @@ const SCPM_MAP = (() => {
       const f = 1 / Math.pow(1.5, opts.zoom);
       view = [size[0] * (1 - f) / 2, size[1] * (1 - f) / 2, size[0] * f, size[1] * f];
     }
+    // A fist dragged across the wall moves the map with the hand (display.pan, wall fractions).
+    const pan = (SCPM.state.display && SCPM.state.display.pan) || [0, 0];
+    view = [view[0] - pan[0] * view[2], view[1] - pan[1] * view[3], view[2], view[3]];
     svg.setAttribute("viewBox", view.map((v) => v.toFixed(1)).join(" "));
     const unit = view[2] / 1000;   // keeps strokes and labels the same size on screen
     const parts = [];

@@ -119,6 +119,37 @@ const SCPM = (() => {
     if (typeof SCPM_CALL !== "undefined") SCPM_CALL.volume((d.volume ?? 6) / 10);
   }
 
+  // The gesture cursor follows the server's display state; it changes many times a second and
+  // never re-renders the screen.
+  function renderCursor(d) {
+    const cursor = d.cursor;
+    $("cursor").hidden = !cursor || PUBLIC;
+    if (!cursor) return;
+    $("cursor").style.left = `${(cursor.x * 100).toFixed(2)}%`;
+    $("cursor").style.top = `${(cursor.y * 100).toFixed(2)}%`;
+    $("cursor").classList.toggle("grab", cursor.mode === "grab");
+    $("cursor").classList.toggle("hand", cursor.mode === "hand");
+  }
+
+  // A gesture's select clicks what is at that point of the wall, once per select: the click then
+  // goes the way of any touch (a tab, a district on the map, a call button).
+  let lastSelect = null;
+  function clickSelected(d) {
+    const select = d.select;
+    if (!select || PUBLIC) return;
+    if (lastSelect === null) { lastSelect = select.id; return; } // an old one, from before this page
+    if (select.id === lastSelect) return;
+    lastSelect = select.id;
+    const x = select.x * window.innerWidth, y = select.y * window.innerHeight;
+    const target = document.elementFromPoint(x, y);
+    $("cursor").classList.remove("select");
+    void $("cursor").offsetWidth;
+    $("cursor").classList.add("select");
+    if (!target) return;
+    document.body.dataset.selected = target.id || target.dataset.topic || target.dataset.district || target.tagName.toLowerCase();
+    target.dispatchEvent(new MouseEvent("click", { bubbles: true, clientX: x, clientY: y }));
+  }
+
   let rendering = Promise.resolve();
   // Renders the current display; renders are serialised so two quick changes cannot interleave.
   function render() {
@@ -151,8 +182,11 @@ const SCPM = (() => {
       const msg = JSON.parse(event.data);
       if (msg.type !== "display") return;
       if (msg.state.language && msg.state.language !== state.display.language) state.lang = msg.state.language;
+      const moved = msg.state.version === state.display.version;
       state.display = msg.state;
-      render();
+      renderCursor(msg.state);
+      if (moved) return; // only the cursor moved
+      render().then(() => clickSelected(msg.state));
     };
     socket.onclose = () => { $("status").textContent = t().offline; setTimeout(connect, 1000); };
   }
