@@ -75,7 +75,10 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let n = per_frame.len();
-    println!("gestures on the real models, one core, 640×480, {n} frames ({rounds} rounds of a {}-frame clip)", frames.len());
+    println!(
+        "gestures on the real models, one core, 640×480, {n} frames ({rounds} rounds of a {}-frame clip)",
+        frames.len()
+    );
     println!(
         "  frames per second (tracking on): {:.1}   per frame: median {:.1} ms, p95 {:.1} ms",
         n as f64 / (total_ms / 1000.0),

@@ -153,9 +153,12 @@ fn pinch(closing: bool, size: f32) -> Vec<String> {
 
 #[test]
 fn pinches_in_and_out_near_and_far() {
+    // The open pinch is a pointing hand (thumb out): it may first put the cursor up ("point",
+    // which does nothing else); the pinch still comes.
+    let moves = |events: Vec<Event>| names(&events).into_iter().filter(|n| n != "point").collect::<Vec<_>>();
     for size in [NEAR, FAR] {
-        assert_eq!(names(&recognise(&pinch(true, size))), vec!["pinch_in"], "size {size}");
-        assert_eq!(names(&recognise(&pinch(false, size))), vec!["pinch_out"], "size {size}");
+        assert_eq!(moves(recognise(&pinch(true, size))), vec!["pinch_in"], "size {size}");
+        assert_eq!(moves(recognise(&pinch(false, size))), vec!["pinch_out"], "size {size}");
     }
 }
 
@@ -219,8 +222,9 @@ fn resting_a_pointing_finger_selects_where_the_cursor_is() {
     let place = Place::at(250.0, 200.0, 90.0);
     let lines = clip(0, 2200, |_| vec![hand(hands::POINT, place)]);
     let events = recognise(&lines);
-    // The pose, then the dwell's select, with the cursor's place on the wall.
+    // The pose (no place: it only moves the cursor), then the dwell's select, with the place.
     assert_eq!(names(&events), vec!["point", "point"], "{events:?}");
+    assert_eq!(events[0].at, None);
     let at = events[1].at.expect("a place");
     assert!((0.0..=1.0).contains(&at[0]) && (0.0..=1.0).contains(&at[1]));
     // The image's left is the person's right: the cursor is on the wall's right half.

@@ -133,12 +133,12 @@ const SCPM = (() => {
 
   // A gesture's select clicks what is at that point of the wall, once per select: the click then
   // goes the way of any touch (a tab, a district on the map, a call button).
-  let lastSelect = null;
+  // The select already there when the page connects is an old one, not to be clicked again.
+  let lastSelect = undefined;
   function clickSelected(d) {
     const select = d.select;
-    if (!select || PUBLIC) return;
-    if (lastSelect === null) { lastSelect = select.id; return; } // an old one, from before this page
-    if (select.id === lastSelect) return;
+    if (lastSelect === undefined) { lastSelect = select ? select.id : 0; return; }
+    if (!select || PUBLIC || select.id === lastSelect) return;
     lastSelect = select.id;
     const x = select.x * window.innerWidth, y = select.y * window.innerHeight;
     const target = document.elementFromPoint(x, y);

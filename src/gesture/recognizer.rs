@@ -167,7 +167,8 @@ impl Recognizer {
             gesture: name.to_string(),
             hand: self.side,
             confidence: (confidence * 100.0).round() / 100.0,
-            at: self.cursor,
+            // Where it selects: `ok` selects under the cursor (a resting point sets its own).
+            at: if name == "ok" { self.cursor } else { None },
             pan: None,
         }
     }
@@ -235,7 +236,10 @@ impl Recognizer {
                     if name != "fist" {
                         step.events.push(self.event(t, &name, held.score));
                         held.fired = true;
-                        self.quiet_until_ms = t + d.refractory_ms;
+                        // Pointing only moves the cursor: a pinch or circle may follow at once.
+                        if name != "point" {
+                            self.quiet_until_ms = t + d.refractory_ms;
+                        }
                     } else {
                         self.grab_from = self.cursor;
                     }

@@ -65,8 +65,13 @@ pub fn images(dir: &Path, fps: f64) -> Result<Frames, SourceError> {
 /// A camera by index ("0") or device path ("/dev/video2").
 pub fn camera(device: &str) -> Result<videoio::VideoCapture, SourceError> {
     let capture = match device.parse::<i32>() {
-        Ok(index) => videoio::VideoCapture::new(index, videoio::CAP_ANY),
-        Err(_) => videoio::VideoCapture::from_file(device, videoio::CAP_ANY),
+        Ok(index) if Path::new(&format!("/dev/video{index}")).exists() => {
+            videoio::VideoCapture::new(index, videoio::CAP_V4L2)
+        }
+        // A device or a stream file: asked for only when it is there (OpenCV would print its
+        // backends' complaints every time it is retried).
+        Err(_) if Path::new(device).exists() => videoio::VideoCapture::from_file(device, videoio::CAP_ANY),
+        _ => return Err(SourceError::Camera(device.to_string())),
     };
     capture.ok().filter(|c| c.is_opened().unwrap_or(false)).ok_or_else(|| SourceError::Camera(device.to_string()))
 }
