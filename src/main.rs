@@ -470,8 +470,10 @@ fn reading_index(config: &Config) -> Result<CityIndex> {
             }
             // The directory may be replaced under us while the other process rebuilds it.
             Err(e)
-                if matches!(e.downcast_ref(), Some(scpm::index::IndexError::Tantivy { .. }))
-                    && std::time::Instant::now() + std::time::Duration::from_secs(290) > deadline =>
+                if matches!(
+                    e.downcast_ref(),
+                    Some(scpm::index::IndexError::Tantivy { .. } | scpm::index::IndexError::Io { .. })
+                ) && std::time::Instant::now() + std::time::Duration::from_secs(290) > deadline =>
             {
                 std::thread::sleep(std::time::Duration::from_millis(250));
             }

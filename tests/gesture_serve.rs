@@ -71,7 +71,8 @@ fn a_missing_camera_is_said_once_and_picked_up_when_it_comes() {
     let part = dir.path().join("camera.partial.avi");
     swipe_video(&part);
     std::fs::rename(&part, &camera).unwrap();
-    let swipes = || audit_gestures(&base).into_iter().filter(|r| r["input"].as_str().unwrap().starts_with("swipe_left")).count();
+    let swipes =
+        || audit_gestures(&base).into_iter().filter(|r| r["input"].as_str().unwrap().starts_with("swipe_left")).count();
     let first = eventually(Duration::from_secs(30), || Some(swipes()).filter(|n| *n >= 1));
     assert!(first.is_some(), "the camera was picked up:\n{}", std::fs::read_to_string(&log).unwrap());
     // The "camera" ran out of frames: said, waited for, opened again, and it swipes again.

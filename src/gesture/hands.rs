@@ -2,6 +2,8 @@
 //! the whole (letterboxed) frame → a rotated square crop → 21 landmarks with presence and
 //! handedness. Between frames a hand is followed from its previous landmarks, and the palm
 //! detector runs only when no hand is followed: that is what makes it real time on one core.
+//! While it searches, every other frame it looks at a quarter of the frame instead of the whole:
+//! a hand a few metres away is too small for the detector's 192 × 192 view of the whole frame.
 
 use super::palm::{self, Letterbox, Roi};
 use super::{Hand, Side};
@@ -61,7 +63,15 @@ pub struct HandTracker {
     max_hands: usize,
     /// The crops to look in next frame: the hands being followed.
     tracked: Vec<Roi>,
+    /// Searches made while no hand is followed: every other one looks closer at a quarter of
+    /// the frame, so that a far hand (too small for the detector in the whole frame) is found.
+    searches: usize,
 }
+
+/// The quarters searched for far hands, as (x, y) of their top-left corner in frame fractions;
+/// each is 0.6 of the frame wide and high, so they overlap.
+const QUARTERS: [(f32, f32); 4] = [(0.2, 0.1), (0.0, 0.0), (0.4, 0.0), (0.2, 0.4)];
+const QUARTER: f32 = 0.6;
 
 fn load(path: &Path) -> Result<dnn::Net, HandsError> {
     if !path.exists() {
@@ -122,12 +132,14 @@ impl HandTracker {
             anchors: palm::anchors(),
             max_hands: max_hands.max(1),
             tracked: Vec::new(),
+            searches: 0,
         })
     }
 
     /// Forgets the hands being followed (a new video, a camera that came back).
     pub fn reset(&mut self) {
         self.tracked.clear();
+        self.searches = 0;
     }
 
     /// The hands in a frame (BGR, gray or BGRA, any size), in MediaPipe's convention.
@@ -137,7 +149,9 @@ impl HandTracker {
         let mut rois = std::mem::take(&mut self.tracked);
         if rois.is_empty() {
             work.palm_detection = true;
-            rois = self.palms(&image)?.iter().take(self.max_hands).map(|p| p.roi()).collect();
+            self.searches += 1;
+            let palms = if self.searches % 2 == 1 { self.palms(&image)? } else { self.palms_in_quarter(&image)? };
+            rois = palms.iter().take(self.max_hands).map(|p| p.roi()).collect();
         }
         let mut hands = Vec::new();
         for roi in rois {
@@ -154,6 +168,9 @@ impl HandTracker {
                 self.tracked.push(next);
             }
             hands.push(hand);
+        }
+        if !hands.is_empty() {
+            self.searches = 0;
         }
         Ok((hands, work))
     }
@@ -193,6 +210,26 @@ impl HandTracker {
             }
         };
         Ok(palm::decode(boxes, scores, &self.anchors, letterbox, MIN_PALM_SCORE))
+    }
+
+    /// Palms in the next quarter of the frame (in turn), in whole-frame pixels.
+    fn palms_in_quarter(&mut self, image: &Mat) -> Result<Vec<palm::Palm>, HandsError> {
+        let (w, h) = (image.cols() as f32, image.rows() as f32);
+        let (qx, qy) = QUARTERS[(self.searches / 2) % QUARTERS.len()];
+        let area = core::Rect::new((qx * w) as i32, (qy * h) as i32, (QUARTER * w) as i32, (QUARTER * h) as i32);
+        if area.width < 16 || area.height < 16 {
+            return Ok(Vec::new());
+        }
+        let part = image.roi(area)?.try_clone()?;
+        let mut palms = self.palms(&part)?;
+        let (dx, dy) = (area.x as f32, area.y as f32);
+        for p in &mut palms {
+            p.center = [p.center[0] + dx, p.center[1] + dy];
+            for k in &mut p.keypoints {
+                *k = [k[0] + dx, k[1] + dy];
+            }
+        }
+        Ok(palms)
     }
 
     /// The landmarks in one crop, or None when the crop holds no hand. Also the landmarks in

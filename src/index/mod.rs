@@ -68,6 +68,16 @@ pub struct CityIndexWriter {
     dirty: bool,
 }
 
+/// An exclusive lock on `<dir>.lock` beside the index, released when dropped.
+fn open_lock(dir: &Path) -> std::io::Result<std::fs::File> {
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.with_extension("lock"))?;
+    file.lock()?;
+    Ok(file)
+}
+
 impl CityIndex {
     fn tantivy_err(&self) -> impl Fn(tantivy::TantivyError) -> IndexError + '_ {
         |source| IndexError::Tantivy { path: self.dir.clone(), source }
@@ -82,6 +92,10 @@ impl CityIndex {
         writer_memory_mb: usize,
     ) -> Result<(CityIndex, CityIndexWriter, Opened), IndexError> {
         let io = |source| IndexError::Io { path: dir.to_path_buf(), source };
+        // Two processes opening a missing or damaged index at once would both rebuild it, each
+        // deleting the other's files: opening is one process at a time, until the writer (and
+        // with it tantivy's own lock) is held.
+        let opening = open_lock(dir).map_err(io)?;
         let (index, opened) = match try_open(dir) {
             Ok(Some(index)) => (index, Opened::Existing),
             Ok(None) => (create(dir)?, Opened::Created),
@@ -98,6 +112,7 @@ impl CityIndex {
             tantivy::TantivyError::LockFailure(..) => IndexError::Locked(dir.to_path_buf()),
             other => tantivy_err(other),
         })?;
+        drop(opening);
         let payload: Payload = index
             .load_metas()
             .map_err(tantivy_err)?
