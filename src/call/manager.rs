@@ -642,7 +642,7 @@ impl Manager {
             "legs": legs,
             "reason": reason,
             "muted": self.media.muted(),
-            "office_media": "test_pattern",
+            "office_media": self.media.video_source(),
             "office_audio": self.media.audio_source(),
         }))
     }

@@ -1,7 +1,8 @@
 //! What the office sends in a call. The service owns the office camera and microphone: the
-//! microphone's audio (shared with the voice listener) goes into every call; with no microphone
-//! (and in every test) a short tone every two seconds does, and with no camera a generated test
-//! pattern stamped "TEST PATTERN - NO CAMERA", so nobody mistakes either for the office. One
+//! microphone's audio (shared with the voice listener) and the camera's picture (shared with the
+//! gesture tracker) go into every call; with no microphone (and in every test) a short tone every
+//! two seconds does, and with no camera a generated test pattern stamped "TEST PATTERN - NO
+//! CAMERA", so nobody mistakes either for the office. One
 //! encoder thread serves every call: it runs while a call subscribes and stops a few seconds
 //! after the last one leaves.
 
@@ -52,6 +53,8 @@ struct Inner {
     muted: AtomicBool,
     running: Mutex<bool>,
     mic: Mutex<Microphone>,
+    /// The camera's latest frame (I420, WIDTH × HEIGHT) and when it came.
+    camera: Mutex<Option<(Vec<u8>, Instant)>>,
 }
 
 #[derive(Default)]
@@ -82,6 +85,7 @@ impl OfficeMedia {
                 muted: AtomicBool::new(false),
                 running: Mutex::new(false),
                 mic: Mutex::new(Microphone::default()),
+                camera: Mutex::new(None),
             }),
         }
     }
@@ -133,6 +137,28 @@ impl OfficeMedia {
         let excess = mic.samples.len().saturating_sub(MIC_BUFFER);
         mic.samples.drain(..excess);
         mic.last = Some(Instant::now());
+    }
+
+    /// Whether a call is taking the office's video now (the camera converts frames only then).
+    pub fn wants_video(&self) -> bool {
+        self.inner.video.receiver_count() > 0
+    }
+
+    /// A camera frame for the calls: I420, WIDTH × HEIGHT (others are ignored).
+    pub fn feed_camera(&self, i420: Vec<u8>) {
+        if i420.len() == WIDTH * HEIGHT * 3 / 2 {
+            *self.inner.camera.lock().unwrap_or_else(|p| p.into_inner()) = Some((i420, Instant::now()));
+        }
+    }
+
+    /// "camera" while the camera feeds the calls, else "test_pattern".
+    pub fn video_source(&self) -> &'static str {
+        let camera = self.inner.camera.lock().unwrap_or_else(|p| p.into_inner());
+        if camera.as_ref().is_some_and(|(_, t)| t.elapsed() < MIC_FRESH) {
+            "camera"
+        } else {
+            "test_pattern"
+        }
     }
 
     /// "microphone" while the microphone feeds the calls, else "tone".
@@ -245,7 +271,14 @@ fn encode_loop(inner: &Inner) -> Result<(), MediaError> {
             vp8 = vp8_encoder()?;
             pts = 0;
         }
-        let yuv = test_pattern(video_n).to_i420();
+        // The camera's frame while it is fresh; the labelled test pattern otherwise.
+        let camera = inner
+            .camera
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .and_then(|(frame, at)| (at.elapsed() < MIC_FRESH).then(|| frame.clone()));
+        let yuv = camera.unwrap_or_else(|| test_pattern(video_n).to_i420());
         let packets = vp8.encode(pts, &yuv).map_err(|e| MediaError::Vp8(e.to_string()))?;
         for frame in packets {
             let _ = inner.video.send(Encoded {
@@ -274,6 +307,34 @@ mod tests {
     fn crossings_per_second(pcm: &[i16], rate: f64) -> f64 {
         let n = pcm.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
         n as f64 * rate / pcm.len() as f64
+    }
+
+    #[test]
+    fn the_camera_replaces_the_test_pattern_while_it_is_live() {
+        let media = OfficeMedia::new();
+        assert!(!media.wants_video(), "no call, no video wanted");
+        let (mut video, _audio) = media.subscribe();
+        assert!(media.wants_video());
+        assert_eq!(media.video_source(), "test_pattern");
+        // A flat grey camera picture: after the key frame, its frames are far smaller than the
+        // test pattern's, whose block moves.
+        let sizes = |media: &OfficeMedia, video: &mut broadcast::Receiver<Encoded>, camera: bool| {
+            let mut sizes = Vec::new();
+            for _ in 0..10 {
+                if camera {
+                    media.feed_camera(vec![128u8; WIDTH * HEIGHT * 3 / 2]);
+                }
+                sizes.push(video.blocking_recv().expect("video").data.len());
+            }
+            sizes.sort_unstable();
+            sizes[sizes.len() / 2]
+        };
+        let pattern = sizes(&media, &mut video, false);
+        let camera = sizes(&media, &mut video, true);
+        assert_eq!(media.video_source(), "camera");
+        assert!(camera * 4 < pattern, "camera frames {camera} bytes, test pattern {pattern}");
+        // A frame of the wrong size is not a camera frame.
+        media.feed_camera(vec![0; 10]);
     }
 
     #[test]

@@ -84,6 +84,16 @@ impl Calls {
         self.media.feed_microphone(samples);
     }
 
+    /// Whether a call wants the office camera's picture now.
+    pub fn wants_camera(&self) -> bool {
+        self.media.wants_video()
+    }
+
+    /// A camera frame (I420, 640 × 480) for the calls.
+    pub fn camera(&self, i420: Vec<u8>) {
+        self.media.feed_camera(i420);
+    }
+
     pub fn send(&self, input: Input) {
         // The manager lives as long as the service; after shutdown there is nobody to tell.
         let _ = self.tx.send(input);
