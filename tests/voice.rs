@@ -200,3 +200,46 @@ fn serve_plays_an_audio_file_into_the_wall_with_the_wake_phrase() {
     assert_eq!(display["listening"]["state"], "heard", "{display:#}");
     assert_eq!(display["listening"]["understood"], true);
 }
+
+/// Push-to-talk: with the wake phrase on, "zoom out" alone is office talk — unless someone has
+/// pressed the wall's talk button (or waved) first. The press goes over the wall's socket as a
+/// touch, like every button, and is audited.
+#[test]
+fn push_to_talk_opens_the_listener_without_the_wake_phrase() {
+    use futures_util::SinkExt;
+    models_ready();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Seven seconds of quiet first: time to load the models and press the button.
+    let quiet = dir.path().join("quiet.wav");
+    let ok = Command::new("sox")
+        .args(["-n", "-r", "16000", "-c", "1", "-b", "16"])
+        .arg(&quiet)
+        .args(["trim", "0", "7"])
+        .status();
+    assert!(ok.is_ok_and(|s| s.success()), "sox makes silence");
+    let parts = [quiet, speak(dir.path(), "c", "en-us", "zoom out", 0.8)];
+    let file = concat(dir.path(), "session", &parts);
+    let config =
+        "[simulator]\nenabled = false\n[voice]\nlanguages = [\"en\"]\nwake_word = true\nlisten_window_s = 60\n";
+    let server = common::Server::start_with(dir.path(), config, &["--audio-file", file.to_str().unwrap_or_default()]);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let url = format!("{}/ws/display?token={}", server.base.replace("http", "ws"), common::OFFICE_TOKEN);
+        let (mut socket, _) = tokio_tungstenite::connect_async(url.as_str()).await.expect("the wall's socket");
+        let press = r#"{"action":{"type":"listen"}}"#;
+        socket.send(tokio_tungstenite::tungstenite::Message::Text(press.into())).await.expect("press");
+    });
+    let audit = common::eventually(Duration::from_secs(120), || {
+        let (_, rows) =
+            common::reqwest::get_json_as(&format!("{}/api/audit", server.base), Some(common::OFFICE_TOKEN)).ok()?;
+        let rows = rows["rows"].as_array()?.clone();
+        rows.iter().any(|r| r["channel"] == "voice").then_some(rows)
+    })
+    .expect("the command after the press reaches the audit log");
+    assert!(audit
+        .iter()
+        .any(|r| r["channel"] == "touch" && r["actions"].as_str().unwrap_or_default().contains("listen")));
+    let voice: Vec<&Value> = audit.iter().filter(|r| r["channel"] == "voice").collect();
+    assert_eq!(voice.len(), 1, "{voice:#?}");
+    assert_eq!(voice[0]["intent"], "zoom");
+}

@@ -30,7 +30,7 @@ const SCPM_TEXT = {
     call_states: { confirming: "연결할까요?", ringing: "호출 중…", connecting: "연결 중…", connected: "통화 중", reconnecting: "네트워크 재연결 중…", ended: "통화 종료" },
     call_reasons: { hung_up: "통화를 마쳤습니다", hung_up_by_official: "상대방이 통화를 마쳤습니다", declined: "상대방이 거절했습니다", no_answer: "응답이 없습니다", busy: "상대방이 다른 업무 중입니다", offline: "상대방이 접속해 있지 않습니다", network_lost: "네트워크 연결이 끊어졌습니다", failed: "연결하지 못했습니다", calls_disabled: "영상 통화가 꺼져 있습니다 (calls.enabled)" },
     call_muted: "🔇 시장실 마이크 꺼짐", call_place: "연결", call_cancel: "취소", call_hang_up: "끊기", call_test_pattern: "카메라 없음: 시험 화면과 신호음을 보냅니다", call_test_pattern_mic: "카메라 없음: 시험 화면을 보냅니다 (마이크는 켜짐)",
-    headline: "주요 지표", none: "없음", listening: "● 듣고 있습니다…",
+    headline: "주요 지표", none: "없음", listening: "● 듣고 있습니다…", talk: "🎤 말하기",
   },
   en: {
     title: "Seoul Smart Mayor's Office", public: "Public view", office: "Mayor's office", connecting: "Connecting…", live: "Live",
@@ -60,6 +60,6 @@ const SCPM_TEXT = {
     call_states: { confirming: "Place the call?", ringing: "Calling…", connecting: "Connecting…", connected: "In call", reconnecting: "Reconnecting…", ended: "Call ended" },
     call_reasons: { hung_up: "The call is over", hung_up_by_official: "They ended the call", declined: "They declined", no_answer: "No answer", busy: "They are busy", offline: "They are not online", network_lost: "The network was lost", failed: "The call could not connect", calls_disabled: "Video calls are switched off (calls.enabled)" },
     call_muted: "🔇 Office microphone off", call_place: "Call", call_cancel: "Cancel", call_hang_up: "Hang up", call_test_pattern: "No camera: sending a test pattern and tone", call_test_pattern_mic: "No camera: sending a test pattern (the microphone is on)",
-    headline: "Headline indicators", none: "None", listening: "● Listening…",
+    headline: "Headline indicators", none: "None", listening: "● Listening…", talk: "🎤 Talk",
   },
 };

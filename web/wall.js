@@ -71,6 +71,9 @@ const SCPM = (() => {
     $("title").textContent = t().title;
     $("mode").textContent = PUBLIC ? t().public : t().office;
     $("lang").textContent = t().other;
+    // Push-to-talk: the office listens to what is said next, as after "시장실" (a wave does the same).
+    $("talk").hidden = PUBLIC;
+    $("talk").textContent = t().talk;
     const topic = d.screen === "search" ? t().topics.search : (t().topics[d.topic] || d.topic);
     $("screen").textContent = `${topic} · ${districtName(d.district)}`;
     $("screen").dataset.topic = d.screen === "search" ? "search" : d.topic;
@@ -192,6 +195,7 @@ const SCPM = (() => {
   }
 
   async function start() {
+    $("talk").addEventListener("click", () => act({ type: "listen" }));
     $("lang").addEventListener("click", () => {
       state.lang = state.lang === "ko" ? "en" : "ko";
       localStorage.setItem("scpm.lang", state.lang);

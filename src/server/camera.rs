@@ -184,11 +184,6 @@ fn act(state: &AppState, catalog: &Catalog, event: &gesture::Event) {
         // A gesture that does nothing on this screen (a point that only moves the cursor).
         return tracing::debug!(gesture = %event.gesture, "gesture without an action here");
     }
-    if actions.iter().any(|a| matches!(a, crate::action::Action::Listen)) {
-        if let Ok(mut office) = state.office.lock() {
-            office.listen_until = Some(Instant::now() + Duration::from_secs_f64(state.config.voice.listen_window_s));
-        }
-    }
     match apply_audited(state, "gesture", &input, &intent, &actions, &outcome) {
         Ok((audit_id, version)) => tracing::info!(audit_id, version, gesture = %event.gesture, "gesture"),
         Err(e) => tracing::warn!(error = %e, "gesture not applied"),

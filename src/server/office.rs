@@ -104,6 +104,12 @@ pub(super) fn apply_audited(
     {
         office.context.pending_call = None;
     }
+    // Push-to-talk (a wave, the wall's microphone button): the voice listener acts on what is
+    // said next, as after the wake phrase.
+    if actions.iter().any(|a| matches!(a, Action::Listen)) {
+        let window = std::time::Duration::from_secs_f64(state.config.voice.listen_window_s);
+        office.listen_until = Some(std::time::Instant::now() + window);
+    }
     office.display.apply(actions);
     if office.display.version != before {
         state.display_tx.send_replace(office.display.clone());
