@@ -232,6 +232,22 @@ fn resting_a_pointing_finger_selects_where_the_cursor_is() {
 }
 
 #[test]
+fn a_handedness_flip_in_a_few_frames_does_not_change_the_hand() {
+    // The model says "Left" (the person's right hand) but flips for four frames, as it does
+    // near the image's edge, just as the pose has been held long enough; the victory sign is still
+    // the right hand's.
+    let place = Place::at(600.0, 240.0, 80.0);
+    let flipped = Place { label: "Right", ..place };
+    let lines: Vec<String> = clip(0, 800, |p| {
+        let flip = (0.3..0.45).contains(&p);
+        vec![hand(hands::VICTORY, if flip { flipped } else { place })]
+    });
+    let events = recognise(&lines);
+    assert_eq!(names(&events), vec!["victory"]);
+    assert_eq!(events[0].hand, Side::Right);
+}
+
+#[test]
 fn a_fist_dragged_and_opened_pans_the_map() {
     let mut lines = clip(0, 500, |_| vec![hand(hands::FIST, Place::at(300.0, 240.0, 90.0))]);
     lines.extend(clip(500, 600, |p| vec![hand(hands::FIST, Place::at(300.0 - 120.0 * p, 240.0, 90.0))]));

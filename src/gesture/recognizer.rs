@@ -48,6 +48,9 @@ pub struct Recognizer {
     dwell: Option<([f32; 2], u64)>,
     grab_from: Option<[f32; 2]>,
     side: Side,
+    /// The handedness model's say over the locked hand's frames (+ right, − left), decaying:
+    /// one frame's flip near the image edge does not change the hand.
+    side_votes: f32,
     /// After a swipe the hand must come to rest (or leave) before the next one: one long
     /// movement is one swipe.
     awaiting_rest: bool,
@@ -75,6 +78,7 @@ impl Recognizer {
             dwell: None,
             grab_from: None,
             side: Side::Right,
+            side_votes: 0.0,
             awaiting_rest: false,
             last_palm: None,
         }
@@ -109,7 +113,13 @@ impl Recognizer {
             self.grab_from = None;
         }
         let pose = &poses[i];
-        self.side = frame.hands[i].handedness.persons(self.mirrored);
+        if fresh {
+            self.side_votes = 0.0;
+        }
+        let seen = &frame.hands[i];
+        let vote = if seen.handedness.persons(self.mirrored) == Side::Right { 1.0 } else { -1.0 };
+        self.side_votes = 0.9 * self.side_votes + vote * seen.score.clamp(0.05, 1.0);
+        self.side = if self.side_votes >= 0.0 { Side::Right } else { Side::Left };
         let person_x = |x: f32| if self.mirrored { x } else { -x };
         self.path.push(Sample {
             t_ms: t,
