@@ -147,7 +147,7 @@ fn score(
     let want: BTreeMap<String, String> = label.slots.iter().map(|(k, v)| (k.clone(), v.trim().to_string())).collect();
     let started = Instant::now();
     let text = whisper.transcribe(speech_part(audio))?;
-    let outcome = matcher.parse(&text);
+    let outcome = scpm::intent::spoken::parse_spoken(matcher, &text);
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let ok = matches!(&outcome, Outcome::Understood(i) if i.name == label.intent && i.slots == want);
     if !ok && verbose {

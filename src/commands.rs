@@ -74,13 +74,29 @@ impl Commands {
 
     /// Understands and resolves one utterance. `lang` None detects the language.
     pub fn answer(&self, index: &CityIndex, text: &str, lang: Option<&str>, ctx: &mut Context) -> Answer {
+        self.answer_as(index, text, lang, ctx, false)
+    }
+
+    /// Answers a spoken transcript: as typed text, but an English transcript that is not a
+    /// command as a whole may be one with a word or few trimmed off its edges
+    /// (`intent::spoken`).
+    pub fn answer_spoken(&self, index: &CityIndex, text: &str, lang: Option<&str>, ctx: &mut Context) -> Answer {
+        self.answer_as(index, text, lang, ctx, true)
+    }
+
+    fn answer_as(&self, index: &CityIndex, text: &str, lang: Option<&str>, ctx: &mut Context, spoken: bool) -> Answer {
         let lang = lang.unwrap_or_else(|| detect_language(text)).to_string();
         let mut answer = Answer::not_understood(text, &lang, None);
         let Some(matcher) = self.matcher(&lang) else {
             answer.reason = Some(format!("language `{lang}` is not supported; use ko or en"));
             return answer;
         };
-        match matcher.parse(text) {
+        let outcome = if spoken && lang == "en" {
+            crate::intent::spoken::parse_spoken(matcher, text)
+        } else {
+            matcher.parse(text)
+        };
+        match outcome {
             Outcome::NotUnderstood { reason, score, .. } => {
                 answer.reason = Some(reason);
                 answer.confidence = score;

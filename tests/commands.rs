@@ -248,3 +248,31 @@ fn names_inside_a_query_do_not_swallow_the_district() {
         assert!(d == "11680" || d == "11530", "{text} → {d}");
     }
 }
+
+/// Spoken English gets its edges trimmed when the whole transcript is not a command: a
+/// recogniser's tail ("…, a little bit of") or misheard first word no longer loses the command,
+/// and office small talk still is not one.
+#[test]
+fn spoken_english_is_trimmed_at_the_edges_and_small_talk_stays_talk() {
+    let spoken = |text: &str| world().commands.answer_spoken(&world().index, text, Some("en"), &mut Context::default());
+    for (text, intent) in [
+        ("show me the traffic in Gangnam, a little bit of", "show_topic"),
+        ("Brewer show me the air quality in Mapo", "show_topic"),
+        ("call the mayor of Gangnam and then some more", "call"),
+    ] {
+        let typed = ask(text, Some("en"), &mut Context::default());
+        assert!(!typed.understood, "typed text is never trimmed: {text}");
+        let heard = spoken(text);
+        assert!(heard.understood, "{text}: {:?}", heard.reason);
+        assert_eq!(heard.intent.as_deref(), Some(intent), "{text}");
+        assert!(heard.confidence < 1.0, "a trimmed answer is less sure");
+    }
+    let text = std::fs::read_to_string(common::data_dir().join("voice/out_of_domain.toml")).expect("file");
+    let table: toml::Table = toml::from_str(&text).expect("toml");
+    let english = table["en"].as_array().expect("en list");
+    assert!(english.len() >= 10);
+    for sentence in english.iter().filter_map(|s| s.as_str()) {
+        let heard = spoken(sentence);
+        assert!(!heard.understood, "small talk taken for a command: “{sentence}” → {:?}", heard.actions);
+    }
+}

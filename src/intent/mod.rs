@@ -13,6 +13,7 @@
 
 mod forms;
 pub mod similarity;
+pub mod spoken;
 pub mod spot;
 
 use crate::city::City;

@@ -30,12 +30,40 @@ pub struct Span {
 
 pub struct Spotter {
     exact: HashMap<String, Vec<Entry>>,
+    /// English names with their words' endings taken off (`loose`): "light roasted" finds
+    /// "light roast", "ice mocha" finds "iced mocha".
+    loose: HashMap<String, Vec<Entry>>,
     /// Single-deletion variants of every key of at least [`FUZZY_MIN`] characters → keys.
     deletions: HashMap<String, Vec<String>>,
 }
 
 const FUZZY_MIN: usize = 5;
 const MAX_SPAN_WORDS: usize = 6;
+
+/// A Latin-script name's words without their inflection endings (-ing, -ed, -es, -d, -s), so
+/// that a recogniser's "roasted" or "ice" meets the grammar's "roast" or "iced". Other scripts:
+/// None.
+fn loose(text: &str) -> Option<String> {
+    if !text.chars().any(|c| c.is_ascii_alphabetic()) || text.chars().any(is_hangul) {
+        return None;
+    }
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let w = w.to_lowercase();
+            for ending in ["ing", "ed", "es", "d", "s"] {
+                if let Some(stem) = w.strip_suffix(ending) {
+                    if stem.chars().count() >= 3 {
+                        return stem.to_string();
+                    }
+                }
+            }
+            w
+        })
+        .collect();
+    Some(compact(&words.join(" ")))
+}
 
 fn deletions(key: &str) -> Vec<String> {
     let chars: Vec<char> = key.chars().collect();
@@ -84,18 +112,35 @@ impl Spotter {
                 add(v.words.iter().collect(), list, &v.value);
             }
         }
+        let mut loose_keys: HashMap<String, Vec<Entry>> = HashMap::new();
+        let mut add_loose = |names: Vec<&String>, slot: &str, value: &str| {
+            for key in names.into_iter().filter_map(|n| loose(n)).filter(|k| k.chars().count() >= 4) {
+                let list = loose_keys.entry(key).or_default();
+                if !list.iter().any(|e| e.slot == slot && e.value == value) {
+                    list.push(Entry { slot: slot.into(), value: value.into() });
+                }
+            }
+        };
+        for (list, values) in &grammar.lists {
+            for v in values {
+                add_loose(v.words.iter().collect(), list, &v.value);
+            }
+        }
+        for i in &city.indicators {
+            add_loose([&i.name_en].into_iter().chain(&i.synonyms_en).collect(), "indicator", &i.id);
+        }
         let mut dels: HashMap<String, Vec<String>> = HashMap::new();
         for key in exact.keys().filter(|k| k.chars().count() >= FUZZY_MIN) {
             for d in deletions(key) {
                 dels.entry(d).or_default().push(key.clone());
             }
         }
-        Spotter { exact, deletions: dels }
+        Spotter { exact, loose: loose_keys, deletions: dels }
     }
 
     /// Entries for a compact key, with the match quality and any particle taken off: exact,
-    /// then without a trailing particle, then one edit away.
-    fn lookup(&self, key: &str) -> Option<(&[Entry], f32, String)> {
+    /// then without a trailing particle, then with English endings taken off, then one edit away.
+    fn lookup(&self, text: &str, key: &str) -> Option<(&[Entry], f32, String)> {
         if let Some(e) = self.exact.get(key) {
             return Some((e, 1.0, String::new()));
         }
@@ -103,6 +148,9 @@ impl Spotter {
             if let Some(e) = self.exact.get(&stem) {
                 return Some((e, 1.0, particle));
             }
+        }
+        if let Some(e) = loose(text).and_then(|k| self.loose.get(&k)) {
+            return Some((e, 0.9, String::new()));
         }
         self.lookup_typo(key).map(|(e, q)| (e, q, String::new()))
     }
@@ -148,7 +196,7 @@ impl Spotter {
                 if key.is_empty() {
                     continue;
                 }
-                if let Some((entries, quality, particle)) = self.lookup(&key) {
+                if let Some((entries, quality, particle)) = self.lookup(&text, &key) {
                     let Some(first) = entries.first() else { continue };
                     taken[start..end].iter_mut().for_each(|t| *t = true);
                     spans.push(Span {
@@ -165,5 +213,20 @@ impl Spotter {
         }
         spans.sort_by_key(|s| s.start);
         spans
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loose;
+
+    #[test]
+    fn english_endings_come_off_and_other_scripts_are_left_alone() {
+        assert_eq!(loose("light roasted"), loose("Light roast"));
+        assert_eq!(loose("ice mocha"), loose("iced mocha"));
+        assert_eq!(loose("double shots"), loose("double shot"));
+        // Short words keep their letters ("red" is not "r").
+        assert_eq!(loose("red").as_deref(), Some("red"));
+        assert_eq!(loose("강남구"), None);
     }
 }

@@ -126,7 +126,7 @@ impl Voice {
 
     /// Answers text (what followed a wake phrase) through the same commands, in `lang`.
     pub fn answer_text(&self, text: &str, lang: &str, ctx: &mut Context) -> Answer {
-        self.commands.answer(&self.index, text, Some(lang), ctx)
+        self.commands.answer_spoken(&self.index, text, Some(lang), ctx)
     }
 
     pub fn languages(&self) -> Vec<&str> {
@@ -207,7 +207,7 @@ impl Voice {
             } else if let Some(e) = self.english.as_mut() {
                 match e.transcribe(&utterance.samples) {
                     Ok(text) => {
-                        heard.answer = self.commands.answer(&self.index, &text, Some("en"), ctx);
+                        heard.answer = self.commands.answer_spoken(&self.index, &text, Some("en"), ctx);
                         heard.transcript = text;
                         if heard.answer.understood {
                             break;

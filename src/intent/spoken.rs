@@ -1,0 +1,37 @@
+//! Speech has edges that typing does not: a recogniser adds words after the command ("…with
+//! sugar, a little bit of") or mishears the first ("Bruet triple shot…"). For spoken English,
+//! when the whole transcript is not a command, the matcher is asked again with up to four words
+//! dropped from the end and at most one from the start, fewest first; the first parse that is a
+//! whole command is the answer. Typed commands are never trimmed.
+
+use super::{Matcher, Outcome};
+
+/// Most words dropped from the end, and from the start.
+const MAX_TAIL: usize = 4;
+const MAX_HEAD: usize = 1;
+/// A trimmed transcript keeps at least this many words (a word or two parse too easily).
+const MIN_WORDS: usize = 3;
+
+/// The matcher's answer for a transcript, trimming its edges if the whole is not a command.
+pub fn parse_spoken(matcher: &Matcher, text: &str) -> Outcome {
+    let whole = matcher.parse(text);
+    if matches!(whole, Outcome::Understood(_)) {
+        return whole;
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for dropped in 1..=MAX_TAIL + MAX_HEAD {
+        for head in 0..=dropped.min(MAX_HEAD) {
+            let tail = dropped - head;
+            if tail > MAX_TAIL || words.len() < MIN_WORDS + dropped {
+                continue;
+            }
+            let trimmed = words[head..words.len() - tail].join(" ");
+            if let Outcome::Understood(mut intent) = matcher.parse(&trimmed) {
+                // Less sure than a transcript that is a command as it stands.
+                intent.confidence *= 1.0 - 0.05 * dropped as f32;
+                return Outcome::Understood(intent);
+            }
+        }
+    }
+    whole
+}
