@@ -66,7 +66,7 @@ fn a_missing_camera_is_said_once_and_picked_up_when_it_comes() {
     std::thread::sleep(Duration::from_secs(6));
     let text = std::fs::read_to_string(&log).unwrap();
     assert_eq!(text.matches("no camera").count(), 1, "said once, not every retry:\n{text}");
-    assert!(text.contains("camera.device") || text.contains("gestures wait for the camera"), "{text}");
+    assert!(text.contains("gestures.camera") && text.contains("gestures wait for the camera"), "{text}");
     // Plugged in at once (a half-written video is not a camera).
     let part = dir.path().join("camera.partial.avi");
     swipe_video(&part);

@@ -14,7 +14,7 @@ pub enum SourceError {
     Folder { path: PathBuf, source: std::io::Error },
     #[error("{0} holds no images (.jpg, .jpeg, .png, .bmp)")]
     NoImages(PathBuf),
-    #[error("no camera {0}: check `camera.device` in the config and that the camera is plugged in (ls /dev/video*)")]
+    #[error("no camera {0}: check `gestures.camera` in the config and that the camera is plugged in (ls /dev/video*)")]
     Camera(String),
     #[error("OpenCV: {0}")]
     OpenCv(#[from] opencv::Error),
