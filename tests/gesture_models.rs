@@ -96,8 +96,17 @@ fn a_picture_without_a_hand_has_no_hand() {
 #[test]
 fn thumbs_up_and_victory_in_a_recorded_gif() {
     let gif = photo("fingers-lq.gif");
-    let (events, stderr, ok) = scpm_gestures(&["--video", gif.to_str().unwrap()]);
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("gif.jsonl");
+    let (events, stderr, ok) =
+        scpm_gestures(&["--video", gif.to_str().unwrap(), "--save-landmarks", saved.to_str().unwrap()]);
     assert!(ok, "{stderr}");
+    // The hands it saw, saved in the landmarks format (MediaPipe's "Left"/"Right"), give the
+    // same gestures when read back.
+    assert!(std::fs::read_to_string(&saved).unwrap().contains("\"handedness\":\"Left\""));
+    let (replayed, stderr, ok) = scpm_gestures(&["--landmarks", saved.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert_eq!(gestures_of(&replayed), gestures_of(&events));
     assert!(stderr.contains("43 frames"), "{stderr}");
     assert_eq!(gestures_of(&events), vec!["victory", "thumbs_up", "victory", "thumbs_up"], "{events:?}");
     // Each with what it does on the overview: victory goes back, thumbs up confirms.

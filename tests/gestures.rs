@@ -7,7 +7,6 @@ mod common;
 
 use common::hands::{self, clip, frame, hand, Place, Shape};
 use scpm::gesture::{read_landmarks, Catalog, Event, Recognizer, Side};
-use serde_json::Value;
 
 fn recognise(lines: &[String]) -> Vec<Event> {
     let dir = tempfile::tempdir().unwrap();
@@ -275,5 +274,4 @@ fn broken_landmark_files_name_the_line_and_the_format() {
         let message = read_landmarks(&path).unwrap_err().to_string();
         assert!(message.contains(expected), "{message}");
     }
-    let _unused: Option<Value> = None;
 }

@@ -44,6 +44,15 @@ fn speak(dir: &Path, name: &str, voice: &str, text: &str, pad: f64) -> PathBuf {
     out
 }
 
+/// The audit log's rows once a voice row is among them (a liveness bound, not a speed check).
+fn audit_once_voice_is_in(base: &str) -> Option<Vec<Value>> {
+    common::eventually(Duration::from_secs(120), || {
+        let (_, rows) = common::reqwest::get_json_as(&format!("{base}/api/audit"), Some(common::OFFICE_TOKEN)).ok()?;
+        let rows = rows["rows"].as_array()?.clone();
+        rows.iter().any(|r| r["channel"] == "voice").then_some(rows)
+    })
+}
+
 fn concat(dir: &Path, name: &str, parts: &[PathBuf]) -> PathBuf {
     let out = dir.join(format!("{name}.wav"));
     let ok = Command::new("sox").args(parts).arg(&out).status();
@@ -183,13 +192,7 @@ fn serve_plays_an_audio_file_into_the_wall_with_the_wake_phrase() {
     let file = concat(dir.path(), "session", &parts);
     let config = "[simulator]\nenabled = false\n[voice]\nlanguages = [\"en\"]\nwake_word = true\n";
     let server = common::Server::start_with(dir.path(), config, &["--audio-file", file.to_str().unwrap_or_default()]);
-    let audit = common::eventually(Duration::from_secs(120), || {
-        let (_, rows) =
-            common::reqwest::get_json_as(&format!("{}/api/audit", server.base), Some(common::OFFICE_TOKEN)).ok()?;
-        let rows = rows["rows"].as_array()?.clone();
-        rows.iter().any(|r| r["channel"] == "voice").then_some(rows)
-    })
-    .expect("a voice command reaches the audit log");
+    let audit = audit_once_voice_is_in(&server.base).expect("a voice command reaches the audit log");
     let voice: Vec<&Value> = audit.iter().filter(|r| r["channel"] == "voice").collect();
     assert_eq!(voice.len(), 1, "only the command after the wake phrase is acted on and audited: {voice:#?}");
     assert_eq!(voice[0]["intent"], "zoom");
@@ -229,13 +232,7 @@ fn push_to_talk_opens_the_listener_without_the_wake_phrase() {
         let press = r#"{"action":{"type":"listen"}}"#;
         socket.send(tokio_tungstenite::tungstenite::Message::Text(press.into())).await.expect("press");
     });
-    let audit = common::eventually(Duration::from_secs(120), || {
-        let (_, rows) =
-            common::reqwest::get_json_as(&format!("{}/api/audit", server.base), Some(common::OFFICE_TOKEN)).ok()?;
-        let rows = rows["rows"].as_array()?.clone();
-        rows.iter().any(|r| r["channel"] == "voice").then_some(rows)
-    })
-    .expect("the command after the press reaches the audit log");
+    let audit = audit_once_voice_is_in(&server.base).expect("the command after the press reaches the audit log");
     assert!(audit
         .iter()
         .any(|r| r["channel"] == "touch" && r["actions"].as_str().unwrap_or_default().contains("listen")));

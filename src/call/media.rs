@@ -22,8 +22,9 @@ const VIDEO_KBPS: u32 = 800;
 /// RTP clock is 48 kHz whatever the input rate).
 const AUDIO_RATE: u32 = 16_000;
 const FRAME_SAMPLES: usize = (AUDIO_RATE / 50) as usize;
-/// Microphone audio older than this is not sent (the tone takes over when the microphone stops).
-const MIC_FRESH: Duration = Duration::from_millis(500);
+/// Microphone audio or a camera frame older than this is not sent (the tone or the test pattern
+/// takes over when the microphone or the camera stops).
+const FRESH: Duration = Duration::from_millis(500);
 /// At most one second of microphone audio waits for the encoder; older samples are dropped.
 const MIC_BUFFER: usize = AUDIO_RATE as usize;
 const AUDIO_FRAME: Duration = Duration::from_millis(20);
@@ -153,8 +154,7 @@ impl OfficeMedia {
 
     /// "camera" while the camera feeds the calls, else "test_pattern".
     pub fn video_source(&self) -> &'static str {
-        let camera = self.inner.camera.lock().unwrap_or_else(|p| p.into_inner());
-        if camera.as_ref().is_some_and(|(_, t)| t.elapsed() < MIC_FRESH) {
+        if with_fresh_camera(&self.inner, |_| ()).is_some() {
             "camera"
         } else {
             "test_pattern"
@@ -164,7 +164,7 @@ impl OfficeMedia {
     /// "microphone" while the microphone feeds the calls, else "tone".
     pub fn audio_source(&self) -> &'static str {
         let mic = self.inner.mic.lock().unwrap_or_else(|p| p.into_inner());
-        if mic.last.is_some_and(|t| t.elapsed() < MIC_FRESH) {
+        if mic.last.is_some_and(|t| t.elapsed() < FRESH) {
             "microphone"
         } else {
             "tone"
@@ -172,10 +172,16 @@ impl OfficeMedia {
     }
 }
 
+/// `f` of the camera's latest frame, if it came within FRESH.
+fn with_fresh_camera<T>(inner: &Inner, f: impl FnOnce(&[u8]) -> T) -> Option<T> {
+    let camera = inner.camera.lock().unwrap_or_else(|p| p.into_inner());
+    camera.as_ref().filter(|(_, at)| at.elapsed() < FRESH).map(|(frame, _)| f(frame))
+}
+
 /// The next 20 ms of microphone audio, if the microphone is live (short of samples: padded).
 fn microphone_frame(inner: &Inner) -> Option<Vec<i16>> {
     let mut mic = inner.mic.lock().unwrap_or_else(|p| p.into_inner());
-    if mic.last.is_none_or(|t| t.elapsed() >= MIC_FRESH) {
+    if mic.last.is_none_or(|t| t.elapsed() >= FRESH) {
         mic.samples.clear();
         return None;
     }
@@ -272,13 +278,7 @@ fn encode_loop(inner: &Inner) -> Result<(), MediaError> {
             pts = 0;
         }
         // The camera's frame while it is fresh; the labelled test pattern otherwise.
-        let camera = inner
-            .camera
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .and_then(|(frame, at)| (at.elapsed() < MIC_FRESH).then(|| frame.clone()));
-        let yuv = camera.unwrap_or_else(|| test_pattern(video_n).to_i420());
+        let yuv = with_fresh_camera(inner, <[u8]>::to_vec).unwrap_or_else(|| test_pattern(video_n).to_i420());
         let packets = vp8.encode(pts, &yuv).map_err(|e| MediaError::Vp8(e.to_string()))?;
         for frame in packets {
             let _ = inner.video.send(Encoded {

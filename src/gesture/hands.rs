@@ -10,6 +10,7 @@ use super::{Hand, Side};
 use opencv::core::{self, Mat, Scalar, Size, Vector};
 use opencv::prelude::*;
 use opencv::{dnn, imgproc};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 /// The landmark model's input side, in pixels.
@@ -100,19 +101,30 @@ fn run(net: &mut dnn::Net, blob: &Mat) -> Result<Vec<Vec<f32>>, HandsError> {
     Ok(named.into_iter().map(|(_, v)| v).collect())
 }
 
-/// A frame as 3-channel BGR, whatever it came as (gray, BGRA).
-pub fn to_bgr(frame: &Mat) -> Result<Mat, HandsError> {
+/// A frame as 3-channel BGR, whatever it came as (gray, BGRA); a BGR frame is used as it is
+/// (no copy on the per-frame path).
+pub fn to_bgr(frame: &Mat) -> Result<Cow<'_, Mat>, HandsError> {
     if frame.empty() || frame.cols() == 0 || frame.rows() == 0 {
         return Err(HandsError::EmptyFrame);
     }
     let code = match frame.channels() {
         1 => imgproc::COLOR_GRAY2BGR,
         4 => imgproc::COLOR_BGRA2BGR,
-        _ => return Ok(frame.clone()),
+        _ => return Ok(Cow::Borrowed(frame)),
     };
     let mut out = Mat::default();
     imgproc::cvt_color(frame, &mut out, code, 0)?;
-    Ok(out)
+    Ok(Cow::Owned(out))
+}
+
+/// A frame as I420 bytes of `width` × `height` (what the calls' VP8 encoder takes).
+pub fn to_i420(frame: &Mat, width: i32, height: i32) -> Result<Vec<u8>, HandsError> {
+    let bgr = to_bgr(frame)?;
+    let mut sized = Mat::default();
+    imgproc::resize(&*bgr, &mut sized, Size::new(width, height), 0.0, 0.0, imgproc::INTER_AREA)?;
+    let mut yuv = Mat::default();
+    imgproc::cvt_color(&sized, &mut yuv, imgproc::COLOR_BGR2YUV_I420, 0)?;
+    Ok(yuv.data_bytes()?.to_vec())
 }
 
 fn sure(v: f32) -> f32 {

@@ -47,9 +47,19 @@ impl Side {
 /// x scale; handedness as MediaPipe labels it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hand {
+    #[serde(serialize_with = "mediapipe_label")]
     pub handedness: Side,
     pub score: f32,
     pub landmarks: Vec<[f32; 3]>,
+}
+
+/// Writes a hand's label as MediaPipe does ("Left" / "Right"), the landmarks format's spelling;
+/// the person's side in events stays "left" / "right".
+fn mediapipe_label<S: serde::Serializer>(side: &Side, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(match side {
+        Side::Left => "Left",
+        Side::Right => "Right",
+    })
 }
 
 /// The hands of one frame.

@@ -31,7 +31,6 @@ struct Held {
     since_ms: u64,
     last_seen_ms: u64,
     score: f32,
-    fired: bool,
 }
 
 pub struct Recognizer {
@@ -240,12 +239,11 @@ impl Recognizer {
                 p.last_seen_ms = t;
                 p.score = p.score.max(score);
                 if t.saturating_sub(p.since_ms) >= hold_ms && t >= self.quiet_until_ms && self.active.is_none() {
-                    let mut held = Held { fired: false, ..std::mem::replace(p, Held::new(&name, t, score)) };
+                    let held = std::mem::replace(p, Held::new(&name, t, score));
                     self.pending = None;
                     // The fist fires when it opens (with how far it panned); the others now.
                     if name != "fist" {
                         step.events.push(self.event(t, &name, held.score));
-                        held.fired = true;
                         // Pointing only moves the cursor: a pinch or circle may follow at once.
                         if name != "point" {
                             self.quiet_until_ms = t + d.refractory_ms;
@@ -306,6 +304,6 @@ impl Recognizer {
 
 impl Held {
     fn new(name: &str, t: u64, score: f32) -> Held {
-        Held { name: name.to_string(), since_ms: t, last_seen_ms: t, score, fired: false }
+        Held { name: name.to_string(), since_ms: t, last_seen_ms: t, score }
     }
 }

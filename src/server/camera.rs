@@ -101,31 +101,8 @@ fn share_with_calls(state: &AppState, image: &Mat) {
     if !state.calls.wants_camera() {
         return;
     }
-    let convert = || -> opencv::Result<Vec<u8>> {
-        let bgr = match image.channels() {
-            3 => image.clone(),
-            n => {
-                let mut out = Mat::default();
-                let code = if n == 1 { opencv::imgproc::COLOR_GRAY2BGR } else { opencv::imgproc::COLOR_BGRA2BGR };
-                opencv::imgproc::cvt_color(image, &mut out, code, 0)?;
-                out
-            }
-        };
-        let (w, h) = (crate::call::media::WIDTH as i32, crate::call::media::HEIGHT as i32);
-        let mut sized = Mat::default();
-        opencv::imgproc::resize(
-            &bgr,
-            &mut sized,
-            opencv::core::Size::new(w, h),
-            0.0,
-            0.0,
-            opencv::imgproc::INTER_AREA,
-        )?;
-        let mut yuv = Mat::default();
-        opencv::imgproc::cvt_color(&sized, &mut yuv, opencv::imgproc::COLOR_BGR2YUV_I420, 0)?;
-        Ok(yuv.data_bytes()?.to_vec())
-    };
-    match convert() {
+    let (w, h) = (crate::call::media::WIDTH as i32, crate::call::media::HEIGHT as i32);
+    match crate::gesture::hands::to_i420(image, w, h) {
         Ok(i420) => state.calls.camera(i420),
         Err(e) => tracing::debug!("camera frame not sent to the call: {e}"),
     }
