@@ -11,7 +11,8 @@ use scpm::audio::vad::Endpointer;
 use scpm::city::City;
 use scpm::grammar::Grammar;
 use scpm::intent::{Matcher, Outcome};
-use scpm::voice::english::English;
+use scpm::voice::english::{Decoding, English};
+use scpm::voice::vocabulary::Vocabulary;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
@@ -109,6 +110,10 @@ pub struct Options<'a> {
     pub verbose: bool,
     /// Files decoded in parallel, one Whisper thread each.
     pub threads: usize,
+    /// Hold Whisper to the grammar's words and word pairs.
+    pub constrain: bool,
+    /// Whisper's beam width (1: greedy).
+    pub beam: u32,
 }
 
 struct Scored {
@@ -146,8 +151,15 @@ fn score(
 ) -> Result<Scored> {
     let want: BTreeMap<String, String> = label.slots.iter().map(|(k, v)| (k.clone(), v.trim().to_string())).collect();
     let started = Instant::now();
-    let text = whisper.transcribe(speech_part(audio))?;
-    let outcome = scpm::intent::spoken::parse_spoken(matcher, &text);
+    let heard = whisper.transcribe(speech_part(audio))?;
+    let text = heard.text;
+    // As in the office: speech that fits the grammar badly is not a command.
+    let outcome = if scpm::voice::vocabulary::fits(heard.fit) {
+        scpm::intent::spoken::parse_spoken(matcher, &text)
+    } else {
+        let reason = format!("fit {:.2} below {}", heard.fit.unwrap_or_default(), scpm::voice::vocabulary::MIN_FIT);
+        Outcome::NotUnderstood { reason, score: 0.0, closest: None }
+    };
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let ok = matches!(&outcome, Outcome::Understood(i) if i.name == label.intent && i.slots == want);
     if !ok && verbose {
@@ -177,6 +189,7 @@ pub fn run(o: Options) -> Result<()> {
     let city = City::load(o.data_dir)?;
     let grammar = Grammar::load(o.grammar, "en")?;
     let prompt = prompt(&grammar);
+    let vocabulary = Vocabulary::of_grammar(&city, &grammar);
     let matcher = Matcher::new(&city, grammar);
     let conditions: Vec<Option<f64>> = std::iter::once(None).chain(o.snrs.iter().copied().map(Some)).collect();
     let threads = o.threads.clamp(1, 8);
@@ -187,8 +200,11 @@ pub fn run(o: Options) -> Result<()> {
             .map(|w| {
                 let (files, labels, noise, matcher, conditions, prompt, done) =
                     (&files, &labels, &noise, &matcher, &conditions, prompt.clone(), &done);
+                let vocabulary = &vocabulary;
                 scope.spawn(move || -> Result<Vec<Scored>> {
-                    let mut whisper = English::load(o.model, 1, 512, prompt)?;
+                    let vocabulary = o.constrain.then(|| vocabulary.clone());
+                    let decoding = Decoding { threads: 1, audio_ctx: 512, beam: o.beam, prompt, vocabulary };
+                    let mut whisper = English::load(o.model, decoding)?;
                     let mut scored = Vec::new();
                     for (n, file) in files.iter().enumerate().skip(w).step_by(threads) {
                         let stem = file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();

@@ -104,11 +104,12 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
             if heard.as_ref().is_some_and(|h| h.answer.understood) {
                 tally.false_accepts += 1;
                 misses.push(format!(
-                    "false accept {} [{}]: “{}” heard “{}”",
+                    "false accept {} [{}]: “{}” heard “{}” (fit {:?})",
                     item.file,
                     item.voice,
                     item.text,
-                    heard.map(|h| h.transcript).unwrap_or_default()
+                    heard.as_ref().map(|h| h.transcript.clone()).unwrap_or_default(),
+                    heard.and_then(|h| h.fit)
                 ));
             }
             continue;
@@ -124,13 +125,17 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
             .is_some_and(|h| h.answer.understood && h.answer.intent == want.intent && h.answer.actions == want.actions);
         if ok {
             tally.correct += 1;
+            if std::env::var_os("SCPM_BENCH_MISSES").is_some() {
+                eprintln!("hit {} fit {:?}", item.file, heard.and_then(|h| h.fit));
+            }
         } else {
             misses.push(format!(
-                "miss {} [{}]: “{}” heard “{}”",
+                "miss {} [{}]: “{}” heard “{}” (fit {:?})",
                 item.file,
                 item.voice,
                 item.text,
-                heard.map(|h| h.transcript).unwrap_or_default()
+                heard.as_ref().map(|h| h.transcript.clone()).unwrap_or_default(),
+                heard.and_then(|h| h.fit)
             ));
         }
     }

@@ -49,6 +49,8 @@ pub const KEYS: &[&str] = &[
     "voice.languages",
     "voice.whisper_threads",
     "voice.whisper_audio_ctx",
+    "voice.whisper_beam",
+    "voice.whisper_grammar",
     "voice.end_silence_ms",
     "gestures.enabled",
     "gestures.camera",
@@ -212,6 +214,11 @@ pub struct VoiceConfig {
     pub whisper_threads: u32,
     /// Whisper's encoder window in frames of 20 ms (1500 = the full 30 s; 512 covers 10 s).
     pub whisper_audio_ctx: u32,
+    /// Whisper's beam width (1: greedy). A narrow beam lets the grammar-held decoder back out
+    /// of a word that leads nowhere.
+    pub whisper_beam: u32,
+    /// Hold Whisper to the grammar's words and word pairs (and reject speech it cannot fit).
+    pub whisper_grammar: bool,
     /// Silence that ends an utterance.
     pub end_silence_ms: u32,
 }
@@ -228,6 +235,8 @@ impl Default for VoiceConfig {
             languages: vec!["ko".into(), "en".into()],
             whisper_threads: 1,
             whisper_audio_ctx: 512,
+            whisper_beam: 3,
+            whisper_grammar: true,
             end_silence_ms: 600,
         }
     }
@@ -442,6 +451,9 @@ impl Config {
         }
         if !(1..=8).contains(&v.whisper_threads) || !(64..=1500).contains(&v.whisper_audio_ctx) {
             return Err(invalid("voice", "whisper_threads must be 1–8 and whisper_audio_ctx 64–1500".into()));
+        }
+        if !(1..=8).contains(&v.whisper_beam) {
+            return Err(invalid("voice.whisper_beam", "must be 1 (greedy) to 8".into()));
         }
         if !(100..=5000).contains(&v.end_silence_ms) || !(1.0..=120.0).contains(&v.listen_window_s) {
             return Err(invalid("voice", "end_silence_ms must be 100–5000 and listen_window_s 1–120".into()));

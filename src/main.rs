@@ -193,6 +193,12 @@ enum BenchWhat {
         /// Files decoded in parallel (one Whisper thread each).
         #[arg(long, default_value_t = 1)]
         threads: usize,
+        /// Let Whisper write any word (by default it is held to the grammar's words and word pairs).
+        #[arg(long)]
+        unconstrained: bool,
+        /// Whisper's beam width (1: greedy).
+        #[arg(long, default_value_t = 3)]
+        beam: u32,
     },
 }
 
@@ -280,7 +286,19 @@ fn run(cli: Cli) -> Result<()> {
             bench_voice::run(&config, reading_index(&config)?, &set, json, limit)
         }
         Command::Bench {
-            what: BenchWhat::SpeechToIntent { dataset, grammar, snr, limit, offset, json, verbose, threads },
+            what:
+                BenchWhat::SpeechToIntent {
+                    dataset,
+                    grammar,
+                    snr,
+                    limit,
+                    offset,
+                    json,
+                    verbose,
+                    threads,
+                    unconstrained,
+                    beam,
+                },
         } => {
             let paths = scpm::models::ModelPaths::new(&config.paths.models);
             bench_intent::run(bench_intent::Options {
@@ -294,6 +312,8 @@ fn run(cli: Cli) -> Result<()> {
                 data_dir: &config.paths.data_dir,
                 verbose,
                 threads,
+                constrain: !unconstrained,
+                beam,
             })
         }
         Command::Grammar { action: GrammarAction::ImportRhino { file, lang, out } } => import_rhino(&file, &lang, &out),

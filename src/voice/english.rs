@@ -4,8 +4,12 @@
 //! a reduced encoder window (`audio_ctx`), greedy decoding, a token bound against loops, and an
 //! initial prompt with the city's words so that "Gangnam" and "Mapo" come out spelled right.
 
+use super::vocabulary::{Constraint, Vocabulary};
 use std::path::Path;
-use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState};
+use whisper_rs::{
+    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState, WhisperSysContext,
+    WhisperSysState, WhisperTokenData,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WhisperError {
@@ -15,18 +19,73 @@ pub enum WhisperError {
     Run(String),
 }
 
+/// How Whisper decodes.
+#[derive(Debug, Clone)]
+pub struct Decoding {
+    pub threads: u32,
+    /// The encoder window in 20 ms frames, at least (a longer utterance gets a wider one).
+    pub audio_ctx: u32,
+    /// Beam width; 1 is greedy.
+    pub beam: u32,
+    /// The initial prompt: words that bias spelling.
+    pub prompt: String,
+    /// Hold decoding to these words and word pairs.
+    pub vocabulary: Option<Vocabulary>,
+}
+
 pub struct English {
     state: WhisperState,
     threads: i32,
     audio_ctx: i32,
+    beam: i32,
     prompt: String,
+    /// Grammar-constrained decoding (boxed: whisper.cpp holds a pointer to it during a run).
+    constraint: Option<Box<Constraint>>,
+}
+
+/// One utterance's text, and how well it fits the grammar's words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transcript {
+    pub text: String,
+    /// Held to a grammar: the mean log of the probability the grammar's tokens kept at each
+    /// step (0 best). Speech forced into words it does not contain scores low.
+    pub fit: Option<f32>,
+}
+
+/// whisper.cpp's logits filter: hands each decoding step to the [`Constraint`]. With the
+/// vosk module, the only `unsafe` code: a C callback cannot be written without it.
+#[allow(unsafe_code)]
+unsafe extern "C" fn constrain_step(
+    _ctx: *mut WhisperSysContext,
+    _state: *mut WhisperSysState,
+    tokens: *const WhisperTokenData,
+    n_tokens: std::os::raw::c_int,
+    logits: *mut f32,
+    user_data: *mut std::os::raw::c_void,
+) {
+    if user_data.is_null() || logits.is_null() {
+        return;
+    }
+    // SAFETY: `user_data` is the boxed Constraint that `transcribe` owns for the whole run;
+    // `tokens` and `logits` are whisper.cpp's arrays of the sizes it passes.
+    let constraint = &mut *(user_data as *mut Constraint);
+    let logits = std::slice::from_raw_parts_mut(logits, constraint.n_vocab);
+    let decoded: Vec<i32> = if tokens.is_null() || n_tokens <= 0 {
+        Vec::new()
+    } else {
+        std::slice::from_raw_parts(tokens, n_tokens as usize).iter().map(|t| t.id).collect()
+    };
+    // A panic must not unwind into C.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| constraint.step(&decoded, logits)));
 }
 
 /// Audio that one `audio_ctx` frame covers: 20 ms.
 const FRAME_S: f64 = 0.02;
 
 impl English {
-    pub fn load(model: &Path, threads: u32, audio_ctx: u32, prompt: String) -> Result<English, WhisperError> {
+    /// With a vocabulary, decoding is held to its words (see [`super::vocabulary`]).
+    pub fn load(model: &Path, decoding: Decoding) -> Result<English, WhisperError> {
+        let Decoding { threads, audio_ctx, beam, prompt, vocabulary } = decoding;
         whisper_rs::install_logging_hooks(); // whisper.cpp's own logs go to `tracing`, not stderr
         let path = model.display().to_string();
         let load = |message: String| WhisperError::Load { path: path.clone(), message };
@@ -36,16 +95,36 @@ impl English {
         let ctx = WhisperContext::new_with_params(&path, WhisperContextParameters::default())
             .map_err(|e| load(e.to_string()))?;
         let state = ctx.create_state().map_err(|e| load(e.to_string()))?;
-        Ok(English { state, threads: threads as i32, audio_ctx: audio_ctx as i32, prompt })
+        let constraint = match vocabulary {
+            Some(vocab) if !vocab.is_empty() => {
+                let token_text = (0..ctx.token_eot())
+                    .map(|id| ctx.token_to_bytes(id).ok().and_then(|b| std::str::from_utf8(b).ok()).map(str::to_string))
+                    .collect();
+                Some(Box::new(Constraint::new(vocab, token_text, ctx.n_vocab().max(0) as usize)))
+            }
+            _ => None,
+        };
+        Ok(English {
+            state,
+            threads: threads as i32,
+            audio_ctx: audio_ctx as i32,
+            beam: beam as i32,
+            prompt,
+            constraint,
+        })
     }
 
     /// The text of one utterance (16 kHz mono samples in [-1, 1]).
-    pub fn transcribe(&mut self, samples: &[f32]) -> Result<String, WhisperError> {
+    pub fn transcribe(&mut self, samples: &[f32]) -> Result<Transcript, WhisperError> {
         let seconds = samples.len() as f64 / 16_000.0;
         // A longer utterance needs a wider window; never narrower than configured, at most 30 s.
         let needed = ((seconds + 1.0) / FRAME_S).ceil() as i32;
         let audio_ctx = needed.max(self.audio_ctx).min(1500);
-        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        let mut params = if self.beam > 1 {
+            FullParams::new(SamplingStrategy::BeamSearch { beam_size: self.beam, patience: -1.0 })
+        } else {
+            FullParams::new(SamplingStrategy::Greedy { best_of: 1 })
+        };
         params.set_n_threads(self.threads);
         params.set_audio_ctx(audio_ctx);
         params.set_language(Some("en"));
@@ -58,8 +137,9 @@ impl English {
         params.set_print_special(false);
         params.set_print_timestamps(false);
         params.set_temperature_inc(0.0); // no fallback re-decodes: they cost seconds on two cores
-                                         // About four tokens a second is generous for speech; a looping decoder stops here.
-        params.set_max_tokens(((seconds * 5.0).ceil() as i32).clamp(8, 96));
+                                         // About four tokens a second is speech; six and a margin leave room for words spelled in
+                                         // several tokens, and a looping decoder still stops here.
+        params.set_max_tokens(((seconds * 6.0).ceil() as i32 + 4).clamp(8, 96));
         if !self.prompt.is_empty() {
             params.set_initial_prompt(&self.prompt);
         }
@@ -72,12 +152,22 @@ impl English {
         } else {
             samples
         };
+        if let Some(constraint) = self.constraint.as_mut() {
+            constraint.reset();
+            // SAFETY: the box outlives `full` below, and nothing else touches it meanwhile.
+            #[allow(unsafe_code)]
+            unsafe {
+                params.set_filter_logits_callback(Some(constrain_step));
+                params.set_filter_logits_callback_user_data(constraint.as_mut() as *mut Constraint as *mut _);
+            }
+        }
         self.state.full(params, audio).map_err(|e| WhisperError::Run(e.to_string()))?;
         let mut text = String::new();
         for segment in self.state.as_iter() {
             text.push_str(&segment.to_str_lossy().map_err(|e| WhisperError::Run(e.to_string()))?);
         }
-        Ok(dedupe_repeats(text.trim()))
+        let fit = self.constraint.as_ref().map(|c| c.fit());
+        Ok(Transcript { text: dedupe_repeats(text.trim()), fit })
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod english;
 pub mod korean;
+pub mod vocabulary;
 pub mod vosk;
 
 use crate::audio::vad::Utterance;
@@ -52,6 +53,10 @@ pub struct Heard {
     pub alternatives: Vec<String>,
     /// From the end of the utterance (its last voiced sample) to the answer, in milliseconds.
     pub decode_ms: f64,
+    /// English held to the grammar: how well the speech fits its words (the mean
+    /// log-probability of the tokens, unconstrained); see `voice::vocabulary`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fit: Option<f32>,
 }
 
 pub struct Voice {
@@ -109,14 +114,31 @@ impl Voice {
             None
         };
         let english = if langs.iter().any(|l| l == "en") {
-            english::English::load(
-                &paths.whisper_en(),
-                config.voice.whisper_threads,
-                config.voice.whisper_audio_ctx,
-                english_prompt(city),
-            )
-            .map_err(|e| warnings.push(format!("English voice is off: {e}")))
-            .ok()
+            let vocabulary = if config.voice.whisper_grammar {
+                match Grammar::load(&config.paths.grammars, "en") {
+                    Ok(grammar) => {
+                        let mut v = vocabulary::Vocabulary::of_grammar(city, &grammar);
+                        v.allow_before_sentences(&config.voice.wake_phrase_en);
+                        Some(v)
+                    }
+                    Err(e) => {
+                        warnings.push(format!("English voice is not held to the grammar: {e}"));
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            let decoding = english::Decoding {
+                threads: config.voice.whisper_threads,
+                audio_ctx: config.voice.whisper_audio_ctx,
+                beam: config.voice.whisper_beam,
+                prompt: english_prompt(city),
+                vocabulary,
+            };
+            english::English::load(&paths.whisper_en(), decoding)
+                .map_err(|e| warnings.push(format!("English voice is off: {e}")))
+                .ok()
         } else {
             None
         };
@@ -171,6 +193,7 @@ impl Voice {
             end_ms: utterance.end_ms,
             alternatives: Vec::new(),
             decode_ms: 0.0,
+            fit: None,
         };
         for lang in self.order.clone() {
             if lang == "ko" {
@@ -206,9 +229,20 @@ impl Voice {
                 }
             } else if let Some(e) = self.english.as_mut() {
                 match e.transcribe(&utterance.samples) {
-                    Ok(text) => {
+                    Ok(english::Transcript { text, fit }) if !vocabulary::fits(fit) => {
+                        heard.answer = Answer::not_understood(&text, "en", None);
+                        heard.answer.reason = Some(format!(
+                            "heard “{text}”, which does not sound like a command (fit {:.1} below {:.1})",
+                            fit.unwrap_or_default(),
+                            vocabulary::MIN_FIT
+                        ));
+                        heard.transcript = text;
+                        heard.fit = fit;
+                    }
+                    Ok(english::Transcript { text, fit }) => {
                         heard.answer = self.commands.answer_spoken(&self.index, &text, Some("en"), ctx);
                         heard.transcript = text;
+                        heard.fit = fit;
                         if heard.answer.understood {
                             break;
                         }

@@ -3,8 +3,8 @@
 //! Why not link it: the library is a downloaded model artefact, not a build input. Linked, a
 //! missing or damaged file would stop `scpm` from starting at all ("error while loading shared
 //! libraries"), with no word about `scpm models prepare`; loaded here, the service starts, says
-//! what is missing and how to fetch it, and runs without Korean voice. This is the only module
-//! with `unsafe`: the C calls, each wrapped so that the rest of the program cannot misuse them.
+//! what is missing and how to fetch it, and runs without Korean voice. This is the one module
+//! with `unsafe` (besides Whisper's decoding callback in `english`): the C calls, each wrapped so that the rest of the program cannot misuse them.
 #![allow(unsafe_code)]
 
 use libloading::{Library, Symbol};

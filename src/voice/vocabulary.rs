@@ -1,0 +1,503 @@
+//! Grammar-constrained decoding for Whisper, word by word: while it decodes, every token that
+//! would start or continue a word the grammar cannot say is masked out, so "moga" can only
+//! come out as "mocha" and "light rose" as "light roast". The sentence structure is left to
+//! the command matcher (fuzzy, trims edges); what the decoder gains is the right words.
+//!
+//! A constrained decoder turns any speech into grammar words, so it also measures how far it
+//! was pushed: at each step, how much of the model's probability the grammar's tokens held.
+//! Speech that is not a command keeps wanting other words, and the caller rejects it by the
+//! mean of that figure.
+
+use crate::city::City;
+use crate::grammar::template::{Node, Piece};
+use crate::grammar::{Grammar, QUERY_SLOT};
+use std::collections::{HashMap, HashSet};
+
+/// Below this fit, what was heard is not taken as a command: on the project's voice set, every
+/// out-of-domain sentence forced into the city grammar scored below it, and most commands
+/// above (`scpm bench voice`, see README).
+pub const MIN_FIT: f32 = -3.0;
+
+/// Whether a transcript's fit (none when decoding was free) lets it be a command.
+pub fn fits(fit: Option<f32>) -> bool {
+    fit.is_none_or(|f| f >= MIN_FIT)
+}
+
+/// Characters that end a word and may stand between words. Brackets are not among them:
+/// Whisper's "(speaking in foreign language)" is not speech.
+const SEPARATORS: &[char] = &[' ', ',', '.', '?', '!', '-', ':', ';'];
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '\''
+}
+
+/// The words a grammar can say, lower-case.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    words: HashSet<String>,
+    prefixes: HashSet<String>,
+    /// Which words may follow which (the grammar's word pairs; key "" for the first word).
+    /// Empty: any word of the vocabulary may follow any other.
+    successors: HashMap<String, HashSet<String>>,
+    /// Every prefix of every word in `successors`, per word: the look-up a decoding step makes.
+    successor_prefixes: HashMap<String, HashSet<String>>,
+    /// What follows a word that ends every sentence it is in.
+    nothing: HashSet<String>,
+    /// The grammar's skip words ("the", "please"): anywhere, and invisible to the word pairs.
+    skip: HashSet<String>,
+    skip_prefixes: HashSet<String>,
+}
+
+/// In `successors`: from here on the grammar takes free text (a search query), any word.
+const FREE: &str = "*";
+
+impl Vocabulary {
+    /// The words of free text (phrases, names): split at anything that is not a word character.
+    pub fn from_phrases<S: AsRef<str>>(phrases: impl IntoIterator<Item = S>) -> Vocabulary {
+        let mut v = Vocabulary::default();
+        for phrase in phrases {
+            for word in phrase.as_ref().to_lowercase().split(|c: char| !is_word_char(c)) {
+                v.add(word);
+            }
+        }
+        v
+    }
+
+    /// Every word of a grammar: its templates and rules, its lists, its skip words, its
+    /// examples, and the city's names for the grammar's language with their aliases.
+    pub fn of_grammar(city: &City, grammar: &Grammar) -> Vocabulary {
+        let mut slot_words = crate::grammar::phrases::slot_values(city, grammar);
+        if grammar.lang == "en" {
+            let mut add = |slot: &str, names: Vec<String>| {
+                if let Some(list) = slot_words.get_mut(slot) {
+                    list.extend(names);
+                }
+            };
+            add("district", city.districts.iter().flat_map(|d| d.aliases_en.iter().cloned()).collect());
+            add("official", city.officials.iter().flat_map(|o| o.aliases_en.iter().cloned()).collect());
+            add("indicator", city.indicators.iter().flat_map(|i| i.synonyms_en.iter().cloned()).collect());
+        }
+        Vocabulary::of_sentences(grammar, slot_words)
+    }
+
+    /// The words and word pairs of a grammar's sentences, with what each slot can be.
+    pub fn of_sentences(grammar: &Grammar, mut slot_words: HashMap<String, Vec<String>>) -> Vocabulary {
+        let mut phrases: Vec<String> = Vec::new();
+        let mut slots: HashSet<String> = HashSet::new();
+        fn words_of(node: &Node, out: &mut Vec<String>, slots: &mut HashSet<String>) {
+            match node {
+                Node::Word(w) => out.push(w.clone()),
+                Node::Slot(s) => {
+                    slots.insert(s.clone());
+                }
+                Node::Seq(nodes) | Node::Alt(nodes) => nodes.iter().for_each(|n| words_of(n, out, slots)),
+                Node::Rule(_) => {}
+            }
+        }
+        for command in &grammar.commands {
+            command.templates.iter().for_each(|t| words_of(t, &mut phrases, &mut slots));
+            phrases.extend(command.def.examples.iter().map(|e| e.text.clone()));
+        }
+        grammar.rules.values().for_each(|r| words_of(r, &mut phrases, &mut slots));
+        phrases.extend(grammar.skip_words.iter().cloned());
+        // Only the slots the grammar says: a coffee grammar has no district names.
+        slot_words.retain(|slot, _| slots.contains(slot));
+        phrases.extend(slot_words.values().flatten().cloned());
+        let mut vocab = Vocabulary::from_phrases(phrases);
+        vocab.successors = word_pairs(grammar, &slot_words);
+        for word in grammar.skip_words.iter().map(|w| w.to_lowercase()) {
+            vocab.skip_prefixes.extend(prefixes(&word));
+            vocab.skip.insert(word);
+        }
+        vocab.successor_prefixes = vocab
+            .successors
+            .iter()
+            .map(|(word, next)| (word.clone(), next.iter().flat_map(|n| prefixes(n)).collect()))
+            .collect();
+        vocab
+    }
+
+    /// The end of decoded text: its last whole word that is not a skip word (`None` at the
+    /// start) and the word being spelled after it ("" when the text ends between words).
+    pub fn last_words<'t>(&self, text: &'t str) -> (Option<&'t str>, &'t str) {
+        let mut words: Vec<&str> = text.split(|c: char| !is_word_char(c)).collect();
+        let partial = words.pop().unwrap_or("");
+        (words.into_iter().rev().find(|w| !w.is_empty() && !self.skip.contains(*w)), partial)
+    }
+
+    /// Whether decoded text has reached the grammar's free text (a search query): from there
+    /// on, any word.
+    pub fn in_free_text(&self, text: &str) -> bool {
+        let mut words: Vec<&str> = text.split(|c: char| !is_word_char(c)).collect();
+        words.pop(); // the word being spelled
+        self.free_after(None) || words.iter().any(|w| !w.is_empty() && self.free_after(Some(w)))
+    }
+
+    /// Lets `phrase` (a wake phrase) be said alone or before any sentence.
+    pub fn allow_before_sentences(&mut self, phrase: &str) {
+        let words: Vec<String> = phrase
+            .to_lowercase()
+            .split(|c: char| !is_word_char(c))
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
+        let (Some(first), Some(last)) = (words.first(), words.last()) else { return };
+        words.iter().for_each(|w| self.add(w));
+        if self.successors.is_empty() {
+            return;
+        }
+        let starts = self.successors.get("").cloned().unwrap_or_default();
+        self.successors.entry(String::new()).or_default().insert(first.clone());
+        for pair in words.windows(2) {
+            self.successors.entry(pair[0].clone()).or_default().insert(pair[1].clone());
+        }
+        self.successors.entry(last.clone()).or_default().extend(starts);
+        for word in std::iter::once(String::new()).chain(words.iter().cloned()) {
+            let next =
+                self.successors.get(&word).map(|n| n.iter().flat_map(|w| prefixes(w)).collect()).unwrap_or_default();
+            self.successor_prefixes.insert(word, next);
+        }
+    }
+
+    fn add(&mut self, word: &str) {
+        if word.is_empty() {
+            return;
+        }
+        self.prefixes.extend(prefixes(word));
+        self.words.insert(word.to_string());
+    }
+
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The words allowed after `prev` (`None`: the first word); `None` when any may follow.
+    fn next_words(&self, prev: Option<&str>) -> Option<&HashSet<String>> {
+        if self.successors.is_empty() {
+            return None;
+        }
+        match prev {
+            // After a number, any word: numbers are not in the grammar's pairs.
+            Some(p) if p.chars().all(|c| c.is_ascii_digit()) => None,
+            _ => Some(self.successors.get(prev.unwrap_or("")).unwrap_or(&self.nothing)),
+        }
+    }
+
+    /// Whether the grammar takes free text after `prev` (then every word may follow).
+    fn free_after(&self, prev: Option<&str>) -> bool {
+        self.successors.get(prev.unwrap_or("")).is_some_and(|s| s.contains(FREE))
+    }
+
+    /// `word` is a whole word that may follow `prev` (an empty word always may).
+    pub fn complete(&self, prev: Option<&str>, word: &str) -> bool {
+        if word.is_empty()
+            || word.chars().all(|c| c.is_ascii_digit())
+            || self.free_after(prev)
+            || self.skip.contains(word)
+        {
+            return true;
+        }
+        match self.next_words(prev) {
+            Some(next) => next.contains(word),
+            None => self.words.contains(word),
+        }
+    }
+
+    /// `word` can still become a word that may follow `prev`.
+    fn open(&self, prev: Option<&str>, word: &str) -> bool {
+        if word.chars().all(|c| c.is_ascii_digit()) || self.free_after(prev) || self.skip_prefixes.contains(word) {
+            return true;
+        }
+        match self.next_words(prev) {
+            Some(_) => self.successor_prefixes.get(prev.unwrap_or("")).is_some_and(|p| p.contains(word)),
+            None => self.prefixes.contains(word),
+        }
+    }
+
+    /// Whether `text` (lower-case) may follow decoded text that ends with the whole word
+    /// `prev` and the partial word `partial`: every word it ends is a word of the grammar that
+    /// may follow the one before, and the word it leaves open can still become one.
+    pub fn allows(&self, prev: Option<&str>, partial: &str, text: &str) -> bool {
+        let mut prev = prev.map(str::to_string);
+        let mut word = partial.to_string();
+        for c in text.chars() {
+            if self.free_after(prev.as_deref()) {
+                return true;
+            }
+            if is_word_char(c) {
+                word.push(c);
+            } else if SEPARATORS.contains(&c) {
+                if !self.complete(prev.as_deref(), &word) {
+                    return false;
+                }
+                if !word.is_empty() && !self.skip.contains(&word) {
+                    prev = Some(word.clone());
+                }
+                word.clear();
+            } else {
+                return false;
+            }
+        }
+        word.is_empty() || self.open(prev.as_deref(), &word)
+    }
+}
+
+/// The grammar's word pairs: for each word, the words that may follow it in some sentence
+/// ("" for the first word of a sentence), slots standing for all of their values.
+fn word_pairs(grammar: &Grammar, slot_words: &HashMap<String, Vec<String>>) -> HashMap<String, HashSet<String>> {
+    let split = |text: &str| -> Vec<String> {
+        text.to_lowercase().split(|c: char| !is_word_char(c)).filter(|w| !w.is_empty()).map(str::to_string).collect()
+    };
+    let mut pairs: HashMap<String, HashSet<String>> = HashMap::new();
+    for command in &grammar.commands {
+        for sentence in grammar.sentences(command) {
+            let mut lasts: HashSet<String> = HashSet::from([String::new()]);
+            for piece in &sentence {
+                let alternatives: Vec<Vec<String>> = match piece {
+                    Piece::Word(w) => vec![split(w)],
+                    Piece::Slot(s) if s == QUERY_SLOT => vec![vec![FREE.to_string()]],
+                    Piece::Slot(s) => {
+                        slot_words.get(s).map(|v| v.iter().map(|x| split(x)).collect()).unwrap_or_default()
+                    }
+                };
+                let mut next_lasts = HashSet::new();
+                for words in alternatives.iter().filter(|w| !w.is_empty()) {
+                    for last in &lasts {
+                        pairs.entry(last.clone()).or_default().insert(words[0].clone());
+                    }
+                    for pair in words.windows(2) {
+                        pairs.entry(pair[0].clone()).or_default().insert(pair[1].clone());
+                    }
+                    next_lasts.extend(words.last().cloned());
+                }
+                if next_lasts.contains(FREE) {
+                    break; // free text to the end: no pairs to learn
+                }
+                if !next_lasts.is_empty() {
+                    lasts = next_lasts;
+                }
+            }
+        }
+    }
+    pairs
+}
+
+/// A word and every beginning of it.
+fn prefixes(word: &str) -> impl Iterator<Item = String> + '_ {
+    word.char_indices().skip(1).map(|(i, _)| word[..i].to_string()).chain(std::iter::once(word.to_string()))
+}
+
+/// The state of one constrained decoding: the vocabulary, each text token's lower-case text,
+/// a cache of the tokens allowed after a partial word, and the running score.
+pub struct Constraint {
+    vocab: Vocabulary,
+    /// The text of each text token (ids below end-of-text); `None` if not UTF-8.
+    token_text: Vec<Option<String>>,
+    eot: usize,
+    /// The length of the logits whisper.cpp passes: text tokens, then special ones.
+    pub n_vocab: usize,
+    allowed: HashMap<String, Vec<bool>>,
+    /// Over the decoding steps: the log of the probability mass the grammar left the model.
+    logprob_sum: f64,
+    steps: usize,
+}
+
+impl Constraint {
+    pub fn new(vocab: Vocabulary, token_text: Vec<Option<String>>, n_vocab: usize) -> Constraint {
+        let eot = token_text.len();
+        Constraint { vocab, token_text, eot, n_vocab, allowed: HashMap::new(), logprob_sum: 0.0, steps: 0 }
+    }
+
+    /// Starts a new utterance.
+    pub fn reset(&mut self) {
+        self.logprob_sum = 0.0;
+        self.steps = 0;
+    }
+
+    /// How well the speech fit the grammar: the mean, over the decoding steps, of the log of
+    /// the probability the model gave to what the grammar allowed (0: all of it; 0 when no step).
+    pub fn fit(&self) -> f32 {
+        if self.steps == 0 {
+            0.0
+        } else {
+            (self.logprob_sum / self.steps as f64) as f32
+        }
+    }
+
+    fn allowed_after(&mut self, prev: Option<&str>, partial: &str) -> &[bool] {
+        let key = format!("{}|{partial}", prev.unwrap_or(""));
+        if !self.allowed.contains_key(&key) {
+            let mask = self
+                .token_text
+                .iter()
+                .map(|t| {
+                    t.as_deref().is_some_and(|t| {
+                        !t.is_empty()
+                            && natural_case(t, partial.is_empty())
+                            && self.vocab.allows(prev, partial, &t.to_lowercase())
+                    })
+                })
+                .collect();
+            self.allowed.insert(key.clone(), mask);
+        }
+        self.allowed.get(&key).map_or(&[], Vec::as_slice)
+    }
+
+    /// One decoding step: `decoded` are the token ids this decoder chose so far, `logits` the
+    /// next token's (all of the vocabulary, special tokens after the text ones). Masks what
+    /// the grammar cannot say, and scores how much of the model's belief the grammar kept.
+    pub fn step(&mut self, decoded: &[i32], logits: &mut [f32]) {
+        let text = self.text_of(decoded).to_lowercase();
+        if self.vocab.in_free_text(&text) {
+            return;
+        }
+        let (prev, partial) = self.vocab.last_words(&text);
+        let complete = self.vocab.complete(prev, partial);
+        let eot = self.eot;
+        let before = log_sum_exp(logits);
+        let mask = self.allowed_after(prev, partial).to_vec();
+        for (i, logit) in logits.iter_mut().enumerate().take(eot) {
+            if !mask.get(i).copied().unwrap_or(false) {
+                *logit = f32::NEG_INFINITY;
+            }
+        }
+        if !complete {
+            if let Some(l) = logits.get_mut(eot) {
+                *l = f32::NEG_INFINITY;
+            }
+        }
+        let kept = log_sum_exp(logits) - before;
+        if kept.is_finite() {
+            self.logprob_sum += f64::from(kept);
+            self.steps += 1;
+        }
+    }
+
+    fn text_of(&self, decoded: &[i32]) -> String {
+        decoded
+            .iter()
+            .filter_map(|&id| usize::try_from(id).ok().and_then(|i| self.token_text.get(i)).and_then(|t| t.as_deref()))
+            .collect()
+    }
+}
+
+/// Whether a token is written as words are: lower-case, capitalised, or all capitals. Other
+/// tokens ("MeRi") only spell a word the model did not want in many small pieces; allowing
+/// them lets a constrained decoder wander off and run out of tokens mid-word.
+/// A token that continues a word (`at_word_start` false and no leading space) may not be
+/// capitalised: "america" + "No".
+fn natural_case(token: &str, at_word_start: bool) -> bool {
+    let letters: Vec<char> = token.chars().filter(|c| c.is_alphabetic()).collect();
+    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+    let starts_word = at_word_start || token.starts_with(|c: char| !is_word_char(c));
+    upper == 0
+        || (upper == letters.len() && letters.len() > 1)
+        || (upper == 1 && starts_word && letters.first().is_some_and(|c| c.is_uppercase()))
+}
+
+fn log_sum_exp(logits: &[f32]) -> f32 {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if !max.is_finite() {
+        return max;
+    }
+    let sum: f64 = logits.iter().map(|l| f64::from((l - max).exp())).sum();
+    max + sum.ln() as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_continue_only_into_grammar_words() {
+        let v = Vocabulary::from_phrases(["iced mocha", "light roast", "i'd like"]);
+        assert!(v.allows(None, "", " mocha"));
+        assert!(v.allows(None, "mo", "cha,"));
+        assert!(!v.allows(None, "mo", "ga"));
+        assert!(!v.allows(None, "", " rose"));
+        assert!(v.allows(None, "i", "'d"));
+        assert!(v.allows(None, "", " 16"));
+        // A word left unfinished may not be ended by a separator.
+        assert!(!v.allows(None, "mo", " roast"));
+        // Annotations are not speech.
+        assert!(!v.allows(None, "", " ("));
+    }
+
+    #[test]
+    fn with_a_grammar_a_word_must_be_able_to_follow_the_one_before() {
+        let dir = std::env::temp_dir().join(format!("scpm-vocab-{}", std::process::id()));
+        let en = dir.join("en");
+        std::fs::create_dir_all(&en).unwrap();
+        std::fs::write(
+            en.join("_common.toml"),
+            "intents = [\"orderDrink\"]\nskip_words = [\"please\"]\n[rules]\n[lists]\n\
+             drink = [{ words = [\"iced mocha\"], value = \"iced mocha\" }, { words = [\"latte\"], value = \"latte\" }]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            en.join("coffee.toml"),
+            "[[command]]\nintent = \"orderDrink\"\ntemplates = [\"(make|get) me [a|an] {drink}\"]\n\
+             examples = [{ text = \"make me a latte\", slots = { drink = \"latte\" } }]\n",
+        )
+        .unwrap();
+        let grammar = Grammar::load(&dir, "en").unwrap();
+        let drinks = vec!["iced mocha".to_string(), "latte".to_string()];
+        let v = Vocabulary::of_sentences(&grammar, HashMap::from([("drink".to_string(), drinks)]));
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(v.allows(None, "", " make"));
+        assert!(!v.allows(None, "", " me"), "a sentence does not start with “me”");
+        assert!(v.allows(Some("me"), "", " an"));
+        assert!(v.allows(Some("an"), "", " iced"));
+        assert!(!v.allows(Some("iced"), "", " latte"), "“iced” is only ever followed by “mocha”");
+        assert!(v.allows(Some("iced"), "", " mocha."));
+        assert!(v.complete(Some("a"), "latte"));
+        assert!(v.allows(Some("me"), "", " please"), "a skip word goes anywhere");
+        assert!(v.allows(Some("me"), "please", ", an"), "and the pair skips over it");
+        assert_eq!(v.last_words(" make me please"), (Some("me"), "please"));
+        assert!(!v.in_free_text(" make me a latte"));
+        assert_eq!(v.last_words(" make me please "), (Some("me"), ""));
+        assert!(!v.complete(Some("a"), "lat"));
+    }
+
+    #[test]
+    fn tokens_in_odd_case_are_not_words() {
+        assert!(natural_case(" mocha", true) && natural_case(" Mocha", false) && natural_case(" MOCHA", true));
+        assert!(natural_case(",", false) && natural_case("cha", false) && natural_case("CHA", false));
+        assert!(!natural_case("MeRi", true) && !natural_case(" moCha", true) && !natural_case("No", false));
+    }
+
+    #[test]
+    fn the_last_words_are_the_previous_whole_word_and_the_one_being_spelled() {
+        let v = Vocabulary::from_phrases(["an iced mocha"]);
+        assert_eq!(v.last_words(" an iced mo"), (Some("iced"), "mo"));
+        assert_eq!(v.last_words(" an iced "), (Some("iced"), ""));
+        assert_eq!(v.last_words(" an iced, "), (Some("iced"), ""));
+        assert_eq!(v.last_words("mocha"), (None, "mocha"));
+        assert_eq!(v.last_words(""), (None, ""));
+        assert_eq!(v.last_words(" i'd"), (None, "i'd"));
+    }
+
+    #[test]
+    fn a_step_masks_other_words_and_ends_only_on_a_whole_word() {
+        let tokens: Vec<Option<String>> =
+            [" mo", "cha", "ga", " rose", ","].iter().map(|t| Some(t.to_string())).collect();
+        let mut c = Constraint::new(Vocabulary::from_phrases(["mocha", "roast"]), tokens, 6);
+        let mut logits = vec![0.0_f32; 6]; // five text tokens and end-of-text
+        c.step(&[0], &mut logits);
+        assert!(logits[1].is_finite(), "“cha” finishes “mocha”");
+        assert!(logits[2].is_infinite() && logits[3].is_infinite() && logits[4].is_infinite());
+        assert!(logits[5].is_infinite(), "no end of text inside a word");
+        let mut logits = vec![0.0_f32; 6];
+        c.step(&[0, 1], &mut logits);
+        assert!(logits[5].is_finite() && logits[4].is_finite(), "after “mocha”, an end or a comma");
+        assert!(c.fit() < 0.0, "the grammar took some of the model's belief away");
+        let mut logits = vec![-30.0_f32, 5.0, -30.0, -30.0, -30.0, -30.0];
+        c.reset();
+        c.step(&[0], &mut logits);
+        assert!(c.fit() > -0.01, "the model wanted “cha”, which the grammar allows");
+    }
+}
