@@ -129,6 +129,25 @@ fn small_talk_is_not_a_command() {
     assert!(heard.iter().all(|h| h["understood"] == false), "{heard:#?}");
 }
 
+/// English office talk: Whisper is held to the grammar's words, so it hears something like
+/// "show weather, kindly"; the fit (how much of its belief the grammar kept) says it was not a
+/// command. Both sentences were false accepts before the fit gate.
+#[test]
+fn english_small_talk_is_not_a_command() {
+    models_ready();
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (i, text) in ["shall we take a walk after lunch", "the lift is so slow this morning"].iter().enumerate() {
+        let file = speak(dir.path(), &format!("t{i}"), "en-us", text, 0.5);
+        let (ok, heard, err) = listen("en", &file);
+        assert!(ok, "{err}");
+        assert!(!heard.is_empty(), "{text}: the speech was found");
+        for h in &heard {
+            assert_eq!(h["understood"], false, "{text}: {h:#}");
+            assert!(h["fit"].as_f64().is_some_and(|f| f < 0.0), "{text}: the fit is reported: {h:#}");
+        }
+    }
+}
+
 #[test]
 fn bad_audio_gets_a_clear_error_or_a_correct_result() {
     models_ready();

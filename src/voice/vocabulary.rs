@@ -9,7 +9,7 @@
 //! mean of that figure.
 
 use crate::city::City;
-use crate::grammar::template::{Node, Piece};
+use crate::grammar::template::Node;
 use crate::grammar::{Grammar, QUERY_SLOT};
 use std::collections::{HashMap, HashSet};
 
@@ -247,43 +247,113 @@ impl Vocabulary {
 }
 
 /// The grammar's word pairs: for each word, the words that may follow it in some sentence
-/// ("" for the first word of a sentence), slots standing for all of their values.
+/// ("" for the first word of a sentence), slots standing for all of their values. Worked out on
+/// the template trees, not on their expansions: a city grammar expands to millions of sentences.
 fn word_pairs(grammar: &Grammar, slot_words: &HashMap<String, Vec<String>>) -> HashMap<String, HashSet<String>> {
-    let split = |text: &str| -> Vec<String> {
-        text.to_lowercase().split(|c: char| !is_word_char(c)).filter(|w| !w.is_empty()).map(str::to_string).collect()
-    };
-    let mut pairs: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut pairs = Pairs { grammar, slot_words, pairs: HashMap::new(), rules: HashMap::new() };
     for command in &grammar.commands {
-        for sentence in grammar.sentences(command) {
-            let mut lasts: HashSet<String> = HashSet::from([String::new()]);
-            for piece in &sentence {
-                let alternatives: Vec<Vec<String>> = match piece {
-                    Piece::Word(w) => vec![split(w)],
-                    Piece::Slot(s) if s == QUERY_SLOT => vec![vec![FREE.to_string()]],
-                    Piece::Slot(s) => {
-                        slot_words.get(s).map(|v| v.iter().map(|x| split(x)).collect()).unwrap_or_default()
-                    }
-                };
-                let mut next_lasts = HashSet::new();
-                for words in alternatives.iter().filter(|w| !w.is_empty()) {
-                    for last in &lasts {
-                        pairs.entry(last.clone()).or_default().insert(words[0].clone());
-                    }
-                    for pair in words.windows(2) {
-                        pairs.entry(pair[0].clone()).or_default().insert(pair[1].clone());
-                    }
-                    next_lasts.extend(words.last().cloned());
-                }
-                if next_lasts.contains(FREE) {
-                    break; // free text to the end: no pairs to learn
-                }
-                if !next_lasts.is_empty() {
-                    lasts = next_lasts;
-                }
-            }
+        for template in &command.templates {
+            let shape = pairs.shape(template, 0);
+            pairs.link(&HashSet::from([String::new()]), &shape.firsts);
         }
     }
-    pairs
+    pairs.pairs
+}
+
+/// A template node's edges: the words it can start and end with, and whether it can be empty.
+#[derive(Clone, Default)]
+struct Shape {
+    firsts: HashSet<String>,
+    lasts: HashSet<String>,
+    empty: bool,
+}
+
+struct Pairs<'g> {
+    grammar: &'g Grammar,
+    slot_words: &'g HashMap<String, Vec<String>>,
+    pairs: HashMap<String, HashSet<String>>,
+    /// Each rule's shape, worked out once (its inner pairs are recorded then).
+    rules: HashMap<String, Shape>,
+}
+
+impl Pairs<'_> {
+    fn link(&mut self, lasts: &HashSet<String>, firsts: &HashSet<String>) {
+        for last in lasts {
+            self.pairs.entry(last.clone()).or_default().extend(firsts.iter().cloned());
+        }
+    }
+
+    /// A run of words (a literal, a slot value): its inner pairs and its edges.
+    fn words(&mut self, text: &str, shape: &mut Shape) {
+        let words: Vec<String> = text
+            .to_lowercase()
+            .split(|c: char| !is_word_char(c))
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
+        let (Some(first), Some(last)) = (words.first(), words.last()) else {
+            shape.empty = true;
+            return;
+        };
+        shape.firsts.insert(first.clone());
+        shape.lasts.insert(last.clone());
+        for pair in words.windows(2) {
+            self.pairs.entry(pair[0].clone()).or_default().insert(pair[1].clone());
+        }
+    }
+
+    fn shape(&mut self, node: &Node, depth: usize) -> Shape {
+        let mut shape = Shape::default();
+        match node {
+            Node::Word(w) => self.words(w, &mut shape),
+            // Free text to the end of the sentence: whatever precedes it is followed by FREE.
+            Node::Slot(s) if s == QUERY_SLOT => {
+                shape.firsts.insert(FREE.to_string());
+            }
+            Node::Slot(s) => {
+                let values = self.slot_words.get(s).cloned().unwrap_or_default();
+                values.iter().for_each(|v| self.words(v, &mut shape));
+            }
+            Node::Rule(r) => {
+                if let Some(known) = self.rules.get(r) {
+                    return known.clone();
+                }
+                // Rules cannot refer to themselves (the grammar checks); the depth is a guard.
+                if let (Some(rule), true) = (self.grammar.rules.get(r), depth < 32) {
+                    shape = self.shape(rule, depth + 1);
+                }
+                self.rules.insert(r.clone(), shape.clone());
+            }
+            Node::Alt(nodes) => {
+                for n in nodes {
+                    let s = self.shape(n, depth);
+                    shape.firsts.extend(s.firsts);
+                    shape.lasts.extend(s.lasts);
+                    shape.empty |= s.empty;
+                }
+            }
+            Node::Seq(nodes) => {
+                // What the sequence so far can end with, and whether it can be empty so far.
+                let mut open: HashSet<String> = HashSet::new();
+                shape.empty = true;
+                for n in nodes {
+                    let s = self.shape(n, depth);
+                    self.link(&open, &s.firsts);
+                    if shape.empty {
+                        shape.firsts.extend(s.firsts.iter().cloned());
+                    }
+                    if s.empty {
+                        open.extend(s.lasts);
+                    } else {
+                        open = s.lasts;
+                    }
+                    shape.empty &= s.empty;
+                }
+                shape.lasts = open;
+            }
+        }
+        shape
+    }
 }
 
 /// A word and every beginning of it.
@@ -452,6 +522,8 @@ mod tests {
         assert!(!v.allows(None, "", " me"), "a sentence does not start with “me”");
         assert!(v.allows(Some("me"), "", " an"));
         assert!(v.allows(Some("an"), "", " iced"));
+        assert!(v.allows(Some("me"), "", " latte"), "the optional article may be left out");
+        assert!(!v.allows(Some("latte"), "", " me"), "nothing follows the end of the sentence");
         assert!(!v.allows(Some("iced"), "", " latte"), "“iced” is only ever followed by “mocha”");
         assert!(v.allows(Some("iced"), "", " mocha."));
         assert!(v.complete(Some("a"), "latte"));
