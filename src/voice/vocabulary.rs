@@ -31,6 +31,11 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '\''
 }
 
+/// Free text as the vocabulary's words: lower-case, split at anything that is not a word character.
+fn split_words(text: &str) -> Vec<String> {
+    text.to_lowercase().split(|c: char| !is_word_char(c)).filter(|w| !w.is_empty()).map(str::to_string).collect()
+}
+
 /// The words a grammar can say, lower-case.
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
@@ -56,9 +61,7 @@ impl Vocabulary {
     pub fn from_phrases<S: AsRef<str>>(phrases: impl IntoIterator<Item = S>) -> Vocabulary {
         let mut v = Vocabulary::default();
         for phrase in phrases {
-            for word in phrase.as_ref().to_lowercase().split(|c: char| !is_word_char(c)) {
-                v.add(word);
-            }
+            split_words(phrase.as_ref()).iter().for_each(|w| v.add(w));
         }
         v
     }
@@ -135,12 +138,7 @@ impl Vocabulary {
 
     /// Lets `phrase` (a wake phrase) be said alone or before any sentence.
     pub fn allow_before_sentences(&mut self, phrase: &str) {
-        let words: Vec<String> = phrase
-            .to_lowercase()
-            .split(|c: char| !is_word_char(c))
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect();
+        let words = split_words(phrase);
         let (Some(first), Some(last)) = (words.first(), words.last()) else { return };
         words.iter().for_each(|w| self.add(w));
         if self.successors.is_empty() {
@@ -285,12 +283,7 @@ impl Pairs<'_> {
 
     /// A run of words (a literal, a slot value): its inner pairs and its edges.
     fn words(&mut self, text: &str, shape: &mut Shape) {
-        let words: Vec<String> = text
-            .to_lowercase()
-            .split(|c: char| !is_word_char(c))
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect();
+        let words = split_words(text);
         let (Some(first), Some(last)) = (words.first(), words.last()) else {
             shape.empty = true;
             return;
