@@ -354,6 +354,10 @@ fn prefixes(word: &str) -> impl Iterator<Item = String> + '_ {
     word.char_indices().skip(1).map(|(i, _)| word[..i].to_string()).chain(std::iter::once(word.to_string()))
 }
 
+/// Decoding states whose allowed tokens are kept (a few hundred token ids each): bounded, so a
+/// service that runs for months does not grow; a full cache starts over.
+const CACHED_STATES: usize = 4096;
+
 /// The state of one constrained decoding: the vocabulary, each text token's lower-case text,
 /// a cache of the tokens allowed after a partial word, and the running score.
 pub struct Constraint {
@@ -363,7 +367,8 @@ pub struct Constraint {
     eot: usize,
     /// The length of the logits whisper.cpp passes: text tokens, then special ones.
     pub n_vocab: usize,
-    allowed: HashMap<String, Vec<bool>>,
+    /// The text tokens allowed in a state ("prev|partial"), at most `CACHED_STATES` of them.
+    allowed: HashMap<String, Vec<u32>>,
     /// Over the decoding steps: the log of the probability mass the grammar left the model.
     logprob_sum: f64,
     steps: usize,
@@ -391,23 +396,29 @@ impl Constraint {
         }
     }
 
-    fn allowed_after(&mut self, prev: Option<&str>, partial: &str) -> &[bool] {
+    fn allowed_after(&mut self, prev: Option<&str>, partial: &str) -> Vec<u32> {
         let key = format!("{}|{partial}", prev.unwrap_or(""));
-        if !self.allowed.contains_key(&key) {
-            let mask = self
-                .token_text
-                .iter()
-                .map(|t| {
-                    t.as_deref().is_some_and(|t| {
-                        !t.is_empty()
-                            && natural_case(t, partial.is_empty())
-                            && self.vocab.allows(prev, partial, &t.to_lowercase())
-                    })
-                })
-                .collect();
-            self.allowed.insert(key.clone(), mask);
+        if let Some(ids) = self.allowed.get(&key) {
+            return ids.clone();
         }
-        self.allowed.get(&key).map_or(&[], Vec::as_slice)
+        let ids: Vec<u32> = self
+            .token_text
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                t.as_deref().is_some_and(|t| {
+                    !t.is_empty()
+                        && natural_case(t, partial.is_empty())
+                        && self.vocab.allows(prev, partial, &t.to_lowercase())
+                })
+            })
+            .filter_map(|(i, _)| u32::try_from(i).ok())
+            .collect();
+        if self.allowed.len() >= CACHED_STATES {
+            self.allowed.clear();
+        }
+        self.allowed.insert(key, ids.clone());
+        ids
     }
 
     /// One decoding step: `decoded` are the token ids this decoder chose so far, `logits` the
@@ -422,11 +433,14 @@ impl Constraint {
         let complete = self.vocab.complete(prev, partial);
         let eot = self.eot;
         let before = log_sum_exp(logits);
-        let mask = self.allowed_after(prev, partial).to_vec();
-        for (i, logit) in logits.iter_mut().enumerate().take(eot) {
-            if !mask.get(i).copied().unwrap_or(false) {
-                *logit = f32::NEG_INFINITY;
-            }
+        let kept_logits: Vec<(usize, f32)> = self
+            .allowed_after(prev, partial)
+            .into_iter()
+            .filter_map(|i| logits.get(i as usize).map(|l| (i as usize, *l)))
+            .collect();
+        logits.iter_mut().take(eot).for_each(|l| *l = f32::NEG_INFINITY);
+        for (i, l) in kept_logits {
+            logits[i] = l;
         }
         if !complete {
             if let Some(l) = logits.get_mut(eot) {
