@@ -1,8 +1,8 @@
 //! English speech through whisper.cpp (whisper-rs) with the tiny.en model converted by
-//! `scpm models prepare`. The decoder only transcribes; the command matcher, which knows the
-//! grammar, carries the accuracy. Tuned for two cores: one thread (ggml workers busy-wait),
-//! a reduced encoder window (`audio_ctx`), greedy decoding, a token bound against loops, and an
-//! initial prompt with the city's words so that "Gangnam" and "Mapo" come out spelled right.
+//! `scpm models prepare`. With a vocabulary the decoder is held to the grammar's words and word
+//! pairs (see `vocabulary`); the command matcher then parses them. Tuned for two cores: one
+//! thread (ggml workers busy-wait), a reduced encoder window (`audio_ctx`), a narrow beam, a
+//! token bound against loops, and an initial prompt with the city's words.
 
 use super::vocabulary::{Constraint, Vocabulary};
 use std::path::Path;
@@ -136,9 +136,10 @@ impl English {
         params.set_print_realtime(false);
         params.set_print_special(false);
         params.set_print_timestamps(false);
-        params.set_temperature_inc(0.0); // no fallback re-decodes: they cost seconds on two cores
-                                         // About four tokens a second is speech; six and a margin leave room for words spelled in
-                                         // several tokens, and a looping decoder still stops here.
+        // No fallback re-decodes: they cost seconds on two cores.
+        params.set_temperature_inc(0.0);
+        // About four tokens a second is speech; six and a margin leave room for words spelled in
+        // several tokens, and a looping decoder still stops here.
         params.set_max_tokens(((seconds * 6.0).ceil() as i32 + 4).clamp(8, 96));
         if !self.prompt.is_empty() {
             params.set_initial_prompt(&self.prompt);

@@ -358,7 +358,7 @@ fn prefixes(word: &str) -> impl Iterator<Item = String> + '_ {
 /// service that runs for months does not grow; a full cache starts over.
 const CACHED_STATES: usize = 4096;
 
-/// The state of one constrained decoding: the vocabulary, each text token's lower-case text,
+/// The state of one constrained decoding: the vocabulary, each text token's text,
 /// a cache of the tokens allowed after a partial word, and the running score.
 pub struct Constraint {
     vocab: Vocabulary,
