@@ -152,14 +152,12 @@ fn score(
     let want: BTreeMap<String, String> = label.slots.iter().map(|(k, v)| (k.clone(), v.trim().to_string())).collect();
     let started = Instant::now();
     let heard = whisper.transcribe(speech_part(audio))?;
-    let text = heard.text;
-    // As in the office: speech that fits the grammar badly is not a command.
-    let outcome = if scpm::voice::vocabulary::fits(heard.fit) {
-        scpm::intent::spoken::parse_spoken(matcher, &text)
-    } else {
-        let reason = format!("fit {:.2} below {}", heard.fit.unwrap_or_default(), scpm::voice::vocabulary::MIN_FIT);
-        Outcome::NotUnderstood { reason, score: 0.0, closest: None }
+    // As in the office: speech that leaves the grammar or fits it badly is not a command.
+    let outcome = match heard.rejection() {
+        None => scpm::intent::spoken::parse_spoken(matcher, &heard.text),
+        Some(reason) => Outcome::NotUnderstood { reason, score: 0.0, closest: None },
     };
+    let text = heard.text;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let ok = matches!(&outcome, Outcome::Understood(i) if i.name == label.intent && i.slots == want);
     if !ok && verbose {

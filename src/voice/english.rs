@@ -4,7 +4,7 @@
 //! thread (ggml workers busy-wait), a reduced encoder window (`audio_ctx`), a narrow beam, a
 //! token bound against loops, and an initial prompt with the city's words.
 
-use super::vocabulary::{Constraint, Vocabulary};
+use super::vocabulary::{Constraint, Vocabulary, MIN_FIT};
 use std::path::Path;
 use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState, WhisperSysContext,
@@ -50,6 +50,30 @@ pub struct Transcript {
     /// Held to a grammar: the mean log of the probability the grammar's tokens kept at each
     /// step (0 best). Speech forced into words it does not contain scores low.
     pub fit: Option<f32>,
+    /// Held to a grammar: the decoder found the speech more likely to go on in words the
+    /// grammar does not have than in any of its own (`text` is what came before).
+    pub left_grammar: bool,
+}
+
+impl Transcript {
+    /// Why what was heard cannot be a command, whatever the matcher would make of the text;
+    /// `None` when it may be one.
+    pub fn rejection(&self) -> Option<String> {
+        if self.left_grammar {
+            return Some(if self.text.is_empty() {
+                "heard speech, but no command begins that way".to_string()
+            } else {
+                format!("heard “{} …”, then words that no command has", self.text)
+            });
+        }
+        match self.fit {
+            Some(fit) if fit < MIN_FIT => Some(format!(
+                "heard “{}”, which does not sound like a command (fit {fit:.1} below {MIN_FIT:.1})",
+                self.text
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// whisper.cpp's logits filter: hands each decoding step to the [`Constraint`]. With the
@@ -100,7 +124,8 @@ impl English {
                 let token_text = (0..ctx.token_eot())
                     .map(|id| ctx.token_to_bytes(id).ok().and_then(|b| std::str::from_utf8(b).ok()).map(str::to_string))
                     .collect();
-                Some(Box::new(Constraint::new(vocab, token_text, ctx.n_vocab().max(0) as usize)))
+                let sink = usize::try_from(ctx.token_solm()).unwrap_or(0);
+                Some(Box::new(Constraint::new(vocab, token_text, ctx.n_vocab().max(0) as usize).with_sink(sink)))
             }
             _ => None,
         };
@@ -164,11 +189,15 @@ impl English {
         }
         self.state.full(params, audio).map_err(|e| WhisperError::Run(e.to_string()))?;
         let mut text = String::new();
+        let mut tokens = Vec::new();
         for segment in self.state.as_iter() {
             text.push_str(&segment.to_str_lossy().map_err(|e| WhisperError::Run(e.to_string()))?);
+            tokens.extend((0..segment.n_tokens()).filter_map(|i| segment.get_token(i)).map(|t| t.token_id()));
         }
-        let fit = self.constraint.as_ref().map(|c| c.fit());
-        Ok(Transcript { text: dedupe_repeats(text.trim()), fit })
+        let fit = self.constraint.as_ref().map(|c| c.fit(&tokens));
+        // A hypothesis that left the grammar at its first token leaves no segment at all.
+        let left_grammar = self.constraint.as_ref().is_some_and(|c| c.left_grammar(&tokens) || text.trim().is_empty());
+        Ok(Transcript { text: dedupe_repeats(text.trim()), fit, left_grammar })
     }
 }
 

@@ -229,20 +229,13 @@ impl Voice {
                 }
             } else if let Some(e) = self.english.as_mut() {
                 match e.transcribe(&utterance.samples) {
-                    Ok(english::Transcript { text, fit }) if !vocabulary::fits(fit) => {
-                        heard.answer = Answer::not_understood(&text, "en", None);
-                        heard.answer.reason = Some(format!(
-                            "heard “{text}”, which does not sound like a command (fit {:.1} below {:.1})",
-                            fit.unwrap_or_default(),
-                            vocabulary::MIN_FIT
-                        ));
-                        heard.transcript = text;
-                        heard.fit = fit;
-                    }
-                    Ok(english::Transcript { text, fit }) => {
-                        heard.answer = self.commands.answer_spoken(&self.index, &text, Some("en"), ctx);
-                        heard.transcript = text;
-                        heard.fit = fit;
+                    Ok(transcript) => {
+                        heard.answer = match transcript.rejection() {
+                            Some(reason) => Answer::not_understood(&transcript.text, "en", Some(reason)),
+                            None => self.commands.answer_spoken(&self.index, &transcript.text, Some("en"), ctx),
+                        };
+                        heard.transcript = transcript.text;
+                        heard.fit = transcript.fit;
                         if heard.answer.understood {
                             break;
                         }
