@@ -1,8 +1,9 @@
 //! `scpm bench voice --set DIR`: the voice pipeline on the evaluation set that
 //! scripts/voice-set.sh makes, with both recognisers loaded as in the office. Prints, per language
 //! and noise level: intent accuracy (the same intent and actions as the typed sentence), false
-//! accepts on out-of-domain speech, latency from the end of the utterance to the answer
-//! (p50/p95), real-time factor, and the process's peak memory.
+//! accepts on out-of-domain speech, latency from the last voiced sample to the answer (p50/p95:
+//! the pause that ends the utterance, then decoding; also to the answers that acted, and
+//! decoding alone), real-time factor, and the process's peak memory.
 
 use anyhow::{Context as _, Result};
 use scpm::audio::vad::{utterances_in_file, Utterance};
@@ -31,7 +32,12 @@ struct Tally {
     correct: usize,
     ood: usize,
     false_accepts: usize,
+    /// From the last voiced sample to the answer: the pause that ends the utterance, then decoding.
     latencies: Vec<f64>,
+    /// The same, for the answers that acted (understood commands).
+    to_action: Vec<f64>,
+    /// From the end of the utterance (the endpoint) to the answer: decoding alone.
+    decoding: Vec<f64>,
     audio_s: f64,
     decode_s: f64,
 }
@@ -87,14 +93,26 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
         // As in `serve`: the Korean recogniser decodes while the person speaks (untimed, it runs
         // faster than real time), so the latency is what is left after the endpoint.
         let mut streaming_s = 0.0;
+        // The pause that ends the utterance: short when the Korean recogniser has already
+        // heard a whole command in it (as `serve` does), `end_silence_ms` otherwise.
+        let mut pause_ms = f64::from(config.voice.end_silence_ms);
         let heard = utterance.as_ref().map(|u| {
             let started = std::time::Instant::now();
-            let streamed = voice.feed(&u.samples).is_some();
+            let partial = voice.feed(&u.samples);
             streaming_s = started.elapsed().as_secs_f64();
-            voice.understand_with(u, &mut Default::default(), streamed)
+            let early = config.voice.early_end_ms > 0
+                && partial.as_deref().is_some_and(|p| !p.is_empty() && voice.is_whole_command(p, &Default::default()));
+            if early {
+                pause_ms = f64::from(config.voice.early_end_ms);
+            }
+            voice.understand_with(u, &mut Default::default(), partial.is_some())
         });
         if let (Some(u), Some(h)) = (&utterance, &heard) {
-            tally.latencies.push(h.decode_ms);
+            tally.latencies.push(pause_ms + h.decode_ms);
+            tally.decoding.push(h.decode_ms);
+            if h.answer.understood {
+                tally.to_action.push(pause_ms + h.decode_ms);
+            }
             tally.audio_s += u.samples.len() as f64 / 16_000.0;
             // The real-time factor counts all the work, streamed or not.
             tally.decode_s += streaming_s + h.decode_ms / 1000.0;
@@ -152,11 +170,13 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
             "accuracy": if t.commands > 0 { t.correct as f64 / t.commands as f64 } else { f64::NAN },
             "ood": t.ood, "false_accept_rate": if t.ood > 0 { t.false_accepts as f64 / t.ood as f64 } else { f64::NAN },
             "latency_ms_p50": percentile(&mut t.latencies, 0.5), "latency_ms_p95": percentile(&mut t.latencies, 0.95),
+            "to_action_ms_p50": percentile(&mut t.to_action, 0.5), "to_action_ms_p95": percentile(&mut t.to_action, 0.95),
+            "decoding_ms_p50": percentile(&mut t.decoding, 0.5),
             "rtf": if t.audio_s > 0.0 { t.decode_s / t.audio_s } else { f64::NAN },
         });
         if !json {
             println!(
-                "{lang} {snr:>5}: accuracy {:5.1}% ({}/{}), false accepts {:4.1}% ({}/{}), latency p50 {:4.0} ms p95 {:4.0} ms, RTF {:.3}",
+                "{lang} {snr:>5}: accuracy {:5.1}% ({}/{}), false accepts {:4.1}% ({}/{}), latency p50 {:4.0} ms p95 {:4.0} ms (to an action {:4.0} / {:4.0}; decoding alone {:4.0}), RTF {:.3}",
                 row["accuracy"].as_f64().unwrap_or(f64::NAN) * 100.0,
                 t.correct,
                 t.commands,
@@ -165,6 +185,9 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
                 t.ood,
                 row["latency_ms_p50"].as_f64().unwrap_or(f64::NAN),
                 row["latency_ms_p95"].as_f64().unwrap_or(f64::NAN),
+                row["to_action_ms_p50"].as_f64().unwrap_or(f64::NAN),
+                row["to_action_ms_p95"].as_f64().unwrap_or(f64::NAN),
+                row["decoding_ms_p50"].as_f64().unwrap_or(f64::NAN),
                 row["rtf"].as_f64().unwrap_or(f64::NAN),
             );
         }

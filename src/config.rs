@@ -52,6 +52,7 @@ pub const KEYS: &[&str] = &[
     "voice.whisper_beam",
     "voice.whisper_grammar",
     "voice.end_silence_ms",
+    "voice.early_end_ms",
     "gestures.enabled",
     "gestures.camera",
     "gestures.file",
@@ -221,6 +222,9 @@ pub struct VoiceConfig {
     pub whisper_grammar: bool,
     /// Silence that ends an utterance.
     pub end_silence_ms: u32,
+    /// A shorter pause that ends one when the Korean recogniser has already heard a whole
+    /// command in it (0: always wait `end_silence_ms`).
+    pub early_end_ms: u32,
 }
 
 impl Default for VoiceConfig {
@@ -238,6 +242,7 @@ impl Default for VoiceConfig {
             whisper_beam: 3,
             whisper_grammar: true,
             end_silence_ms: 600,
+            early_end_ms: 120,
         }
     }
 }
@@ -457,6 +462,12 @@ impl Config {
         }
         if !(100..=5000).contains(&v.end_silence_ms) || !(1.0..=120.0).contains(&v.listen_window_s) {
             return Err(invalid("voice", "end_silence_ms must be 100–5000 and listen_window_s 1–120".into()));
+        }
+        if v.early_end_ms >= v.end_silence_ms {
+            return Err(invalid(
+                "voice.early_end_ms",
+                format!("must be below end_silence_ms ({}); 0 turns it off", v.end_silence_ms),
+            ));
         }
         let g = &self.gestures;
         if !(1..=4).contains(&g.max_hands) || !(1.0..=120.0).contains(&g.fps) {

@@ -53,6 +53,15 @@ fn audit_once_voice_is_in(base: &str) -> Option<Vec<Value>> {
     })
 }
 
+/// The audit log's voice rows once there are `n` of them.
+fn voice_rows_once_there_are(base: &str, n: usize) -> Option<Vec<Value>> {
+    common::eventually(Duration::from_secs(120), || {
+        let (_, rows) = common::reqwest::get_json_as(&format!("{base}/api/audit"), Some(common::OFFICE_TOKEN)).ok()?;
+        let voice: Vec<Value> = rows["rows"].as_array()?.iter().filter(|r| r["channel"] == "voice").cloned().collect();
+        (voice.len() >= n).then_some(voice)
+    })
+}
+
 fn concat(dir: &Path, name: &str, parts: &[PathBuf]) -> PathBuf {
     let out = dir.join(format!("{name}.wav"));
     let ok = Command::new("sox").args(parts).arg(&out).status();
@@ -258,4 +267,25 @@ fn push_to_talk_opens_the_listener_without_the_wake_phrase() {
     let voice: Vec<&Value> = audit.iter().filter(|r| r["channel"] == "voice").collect();
     assert_eq!(voice.len(), 1, "{voice:#?}");
     assert_eq!(voice[0]["intent"], "zoom");
+}
+
+/// Two Korean commands with a short pause (0.3 s) between them. The recogniser, fed while the
+/// person speaks, has a whole command when the pause begins, so the first utterance ends there
+/// (`voice.early_end_ms`) and acts at once; waiting the full `end_silence_ms` (0.6 s) would
+/// run both into one utterance that is no command.
+#[test]
+fn a_short_pause_after_a_whole_korean_command_ends_it() {
+    models_ready();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let parts = [
+        speak(dir.path(), "a", "ko+f2", "음소거 해제", 0.15),
+        speak(dir.path(), "b", "ko+f2", "가까운 CCTV 보여 줘", 0.15),
+    ];
+    let file = concat(dir.path(), "session", &parts);
+    let config = "[simulator]\nenabled = false\n[voice]\nlanguages = [\"ko\"]\nwake_word = false\n";
+    let server = common::Server::start_with(dir.path(), config, &["--audio-file", file.to_str().unwrap_or_default()]);
+    let voice = voice_rows_once_there_are(&server.base, 2).expect("two voice commands reach the audit log");
+    let actions: Vec<&str> = voice.iter().map(|r| r["actions"].as_str().unwrap_or_default()).collect();
+    assert_eq!(voice.len(), 2, "{voice:#?}");
+    assert!(actions[0].contains("unmute") && actions[1].contains("cctv"), "{voice:#?}");
 }

@@ -68,6 +68,23 @@ impl Endpointer {
         self.current.as_ref().map(|u| u.samples.as_slice())
     }
 
+    /// How long the open utterance has been quiet at its end, in milliseconds (0 when none
+    /// is open or it is voiced now).
+    pub fn trailing_silence_ms(&self) -> u32 {
+        if self.current.is_some() {
+            (self.silence_run * 20) as u32
+        } else {
+            0
+        }
+    }
+
+    /// Ends the open utterance now, before `end_silence_ms` of quiet: the caller knows it is
+    /// complete (a recogniser already heard a whole command in it).
+    pub fn cut(&mut self) -> Option<Utterance> {
+        self.trim_trailing_silence();
+        self.close()
+    }
+
     /// Feeds audio; returns the utterances it completed.
     pub fn push(&mut self, samples: &[f32]) -> Vec<Utterance> {
         let mut done = Vec::new();
@@ -87,6 +104,16 @@ impl Endpointer {
     /// Ends the stream: an open utterance is complete.
     pub fn finish(&mut self) -> Option<Utterance> {
         self.close()
+    }
+
+    /// Drops the open utterance's trailing silence but 100 ms.
+    fn trim_trailing_silence(&mut self) {
+        if let Some(u) = self.current.as_mut() {
+            let trim = self.silence_run.saturating_sub(5) * FRAME;
+            let keep = u.samples.len().saturating_sub(trim);
+            u.samples.truncate(keep);
+            u.end_ms -= (trim / 16) as u64;
+        }
     }
 
     fn close(&mut self) -> Option<Utterance> {
@@ -115,13 +142,7 @@ impl Endpointer {
             }
             let too_long = u.samples.len() >= MAX_UTTERANCE_S * 16_000;
             if self.silence_run >= self.end_silence_frames || too_long {
-                if let Some(u) = self.current.as_mut() {
-                    // Trim the trailing silence, keeping 100 ms.
-                    let trim = self.silence_run.saturating_sub(5) * FRAME;
-                    let keep = u.samples.len().saturating_sub(trim);
-                    u.samples.truncate(keep);
-                    u.end_ms -= (trim / 16) as u64;
-                }
+                self.trim_trailing_silence();
                 return self.close();
             }
             return None;
@@ -183,6 +204,21 @@ mod tests {
         assert!(got[0].start_ms >= 600 && got[0].start_ms <= 1000, "{}", got[0].start_ms);
         assert!(got[0].end_ms >= 1800 && got[0].end_ms <= 2000, "{}", got[0].end_ms);
         assert!(got[1].start_ms >= 2400 && got[1].start_ms <= 2800, "{}", got[1].start_ms);
+    }
+
+    #[test]
+    fn an_utterance_can_be_cut_before_its_end_silence() {
+        let mut e = Endpointer::new(600);
+        let mut audio = tone(1000, 0.001);
+        audio.extend(tone(800, 0.3));
+        audio.extend(tone(200, 0.001));
+        for chunk in audio.chunks(320) {
+            assert!(e.push(chunk).is_empty(), "600 ms of quiet have not passed");
+        }
+        assert!((180..=200).contains(&e.trailing_silence_ms()), "{}", e.trailing_silence_ms());
+        let u = e.cut().expect("the open utterance");
+        assert!(u.end_ms >= 1800 && u.end_ms <= 1920, "trailing quiet trimmed to 100 ms: {}", u.end_ms);
+        assert!(!e.in_speech() && e.trailing_silence_ms() == 0 && e.cut().is_none());
     }
 
     #[test]

@@ -133,13 +133,14 @@ fn starts_with_wake(text: &str, wake: &str) -> Option<String> {
 
 fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
     let config = &state.config.voice;
-    let window = Duration::from_secs_f64(config.listen_window_s);
     let mut awake_until: Option<Instant> = None;
     let mut endpointer = Endpointer::new(config.end_silence_ms);
     let mut speaking = false;
     // Samples of the open utterance already streamed to the Korean recogniser.
     let mut fed = 0usize;
     let mut partial = String::new();
+    // Whether the open utterance's current pause was already checked for a whole command.
+    let mut early_checked = false;
     while let Ok(chunk) = audio.recv() {
         // A wave (push-to-talk) opens the window as the wake phrase does.
         if let Some(pushed) = state.office.lock().ok().and_then(|mut o| o.listen_until.take()) {
@@ -150,6 +151,7 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
             // The endpointer dropped the utterance as too short: so does the recogniser.
             voice.reset();
             fed = 0;
+            partial.clear();
         }
         let awake = !config.wake_word || awake_until.is_some_and(|t| Instant::now() < t);
         if awake && endpointer.in_speech() != speaking {
@@ -167,43 +169,13 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
             }
         }
         for u in utterances {
-            let mut ctx = state.office.lock().map(|o| o.context.clone()).unwrap_or_default();
             let streamed = fed > 0;
             if streamed && fed < u.samples.len() {
                 voice.feed(&u.samples[fed..]);
             }
             fed = 0;
             partial.clear();
-            let heard = voice.understand_with(&u, &mut ctx, streamed);
-            let awake = !config.wake_word || awake_until.is_some_and(|t| Instant::now() < t);
-            let wake = [&config.wake_phrase_ko, &config.wake_phrase_en];
-            let after_wake = wake.iter().find_map(|w| starts_with_wake(&heard.transcript, w));
-            match (awake, after_wake) {
-                (_, Some(rest)) if rest.is_empty() => {
-                    awake_until = Some(Instant::now() + window);
-                    show_listening(
-                        state,
-                        Some(Listening {
-                            state: "wake".into(),
-                            transcript: heard.transcript.clone(),
-                            lang: heard.answer.lang.clone(),
-                            understood: false,
-                        }),
-                    );
-                }
-                (_, Some(rest)) => {
-                    // "Office, show traffic": the command is what follows the wake phrase.
-                    let mut heard = heard.clone();
-                    heard.answer = voice.answer_text(&rest, &heard.answer.lang.clone(), &mut ctx);
-                    act(state, &heard, ctx);
-                    awake_until = config.wake_word.then(|| Instant::now() + window);
-                }
-                (true, None) => {
-                    act(state, &heard, ctx);
-                    awake_until = config.wake_word.then(|| Instant::now() + window);
-                }
-                (false, None) => tracing::debug!("speech without the wake phrase ignored"),
-            }
+            answer_utterance(state, voice, &u, streamed, &mut awake_until);
         }
         // The utterance being spoken goes to the Korean recogniser now, so that only its last
         // words are left to decode when the person stops; the partial text shows on the wall.
@@ -213,19 +185,85 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
                 fed = open.len();
                 let awake = !config.wake_word || awake_until.is_some_and(|t| Instant::now() < t);
                 if awake && !heard_so_far.is_empty() && heard_so_far != partial {
-                    partial = heard_so_far;
                     show_listening(
                         state,
                         Some(Listening {
                             state: "listening".into(),
-                            transcript: partial.clone(),
+                            transcript: heard_so_far.clone(),
                             lang: "ko".into(),
                             understood: false,
                         }),
                     );
                 }
+                partial = heard_so_far;
             }
         }
+        // A short pause after a whole Korean command ends the utterance at once: the person
+        // does not wait the full `end_silence_ms` for the wall to react.
+        let quiet = endpointer.trailing_silence_ms();
+        if quiet < config.early_end_ms {
+            early_checked = false;
+        } else if config.early_end_ms > 0 && !early_checked && !partial.is_empty() {
+            early_checked = true;
+            let ctx = state.office.lock().map(|o| o.context.clone()).unwrap_or_default();
+            let whole = match starts_with_wake(&partial, &config.wake_phrase_ko) {
+                Some(rest) => rest.is_empty() || voice.is_whole_command(&rest, &ctx),
+                None => voice.is_whole_command(&partial, &ctx),
+            };
+            if whole {
+                tracing::debug!(quiet_ms = quiet, partial = %partial, "a whole command: the utterance ends early");
+                fed = 0;
+                partial.clear();
+                match endpointer.cut() {
+                    Some(u) => answer_utterance(state, voice, &u, true, &mut awake_until),
+                    None => voice.reset(), // too short to be speech after all
+                }
+            }
+        }
+    }
+}
+
+/// Recognises a complete utterance (`streamed`: its audio is already in the Korean
+/// recogniser) and acts on it as the wake phrase and listening window allow.
+fn answer_utterance(
+    state: &AppState,
+    voice: &mut Voice,
+    u: &crate::audio::vad::Utterance,
+    streamed: bool,
+    awake_until: &mut Option<Instant>,
+) {
+    let config = &state.config.voice;
+    let window = Duration::from_secs_f64(config.listen_window_s);
+    let mut ctx = state.office.lock().map(|o| o.context.clone()).unwrap_or_default();
+    let heard = voice.understand_with(u, &mut ctx, streamed);
+    let awake = !config.wake_word || awake_until.is_some_and(|t| Instant::now() < t);
+    let wake = [&config.wake_phrase_ko, &config.wake_phrase_en];
+    let after_wake = wake.iter().find_map(|w| starts_with_wake(&heard.transcript, w));
+    match (awake, after_wake) {
+        (_, Some(rest)) if rest.is_empty() => {
+            *awake_until = Some(Instant::now() + window);
+            show_listening(
+                state,
+                Some(Listening {
+                    state: "wake".into(),
+                    transcript: heard.transcript.clone(),
+                    lang: heard.answer.lang.clone(),
+                    understood: false,
+                }),
+            );
+        }
+        (_, Some(rest)) => {
+            // "Office, show traffic": the command is what follows the wake phrase.
+            let mut heard = heard.clone();
+            heard.answer = voice.answer_text(&rest, &heard.answer.lang.clone(), &mut ctx);
+            act(state, &heard, ctx);
+            *awake_until = config.wake_word.then(|| Instant::now() + window);
+        }
+        (true, None) => {
+            act(state, &heard, ctx);
+            *awake_until = config.wake_word.then(|| Instant::now() + window);
+        }
+        (false, None) => tracing::debug!("speech without the wake phrase ignored"),
     }
 }
 

@@ -40,6 +40,15 @@ fn whole_command(answer: &Answer, text: &str) -> bool {
     }
 }
 
+/// Whether Vosk's n-best list agrees on `taken`: at least a third of its alternatives mean the
+/// same command. Grammar mode turns talk into grammar phrases, but different ones in each
+/// alternative (ten different commands, none the recogniser is sure of); a command that was
+/// said comes back in many alternatives, give or take an ending or a dropped word.
+fn n_best_agree(taken: &Answer, answers: &[(Answer, Context)]) -> bool {
+    let same = answers.iter().filter(|(a, _)| a.understood && a.intent == taken.intent && a.actions == taken.actions);
+    same.count() * 3 >= answers.len()
+}
+
 /// What was heard in one utterance: the `scpm ask` answer plus where and what was heard.
 #[derive(Debug, Clone, Serialize)]
 pub struct Heard {
@@ -51,7 +60,7 @@ pub struct Heard {
     /// The recogniser's other hypotheses (Korean n-best).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<String>,
-    /// From the end of the utterance (its last voiced sample) to the answer, in milliseconds.
+    /// From the end of the utterance (the endpoint) to the answer, in milliseconds: decoding.
     pub decode_ms: f64,
     /// English held to the grammar: how well the speech fits its words (the mean
     /// log-probability of the tokens, unconstrained); see `voice::vocabulary`.
@@ -174,6 +183,13 @@ impl Voice {
         self.korean.as_mut().map(|k| k.feed(samples))
     }
 
+    /// Whether a Korean transcript (the partial one of an utterance still open) is already a
+    /// whole command, by the same rule the final transcript is held to; `ctx` is not changed.
+    pub fn is_whole_command(&self, korean: &str, ctx: &Context) -> bool {
+        let answer = self.commands.answer(&self.index, korean, Some("ko"), &mut ctx.clone());
+        self.korean.is_some() && whole_command(&answer, korean)
+    }
+
     /// Forgets what was streamed (the endpointer dropped the utterance as too short).
     pub fn reset(&mut self) {
         if let Some(k) = self.korean.as_mut() {
@@ -209,11 +225,19 @@ impl Voice {
                         break;
                     }
                     // Each alternative is tried on a copy of the conversation; the one taken keeps it.
-                    let best = alternatives.iter().find_map(|alt| {
-                        let mut trial = ctx.clone();
-                        let answer = self.commands.answer(&self.index, alt, Some("ko"), &mut trial);
-                        whole_command(&answer, alt).then(|| (alt.clone(), answer, trial))
-                    });
+                    let answers: Vec<(Answer, Context)> = alternatives
+                        .iter()
+                        .map(|alt| {
+                            let mut trial = ctx.clone();
+                            (self.commands.answer(&self.index, alt, Some("ko"), &mut trial), trial)
+                        })
+                        .collect();
+                    let best = alternatives
+                        .iter()
+                        .zip(&answers)
+                        .find(|(alt, (answer, _))| whole_command(answer, alt))
+                        .map(|(alt, (answer, trial))| (alt.clone(), answer.clone(), trial.clone()))
+                        .filter(|(_, answer, _)| n_best_agree(answer, &answers));
                     if let Some((text, answer, trial)) = best {
                         *ctx = trial;
                         heard.answer = answer;
@@ -224,7 +248,8 @@ impl Voice {
                     heard.transcript = alternatives.first().cloned().unwrap_or_default();
                     heard.answer.utterance = heard.transcript.clone();
                     heard.answer.lang = "ko".into();
-                    heard.answer.reason = Some("not a command (no recognised alternative is a whole command)".into());
+                    heard.answer.reason =
+                        Some("not a command (no alternative the recogniser agrees on is a whole command)".into());
                     heard.alternatives = alternatives;
                 }
             } else if let Some(e) = self.english.as_mut() {
