@@ -139,8 +139,9 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
     // Samples of the open utterance already streamed to the Korean recogniser.
     let mut fed = 0usize;
     let mut partial = String::new();
-    // Whether the open utterance's current pause was already checked for a whole command.
-    let mut early_checked = false;
+    // The partial transcript last checked for a whole command in the current pause (Vosk
+    // may settle the last word a few chunks into the pause, so a changed one is checked again).
+    let mut early_checked: Option<String> = None;
     while let Ok(chunk) = audio.recv() {
         // A wave (push-to-talk) opens the window as the wake phrase does.
         if let Some(pushed) = state.office.lock().ok().and_then(|mut o| o.listen_until.take()) {
@@ -202,9 +203,9 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
         // does not wait the full `end_silence_ms` for the wall to react.
         let quiet = endpointer.trailing_silence_ms();
         if quiet < config.early_end_ms {
-            early_checked = false;
-        } else if config.early_end_ms > 0 && !early_checked && !partial.is_empty() {
-            early_checked = true;
+            early_checked = None;
+        } else if config.early_end_ms > 0 && early_checked.as_ref() != Some(&partial) && !partial.is_empty() {
+            early_checked = Some(partial.clone());
             let ctx = state.office.lock().map(|o| o.context.clone()).unwrap_or_default();
             let whole = match starts_with_wake(&partial, &config.wake_phrase_ko) {
                 Some(rest) => rest.is_empty() || voice.is_whole_command(&rest, &ctx),
