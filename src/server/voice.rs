@@ -8,7 +8,7 @@ use super::AppState;
 use crate::audio::{capture, vad::Endpointer, wav};
 use crate::commands::Commands;
 use crate::display::Listening;
-use crate::voice::{Heard, Voice};
+use crate::voice::{after_wake_phrase, Heard, Voice};
 use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
@@ -112,23 +112,10 @@ fn play_file(path: PathBuf) -> Receiver<Vec<f32>> {
     rx
 }
 
-fn starts_with_wake(text: &str, wake: &str) -> Option<String> {
-    let norm = |s: &str| s.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect::<String>();
-    let (t, w) = (norm(text), norm(wake));
-    if w.is_empty() || !t.starts_with(&w) {
-        return None;
-    }
-    // Drop the wake phrase's words from the original text.
-    let mut rest = text.trim_start();
-    let mut taken = 0;
-    while taken < w.chars().count() {
-        let Some(c) = rest.chars().next() else { break };
-        rest = &rest[c.len_utf8()..];
-        if c.is_alphanumeric() {
-            taken += 1;
-        }
-    }
-    Some(rest.trim_start_matches(|c: char| !c.is_alphanumeric()).to_string())
+/// Whether what is heard now is acted on: always without the wake phrase, else within the
+/// listening window it (or push-to-talk) opened.
+fn is_awake(config: &crate::config::VoiceConfig, awake_until: Option<Instant>) -> bool {
+    !config.wake_word || awake_until.is_some_and(|t| Instant::now() < t)
 }
 
 fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
@@ -154,7 +141,7 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
             fed = 0;
             partial.clear();
         }
-        let awake = !config.wake_word || awake_until.is_some_and(|t| Instant::now() < t);
+        let awake = is_awake(config, awake_until);
         if awake && endpointer.in_speech() != speaking {
             speaking = endpointer.in_speech();
             if speaking {
@@ -184,7 +171,7 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
             if open.len() > fed {
                 let heard_so_far = voice.feed(&open[fed..]).unwrap_or_default();
                 fed = open.len();
-                let awake = !config.wake_word || awake_until.is_some_and(|t| Instant::now() < t);
+                let awake = is_awake(config, awake_until);
                 if awake && !heard_so_far.is_empty() && heard_so_far != partial {
                     show_listening(
                         state,
@@ -207,11 +194,7 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
         } else if config.early_end_ms > 0 && early_checked.as_ref() != Some(&partial) && !partial.is_empty() {
             early_checked = Some(partial.clone());
             let ctx = state.office.lock().map(|o| o.context.clone()).unwrap_or_default();
-            let whole = match starts_with_wake(&partial, &config.wake_phrase_ko) {
-                Some(rest) => rest.is_empty() || voice.is_whole_command(&rest, &ctx),
-                None => voice.is_whole_command(&partial, &ctx),
-            };
-            if whole {
+            if voice.is_whole_command(&partial, &ctx) {
                 tracing::debug!(quiet_ms = quiet, partial = %partial, "a whole command: the utterance ends early");
                 fed = 0;
                 partial.clear();
@@ -237,9 +220,9 @@ fn answer_utterance(
     let window = Duration::from_secs_f64(config.listen_window_s);
     let mut ctx = state.office.lock().map(|o| o.context.clone()).unwrap_or_default();
     let heard = voice.understand_with(u, &mut ctx, streamed);
-    let awake = !config.wake_word || awake_until.is_some_and(|t| Instant::now() < t);
+    let awake = is_awake(config, *awake_until);
     let wake = [&config.wake_phrase_ko, &config.wake_phrase_en];
-    let after_wake = wake.iter().find_map(|w| starts_with_wake(&heard.transcript, w));
+    let after_wake = wake.iter().find_map(|w| after_wake_phrase(&heard.transcript, w));
     match (awake, after_wake) {
         (_, Some(rest)) if rest.is_empty() => {
             *awake_until = Some(Instant::now() + window);
@@ -296,18 +279,4 @@ fn act(state: &AppState, heard: &Heard, ctx: crate::resolve::Context) {
             understood: a.understood,
         }),
     );
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_wake_phrase_is_stripped() {
-        assert_eq!(super::starts_with_wake("Office, show traffic", "office").as_deref(), Some("show traffic"));
-        assert_eq!(
-            super::starts_with_wake("시장실 강남구 미세먼지 보여 줘", "시장실").as_deref(),
-            Some("강남구 미세먼지 보여 줘")
-        );
-        assert_eq!(super::starts_with_wake("show traffic", "office"), None);
-        assert_eq!(super::starts_with_wake("시장실", "시장실").as_deref(), Some(""));
-    }
 }

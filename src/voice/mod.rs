@@ -40,6 +40,27 @@ fn whole_command(answer: &Answer, text: &str) -> bool {
     }
 }
 
+/// What follows the wake phrase at the start of `text` ("Office, show traffic" → "show
+/// traffic"; the phrase alone → ""), compared as [`crate::text::compact`] does; `None` when
+/// the text does not start with it.
+pub fn after_wake_phrase(text: &str, wake: &str) -> Option<String> {
+    let wake = crate::text::compact(wake);
+    if wake.is_empty() || !crate::text::compact(text).starts_with(&wake) {
+        return None;
+    }
+    // Drop the wake phrase's letters from the text as written.
+    let mut rest = text.trim_start();
+    let mut taken = 0;
+    while taken < wake.chars().count() {
+        let Some(c) = rest.chars().next() else { break };
+        rest = &rest[c.len_utf8()..];
+        if c.is_alphanumeric() {
+            taken += 1;
+        }
+    }
+    Some(rest.trim_start_matches(|c: char| !c.is_alphanumeric()).to_string())
+}
+
 /// Whether Vosk's n-best list agrees on `taken`: at least a third of its alternatives mean the
 /// same command. Grammar mode turns talk into grammar phrases, but different ones in each
 /// alternative (ten different commands, none the recogniser is sure of); a command that was
@@ -183,11 +204,20 @@ impl Voice {
         self.korean.as_mut().map(|k| k.feed(samples))
     }
 
-    /// Whether a Korean transcript (the partial one of an utterance still open) is already a
-    /// whole command, by the same rule the final transcript is held to; `ctx` is not changed.
+    /// Whether a Korean transcript (the partial one of an utterance still open) is complete:
+    /// the wake phrase, a whole command by the rule the final transcript is held to, or the
+    /// wake phrase and a whole command. `ctx` is not changed.
     pub fn is_whole_command(&self, korean: &str, ctx: &Context) -> bool {
-        let answer = self.commands.answer(&self.index, korean, Some("ko"), &mut ctx.clone());
-        self.korean.is_some() && whole_command(&answer, korean)
+        if self.korean.is_none() {
+            return false;
+        }
+        let command = match after_wake_phrase(korean, &self.wake_ko) {
+            Some(rest) if rest.is_empty() => return true,
+            Some(rest) => rest,
+            None => korean.to_string(),
+        };
+        let answer = self.commands.answer(&self.index, &command, Some("ko"), &mut ctx.clone());
+        whole_command(&answer, &command)
     }
 
     /// Forgets what was streamed (the endpointer dropped the utterance as too short).
@@ -215,8 +245,8 @@ impl Voice {
             if lang == "ko" {
                 if let Some(k) = self.korean.as_mut() {
                     let alternatives = if streamed { k.finish() } else { k.recognize(&utterance.samples) };
-                    let wake = crate::text::compact(&self.wake_ko);
-                    if let Some(w) = alternatives.iter().find(|a| !wake.is_empty() && crate::text::compact(a) == wake) {
+                    let wake_alone = |a: &&String| after_wake_phrase(a, &self.wake_ko).is_some_and(|r| r.is_empty());
+                    if let Some(w) = alternatives.iter().find(wake_alone) {
                         heard.transcript = w.clone();
                         heard.answer.utterance = w.clone();
                         heard.answer.lang = "ko".into();
@@ -271,5 +301,22 @@ impl Voice {
         }
         heard.decode_ms = started.elapsed().as_secs_f64() * 1000.0;
         heard
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::after_wake_phrase;
+
+    #[test]
+    fn the_wake_phrase_is_stripped() {
+        assert_eq!(after_wake_phrase("Office, show traffic", "office").as_deref(), Some("show traffic"));
+        assert_eq!(
+            after_wake_phrase("시장실 강남구 미세먼지 보여 줘", "시장실").as_deref(),
+            Some("강남구 미세먼지 보여 줘")
+        );
+        assert_eq!(after_wake_phrase("show traffic", "office"), None);
+        assert_eq!(after_wake_phrase("시장실", "시장실").as_deref(), Some(""));
+        assert_eq!(after_wake_phrase("시장실", ""), None, "no wake phrase configured");
     }
 }
