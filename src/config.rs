@@ -213,7 +213,8 @@ pub struct VoiceConfig {
     pub languages: Vec<String>,
     /// Whisper's compute threads: one is fastest on two shared cores (ggml workers busy-wait).
     pub whisper_threads: u32,
-    /// Whisper's encoder window in frames of 20 ms (1500 = the full 30 s; 512 covers 10 s).
+    /// Whisper's encoder window in frames of 20 ms, at least (a longer utterance gets a wider one;
+    /// 1500 = the full 30 s).
     pub whisper_audio_ctx: u32,
     /// Whisper's beam width (1: greedy). A narrow beam lets the grammar-held decoder back out
     /// of a word that leads nowhere.
@@ -222,8 +223,8 @@ pub struct VoiceConfig {
     pub whisper_grammar: bool,
     /// Silence that ends an utterance.
     pub end_silence_ms: u32,
-    /// A shorter pause that ends one when the Korean recogniser has already heard a whole
-    /// command in it (0: always wait `end_silence_ms`).
+    /// A shorter pause that ends one when it already holds a whole command: the Korean partial
+    /// transcript, or Whisper decoding at the pause (0: always wait `end_silence_ms`).
     pub early_end_ms: u32,
 }
 
@@ -238,8 +239,8 @@ impl Default for VoiceConfig {
             listen_window_s: 8.0,
             languages: vec!["ko".into(), "en".into()],
             whisper_threads: 1,
-            whisper_audio_ctx: 512,
-            whisper_beam: 3,
+            whisper_audio_ctx: 256,
+            whisper_beam: 2,
             whisper_grammar: true,
             end_silence_ms: 600,
             early_end_ms: 120,

@@ -293,3 +293,27 @@ fn a_short_pause_after_a_whole_korean_command_ends_it() {
     // heard as is the benchmark's business, not this test's).
     assert!(!voice[1]["input"].as_str().unwrap_or_default().contains("음소거"), "{voice:#?}");
 }
+
+/// English has no partial transcript: at the short pause Whisper decodes what was said so far,
+/// and a whole command ends the utterance there. espeak's own quiet (~0.45 s) between the two
+/// commands is below `end_silence_ms` (600 ms): without the early end they run together into one
+/// utterance.
+#[test]
+fn a_short_pause_after_a_whole_english_command_ends_it() {
+    models_ready();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let parts = [
+        speak(dir.path(), "a", "en-us", "zoom out", 0.0),
+        speak(dir.path(), "b", "en-us", "call the mayor of Gangnam", 0.0),
+    ];
+    let file = concat(dir.path(), "session", &parts);
+    let config = "[simulator]\nenabled = false\n[voice]\nlanguages = [\"en\"]\nwake_word = false\n";
+    let server = common::Server::start_with(dir.path(), config, &["--audio-file", file.to_str().unwrap_or_default()]);
+    let mut voice = voice_rows_once_there_are(&server.base, 2).expect("two utterances reach the audit log");
+    voice.sort_by_key(|r| r["at"].as_str().unwrap_or_default().to_string());
+    assert_eq!(voice.len(), 2, "two utterances, not one run together: {voice:#?}");
+    assert_eq!(voice[0]["intent"], "zoom", "{voice:#?}");
+    assert!(voice[0]["actions"].as_str().unwrap_or_default().contains("out"), "{voice:#?}");
+    assert_eq!(voice[1]["intent"], "call", "{voice:#?}");
+    assert!(voice[1]["actions"].as_str().unwrap_or_default().contains("mayor_gangnam"), "{voice:#?}");
+}

@@ -85,6 +85,19 @@ impl Endpointer {
         self.close()
     }
 
+    /// The open utterance as [`Endpointer::cut`] would end it now, but left open: a recogniser
+    /// checks whether it is already complete. `None` when none is open or it is too short to be
+    /// speech.
+    pub fn peek(&self) -> Option<Utterance> {
+        let open = self.current.as_ref()?;
+        if self.speech_frames < MIN_SPEECH_FRAMES {
+            return None;
+        }
+        let mut u = open.clone();
+        trim_silence(&mut u, self.silence_run);
+        Some(u)
+    }
+
     /// Feeds audio; returns the utterances it completed.
     pub fn push(&mut self, samples: &[f32]) -> Vec<Utterance> {
         let mut done = Vec::new();
@@ -109,10 +122,7 @@ impl Endpointer {
     /// Drops the open utterance's trailing silence but 100 ms.
     fn trim_trailing_silence(&mut self) {
         if let Some(u) = self.current.as_mut() {
-            let trim = self.silence_run.saturating_sub(5) * FRAME;
-            let keep = u.samples.len().saturating_sub(trim);
-            u.samples.truncate(keep);
-            u.end_ms -= (trim / 16) as u64;
+            trim_silence(u, self.silence_run);
         }
     }
 
@@ -164,6 +174,14 @@ impl Endpointer {
     }
 }
 
+/// Drops all but 100 ms of an utterance's last `silence_run` quiet frames.
+fn trim_silence(u: &mut Utterance, silence_run: usize) {
+    let keep = u.samples.len().saturating_sub(silence_run.saturating_sub(5) * FRAME);
+    let dropped = u.samples.len() - keep;
+    u.samples.truncate(keep);
+    u.end_ms = u.end_ms.saturating_sub((dropped / 16) as u64);
+}
+
 /// Every utterance in a WAV file, and what the file was.
 pub fn utterances_in_file(
     path: &std::path::Path,
@@ -207,7 +225,7 @@ mod tests {
     }
 
     #[test]
-    fn an_utterance_can_be_cut_before_its_end_silence() {
+    fn an_utterance_can_be_peeked_at_and_cut_before_its_end_silence() {
         let mut e = Endpointer::new(600);
         let mut audio = tone(1000, 0.001);
         audio.extend(tone(800, 0.3));
@@ -216,7 +234,10 @@ mod tests {
             assert!(e.push(chunk).is_empty(), "600 ms of quiet have not passed");
         }
         assert!((180..=200).contains(&e.trailing_silence_ms()), "{}", e.trailing_silence_ms());
+        let peeked = e.peek().expect("the open utterance, left open");
+        assert!(e.in_speech(), "peeking leaves it open");
         let u = e.cut().expect("the open utterance");
+        assert_eq!(peeked, u, "peek shows what cut ends");
         assert!(u.end_ms >= 1800 && u.end_ms <= 1920, "trailing quiet trimmed to 100 ms: {}", u.end_ms);
         assert!(!e.in_speech() && e.trailing_silence_ms() == 0 && e.cut().is_none());
     }

@@ -129,6 +129,8 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
     // The partial transcript last checked for a whole command in the current pause (Vosk
     // may settle the last word a few chunks into the pause, so a changed one is checked again).
     let mut early_checked: Option<String> = None;
+    // Whether Whisper has decoded the open utterance in the current pause.
+    let mut english_checked = false;
     while let Ok(chunk) = audio.recv() {
         // A wave (push-to-talk) opens the window as the wake phrase does.
         if let Some(pushed) = state.office.lock().ok().and_then(|mut o| o.listen_until.take()) {
@@ -186,22 +188,40 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
                 partial = heard_so_far;
             }
         }
-        // A short pause after a whole Korean command ends the utterance at once: the person
-        // does not wait the full `end_silence_ms` for the wall to react.
+        // A short pause after a whole command ends the utterance at once: the person does not
+        // wait the full `end_silence_ms` for the wall to react. Korean first (its partial
+        // transcript is there already), then English (Whisper decodes the utterance so far,
+        // once a pause).
         let quiet = endpointer.trailing_silence_ms();
-        if quiet < config.early_end_ms {
+        if quiet < config.early_end_ms || config.early_end_ms == 0 {
             early_checked = None;
-        } else if config.early_end_ms > 0 && early_checked.as_ref() != Some(&partial) && !partial.is_empty() {
+            english_checked = false;
+            continue;
+        }
+        let ctx = || state.office.lock().map(|o| o.context.clone()).unwrap_or_default();
+        if early_checked.as_ref() != Some(&partial) && !partial.is_empty() {
             early_checked = Some(partial.clone());
-            let ctx = state.office.lock().map(|o| o.context.clone()).unwrap_or_default();
-            if voice.is_whole_command(&partial, &ctx) {
-                tracing::debug!(quiet_ms = quiet, partial = %partial, "a whole command: the utterance ends early");
+            if voice.is_whole_command(&partial, &ctx()) {
+                tracing::debug!(quiet_ms = quiet, partial = %partial, "a whole Korean command: the utterance ends early");
                 fed = 0;
                 partial.clear();
                 match endpointer.cut() {
                     Some(u) => answer_utterance(state, voice, &u, true, &mut awake_until),
                     None => voice.reset(), // too short to be speech after all
                 }
+                continue;
+            }
+        }
+        if !english_checked {
+            english_checked = true;
+            let mut ctx = ctx();
+            if let Some(heard) = endpointer.peek().and_then(|open| voice.english_at_pause(&open, &mut ctx)) {
+                tracing::debug!(quiet_ms = quiet, transcript = %heard.transcript, "a whole English command: the utterance ends early");
+                endpointer.cut();
+                voice.reset();
+                fed = 0;
+                partial.clear();
+                respond(state, voice, heard, ctx, &mut awake_until);
             }
         }
     }
@@ -216,10 +236,22 @@ fn answer_utterance(
     streamed: bool,
     awake_until: &mut Option<Instant>,
 ) {
-    let config = &state.config.voice;
-    let window = Duration::from_secs_f64(config.listen_window_s);
     let mut ctx = state.office.lock().map(|o| o.context.clone()).unwrap_or_default();
     let heard = voice.understand_with(u, &mut ctx, streamed);
+    respond(state, voice, heard, ctx, awake_until);
+}
+
+/// Acts on what was heard (`ctx`: the conversation after it) as the wake phrase and listening
+/// window allow.
+fn respond(
+    state: &AppState,
+    voice: &mut Voice,
+    heard: Heard,
+    mut ctx: crate::resolve::Context,
+    awake_until: &mut Option<Instant>,
+) {
+    let config = &state.config.voice;
+    let window = Duration::from_secs_f64(config.listen_window_s);
     let awake = is_awake(config, *awake_until);
     let wake = [&config.wake_phrase_ko, &config.wake_phrase_en];
     let after_wake = wake.iter().find_map(|w| after_wake_phrase(&heard.transcript, w));
@@ -238,7 +270,7 @@ fn answer_utterance(
         }
         (_, Some(rest)) => {
             // "Office, show traffic": the command is what follows the wake phrase.
-            let mut heard = heard.clone();
+            let mut heard = heard;
             heard.answer = voice.answer_text(&rest, &heard.answer.lang.clone(), &mut ctx);
             act(state, &heard, ctx);
             *awake_until = config.wake_word.then(|| Instant::now() + window);

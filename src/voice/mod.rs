@@ -24,14 +24,15 @@ use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// A Korean alternative is taken only when the matcher parses it this well: a whole command.
-const KOREAN_ACCEPT: f32 = 0.99;
+/// A Korean alternative is taken, and an utterance ends at a short pause, only when the matcher
+/// parses it this well: a whole command.
+const WHOLE_COMMAND: f32 = 0.99;
 
-/// Whether a Korean alternative is a whole command, not a command word inside other words:
-/// grammar mode turns any speech into grammar words, and a stray "됐어" (never mind) in the
-/// middle of small talk must not cancel anything.
+/// Whether a transcript is a whole command, not a command word inside other words: grammar
+/// mode turns any speech into grammar words, and a stray "됐어" (never mind) in the middle of
+/// small talk must not cancel anything.
 fn whole_command(answer: &Answer, text: &str) -> bool {
-    if !answer.understood || answer.confidence < KOREAN_ACCEPT {
+    if !answer.understood || answer.confidence < WHOLE_COMMAND {
         return false;
     }
     match answer.matched.strip_prefix("cancel phrase \"").and_then(|m| m.strip_suffix('"')) {
@@ -96,15 +97,20 @@ pub struct Voice {
     index: Arc<CityIndex>,
     order: Vec<String>,
     wake_ko: String,
+    wake_en: String,
 }
 
-/// The city's words for Whisper's initial prompt: they bias spelling toward our names.
-fn english_prompt(city: &City) -> String {
+/// Whisper's initial prompt: the style of a command. Held to the grammar, the decoder can only
+/// write its words anyway, and every prompt token costs decoding time (the 25 district names
+/// took ~500 of ~750 ms per utterance); free, the districts bias spelling toward our names.
+fn english_prompt(city: &City, held_to_grammar: bool) -> String {
+    let style =
+        "Commands for the Seoul mayor's office: show air quality in Gangnam; call the director of transportation.";
+    if held_to_grammar {
+        return style.to_string();
+    }
     let districts: Vec<&str> = city.districts.iter().map(|d| d.name_en.trim_end_matches("-gu")).collect();
-    format!(
-        "Commands for the Seoul mayor's office: show air quality in {}; call the director of transportation.",
-        districts.join(", ")
-    )
+    format!("{style} Districts: {}.", districts.join(", "))
 }
 
 impl Voice {
@@ -163,7 +169,7 @@ impl Voice {
                 threads: config.voice.whisper_threads,
                 audio_ctx: config.voice.whisper_audio_ctx,
                 beam: config.voice.whisper_beam,
-                prompt: english_prompt(city),
+                prompt: english_prompt(city, vocabulary.is_some()),
                 vocabulary,
             };
             english::English::load(&paths.whisper_en(), decoding)
@@ -172,8 +178,8 @@ impl Voice {
         } else {
             None
         };
-        let wake_ko = config.voice.wake_phrase_ko.clone();
-        (Voice { korean, english, commands, index, order: langs.to_vec(), wake_ko }, warnings)
+        let (wake_ko, wake_en) = (config.voice.wake_phrase_ko.clone(), config.voice.wake_phrase_en.clone());
+        (Voice { korean, english, commands, index, order: langs.to_vec(), wake_ko, wake_en }, warnings)
     }
 
     /// Answers text (what followed a wake phrase) through the same commands, in `lang`.
@@ -218,6 +224,59 @@ impl Voice {
         };
         let answer = self.commands.answer(&self.index, &command, Some("ko"), &mut ctx.clone());
         whole_command(&answer, &command)
+    }
+
+    /// English at a short pause in an utterance still open (`open`, from
+    /// [`crate::audio::vad::Endpointer::peek`]): decodes it now and returns what was heard when
+    /// it is already complete — a whole command, the wake phrase, or the wake phrase and a whole
+    /// command — so the wall need not wait the full end silence. `None`: wait for the endpoint.
+    /// `ctx` changes only when a command is returned.
+    pub fn english_at_pause(&mut self, open: &Utterance, ctx: &mut Context) -> Option<Heard> {
+        let started = Instant::now();
+        let mut trial = ctx.clone();
+        let (transcript, answer) = self.english(&open.samples, &mut trial)?.ok()?;
+        if transcript.rejection().is_some() {
+            return None;
+        }
+        let complete = match after_wake_phrase(&transcript.text, &self.wake_en) {
+            Some(rest) if rest.is_empty() => true,
+            Some(rest) => {
+                let answer = self.commands.answer_spoken(&self.index, &rest, Some("en"), &mut ctx.clone());
+                whole_command(&answer, &rest)
+            }
+            None => whole_command(&answer, &transcript.text),
+        };
+        if !complete {
+            return None;
+        }
+        *ctx = trial;
+        Some(Heard {
+            answer,
+            transcript: transcript.text,
+            start_ms: open.start_ms,
+            end_ms: open.end_ms,
+            alternatives: Vec::new(),
+            decode_ms: started.elapsed().as_secs_f64() * 1000.0,
+            fit: transcript.fit,
+        })
+    }
+
+    /// Whisper's transcript of `samples` and the command it is (not understood, with the reason,
+    /// when the transcript cannot be one); `None` without an English recogniser.
+    fn english(
+        &mut self,
+        samples: &[f32],
+        ctx: &mut Context,
+    ) -> Option<Result<(english::Transcript, Answer), english::WhisperError>> {
+        let transcript = match self.english.as_mut()?.transcribe(samples) {
+            Ok(t) => t,
+            Err(e) => return Some(Err(e)),
+        };
+        let answer = match transcript.rejection() {
+            Some(reason) => Answer::not_understood(&transcript.text, "en", Some(reason)),
+            None => self.commands.answer_spoken(&self.index, &transcript.text, Some("en"), ctx),
+        };
+        Some(Ok((transcript, answer)))
     }
 
     /// Forgets what was streamed (the endpointer dropped the utterance as too short).
@@ -282,13 +341,10 @@ impl Voice {
                         Some("not a command (no alternative the recogniser agrees on is a whole command)".into());
                     heard.alternatives = alternatives;
                 }
-            } else if let Some(e) = self.english.as_mut() {
-                match e.transcribe(&utterance.samples) {
-                    Ok(transcript) => {
-                        heard.answer = match transcript.rejection() {
-                            Some(reason) => Answer::not_understood(&transcript.text, "en", Some(reason)),
-                            None => self.commands.answer_spoken(&self.index, &transcript.text, Some("en"), ctx),
-                        };
+            } else if let Some(english) = self.english(&utterance.samples, ctx) {
+                match english {
+                    Ok((transcript, answer)) => {
+                        heard.answer = answer;
                         heard.transcript = transcript.text;
                         heard.fit = transcript.fit;
                         if heard.answer.understood {
