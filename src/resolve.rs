@@ -2,8 +2,8 @@
 //!
 //! Entity slots are resolved through the index (the same resolution `scpm search` uses), so an
 //! official's action carries the directory's current titles. The [`Context`] remembers what is on
-//! the wall ("마포구는?" changes only the district), a call waiting for confirmation, and the last
-//! actions (for "repeat").
+//! the wall ("마포구는?" changes only the district), a call waiting for confirmation, the last
+//! actions (for "repeat"), and whether a call is on the wall (a "thanks, bye" hangs up only then).
 
 use crate::action::{Action, OfficialRef, TOPICS};
 use crate::index::{CityIndex, IndexError};
@@ -24,6 +24,10 @@ pub struct Context {
     pub shown: Option<Action>,
     pub pending_call: Option<Action>,
     pub last: Vec<Action>,
+    /// A call is on the wall (ringing, live, or waiting for a yes). Words that close a
+    /// conversation — the commands with `fixed = { during = "call" }` — hang up only then;
+    /// otherwise they are talk ("bye" to a visitor), not a command.
+    pub in_call: bool,
 }
 
 pub struct Resolver<'a> {
@@ -139,9 +143,20 @@ impl Resolver<'_> {
                 }
                 _ => vec![Action::Confirm],
             },
+            // "No" answers a question; with none waiting, it is talk, not a command.
+            "deny" if ctx.pending_call.is_none() => {
+                return Err(ResolveError::NoContext(
+                    "a “no”, and nothing is waiting for a yes or no (say “cancel” to undo)".into(),
+                ));
+            }
             "deny" | "cancel" => {
                 ctx.pending_call = None;
                 vec![Action::Cancel]
+            }
+            "hang_up" if slot("during").as_deref() == Some("call") && !ctx.in_call => {
+                return Err(ResolveError::NoContext(
+                    "words that end a call, and no call is in progress (say “hang up” to end one)".into(),
+                ));
             }
             "hang_up" => vec![Action::HangUp],
             "mute" => vec![Action::Mute],

@@ -197,6 +197,32 @@ async fn office_commands_change_the_display_and_are_audited_first() {
     svc.stop().await;
 }
 
+/// "Thanks, bye" closes a call that is on the wall; with none, it is talk (a goodbye to a
+/// visitor), answered as not a command. The server tells the commands whether a call is up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_goodbye_hangs_up_only_while_a_call_is_on_the_wall() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = service(dir.path(), "city").await;
+    let say =
+        |text: &str| post("/api/commands", Some(OFFICE), &serde_json::json!({"text": text, "lang": "en"}).to_string());
+    let (_, body) = call(&svc, say("thanks, bye")).await;
+    assert_eq!(body["understood"], false, "{body}");
+    assert!(body["reason"].as_str().unwrap_or_default().contains("no call is in progress"), "{body}");
+    let (_, body) = call(&svc, say("call the mayor of Gangnam")).await;
+    assert_eq!(body["actions"][0]["type"], "call", "{body}");
+    let (_, display) = call(&svc, common::app::get_as("/api/display", OFFICE)).await;
+    assert!(!display["call"].is_null(), "the call is on the wall: {display}");
+    let (_, body) = call(&svc, say("thanks, bye")).await;
+    assert_eq!(
+        (body["understood"].as_bool(), body["actions"][0]["type"].as_str()),
+        (Some(true), Some("hang_up")),
+        "{body}"
+    );
+    let (_, display) = call(&svc, common::app::get_as("/api/display", OFFICE)).await;
+    assert!(display["call"].is_null(), "the call is gone: {display}");
+    svc.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_office_commands_and_garbage_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");

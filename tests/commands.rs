@@ -175,6 +175,10 @@ fn calls_wait_for_confirmation() {
     let a = ask("no", Some("en"), &mut ctx);
     assert_eq!(a.actions, [Action::Cancel]);
     assert!(ctx.pending_call.is_none());
+    // With nothing waiting for an answer, "no" is talk, not a command.
+    let a = ask("no", Some("en"), &mut ctx);
+    assert!(!a.understood && a.reason.as_deref().is_some_and(|r| r.contains("nothing is waiting")), "{a:?}");
+    assert!(!ask("아니요", Some("ko"), &mut Context::default()).understood);
 }
 
 #[test]

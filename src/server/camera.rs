@@ -146,7 +146,7 @@ fn act(state: &AppState, catalog: &Catalog, event: &gesture::Event) {
         let Ok(mut office) = state.office.lock() else { return };
         let screen = Screen::of(&office.display);
         let resolver = Resolver { index: &state.index, confirm_calls: state.config.commands.confirm_calls };
-        let mut ctx = office.context.clone();
+        let mut ctx = office.conversation();
         let result = gesture::actions(catalog, event, &screen, &resolver, &mut ctx);
         office.context = ctx;
         result

@@ -65,6 +65,14 @@ pub struct OfficeSession {
     pub listen_until: Option<std::time::Instant>,
 }
 
+impl OfficeSession {
+    /// The conversation as a command sees it: what was said before, and whether a call is on
+    /// the wall now.
+    pub fn conversation(&self) -> Context {
+        Context { in_call: self.display.call.is_some(), ..self.context.clone() }
+    }
+}
+
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(api::healthz))

@@ -53,7 +53,10 @@ pub async fn command(
     let text = req.text.clone();
     let answer = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let mut office = worker.office.lock().map_err(|_| ApiError::Internal("office lock poisoned".into()))?;
-        Ok(worker.commands.answer(&worker.index, &text, req.lang.as_deref(), &mut office.context))
+        let mut ctx = office.conversation();
+        let answer = worker.commands.answer(&worker.index, &text, req.lang.as_deref(), &mut ctx);
+        office.context = ctx;
+        Ok(answer)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;

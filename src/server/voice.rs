@@ -198,7 +198,7 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
             english_checked = false;
             continue;
         }
-        let ctx = || state.office.lock().map(|o| o.context.clone()).unwrap_or_default();
+        let ctx = || state.office.lock().map(|o| o.conversation()).unwrap_or_default();
         if early_checked.as_ref() != Some(&partial) && !partial.is_empty() {
             early_checked = Some(partial.clone());
             if voice.is_whole_command(&partial, &ctx()) {
@@ -236,7 +236,7 @@ fn answer_utterance(
     streamed: bool,
     awake_until: &mut Option<Instant>,
 ) {
-    let mut ctx = state.office.lock().map(|o| o.context.clone()).unwrap_or_default();
+    let mut ctx = state.office.lock().map(|o| o.conversation()).unwrap_or_default();
     let heard = voice.understand_with(u, &mut ctx, streamed);
     respond(state, voice, heard, ctx, awake_until);
 }
