@@ -380,12 +380,30 @@ pub struct Constraint {
     /// the grammar allows, and a forced path would score as well as a heard one). A hypothesis
     /// that takes it ends there, and the caller rejects it.
     sink: Option<usize>,
+    /// Tokens that open a note rather than words: "(", "[", "♪", "*". Whisper's English model
+    /// writes speech it cannot take for English as "(speaking in foreign language)".
+    note_tokens: Vec<usize>,
+    /// The probability the model gave, at the first step, to opening such a note.
+    first_note: Option<f32>,
 }
 
 impl Constraint {
     pub fn new(vocab: Vocabulary, token_text: Vec<Option<String>>, n_vocab: usize) -> Constraint {
         let eot = token_text.len();
-        Constraint { vocab, token_text, eot, n_vocab, allowed: HashMap::new(), kept: HashMap::new(), sink: None }
+        let note_tokens = (0..eot)
+            .filter(|&i| token_text[i].as_deref().is_some_and(|t| t.trim_start().starts_with(['(', '[', '♪', '*'])))
+            .collect();
+        Constraint {
+            vocab,
+            token_text,
+            eot,
+            n_vocab,
+            allowed: HashMap::new(),
+            kept: HashMap::new(),
+            sink: None,
+            note_tokens,
+            first_note: None,
+        }
     }
 
     /// Gives the masked probability to `token` (a special token that never appears in text),
@@ -403,6 +421,14 @@ impl Constraint {
     /// Starts a new utterance.
     pub fn reset(&mut self) {
         self.kept.clear();
+        self.first_note = None;
+    }
+
+    /// The probability the model gave, before the grammar held it, to beginning with a note —
+    /// "(" as in "(speaking in foreign language)" — rather than words: high for speech it does
+    /// not take for English.
+    pub fn first_note(&self) -> Option<f32> {
+        self.first_note
     }
 
     /// How well the speech fit the grammar along the hypothesis that won (its token ids): the
@@ -463,6 +489,10 @@ impl Constraint {
         let case = Case::of(written.rsplit(|c: char| !is_word_char(c)).next().unwrap_or(""));
         let complete = self.vocab.complete(prev, partial);
         let before = log_sum_exp(logits);
+        if written.is_empty() && self.first_note.is_none() {
+            let notes: Vec<f32> = self.note_tokens.iter().filter_map(|&i| logits.get(i).copied()).collect();
+            self.first_note = Some((log_sum_exp(&notes) - before).exp());
+        }
         // What the model wanted most, for RUST_LOG=scpm::voice::vocabulary=trace.
         let wanted = tracing::enabled!(tracing::Level::TRACE).then(|| {
             let top = logits.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
@@ -695,5 +725,25 @@ mod tests {
         let mut logits = vec![0.0_f32; 7];
         c.step(&[3], &mut logits); // " rose": a path the beam dropped, everything masked
         assert!((c.fit(&[0, 1]) - (1.0 / 11.0_f32).ln()).abs() < 1e-4, "{}", c.fit(&[0, 1]));
+    }
+
+    #[test]
+    fn the_first_step_measures_how_much_the_model_wanted_a_note() {
+        let tokens: Vec<Option<String>> =
+            [" mo", "cha", " (", "[", " rose"].iter().map(|t| Some(t.to_string())).collect();
+        let mut c = Constraint::new(Vocabulary::from_phrases(["mocha"]), tokens, 6);
+        // The model wants " (" and "[" three times as much as " mo": a note, as for foreign speech.
+        let mut logits = vec![f32::NEG_INFINITY; 6];
+        logits[0] = 0.0;
+        logits[2] = 1.5_f32.ln();
+        logits[3] = 1.5_f32.ln();
+        c.step(&[], &mut logits);
+        let note = c.first_note().expect("measured at the first step");
+        assert!((note - 0.75).abs() < 1e-4, "{note}");
+        // Only the first step counts, and a new utterance starts afresh.
+        c.step(&[0], &mut vec![0.0; 6]);
+        assert!((c.first_note().unwrap_or(0.0) - 0.75).abs() < 1e-4);
+        c.reset();
+        assert_eq!(c.first_note(), None);
     }
 }
