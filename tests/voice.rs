@@ -269,24 +269,28 @@ fn push_to_talk_opens_the_listener_without_the_wake_phrase() {
     assert_eq!(voice[0]["intent"], "zoom");
 }
 
-/// Two Korean commands with a short pause between them (espeak's own quiet, ~0.4 s). The recogniser, fed while the
-/// person speaks, has a whole command when the pause begins, so the first utterance ends there
-/// (`voice.early_end_ms`) and acts at once; waiting the full `end_silence_ms` (0.6 s) would
-/// run both into one utterance that is no command.
-#[test]
-fn a_short_pause_after_a_whole_korean_command_ends_it() {
+/// Two commands said one after the other, with only espeak's own quiet between them (~0.4 s,
+/// below the 600 ms `end_silence_ms`), played into `serve` with one recogniser (`lang`): the
+/// voice audit rows, in the order they were made, once there are two.
+fn two_commands_a_short_pause_apart(lang: &str, voice: &str, first: &str, second: &str) -> Vec<Value> {
     models_ready();
     let dir = tempfile::tempdir().expect("tempdir");
-    let parts = [
-        speak(dir.path(), "a", "ko+f2", "음소거 해제", 0.0),
-        speak(dir.path(), "b", "ko+f2", "가까운 CCTV 보여 줘", 0.0),
-    ];
+    let parts = [speak(dir.path(), "a", voice, first, 0.0), speak(dir.path(), "b", voice, second, 0.0)];
     let file = concat(dir.path(), "session", &parts);
-    let config = "[simulator]\nenabled = false\n[voice]\nlanguages = [\"ko\"]\nwake_word = false\n";
-    let server = common::Server::start_with(dir.path(), config, &["--audio-file", file.to_str().unwrap_or_default()]);
-    let mut voice = voice_rows_once_there_are(&server.base, 2).expect("two utterances reach the audit log");
-    voice.sort_by_key(|r| r["at"].as_str().unwrap_or_default().to_string());
-    assert_eq!(voice.len(), 2, "two utterances, not one run together: {voice:#?}");
+    let config = format!("[simulator]\nenabled = false\n[voice]\nlanguages = [\"{lang}\"]\nwake_word = false\n");
+    let server = common::Server::start_with(dir.path(), &config, &["--audio-file", file.to_str().unwrap_or_default()]);
+    let mut rows = voice_rows_once_there_are(&server.base, 2).expect("two utterances reach the audit log");
+    rows.sort_by_key(|r| r["at"].as_str().unwrap_or_default().to_string());
+    assert_eq!(rows.len(), 2, "two utterances, not one run together: {rows:#?}");
+    rows
+}
+
+/// Korean: the recogniser, fed while the person speaks, has a whole command when the pause
+/// begins, so the first utterance ends there (`voice.early_end_ms`) and acts at once; waiting the
+/// full `end_silence_ms` would run both into one utterance that is no command.
+#[test]
+fn a_short_pause_after_a_whole_korean_command_ends_it() {
+    let voice = two_commands_a_short_pause_apart("ko", "ko+f2", "음소거 해제", "가까운 CCTV 보여 줘");
     assert_eq!(voice[0]["input"], "[ko] 음소거 해제", "{voice:#?}");
     assert!(voice[0]["actions"].as_str().unwrap_or_default().contains("unmute"), "{voice:#?}");
     // The second command is its own utterance (espeak's Korean is heard poorly; what it was
@@ -295,23 +299,10 @@ fn a_short_pause_after_a_whole_korean_command_ends_it() {
 }
 
 /// English has no partial transcript: at the short pause Whisper decodes what was said so far,
-/// and a whole command ends the utterance there. espeak's own quiet (~0.45 s) between the two
-/// commands is below `end_silence_ms` (600 ms): without the early end they run together into one
-/// utterance.
+/// and a whole command ends the utterance there; without the early end the two run together.
 #[test]
 fn a_short_pause_after_a_whole_english_command_ends_it() {
-    models_ready();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let parts = [
-        speak(dir.path(), "a", "en-us", "zoom out", 0.0),
-        speak(dir.path(), "b", "en-us", "call the mayor of Gangnam", 0.0),
-    ];
-    let file = concat(dir.path(), "session", &parts);
-    let config = "[simulator]\nenabled = false\n[voice]\nlanguages = [\"en\"]\nwake_word = false\n";
-    let server = common::Server::start_with(dir.path(), config, &["--audio-file", file.to_str().unwrap_or_default()]);
-    let mut voice = voice_rows_once_there_are(&server.base, 2).expect("two utterances reach the audit log");
-    voice.sort_by_key(|r| r["at"].as_str().unwrap_or_default().to_string());
-    assert_eq!(voice.len(), 2, "two utterances, not one run together: {voice:#?}");
+    let voice = two_commands_a_short_pause_apart("en", "en-us", "zoom out", "call the mayor of Gangnam");
     assert_eq!(voice[0]["intent"], "zoom", "{voice:#?}");
     assert!(voice[0]["actions"].as_str().unwrap_or_default().contains("out"), "{voice:#?}");
     assert_eq!(voice[1]["intent"], "call", "{voice:#?}");
