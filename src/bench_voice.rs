@@ -104,16 +104,11 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
             let started = std::time::Instant::now();
             let partial = voice.feed(&u.samples);
             streaming_s = started.elapsed().as_secs_f64();
-            if early_ms > 0.0
-                && partial.as_deref().is_some_and(|p| !p.is_empty() && voice.is_whole_command(p, &Default::default()))
-            {
-                pause_ms = early_ms;
-                return voice.understand_with(u, &mut Default::default(), true);
-            }
             if early_ms > 0.0 {
                 let checking = std::time::Instant::now();
-                if let Some(heard) = voice.english_at_pause(u, &mut Default::default()) {
-                    voice.reset();
+                let at_pause =
+                    voice.answer_at_pause(u, partial.as_deref().unwrap_or(""), true, &mut Default::default());
+                if let Some(heard) = at_pause {
                     pause_ms = early_ms;
                     return heard;
                 }

@@ -201,18 +201,15 @@ pub fn utterances_in_file(
 mod tests {
     use super::*;
 
-    fn tone(ms: usize, amp: f32) -> Vec<f32> {
-        (0..ms * 16).map(|i| (i as f32 * 0.07).sin() * amp).collect()
+    /// A tone of each (milliseconds, amplitude) in turn: 0.001 is quiet, 0.3 speech-loud.
+    fn tones(parts: &[(usize, f32)]) -> Vec<f32> {
+        parts.iter().flat_map(|&(ms, amp)| (0..ms * 16).map(move |i| (i as f32 * 0.07).sin() * amp)).collect()
     }
 
     #[test]
     fn two_bursts_make_two_utterances_with_times() {
         let mut e = Endpointer::new(500);
-        let mut audio = tone(1000, 0.001);
-        audio.extend(tone(800, 0.3));
-        audio.extend(tone(1000, 0.001));
-        audio.extend(tone(600, 0.3));
-        audio.extend(tone(1000, 0.001));
+        let audio = tones(&[(1000, 0.001), (800, 0.3), (1000, 0.001), (600, 0.3), (1000, 0.001)]);
         let mut got = Vec::new();
         for chunk in audio.chunks(1600) {
             got.extend(e.push(chunk));
@@ -227,9 +224,7 @@ mod tests {
     #[test]
     fn an_utterance_can_be_peeked_at_and_cut_before_its_end_silence() {
         let mut e = Endpointer::new(600);
-        let mut audio = tone(1000, 0.001);
-        audio.extend(tone(800, 0.3));
-        audio.extend(tone(200, 0.001));
+        let audio = tones(&[(1000, 0.001), (800, 0.3), (200, 0.001)]);
         for chunk in audio.chunks(320) {
             assert!(e.push(chunk).is_empty(), "600 ms of quiet have not passed");
         }
@@ -246,7 +241,7 @@ mod tests {
     fn silence_and_clicks_are_not_speech() {
         let mut e = Endpointer::new(500);
         let mut audio = vec![0.0; 16_000];
-        audio.extend(tone(60, 0.5)); // a click
+        audio.extend(tones(&[(60, 0.5)])); // a click
         audio.extend(vec![0.0; 16_000]);
         let mut got = Vec::new();
         for chunk in audio.chunks(1600) {

@@ -198,31 +198,21 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
             english_checked = false;
             continue;
         }
-        let ctx = || state.office.lock().map(|o| o.conversation()).unwrap_or_default();
-        if early_checked.as_ref() != Some(&partial) && !partial.is_empty() {
-            early_checked = Some(partial.clone());
-            if voice.is_whole_command(&partial, &ctx()) {
-                tracing::debug!(quiet_ms = quiet, partial = %partial, "a whole Korean command: the utterance ends early");
-                fed = 0;
-                partial.clear();
-                match endpointer.cut() {
-                    Some(u) => answer_utterance(state, voice, &u, true, &mut awake_until),
-                    None => voice.reset(), // too short to be speech after all
-                }
-                continue;
-            }
+        let korean_news = !partial.is_empty() && early_checked.as_ref() != Some(&partial);
+        if !korean_news && english_checked {
+            continue;
         }
-        if !english_checked {
-            english_checked = true;
-            let mut ctx = ctx();
-            if let Some(heard) = endpointer.peek().and_then(|open| voice.english_at_pause(&open, &mut ctx)) {
-                tracing::debug!(quiet_ms = quiet, transcript = %heard.transcript, "a whole English command: the utterance ends early");
-                endpointer.cut();
-                voice.reset();
-                fed = 0;
-                partial.clear();
-                respond(state, voice, heard, ctx, &mut awake_until);
-            }
+        early_checked = Some(partial.clone());
+        let mut ctx = state.office.lock().map(|o| o.conversation()).unwrap_or_default();
+        let heard =
+            endpointer.peek().and_then(|open| voice.answer_at_pause(&open, &partial, !english_checked, &mut ctx));
+        english_checked = true;
+        if let Some(heard) = heard {
+            tracing::debug!(quiet_ms = quiet, transcript = %heard.transcript, "a whole command: the utterance ends early");
+            endpointer.cut();
+            fed = 0;
+            partial.clear();
+            respond(state, voice, heard, ctx, &mut awake_until);
         }
     }
 }

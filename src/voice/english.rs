@@ -2,7 +2,8 @@
 //! `scpm models prepare`. With a vocabulary the decoder is held to the grammar's words and word
 //! pairs (see `vocabulary`); the command matcher then parses them. Tuned for two cores: one
 //! thread (ggml workers busy-wait), a reduced encoder window (`audio_ctx`), a narrow beam, a
-//! token bound against loops, and an initial prompt with the city's words.
+//! token bound against loops, and a short initial prompt (with the city's district names only
+//! when decoding is free: each prompt token costs decoding time).
 
 use super::vocabulary::{Constraint, Vocabulary, MIN_FIT};
 use std::path::Path;

@@ -211,10 +211,35 @@ impl Voice {
         self.korean.as_mut().map(|k| k.feed(samples))
     }
 
+    /// At a short pause (`voice.early_end_ms` of quiet) in an utterance still open (`open`, from
+    /// [`crate::audio::vad::Endpointer::peek`]): what was heard, when it is already complete, so
+    /// that the utterance ends there and the wall need not wait the full end silence; `None`:
+    /// wait for the endpoint. Korean first: when its partial transcript (`partial`, from
+    /// [`Voice::feed`]) is complete, the recogniser finishes. Then, with `english`, one Whisper
+    /// decoding of `open`. `ctx` changes only when something is returned. `serve` and
+    /// `scpm bench voice` decide through this one function.
+    pub fn answer_at_pause(
+        &mut self,
+        open: &Utterance,
+        partial: &str,
+        english: bool,
+        ctx: &mut Context,
+    ) -> Option<Heard> {
+        if !partial.is_empty() && self.is_whole_command(partial, ctx) {
+            return Some(self.understand_with(open, ctx, true));
+        }
+        if !english {
+            return None;
+        }
+        let heard = self.english_at_pause(open, ctx)?;
+        self.reset(); // the Korean recogniser's stream ends with the utterance
+        Some(heard)
+    }
+
     /// Whether a Korean transcript (the partial one of an utterance still open) is complete:
     /// the wake phrase, a whole command by the rule the final transcript is held to, or the
     /// wake phrase and a whole command. `ctx` is not changed.
-    pub fn is_whole_command(&self, korean: &str, ctx: &Context) -> bool {
+    fn is_whole_command(&self, korean: &str, ctx: &Context) -> bool {
         if self.korean.is_none() {
             return false;
         }
@@ -227,12 +252,9 @@ impl Voice {
         whole_command(&answer, &command)
     }
 
-    /// English at a short pause in an utterance still open (`open`, from
-    /// [`crate::audio::vad::Endpointer::peek`]): decodes it now and returns what was heard when
-    /// it is already complete — a whole command, the wake phrase, or the wake phrase and a whole
-    /// command — so the wall need not wait the full end silence. `None`: wait for the endpoint.
-    /// `ctx` changes only when a command is returned.
-    pub fn english_at_pause(&mut self, open: &Utterance, ctx: &mut Context) -> Option<Heard> {
+    /// English at a short pause: decodes the open utterance now and returns what was heard when
+    /// it is a whole command, the wake phrase, or the wake phrase and a whole command.
+    fn english_at_pause(&mut self, open: &Utterance, ctx: &mut Context) -> Option<Heard> {
         let started = Instant::now();
         let mut trial = ctx.clone();
         let (transcript, answer) = self.english(&open.samples, &mut trial)?.ok()?;
