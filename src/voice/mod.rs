@@ -257,7 +257,7 @@ impl Voice {
     fn english_at_pause(&mut self, open: &Utterance, ctx: &mut Context) -> Option<Heard> {
         let started = Instant::now();
         let mut trial = ctx.clone();
-        let (transcript, answer) = self.english(&open.samples, &mut trial)?.ok()?;
+        let (transcript, answer) = self.english(&open.samples, &mut trial, false)?.ok()?;
         if transcript.rejection().is_some() {
             return None;
         }
@@ -290,8 +290,9 @@ impl Voice {
         &mut self,
         samples: &[f32],
         ctx: &mut Context,
+        retry: bool,
     ) -> Option<Result<(english::Transcript, Answer), english::WhisperError>> {
-        let transcript = match self.english.as_mut()?.transcribe(samples) {
+        let transcript = match self.english.as_mut()?.transcribe_with(samples, retry) {
             Ok(t) => t,
             Err(e) => return Some(Err(e)),
         };
@@ -364,7 +365,7 @@ impl Voice {
                         Some("not a command (no alternative the recogniser agrees on is a whole command)".into());
                     heard.alternatives = alternatives;
                 }
-            } else if let Some(english) = self.english(&utterance.samples, ctx) {
+            } else if let Some(english) = self.english(&utterance.samples, ctx, true) {
                 match english {
                     Ok((transcript, answer)) => {
                         heard.answer = answer;

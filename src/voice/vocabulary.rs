@@ -152,6 +152,11 @@ impl Vocabulary {
         }
     }
 
+    /// The same words in any order: no word pairs.
+    pub fn any_order(&self) -> Vocabulary {
+        Vocabulary { successors: HashMap::new(), successor_prefixes: HashMap::new(), ..self.clone() }
+    }
+
     fn add(&mut self, word: &str) {
         if word.is_empty() {
             return;
@@ -655,6 +660,12 @@ mod tests {
         assert!(!v.in_free_text(" make me a latte"));
         assert_eq!(v.last_words(" make me please "), (Some("me"), ""));
         assert!(!v.complete(Some("a"), "lat"));
+        // The second decoding's constraint: the same words, in any order, and still only words.
+        let loose = v.any_order();
+        assert!(loose.allows(None, "", " me"), "any word may start");
+        assert!(loose.allows(Some("iced"), "", " latte"), "and follow any other");
+        assert!(!loose.allows(Some("iced"), "", " tea"), "but not a word the grammar lacks");
+        assert!(loose.allows(Some("me"), "please", ", an"), "skip words stay skip words");
     }
 
     #[test]
