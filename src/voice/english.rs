@@ -170,9 +170,10 @@ impl English {
     /// As [`English::transcribe`]; with `retry`, a decoding that left the grammar is done again
     /// held only to the grammar's words, in any order: a word misheard early ("Seoul me…" for
     /// "show me…") leads into word pairs that no sentence has, and the matcher, which trims a
-    /// misheard first word, can still have the rest. On the voice set, 5 more commands of 224
-    /// and no more office talk taken for a command. The check at a short pause does without it
-    /// (it would double the work at every pause in talk).
+    /// misheard first word, can still have the rest. On the English half of the voice set, 155
+    /// commands of 224 against 150, no talk taken for a command either way; with both
+    /// recognisers, 153 against 149, and talk taken for a command 6 times in 320 against 4. The
+    /// check at a short pause does without it (it would double the work at every pause in talk).
     pub fn transcribe_with(&mut self, samples: &[f32], retry: bool) -> Result<Transcript, WhisperError> {
         let first = self.decode(samples, false)?;
         if retry && first.left_grammar && self.any_order.is_some() {
