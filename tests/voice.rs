@@ -75,6 +75,17 @@ fn listen(lang: &str, file: &Path) -> (bool, Vec<Value>, String) {
     (out.status.success(), lines, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// `text` said by espeak's `voice` (half a second of silence around it), as `scpm listen --lang`
+/// hears it: one object per utterance.
+fn spoken_and_heard(lang: &str, voice: &str, text: &str) -> Vec<Value> {
+    models_ready();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = speak(dir.path(), "said", voice, text, 0.5);
+    let (ok, heard, err) = listen(lang, &file);
+    assert!(ok, "{err}");
+    heard
+}
+
 #[test]
 fn english_commands_with_pauses_each_become_an_action() {
     models_ready();
@@ -129,11 +140,7 @@ fn korean_commands_are_recognised_in_grammar_mode() {
 
 #[test]
 fn small_talk_is_not_a_command() {
-    models_ready();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = speak(dir.path(), "talk", "ko+f2", "오늘 점심은 뭐 먹을까요", 0.5);
-    let (ok, heard, err) = listen("ko", &file);
-    assert!(ok, "{err}");
+    let heard = spoken_and_heard("ko", "ko+f2", "오늘 점심은 뭐 먹을까요");
     assert!(!heard.is_empty(), "the speech was found (so 'not a command' is the recogniser's answer)");
     assert!(heard.iter().all(|h| h["understood"] == false), "{heard:#?}");
 }
@@ -143,12 +150,8 @@ fn small_talk_is_not_a_command() {
 /// command. Both sentences were false accepts before the fit gate.
 #[test]
 fn english_small_talk_is_not_a_command() {
-    models_ready();
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (i, text) in ["shall we take a walk after lunch", "the lift is so slow this morning"].iter().enumerate() {
-        let file = speak(dir.path(), &format!("t{i}"), "en-us", text, 0.5);
-        let (ok, heard, err) = listen("en", &file);
-        assert!(ok, "{err}");
+    for text in ["shall we take a walk after lunch", "the lift is so slow this morning"] {
+        let heard = spoken_and_heard("en", "en-us", text);
         assert!(!heard.is_empty(), "{text}: the speech was found");
         for h in &heard {
             assert_eq!(h["understood"], false, "{text}: {h:#}");
@@ -314,11 +317,7 @@ fn a_short_pause_after_a_whole_english_command_ends_it() {
 /// "Show that the no" (not a command) until loading paid that first decoding on silence.
 #[test]
 fn the_first_english_command_after_loading_is_heard_like_later_ones() {
-    models_ready();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = speak(dir.path(), "first", "en-us", "show the trend of the recycling rate in Mapo", 0.5);
-    let (ok, heard, err) = listen("en", &file);
-    assert!(ok, "{err}");
+    let heard = spoken_and_heard("en", "en-us", "show the trend of the recycling rate in Mapo");
     assert_eq!(heard.len(), 1, "{heard:#?}");
     assert_eq!(heard[0]["understood"], true, "{heard:#?}");
     assert_eq!(heard[0]["intent"], "show_indicator", "{heard:#?}");
