@@ -137,14 +137,18 @@ impl English {
         let ctx = WhisperContext::new_with_params(&path, WhisperContextParameters::default())
             .map_err(|e| load(e.to_string()))?;
         let state = ctx.create_state().map_err(|e| load(e.to_string()))?;
-        let constraint = |vocab: Vocabulary| {
-            let token_text = (0..ctx.token_eot())
-                .map(|id| ctx.token_to_bytes(id).ok().and_then(|b| std::str::from_utf8(b).ok()).map(str::to_string))
-                .collect();
-            let sink = usize::try_from(ctx.token_solm()).unwrap_or(0);
-            Box::new(Constraint::new(vocab, token_text, ctx.n_vocab().max(0) as usize).with_sink(sink))
-        };
         let vocabulary = vocabulary.filter(|v| !v.is_empty());
+        // Read from the model once; each constraint keeps its own copy.
+        let token_text: Vec<Option<String>> = match vocabulary {
+            Some(_) => (0..ctx.token_eot())
+                .map(|id| ctx.token_to_bytes(id).ok().and_then(|b| std::str::from_utf8(b).ok()).map(str::to_string))
+                .collect(),
+            None => Vec::new(),
+        };
+        let sink = usize::try_from(ctx.token_solm()).unwrap_or(0);
+        let n_vocab = ctx.n_vocab().max(0) as usize;
+        let constraint =
+            |vocab: Vocabulary| Box::new(Constraint::new(vocab, token_text.clone(), n_vocab).with_sink(sink));
         let any_order = vocabulary.as_ref().map(|v| constraint(v.any_order()));
         let constraint = vocabulary.map(constraint);
         let mut english = English {

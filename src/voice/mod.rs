@@ -285,7 +285,8 @@ impl Voice {
     }
 
     /// Whisper's transcript of `samples` and the command it is (not understood, with the reason,
-    /// when the transcript cannot be one); `None` without an English recogniser.
+    /// when the transcript cannot be one); `None` without an English recogniser. With `retry`, a
+    /// decoding that left the grammar is done once more (see [`english::English::transcribe_with`]).
     fn english(
         &mut self,
         samples: &[f32],
