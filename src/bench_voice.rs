@@ -158,12 +158,13 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
             }
         } else {
             misses.push(format!(
-                "miss {} [{}]: “{}” heard “{}” (fit {:?})",
+                "miss {} [{}]: “{}” heard “{}” (fit {:?}){}",
                 item.file,
                 item.voice,
                 item.text,
                 heard.as_ref().map(|h| h.transcript.clone()).unwrap_or_default(),
-                heard.and_then(|h| h.fit)
+                heard.as_ref().and_then(|h| h.fit),
+                heard.and_then(|h| h.answer.reason).map(|r| format!(": {r}")).unwrap_or_default()
             ));
         }
     }

@@ -47,6 +47,7 @@ pub const KEYS: &[&str] = &[
     "voice.wake_phrase_en",
     "voice.listen_window_s",
     "voice.languages",
+    "voice.whisper_model",
     "voice.whisper_threads",
     "voice.whisper_audio_ctx",
     "voice.whisper_beam",
@@ -211,6 +212,9 @@ pub struct VoiceConfig {
     pub listen_window_s: f64,
     /// Recognisers to run: "ko" (Vosk), "en" (Whisper), or both.
     pub languages: Vec<String>,
+    /// Which Whisper decodes English: "tiny.en" (default, fast) or "base" (bigger, slower;
+    /// `scpm models prepare --whisper-base` fetches it).
+    pub whisper_model: crate::models::WhisperModel,
     /// Whisper's compute threads: one is fastest on two shared cores (ggml workers busy-wait).
     pub whisper_threads: u32,
     /// Whisper's encoder window in frames of 20 ms, at least (a longer utterance gets a wider one;
@@ -238,6 +242,7 @@ impl Default for VoiceConfig {
             wake_phrase_en: "office".into(),
             listen_window_s: 8.0,
             languages: vec!["ko".into(), "en".into()],
+            whisper_model: crate::models::WhisperModel::TinyEn,
             whisper_threads: 1,
             whisper_audio_ctx: 256,
             whisper_beam: 2,
@@ -563,6 +568,8 @@ mod tests {
         let err = parse("[server]\nlisten = \"localhost\"").unwrap_err().to_string();
         assert!(err.contains("server.listen"), "{err}");
         assert!(matches!(parse("[server\n"), Err(ConfigError::Syntax { .. })));
+        let err = parse("[voice]\nwhisper_model = \"large\"").unwrap_err().to_string();
+        assert!(err.contains("whisper_model") && err.contains("tiny.en") && err.contains("base"), "{err}");
     }
 
     #[test]

@@ -222,6 +222,9 @@ enum ModelsAction {
         /// Re-hash every prepared file against the manifest (slower; finds silent damage).
         #[arg(long)]
         verify: bool,
+        /// Also fetch and convert Whisper base (133 MB; done anyway when voice.whisper_model is "base").
+        #[arg(long)]
+        whisper_base: bool,
     },
 }
 
@@ -308,7 +311,7 @@ fn run(cli: Cli) -> Result<()> {
                 limit,
                 offset,
                 json,
-                model: &paths.require(paths.whisper_en())?,
+                model: &paths.require(paths.whisper(config.voice.whisper_model))?,
                 data_dir: &config.paths.data_dir,
                 verbose,
                 threads,
@@ -317,8 +320,9 @@ fn run(cli: Cli) -> Result<()> {
             })
         }
         Command::Grammar { action: GrammarAction::ImportRhino { file, lang, out } } => import_rhino(&file, &lang, &out),
-        Command::Models { action: ModelsAction::Prepare { verify } } => {
-            let manifest = scpm::models::prepare(&scpm::models::ModelPaths::new(&config.paths.models), verify)?;
+        Command::Models { action: ModelsAction::Prepare { verify, whisper_base } } => {
+            let base = whisper_base || config.voice.whisper_model == scpm::models::WhisperModel::Base;
+            let manifest = scpm::models::prepare(&scpm::models::ModelPaths::new(&config.paths.models), verify, base)?;
             for m in manifest {
                 let bytes: u64 = m.files.iter().map(|f| f.bytes).sum();
                 println!(

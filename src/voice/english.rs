@@ -1,11 +1,12 @@
-//! English speech through whisper.cpp (whisper-rs) with the tiny.en model converted by
-//! `scpm models prepare`. With a vocabulary the decoder is held to the grammar's words and word
+//! English speech through whisper.cpp (whisper-rs) with the tiny.en model (or base, by
+//! configuration) converted by `scpm models prepare`. With a vocabulary the decoder is held to the grammar's words and word
 //! pairs (see `vocabulary`); the command matcher then parses them. Tuned for two cores: one
 //! thread (ggml workers busy-wait), a reduced encoder window (`audio_ctx`), a narrow beam, a
 //! token bound against loops, and a short initial prompt (with the city's district names only
 //! when decoding is free: each prompt token costs decoding time).
 
-use super::vocabulary::{Constraint, Vocabulary, MIN_FIT};
+use super::constraint::{Constraint, MIN_FIT};
+use super::vocabulary::Vocabulary;
 use std::path::Path;
 use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState, WhisperSysContext,
@@ -14,7 +15,7 @@ use whisper_rs::{
 
 #[derive(Debug, thiserror::Error)]
 pub enum WhisperError {
-    #[error("cannot load the Whisper model {path}: {message}; run `scpm models prepare` to fetch and convert it")]
+    #[error("cannot load the Whisper model {path}: {message}; run `scpm models prepare` to fetch and convert it (`--whisper-base` for Whisper base)")]
     Load { path: String, message: String },
     #[error("Whisper failed on an utterance: {0}")]
     Run(String),

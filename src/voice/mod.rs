@@ -7,6 +7,7 @@
 //! the matcher parses it as a whole command — so it goes first when both are on; English runs
 //! when Korean found no command.
 
+pub mod constraint;
 pub mod english;
 pub mod korean;
 pub mod vocabulary;
@@ -173,7 +174,7 @@ impl Voice {
                 prompt: english_prompt(city, vocabulary.is_some()),
                 vocabulary,
             };
-            english::English::load(&paths.whisper_en(), decoding)
+            english::English::load(&paths.whisper(config.voice.whisper_model), decoding)
                 .map_err(|e| warnings.push(format!("English voice is off: {e}")))
                 .ok()
         } else {

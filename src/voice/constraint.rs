@@ -1,0 +1,351 @@
+//! One Whisper decoding held to a [`Vocabulary`]: at each step whisper.cpp hands over the
+//! logits, and every token that would start or continue a word the grammar cannot say there is
+//! masked out.
+//!
+//! A constrained decoder turns any speech into grammar words, so it also measures how far it
+//! was pushed: at each step, how much of the model's probability the grammar's tokens held.
+//! Speech that is not a command keeps wanting other words, and the caller rejects it by the
+//! mean of that figure.
+
+use super::vocabulary::{is_word_char, Vocabulary};
+use std::collections::HashMap;
+
+/// Below this fit, what was heard is not taken as a command: on the project's voice set, every
+/// out-of-domain sentence forced into the city grammar scored below it, and most commands
+/// above (`scpm bench voice`, see README).
+pub const MIN_FIT: f32 = -3.0;
+
+/// What leaving the grammar costs, in log-probability: the decoder leaves it only when the
+/// model believes other words e^8 (about 3,000) times more than the grammar's. Less drops
+/// commands that a voice says oddly; on the project's voice set (`scpm bench voice`), at -8
+/// English accuracy is as without the sink, and office talk that slipped through is caught.
+const SINK_PENALTY: f32 = -8.0;
+
+/// Decoding states whose allowed tokens are kept (a few hundred token ids each): bounded, so a
+/// service that runs for months does not grow; a full cache starts over.
+const CACHED_STATES: usize = 4096;
+
+/// The state of one constrained decoding: the vocabulary, each text token's text,
+/// a cache of the tokens allowed after a partial word, and the running score.
+pub struct Constraint {
+    vocab: Vocabulary,
+    /// The text of each text token (ids below end-of-text); `None` if not UTF-8.
+    token_text: Vec<Option<String>>,
+    eot: usize,
+    /// The length of the logits whisper.cpp passes: text tokens, then special ones.
+    pub n_vocab: usize,
+    /// The text tokens allowed in a state ("prev|partial"), at most `CACHED_STATES` of them.
+    allowed: HashMap<String, Vec<u32>>,
+    /// For each text a decoder had written before a step: the log of the probability mass the
+    /// grammar left the model at that step. Kept per text, not summed, because a beam search
+    /// interleaves the steps of hypotheses that are later dropped.
+    kept: HashMap<String, f32>,
+    /// A special token that stands for "the speech leaves the grammar here": it gets the
+    /// probability of every token the grammar masked, so that the decoder ranks hypotheses by
+    /// the model's own probabilities (masking alone would hand the masked belief to whatever
+    /// the grammar allows, and a forced path would score as well as a heard one). A hypothesis
+    /// that takes it ends there, and the caller rejects it.
+    sink: Option<usize>,
+    /// Tokens that open a note rather than words: "(", "[", "♪", "*". Whisper's English model
+    /// writes speech it cannot take for English as "(speaking in foreign language)".
+    note_tokens: Vec<usize>,
+    /// The probability the model gave, at the first step, to opening such a note.
+    first_note: Option<f32>,
+}
+
+impl Constraint {
+    pub fn new(vocab: Vocabulary, token_text: Vec<Option<String>>, n_vocab: usize) -> Constraint {
+        let eot = token_text.len();
+        let note_tokens = (0..eot)
+            .filter(|&i| token_text[i].as_deref().is_some_and(|t| t.trim_start().starts_with(['(', '[', '♪', '*'])))
+            .collect();
+        Constraint {
+            vocab,
+            token_text,
+            eot,
+            n_vocab,
+            allowed: HashMap::new(),
+            kept: HashMap::new(),
+            sink: None,
+            note_tokens,
+            first_note: None,
+        }
+    }
+
+    /// Gives the masked probability to `token` (a special token that never appears in text),
+    /// which the decoder may then choose as "out of the grammar"; see [`Constraint::left_grammar`].
+    pub fn with_sink(mut self, token: usize) -> Constraint {
+        self.sink = (token > self.eot && token < self.n_vocab).then_some(token);
+        self
+    }
+
+    /// Whether the hypothesis `tokens` left the grammar (took the sink).
+    pub fn left_grammar(&self, tokens: &[i32]) -> bool {
+        self.sink.is_some_and(|sink| tokens.iter().any(|&t| usize::try_from(t).is_ok_and(|t| t == sink)))
+    }
+
+    /// Starts a new utterance.
+    pub fn reset(&mut self) {
+        self.kept.clear();
+        self.first_note = None;
+    }
+
+    /// The probability the model gave, before the grammar held it, to beginning with a note —
+    /// "(" as in "(speaking in foreign language)" — rather than words: high for speech it does
+    /// not take for English.
+    pub fn first_note(&self) -> Option<f32> {
+        self.first_note
+    }
+
+    /// How well the speech fit the grammar along the hypothesis that won (its token ids): the
+    /// mean, over its decoding steps, of the log of the probability the model gave to what the
+    /// grammar allowed (0: all of it; 0 when no step was held, as in free text).
+    pub fn fit(&self, tokens: &[i32]) -> f32 {
+        let steps: Vec<f32> =
+            (0..=tokens.len()).filter_map(|n| self.kept.get(&self.text_of(&tokens[..n])).copied()).collect();
+        if steps.is_empty() {
+            0.0
+        } else {
+            steps.iter().sum::<f32>() / steps.len() as f32
+        }
+    }
+
+    fn allowed_after(&mut self, prev: Option<&str>, partial: &str, case: Case) -> Vec<u32> {
+        let key = format!("{}|{partial}|{case:?}", prev.unwrap_or(""));
+        if let Some(ids) = self.allowed.get(&key) {
+            return ids.clone();
+        }
+        let ids: Vec<u32> = self
+            .token_text
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                t.as_deref().is_some_and(|t| {
+                    !t.is_empty() && natural_case(t, case) && self.vocab.allows(prev, partial, &t.to_lowercase())
+                })
+            })
+            .filter_map(|(i, _)| u32::try_from(i).ok())
+            .collect();
+        if self.allowed.len() >= CACHED_STATES {
+            self.allowed.clear();
+        }
+        self.allowed.insert(key, ids.clone());
+        ids
+    }
+
+    /// One decoding step: `decoded` are the token ids this decoder chose so far, `logits` the
+    /// next token's (all of the vocabulary, special tokens after the text ones). Masks what
+    /// the grammar cannot say, and scores how much of the model's belief the grammar kept.
+    pub fn step(&mut self, decoded: &[i32], logits: &mut [f32]) {
+        let eot = self.eot;
+        if self.left_grammar(decoded) {
+            // Out of the grammar: this hypothesis can only end, at no further cost.
+            logits.iter_mut().for_each(|l| *l = f32::NEG_INFINITY);
+            if let Some(l) = logits.get_mut(eot) {
+                *l = 0.0;
+            }
+            return;
+        }
+        let written = self.text_of(decoded);
+        let text = written.to_lowercase();
+        if self.vocab.in_free_text(&text) {
+            return;
+        }
+        let (prev, partial) = self.vocab.last_words(&text);
+        let case = Case::of(written.rsplit(|c: char| !is_word_char(c)).next().unwrap_or(""));
+        let complete = self.vocab.complete(prev, partial);
+        let before = log_sum_exp(logits);
+        if written.is_empty() && self.first_note.is_none() {
+            let notes: Vec<f32> = self.note_tokens.iter().filter_map(|&i| logits.get(i).copied()).collect();
+            self.first_note = Some((log_sum_exp(&notes) - before).exp());
+        }
+        // What the model wanted most, for RUST_LOG=scpm::voice::vocabulary=trace.
+        let wanted = tracing::enabled!(tracing::Level::TRACE).then(|| {
+            let top = logits.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
+            self.token_text.get(top).cloned().flatten().unwrap_or_else(|| format!("<special {top}>"))
+        });
+        let kept_logits: Vec<(usize, f32)> = self
+            .allowed_after(prev, partial, case)
+            .into_iter()
+            .filter_map(|i| logits.get(i as usize).map(|l| (i as usize, *l)))
+            .collect();
+        logits.iter_mut().take(eot).for_each(|l| *l = f32::NEG_INFINITY);
+        for (i, l) in kept_logits {
+            logits[i] = l;
+        }
+        if !complete {
+            if let Some(l) = logits.get_mut(eot) {
+                *l = f32::NEG_INFINITY;
+            }
+        }
+        let kept = log_sum_exp(logits) - before;
+        if let Some(wanted) = wanted {
+            tracing::trace!("after {written:?} the model wanted {wanted:?}; the grammar kept {kept:.2}");
+        }
+        if kept.is_finite() {
+            self.kept.insert(written, kept);
+        }
+        // The masked mass, log(1 - e^kept) of what was there, goes to the sink.
+        if let Some(sink) = self.sink.and_then(|i| logits.get_mut(i)) {
+            let masked = before + (-f64::from(kept).exp()).ln_1p() as f32;
+            // Nothing masked: -inf; everything masked: all of it.
+            *sink = if kept.is_finite() { masked } else { before } + SINK_PENALTY;
+        }
+    }
+
+    fn text_of(&self, decoded: &[i32]) -> String {
+        decoded
+            .iter()
+            .filter_map(|&id| usize::try_from(id).ok().and_then(|i| self.token_text.get(i)).and_then(|t| t.as_deref()))
+            .collect()
+    }
+}
+
+/// How the word being spelled is written so far, which its next piece must keep.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Case {
+    /// No word is being spelled.
+    Start,
+    /// One capital so far ("A"): lower-case ("America") or capitals ("AM") may follow.
+    Open,
+    /// Lower-case letters so far ("Gang", "gang"): only lower-case follows.
+    Lower,
+    /// Two or more capitals ("FUL"): only capitals follow.
+    Upper,
+}
+
+impl Case {
+    fn of(partial: &str) -> Case {
+        let letters: Vec<char> = partial.chars().filter(|c| c.is_alphabetic()).collect();
+        if letters.is_empty() {
+            Case::Start
+        } else if letters.iter().any(|c| c.is_lowercase()) {
+            Case::Lower
+        } else if letters.len() == 1 {
+            Case::Open
+        } else {
+            Case::Upper
+        }
+    }
+}
+
+/// Whether a token is written as words are: lower-case, capitalised, or all capitals, and a
+/// word's pieces agree ("FULLSCREEn", "americaNo" do not). Other tokens ("MeRi") only spell a
+/// word the model did not want in many small pieces; allowing them lets a constrained decoder
+/// wander off and run out of tokens mid-word.
+fn natural_case(token: &str, case: Case) -> bool {
+    let starts_word = case == Case::Start || token.starts_with(|c: char| !is_word_char(c));
+    // The piece that continues the word being spelled, and what the token starts after it.
+    let (piece, rest) = if starts_word {
+        ("", token)
+    } else {
+        token.split_at(token.find(|c: char| !is_word_char(c)).unwrap_or(token.len()))
+    };
+    let piece_fits = match case {
+        _ if piece.is_empty() => true,
+        Case::Lower => !piece.chars().any(char::is_uppercase),
+        Case::Upper => !piece.chars().any(char::is_lowercase),
+        Case::Open | Case::Start => !piece.chars().any(char::is_uppercase) || !piece.chars().any(char::is_lowercase),
+    };
+    piece_fits && rest.split(|c: char| !is_word_char(c)).all(word_case)
+}
+
+/// A whole word's case: lower-case, capitalised, or all capitals.
+fn word_case(word: &str) -> bool {
+    let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
+    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+    upper == 0 || (upper == letters.len() && letters.len() > 1) || (upper == 1 && letters[0].is_uppercase())
+}
+
+fn log_sum_exp(logits: &[f32]) -> f32 {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if !max.is_finite() {
+        return max;
+    }
+    let sum: f64 = logits.iter().map(|l| f64::from((l - max).exp())).sum();
+    max + sum.ln() as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_in_odd_case_are_not_words() {
+        use Case::*;
+        assert!(natural_case(" mocha", Start) && natural_case(" Mocha", Lower) && natural_case(" MOCHA", Start));
+        assert!(natural_case(",", Lower) && natural_case("cha", Lower) && natural_case("CHA", Upper));
+        assert!(!natural_case("MeRi", Start) && !natural_case(" moCha", Start) && !natural_case("No", Lower));
+        // A word's pieces keep its case: "FULL" + "SCREE", not "FULLSCREE" + "n" or "FIL" + "l".
+        assert_eq!(Case::of("FULL"), Upper);
+        assert!(natural_case("SCREE", Upper) && !natural_case("n", Upper) && !natural_case("CHA", Lower));
+        assert_eq!(Case::of("A"), Open);
+        assert!(natural_case("merica", Open) && natural_case("MERICA", Open) && !natural_case("Merica", Open));
+        assert_eq!((Case::of(""), Case::of(" Gang")), (Start, Lower));
+    }
+
+    #[test]
+    fn a_step_masks_other_words_and_ends_only_on_a_whole_word() {
+        let tokens: Vec<Option<String>> =
+            [" mo", "cha", "ga", " rose", ","].iter().map(|t| Some(t.to_string())).collect();
+        let mut c = Constraint::new(Vocabulary::from_phrases(["mocha", "roast"]), tokens, 6);
+        let mut logits = vec![0.0_f32; 6]; // five text tokens and end-of-text
+        c.step(&[0], &mut logits);
+        assert!(logits[1].is_finite(), "“cha” finishes “mocha”");
+        assert!(logits[2].is_infinite() && logits[3].is_infinite() && logits[4].is_infinite());
+        assert!(logits[5].is_infinite(), "no end of text inside a word");
+        let mut logits = vec![0.0_f32; 6];
+        c.step(&[0, 1], &mut logits);
+        assert!(logits[5].is_finite() && logits[4].is_finite(), "after “mocha”, an end or a comma");
+        assert!(c.fit(&[0, 1]) < 0.0, "the grammar took some of the model's belief away");
+        let mut logits = vec![-30.0_f32, 5.0, -30.0, -30.0, -30.0, -30.0];
+        c.reset();
+        c.step(&[0], &mut logits);
+        assert!(c.fit(&[0, 1]) > -0.01, "the model wanted “cha”, which the grammar allows");
+    }
+
+    #[test]
+    fn masked_belief_goes_to_the_sink_and_a_hypothesis_that_takes_it_ends() {
+        let tokens: Vec<Option<String>> =
+            [" mo", "cha", "ga", " rose", ","].iter().map(|t| Some(t.to_string())).collect();
+        // Five text tokens, end-of-text (5), and a special token as the sink (6).
+        let mut c = Constraint::new(Vocabulary::from_phrases(["mocha", "roast"]), tokens, 7).with_sink(6);
+        // After " mo" the model wants "ga" (not a word) ten times more than "cha".
+        let mut logits = vec![f32::NEG_INFINITY; 7];
+        logits[1] = 0.0;
+        logits[2] = 10_f32.ln();
+        c.step(&[0], &mut logits);
+        let masked = 10_f32.ln() + SINK_PENALTY; // as a logit beside the kept ones
+        assert!((logits[6] - masked).abs() < 1e-4, "the sink holds what was masked, less the penalty: {}", logits[6]);
+        assert!((logits[1] - 0.0).abs() < 1e-6, "what the grammar allows keeps its own logit");
+        // A hypothesis that took the sink may only end.
+        let mut logits = vec![0.0_f32; 7];
+        c.step(&[0, 6], &mut logits);
+        assert!(logits[5] == 0.0 && logits.iter().filter(|l| l.is_finite()).count() == 1);
+        assert!(c.left_grammar(&[0, 6]) && !c.left_grammar(&[0, 1]));
+        // The fit follows the hypothesis that won, not every hypothesis the beam tried.
+        let mut logits = vec![0.0_f32; 7];
+        c.step(&[3], &mut logits); // " rose": a path the beam dropped, everything masked
+        assert!((c.fit(&[0, 1]) - (1.0 / 11.0_f32).ln()).abs() < 1e-4, "{}", c.fit(&[0, 1]));
+    }
+
+    #[test]
+    fn the_first_step_measures_how_much_the_model_wanted_a_note() {
+        let tokens: Vec<Option<String>> =
+            [" mo", "cha", " (", "[", " rose"].iter().map(|t| Some(t.to_string())).collect();
+        let mut c = Constraint::new(Vocabulary::from_phrases(["mocha"]), tokens, 6);
+        // The model wants " (" and "[" three times as much as " mo": a note, as for foreign speech.
+        let mut logits = vec![f32::NEG_INFINITY; 6];
+        logits[0] = 0.0;
+        logits[2] = 1.5_f32.ln();
+        logits[3] = 1.5_f32.ln();
+        c.step(&[], &mut logits);
+        let note = c.first_note().expect("measured at the first step");
+        assert!((note - 0.75).abs() < 1e-4, "{note}");
+        // Only the first step counts, and a new utterance starts afresh.
+        c.step(&[0], &mut vec![0.0; 6]);
+        assert!((c.first_note().unwrap_or(0.0) - 0.75).abs() < 1e-4);
+        c.reset();
+        assert_eq!(c.first_note(), None);
+    }
+}
