@@ -132,12 +132,13 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
             if heard.as_ref().is_some_and(|h| h.answer.understood) {
                 tally.false_accepts += 1;
                 misses.push(format!(
-                    "false accept {} [{}]: “{}” heard “{}” (fit {:?})",
+                    "false accept {} [{}]: “{}” heard “{}” (fit {:?}, note {:?})",
                     item.file,
                     item.voice,
                     item.text,
                     heard.as_ref().map(|h| h.transcript.clone()).unwrap_or_default(),
-                    heard.and_then(|h| h.fit)
+                    heard.as_ref().and_then(|h| h.fit),
+                    heard.and_then(|h| h.note)
                 ));
             }
             continue;
@@ -154,16 +155,22 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
         if ok {
             tally.correct += 1;
             if std::env::var_os("SCPM_BENCH_MISSES").is_some() {
-                eprintln!("hit {} fit {:?}", item.file, heard.and_then(|h| h.fit));
+                eprintln!(
+                    "hit {} fit {:?} note {:?}",
+                    item.file,
+                    heard.as_ref().and_then(|h| h.fit),
+                    heard.and_then(|h| h.note)
+                );
             }
         } else {
             misses.push(format!(
-                "miss {} [{}]: “{}” heard “{}” (fit {:?}){}",
+                "miss {} [{}]: “{}” heard “{}” (fit {:?}, note {:?}){}",
                 item.file,
                 item.voice,
                 item.text,
                 heard.as_ref().map(|h| h.transcript.clone()).unwrap_or_default(),
                 heard.as_ref().and_then(|h| h.fit),
+                heard.as_ref().and_then(|h| h.note),
                 heard.and_then(|h| h.answer.reason).map(|r| format!(": {r}")).unwrap_or_default()
             ));
         }

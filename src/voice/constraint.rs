@@ -7,7 +7,7 @@
 //! Speech that is not a command keeps wanting other words, and the caller rejects it by the
 //! mean of that figure.
 
-use super::vocabulary::{is_word_char, Vocabulary};
+use super::vocabulary::{is_word_char, LastWords, Vocabulary};
 use std::collections::HashMap;
 
 /// Below this fit, what was heard is not taken as a command: on the project's voice set, every
@@ -110,8 +110,11 @@ impl Constraint {
         }
     }
 
-    fn allowed_after(&mut self, prev: Option<&str>, partial: &str, case: Case) -> Vec<u32> {
-        let key = format!("{}|{partial}|{case:?}", prev.unwrap_or(""));
+    fn allowed_after(&mut self, at: LastWords<'_>, case: Case) -> Vec<u32> {
+        // The word before the last matters only where free text may open: elsewhere it is
+        // left out of the key, so the cache does not hold the same state many times.
+        let at = if self.vocab.opens_free_text_after(at.prev) { at } else { LastWords { before: None, ..at } };
+        let key = format!("{}|{}|{}|{case:?}", at.before.unwrap_or(""), at.prev.unwrap_or(""), at.partial);
         if let Some(ids) = self.allowed.get(&key) {
             return ids.clone();
         }
@@ -120,9 +123,8 @@ impl Constraint {
             .iter()
             .enumerate()
             .filter(|(_, t)| {
-                t.as_deref().is_some_and(|t| {
-                    !t.is_empty() && natural_case(t, case) && self.vocab.allows(prev, partial, &t.to_lowercase())
-                })
+                t.as_deref()
+                    .is_some_and(|t| !t.is_empty() && natural_case(t, case) && self.vocab.allows(at, &t.to_lowercase()))
             })
             .filter_map(|(i, _)| u32::try_from(i).ok())
             .collect();
@@ -151,9 +153,10 @@ impl Constraint {
         if self.vocab.in_free_text(&text) {
             return;
         }
-        let (prev, partial) = self.vocab.last_words(&text);
+        let at = self.vocab.last_words(&text);
+        let LastWords { prev, partial, .. } = at;
         let case = Case::of(written.rsplit(|c: char| !is_word_char(c)).next().unwrap_or(""));
-        let complete = self.vocab.complete(prev, partial);
+        let complete = self.vocab.complete(at.before, prev, partial);
         let before = log_sum_exp(logits);
         if written.is_empty() && self.first_note.is_none() {
             let notes: Vec<f32> = self.note_tokens.iter().filter_map(|&i| logits.get(i).copied()).collect();
@@ -165,7 +168,7 @@ impl Constraint {
             self.token_text.get(top).cloned().flatten().unwrap_or_else(|| format!("<special {top}>"))
         });
         let kept_logits: Vec<(usize, f32)> = self
-            .allowed_after(prev, partial, case)
+            .allowed_after(at, case)
             .into_iter()
             .filter_map(|i| logits.get(i as usize).map(|l| (i as usize, *l)))
             .collect();

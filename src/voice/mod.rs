@@ -89,6 +89,10 @@ pub struct Heard {
     /// log-probability of the tokens, unconstrained); see `voice::vocabulary`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fit: Option<f32>,
+    /// English held to the grammar: how much Whisper wanted to begin with a "(" note, as it
+    /// writes speech it does not take for English (0 to 1); see `voice::constraint`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<f32>,
 }
 
 pub struct Voice {
@@ -282,6 +286,7 @@ impl Voice {
             alternatives: Vec::new(),
             decode_ms: started.elapsed().as_secs_f64() * 1000.0,
             fit: transcript.fit,
+            note: transcript.note,
         })
     }
 
@@ -325,6 +330,7 @@ impl Voice {
             alternatives: Vec::new(),
             decode_ms: 0.0,
             fit: None,
+            note: None,
         };
         for lang in self.order.clone() {
             if lang == "ko" {
@@ -373,6 +379,7 @@ impl Voice {
                         heard.answer = answer;
                         heard.transcript = transcript.text;
                         heard.fit = transcript.fit;
+                        heard.note = transcript.note;
                         if heard.answer.understood {
                             break;
                         }

@@ -31,6 +31,10 @@ pub struct Vocabulary {
     /// Which words may follow which (the grammar's word pairs; key "" for the first word).
     /// Empty: any word of the vocabulary may follow any other.
     successors: HashMap<String, HashSet<String>>,
+    /// Where free text (a search query) begins: after a word (key; "" for the start), when the
+    /// word before it is one of these ("" the start, [`ANY`] whatever came before). Two words,
+    /// not one: "of" opens a query in "complained of …" but not in "the trend of the …".
+    free_after: HashMap<String, HashSet<String>>,
     /// Every prefix of every word in `successors`, per word: the look-up a decoding step makes.
     successor_prefixes: HashMap<String, HashSet<String>>,
     /// What follows a word that ends every sentence it is in.
@@ -40,8 +44,19 @@ pub struct Vocabulary {
     skip_prefixes: HashSet<String>,
 }
 
-/// In `successors`: from here on the grammar takes free text (a search query), any word.
+/// Where decoded text ends: its last two whole words (skip words left out; `None` at the
+/// start) and the word being spelled after them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LastWords<'t> {
+    pub before: Option<&'t str>,
+    pub prev: Option<&'t str>,
+    pub partial: &'t str,
+}
+
+/// In a template's first words: from here on the grammar takes free text (a search query).
 const FREE: &str = "*";
+/// In `free_after`: whatever word came before.
+const ANY: &str = "*";
 
 impl Vocabulary {
     /// The words of free text (phrases, names): split at anything that is not a word character.
@@ -94,7 +109,7 @@ impl Vocabulary {
         slot_words.retain(|slot, _| slots.contains(slot));
         phrases.extend(slot_words.values().flatten().cloned());
         let mut vocab = Vocabulary::from_phrases(phrases);
-        vocab.successors = word_pairs(grammar, &slot_words);
+        (vocab.successors, vocab.free_after) = word_pairs(grammar, &slot_words);
         for word in grammar.skip_words.iter().map(|w| w.to_lowercase()) {
             vocab.skip_prefixes.extend(prefixes(&word));
             vocab.skip.insert(word);
@@ -107,12 +122,14 @@ impl Vocabulary {
         vocab
     }
 
-    /// The end of decoded text: its last whole word that is not a skip word (`None` at the
-    /// start) and the word being spelled after it ("" when the text ends between words).
-    pub fn last_words<'t>(&self, text: &'t str) -> (Option<&'t str>, &'t str) {
+    /// The end of decoded text: its last two whole words that are not skip words (`None` at
+    /// the start) and the word being spelled after them ("" when the text ends between words).
+    pub fn last_words<'t>(&self, text: &'t str) -> LastWords<'t> {
         let mut words: Vec<&str> = text.split(|c: char| !is_word_char(c)).collect();
         let partial = words.pop().unwrap_or("");
-        (words.into_iter().rev().find(|w| !w.is_empty() && !self.skip.contains(*w)), partial)
+        let mut whole = words.into_iter().rev().filter(|w| !w.is_empty() && !self.skip.contains(*w));
+        let prev = whole.next();
+        LastWords { before: whole.next(), prev, partial }
     }
 
     /// Whether decoded text has reached the grammar's free text (a search query): from there
@@ -120,7 +137,17 @@ impl Vocabulary {
     pub fn in_free_text(&self, text: &str) -> bool {
         let mut words: Vec<&str> = text.split(|c: char| !is_word_char(c)).collect();
         words.pop(); // the word being spelled
-        self.free_after(None) || words.iter().any(|w| !w.is_empty() && self.free_after(Some(w)))
+        let mut before = None;
+        if self.opens_free_text(None, None) {
+            return true;
+        }
+        for word in words.into_iter().filter(|w| !w.is_empty() && !self.skip.contains(*w)) {
+            if self.opens_free_text(before, Some(word)) {
+                return true;
+            }
+            before = Some(word);
+        }
+        false
     }
 
     /// Lets `phrase` (a wake phrase) be said alone or before any sentence.
@@ -132,6 +159,12 @@ impl Vocabulary {
             return;
         }
         let starts = self.successors.get("").cloned().unwrap_or_default();
+        // Free text that may open at the start may open after the phrase too.
+        for befores in self.free_after.values_mut() {
+            if befores.contains("") {
+                befores.insert(last.clone());
+            }
+        }
         self.successors.entry(String::new()).or_default().insert(first.clone());
         for pair in words.windows(2) {
             self.successors.entry(pair[0].clone()).or_default().insert(pair[1].clone());
@@ -146,7 +179,12 @@ impl Vocabulary {
 
     /// The same words in any order: no word pairs.
     pub fn any_order(&self) -> Vocabulary {
-        Vocabulary { successors: HashMap::new(), successor_prefixes: HashMap::new(), ..self.clone() }
+        Vocabulary {
+            successors: HashMap::new(),
+            successor_prefixes: HashMap::new(),
+            free_after: HashMap::new(),
+            ..self.clone()
+        }
     }
 
     fn add(&mut self, word: &str) {
@@ -177,16 +215,26 @@ impl Vocabulary {
         }
     }
 
-    /// Whether the grammar takes free text after `prev` (then every word may follow).
-    fn free_after(&self, prev: Option<&str>) -> bool {
-        self.successors.get(prev.unwrap_or("")).is_some_and(|s| s.contains(FREE))
+    /// Whether the grammar takes free text after `prev` said after `before` (then every word
+    /// may follow).
+    pub fn opens_free_text(&self, before: Option<&str>, prev: Option<&str>) -> bool {
+        self.free_after
+            .get(prev.unwrap_or(""))
+            .is_some_and(|befores| befores.contains(ANY) || befores.contains(before.unwrap_or("")))
     }
 
-    /// `word` is a whole word that may follow `prev` (an empty word always may).
-    pub fn complete(&self, prev: Option<&str>, word: &str) -> bool {
+    /// Whether the word before `prev` matters to what may follow it: only where free text
+    /// may open.
+    pub fn opens_free_text_after(&self, prev: Option<&str>) -> bool {
+        self.free_after.contains_key(prev.unwrap_or(""))
+    }
+
+    /// `word` is a whole word that may follow `prev` (said after `before`); an empty word
+    /// always may.
+    pub fn complete(&self, before: Option<&str>, prev: Option<&str>, word: &str) -> bool {
         if word.is_empty()
             || word.chars().all(|c| c.is_ascii_digit())
-            || self.free_after(prev)
+            || self.opens_free_text(before, prev)
             || self.skip.contains(word)
         {
             return true;
@@ -197,9 +245,12 @@ impl Vocabulary {
         }
     }
 
-    /// `word` can still become a word that may follow `prev`.
-    fn open(&self, prev: Option<&str>, word: &str) -> bool {
-        if word.chars().all(|c| c.is_ascii_digit()) || self.free_after(prev) || self.skip_prefixes.contains(word) {
+    /// `word` can still become a word that may follow `prev` (said after `before`).
+    fn open(&self, before: Option<&str>, prev: Option<&str>, word: &str) -> bool {
+        if word.chars().all(|c| c.is_ascii_digit())
+            || self.opens_free_text(before, prev)
+            || self.skip_prefixes.contains(word)
+        {
             return true;
         }
         match self.next_words(prev) {
@@ -208,53 +259,61 @@ impl Vocabulary {
         }
     }
 
-    /// Whether `text` (lower-case) may follow decoded text that ends with the whole word
-    /// `prev` and the partial word `partial`: every word it ends is a word of the grammar that
-    /// may follow the one before, and the word it leaves open can still become one.
-    pub fn allows(&self, prev: Option<&str>, partial: &str, text: &str) -> bool {
-        let mut prev = prev.map(str::to_string);
-        let mut word = partial.to_string();
+    /// Whether `text` (lower-case) may follow decoded text that ends as `at` says: every word
+    /// it ends is a word of the grammar that may follow the one before, and the word it leaves
+    /// open can still become one.
+    pub fn allows(&self, at: LastWords<'_>, text: &str) -> bool {
+        let mut before = at.before.map(str::to_string);
+        let mut prev = at.prev.map(str::to_string);
+        let mut word = at.partial.to_string();
         for c in text.chars() {
-            if self.free_after(prev.as_deref()) {
+            if self.opens_free_text(before.as_deref(), prev.as_deref()) {
                 return true;
             }
             if is_word_char(c) {
                 word.push(c);
             } else if SEPARATORS.contains(&c) {
-                if !self.complete(prev.as_deref(), &word) {
+                if !self.complete(before.as_deref(), prev.as_deref(), &word) {
                     return false;
                 }
                 if !word.is_empty() && !self.skip.contains(&word) {
-                    prev = Some(word.clone());
+                    before = prev.replace(word.clone());
                 }
                 word.clear();
             } else {
                 return false;
             }
         }
-        word.is_empty() || self.open(prev.as_deref(), &word)
+        word.is_empty() || self.open(before.as_deref(), prev.as_deref(), &word)
     }
 }
 
+/// Word pairs, and where free text opens (see [`Vocabulary`]'s fields of those names).
+type WordPairs = (HashMap<String, HashSet<String>>, HashMap<String, HashSet<String>>);
+
 /// The grammar's word pairs: for each word, the words that may follow it in some sentence
-/// ("" for the first word of a sentence), slots standing for all of their values. Worked out on
-/// the template trees, not on their expansions: a city grammar expands to millions of sentences.
-fn word_pairs(grammar: &Grammar, slot_words: &HashMap<String, Vec<String>>) -> HashMap<String, HashSet<String>> {
-    let mut pairs = Pairs { grammar, slot_words, pairs: HashMap::new(), rules: HashMap::new() };
+/// ("" for the first word of a sentence), slots standing for all of their values; and the two
+/// words after which free text opens. Worked out on the template trees, not on their
+/// expansions: a city grammar expands to millions of sentences.
+fn word_pairs(grammar: &Grammar, slot_words: &HashMap<String, Vec<String>>) -> WordPairs {
+    let mut pairs =
+        Pairs { grammar, slot_words, pairs: HashMap::new(), free_after: HashMap::new(), rules: HashMap::new() };
     for command in &grammar.commands {
         for template in &command.templates {
             let shape = pairs.shape(template, 0);
-            pairs.link(&HashSet::from([String::new()]), &shape.firsts);
+            let start = HashSet::from([(Some(String::new()), String::new())]);
+            pairs.link(&start, &shape.firsts);
         }
     }
-    pairs.pairs
+    (pairs.pairs, pairs.free_after)
 }
 
-/// A template node's edges: the words it can start and end with, and whether it can be empty.
+/// A template node's edges: the words it can start and end with (each last word with the
+/// word before it, `None` when that comes before the node), and whether it can be empty.
 #[derive(Clone, Default)]
 struct Shape {
     firsts: HashSet<String>,
-    lasts: HashSet<String>,
+    lasts: HashSet<(Option<String>, String)>,
     empty: bool,
 }
 
@@ -262,14 +321,22 @@ struct Pairs<'g> {
     grammar: &'g Grammar,
     slot_words: &'g HashMap<String, Vec<String>>,
     pairs: HashMap<String, HashSet<String>>,
+    free_after: HashMap<String, HashSet<String>>,
     /// Each rule's shape, worked out once (its inner pairs are recorded then).
     rules: HashMap<String, Shape>,
 }
 
 impl Pairs<'_> {
-    fn link(&mut self, lasts: &HashSet<String>, firsts: &HashSet<String>) {
-        for last in lasts {
-            self.pairs.entry(last.clone()).or_default().extend(firsts.iter().cloned());
+    /// Records that `firsts` may follow `lasts`; free text among `firsts` opens after each
+    /// last word when the word before it is the one recorded (any word when not known).
+    fn link(&mut self, lasts: &HashSet<(Option<String>, String)>, firsts: &HashSet<String>) {
+        let words: HashSet<String> = firsts.iter().filter(|f| *f != FREE).cloned().collect();
+        for (before, last) in lasts {
+            self.pairs.entry(last.clone()).or_default().extend(words.iter().cloned());
+            if firsts.contains(FREE) {
+                let before = before.clone().unwrap_or_else(|| ANY.to_string());
+                self.free_after.entry(last.clone()).or_default().insert(before);
+            }
         }
     }
 
@@ -281,7 +348,8 @@ impl Pairs<'_> {
             return;
         };
         shape.firsts.insert(first.clone());
-        shape.lasts.insert(last.clone());
+        let before = words.len().checked_sub(2).map(|i| words[i].clone());
+        shape.lasts.insert((before, last.clone()));
         for pair in words.windows(2) {
             self.pairs.entry(pair[0].clone()).or_default().insert(pair[1].clone());
         }
@@ -319,7 +387,7 @@ impl Pairs<'_> {
             }
             Node::Seq(nodes) => {
                 // What the sequence so far can end with, and whether it can be empty so far.
-                let mut open: HashSet<String> = HashSet::new();
+                let mut open: HashSet<(Option<String>, String)> = HashSet::new();
                 shape.empty = true;
                 for n in nodes {
                     let s = self.shape(n, depth);
@@ -327,10 +395,23 @@ impl Pairs<'_> {
                     if shape.empty {
                         shape.firsts.extend(s.firsts.iter().cloned());
                     }
+                    // A last word whose word before came before this node: now it is known,
+                    // unless the sequence so far can be empty (then it may come from outside).
+                    let mut lasts = HashSet::new();
+                    for (before, last) in s.lasts {
+                        if before.is_some() {
+                            lasts.insert((before, last));
+                            continue;
+                        }
+                        lasts.extend(open.iter().map(|(_, prev)| (Some(prev.clone()), last.clone())));
+                        if shape.empty {
+                            lasts.insert((None, last));
+                        }
+                    }
                     if s.empty {
-                        open.extend(s.lasts);
+                        open.extend(lasts);
                     } else {
-                        open = s.lasts;
+                        open = lasts;
                     }
                     shape.empty &= s.empty;
                 }
@@ -350,19 +431,29 @@ fn prefixes(word: &str) -> impl Iterator<Item = String> + '_ {
 mod tests {
     use super::*;
 
+    fn at<'t>(prev: Option<&'t str>, partial: &'t str) -> LastWords<'t> {
+        LastWords { before: None, prev, partial }
+    }
+
+    /// The last whole word and the one being spelled.
+    fn ends<'t>(v: &Vocabulary, text: &'t str) -> (Option<&'t str>, &'t str) {
+        let at = v.last_words(text);
+        (at.prev, at.partial)
+    }
+
     #[test]
     fn tokens_continue_only_into_grammar_words() {
         let v = Vocabulary::from_phrases(["iced mocha", "light roast", "i'd like"]);
-        assert!(v.allows(None, "", " mocha"));
-        assert!(v.allows(None, "mo", "cha,"));
-        assert!(!v.allows(None, "mo", "ga"));
-        assert!(!v.allows(None, "", " rose"));
-        assert!(v.allows(None, "i", "'d"));
-        assert!(v.allows(None, "", " 16"));
+        assert!(v.allows(at(None, ""), " mocha"));
+        assert!(v.allows(at(None, "mo"), "cha,"));
+        assert!(!v.allows(at(None, "mo"), "ga"));
+        assert!(!v.allows(at(None, ""), " rose"));
+        assert!(v.allows(at(None, "i"), "'d"));
+        assert!(v.allows(at(None, ""), " 16"));
         // A word left unfinished may not be ended by a separator.
-        assert!(!v.allows(None, "mo", " roast"));
+        assert!(!v.allows(at(None, "mo"), " roast"));
         // Annotations are not speech.
-        assert!(!v.allows(None, "", " ("));
+        assert!(!v.allows(at(None, ""), " ("));
     }
 
     #[test]
@@ -386,37 +477,80 @@ mod tests {
         let drinks = vec!["iced mocha".to_string(), "latte".to_string()];
         let v = Vocabulary::of_sentences(&grammar, HashMap::from([("drink".to_string(), drinks)]));
         std::fs::remove_dir_all(&dir).ok();
-        assert!(v.allows(None, "", " make"));
-        assert!(!v.allows(None, "", " me"), "a sentence does not start with “me”");
-        assert!(v.allows(Some("me"), "", " an"));
-        assert!(v.allows(Some("an"), "", " iced"));
-        assert!(v.allows(Some("me"), "", " latte"), "the optional article may be left out");
-        assert!(!v.allows(Some("latte"), "", " me"), "nothing follows the end of the sentence");
-        assert!(!v.allows(Some("iced"), "", " latte"), "“iced” is only ever followed by “mocha”");
-        assert!(v.allows(Some("iced"), "", " mocha."));
-        assert!(v.complete(Some("a"), "latte"));
-        assert!(v.allows(Some("me"), "", " please"), "a skip word goes anywhere");
-        assert!(v.allows(Some("me"), "please", ", an"), "and the pair skips over it");
-        assert_eq!(v.last_words(" make me please"), (Some("me"), "please"));
+        assert!(v.allows(at(None, ""), " make"));
+        assert!(!v.allows(at(None, ""), " me"), "a sentence does not start with “me”");
+        assert!(v.allows(at(Some("me"), ""), " an"));
+        assert!(v.allows(at(Some("an"), ""), " iced"));
+        assert!(v.allows(at(Some("me"), ""), " latte"), "the optional article may be left out");
+        assert!(!v.allows(at(Some("latte"), ""), " me"), "nothing follows the end of the sentence");
+        assert!(!v.allows(at(Some("iced"), ""), " latte"), "“iced” is only ever followed by “mocha”");
+        assert!(v.allows(at(Some("iced"), ""), " mocha."));
+        assert!(v.complete(None, Some("a"), "latte"));
+        assert!(v.allows(at(Some("me"), ""), " please"), "a skip word goes anywhere");
+        assert!(v.allows(at(Some("me"), "please"), ", an"), "and the pair skips over it");
+        assert_eq!(ends(&v, " make me please"), (Some("me"), "please"));
         assert!(!v.in_free_text(" make me a latte"));
-        assert_eq!(v.last_words(" make me please "), (Some("me"), ""));
-        assert!(!v.complete(Some("a"), "lat"));
+        assert_eq!(ends(&v, " make me please "), (Some("me"), ""));
+        assert!(!v.complete(None, Some("a"), "lat"));
         // The second decoding's constraint: the same words, in any order, and still only words.
         let loose = v.any_order();
-        assert!(loose.allows(None, "", " me"), "any word may start");
-        assert!(loose.allows(Some("iced"), "", " latte"), "and follow any other");
-        assert!(!loose.allows(Some("iced"), "", " tea"), "but not a word the grammar lacks");
-        assert!(loose.allows(Some("me"), "please", ", an"), "skip words stay skip words");
+        assert!(loose.allows(at(None, ""), " me"), "any word may start");
+        assert!(loose.allows(at(Some("iced"), ""), " latte"), "and follow any other");
+        assert!(!loose.allows(at(Some("iced"), ""), " tea"), "but not a word the grammar lacks");
+        assert!(loose.allows(at(Some("me"), "please"), ", an"), "skip words stay skip words");
+    }
+
+    #[test]
+    fn free_text_opens_only_where_a_sentence_takes_it() {
+        let dir = std::env::temp_dir().join(format!("scpm-vocab-free-{}", std::process::id()));
+        let en = dir.join("en");
+        std::fs::create_dir_all(&en).unwrap();
+        std::fs::write(
+            en.join("_common.toml"),
+            "intents = [\"search\", \"trend\"]\nskip_words = [\"the\"]\n[rules]\nfind = \"(search [for]|find)\"\n[lists]\n\
+             district = [{ words = [\"mapo\"], value = \"mapo\" }]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            en.join("search.toml"),
+            "[[command]]\nintent = \"search\"\ntemplates = [\"<find> complaints (about|on) {query}\", \
+             \"<find> {query} complaints\", \"(did anyone|has anyone) (complain|complained) (about|of) {query}\"]\n\
+             examples = [{ text = \"find complaints about noise\", slots = { query = \"noise\" } }]\n\
+             [[command]]\nintent = \"trend\"\ntemplates = [\"show the trend of recycling [in {district}]\"]\n\
+             examples = [{ text = \"show the trend of recycling in mapo\", slots = { district = \"mapo\" } }]\n",
+        )
+        .unwrap();
+        let grammar = Grammar::load(&dir, "en").unwrap();
+        let places = HashMap::from([("district".to_string(), vec!["mapo".to_string()])]);
+        let v = Vocabulary::of_sentences(&grammar, places);
+        std::fs::remove_dir_all(&dir).ok();
+        // "of" opens a query after "complain", not after "trend".
+        assert!(v.opens_free_text(Some("complained"), Some("of")));
+        assert!(!v.opens_free_text(Some("trend"), Some("of")));
+        assert!(v.in_free_text(" did anyone complain of loud music"));
+        assert!(!v.in_free_text(" show the trend of recycling in marco"));
+        let after_of = |before| LastWords { before: Some(before), prev: Some("of"), partial: "" };
+        assert!(v.allows(after_of("complain"), " bikes"));
+        assert!(!v.allows(after_of("trend"), " bikes"), "after “the trend of”, only the sentence's words");
+        assert!(v.allows(after_of("trend"), " recycling"));
+        assert!(v.in_free_text(" find complaints about noise") && v.in_free_text(" search for noise"));
+        assert!(!v.in_free_text(" did anyone complain"), "not before the query's place");
+        // A query that opens a sentence opens whatever came before ("search" after the wake phrase).
+        assert!(v.opens_free_text(Some("office"), Some("search")));
+        assert!(
+            !v.any_order().in_free_text(" did anyone complain of loud music"),
+            "the second decoding has no free text"
+        );
     }
 
     #[test]
     fn the_last_words_are_the_previous_whole_word_and_the_one_being_spelled() {
         let v = Vocabulary::from_phrases(["an iced mocha"]);
-        assert_eq!(v.last_words(" an iced mo"), (Some("iced"), "mo"));
-        assert_eq!(v.last_words(" an iced "), (Some("iced"), ""));
-        assert_eq!(v.last_words(" an iced, "), (Some("iced"), ""));
-        assert_eq!(v.last_words("mocha"), (None, "mocha"));
-        assert_eq!(v.last_words(""), (None, ""));
-        assert_eq!(v.last_words(" i'd"), (None, "i'd"));
+        assert_eq!(ends(&v, " an iced mo"), (Some("iced"), "mo"));
+        assert_eq!(ends(&v, " an iced "), (Some("iced"), ""));
+        assert_eq!(ends(&v, " an iced, "), (Some("iced"), ""));
+        assert_eq!(ends(&v, "mocha"), (None, "mocha"));
+        assert_eq!(ends(&v, ""), (None, ""));
+        assert_eq!(ends(&v, " i'd"), (None, "i'd"));
     }
 }
