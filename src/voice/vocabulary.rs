@@ -160,10 +160,8 @@ impl Vocabulary {
         }
         let starts = self.successors.get("").cloned().unwrap_or_default();
         // Free text that may open at the start may open after the phrase too.
-        for befores in self.free_after.values_mut() {
-            if befores.contains("") {
-                befores.insert(last.clone());
-            }
+        if self.free_after.contains_key("") {
+            self.free_after.entry(last.clone()).or_default().insert(ANY.to_string());
         }
         self.successors.entry(String::new()).or_default().insert(first.clone());
         for pair in words.windows(2) {
