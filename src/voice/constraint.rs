@@ -162,7 +162,7 @@ impl Constraint {
             let notes: Vec<f32> = self.note_tokens.iter().filter_map(|&i| logits.get(i).copied()).collect();
             self.first_note = Some((log_sum_exp(&notes) - before).exp());
         }
-        // What the model wanted most, for RUST_LOG=scpm::voice::vocabulary=trace.
+        // What the model wanted most, for RUST_LOG=scpm::voice::constraint=trace.
         let wanted = tracing::enabled!(tracing::Level::TRACE).then(|| {
             let top = logits.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
             self.token_text.get(top).cloned().flatten().unwrap_or_else(|| format!("<special {top}>"))

@@ -1,9 +1,10 @@
 //! English speech through whisper.cpp (whisper-rs) with the tiny.en model (or base, by
-//! configuration) converted by `scpm models prepare`. With a vocabulary the decoder is held to the grammar's words and word
-//! pairs (see `vocabulary`); the command matcher then parses them. Tuned for two cores: one
-//! thread (ggml workers busy-wait), a reduced encoder window (`audio_ctx`), a narrow beam, a
-//! token bound against loops, and a short initial prompt (with the city's district names only
-//! when decoding is free: each prompt token costs decoding time).
+//! configuration) converted by `scpm models prepare`. With a vocabulary the decoder is held to
+//! the grammar's words and word pairs (see `vocabulary` and `constraint`); the command matcher
+//! then parses them. Tuned for two cores: one thread (ggml workers busy-wait), a reduced encoder
+//! window (`audio_ctx`), a narrow beam, a token bound against loops, and a short initial prompt
+//! (with the city's district names only when decoding is free: each prompt token costs decoding
+//! time).
 
 use super::constraint::{Constraint, MIN_FIT};
 use super::vocabulary::Vocabulary;

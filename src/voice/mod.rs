@@ -86,7 +86,7 @@ pub struct Heard {
     /// From the end of the utterance (the endpoint) to the answer, in milliseconds: decoding.
     pub decode_ms: f64,
     /// English held to the grammar: how well the speech fits its words (the mean
-    /// log-probability of the tokens, unconstrained); see `voice::vocabulary`.
+    /// log-probability of the tokens, unconstrained); see `voice::constraint`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fit: Option<f32>,
     /// English held to the grammar: how much Whisper wanted to begin with a "(" note, as it

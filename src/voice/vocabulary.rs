@@ -429,6 +429,16 @@ fn prefixes(word: &str) -> impl Iterator<Item = String> + '_ {
 mod tests {
     use super::*;
 
+    /// An English grammar of a `_common.toml` and one file of commands, loaded from a scratch folder.
+    fn english_grammar(common: &str, commands: &str) -> Grammar {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let en = dir.path().join("en");
+        std::fs::create_dir_all(&en).expect("grammar folder");
+        std::fs::write(en.join("_common.toml"), common).expect("_common.toml");
+        std::fs::write(en.join("commands.toml"), commands).expect("commands.toml");
+        Grammar::load(dir.path(), "en").expect("the grammar loads")
+    }
+
     fn at<'t>(prev: Option<&'t str>, partial: &'t str) -> LastWords<'t> {
         LastWords { before: None, prev, partial }
     }
@@ -456,25 +466,14 @@ mod tests {
 
     #[test]
     fn with_a_grammar_a_word_must_be_able_to_follow_the_one_before() {
-        let dir = std::env::temp_dir().join(format!("scpm-vocab-{}", std::process::id()));
-        let en = dir.join("en");
-        std::fs::create_dir_all(&en).unwrap();
-        std::fs::write(
-            en.join("_common.toml"),
+        let grammar = english_grammar(
             "intents = [\"orderDrink\"]\nskip_words = [\"please\"]\n[rules]\n[lists]\n\
              drink = [{ words = [\"iced mocha\"], value = \"iced mocha\" }, { words = [\"latte\"], value = \"latte\" }]\n",
-        )
-        .unwrap();
-        std::fs::write(
-            en.join("coffee.toml"),
             "[[command]]\nintent = \"orderDrink\"\ntemplates = [\"(make|get) me [a|an] {drink}\"]\n\
              examples = [{ text = \"make me a latte\", slots = { drink = \"latte\" } }]\n",
-        )
-        .unwrap();
-        let grammar = Grammar::load(&dir, "en").unwrap();
+        );
         let drinks = vec!["iced mocha".to_string(), "latte".to_string()];
         let v = Vocabulary::of_sentences(&grammar, HashMap::from([("drink".to_string(), drinks)]));
-        std::fs::remove_dir_all(&dir).ok();
         assert!(v.allows(at(None, ""), " make"));
         assert!(!v.allows(at(None, ""), " me"), "a sentence does not start with “me”");
         assert!(v.allows(at(Some("me"), ""), " an"));
@@ -500,28 +499,17 @@ mod tests {
 
     #[test]
     fn free_text_opens_only_where_a_sentence_takes_it() {
-        let dir = std::env::temp_dir().join(format!("scpm-vocab-free-{}", std::process::id()));
-        let en = dir.join("en");
-        std::fs::create_dir_all(&en).unwrap();
-        std::fs::write(
-            en.join("_common.toml"),
+        let grammar = english_grammar(
             "intents = [\"search\", \"trend\"]\nskip_words = [\"the\"]\n[rules]\nfind = \"(search [for]|find)\"\n[lists]\n\
              district = [{ words = [\"mapo\"], value = \"mapo\" }]\n",
-        )
-        .unwrap();
-        std::fs::write(
-            en.join("search.toml"),
             "[[command]]\nintent = \"search\"\ntemplates = [\"<find> complaints (about|on) {query}\", \
              \"<find> {query} complaints\", \"(did anyone|has anyone) (complain|complained) (about|of) {query}\"]\n\
              examples = [{ text = \"find complaints about noise\", slots = { query = \"noise\" } }]\n\
              [[command]]\nintent = \"trend\"\ntemplates = [\"show the trend of recycling [in {district}]\"]\n\
              examples = [{ text = \"show the trend of recycling in mapo\", slots = { district = \"mapo\" } }]\n",
-        )
-        .unwrap();
-        let grammar = Grammar::load(&dir, "en").unwrap();
+        );
         let places = HashMap::from([("district".to_string(), vec!["mapo".to_string()])]);
         let v = Vocabulary::of_sentences(&grammar, places);
-        std::fs::remove_dir_all(&dir).ok();
         // "of" opens a query after "complain", not after "trend".
         assert!(v.opens_free_text(Some("complained"), Some("of")));
         assert!(!v.opens_free_text(Some("trend"), Some("of")));
