@@ -61,7 +61,7 @@ pub const WHISPER_BASE: [Wheel; 2] = [
 ];
 
 /// Which Whisper decodes English. tiny.en is the default: it meets the latency goal on two
-/// cores; base is bigger and slower (see README, "Models").
+/// cores; base is bigger and slower (see README, "Voice").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum WhisperModel {
     #[default]
