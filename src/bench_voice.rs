@@ -26,6 +26,21 @@ struct Item {
     text: String,
 }
 
+/// One file of the set and what was heard in it, for `SCPM_BENCH_MISSES`: the file, the voice,
+/// what was said, what was heard with its fit and note, and why it was turned away.
+fn described(item: &Item, heard: Option<&scpm::voice::Heard>) -> String {
+    format!(
+        "{} [{}]: “{}” heard “{}” (fit {:?}, note {:?}){}",
+        item.file,
+        item.voice,
+        item.text,
+        heard.map(|h| h.transcript.as_str()).unwrap_or_default(),
+        heard.and_then(|h| h.fit),
+        heard.and_then(|h| h.note),
+        heard.and_then(|h| h.answer.reason.as_deref()).map(|r| format!(": {r}")).unwrap_or_default()
+    )
+}
+
 #[derive(Default)]
 struct Tally {
     commands: usize,
@@ -131,15 +146,7 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
             tally.ood += 1;
             if heard.as_ref().is_some_and(|h| h.answer.understood) {
                 tally.false_accepts += 1;
-                misses.push(format!(
-                    "false accept {} [{}]: “{}” heard “{}” (fit {:?}, note {:?})",
-                    item.file,
-                    item.voice,
-                    item.text,
-                    heard.as_ref().map(|h| h.transcript.clone()).unwrap_or_default(),
-                    heard.as_ref().and_then(|h| h.fit),
-                    heard.and_then(|h| h.note)
-                ));
+                misses.push(format!("false accept {}", described(item, heard.as_ref())));
             }
             continue;
         }
@@ -163,16 +170,7 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
                 );
             }
         } else {
-            misses.push(format!(
-                "miss {} [{}]: “{}” heard “{}” (fit {:?}, note {:?}){}",
-                item.file,
-                item.voice,
-                item.text,
-                heard.as_ref().map(|h| h.transcript.clone()).unwrap_or_default(),
-                heard.as_ref().and_then(|h| h.fit),
-                heard.as_ref().and_then(|h| h.note),
-                heard.and_then(|h| h.answer.reason).map(|r| format!(": {r}")).unwrap_or_default()
-            ));
+            misses.push(format!("miss {}", described(item, heard.as_ref())));
         }
     }
     let rss_peak = peak_rss_mb();

@@ -154,6 +154,8 @@ pub struct ManifestEntry {
     pub name: String,
     pub package: String,
     pub version: String,
+    /// The sha256 of the wheel the files came from; of each wheel, space-separated, when the
+    /// model is split across several (Whisper base).
     pub wheel_sha256: String,
     pub license: String,
     pub note: String,
