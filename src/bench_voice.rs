@@ -6,10 +6,10 @@
 //! decoding alone), real-time factor, and the process's peak memory.
 
 use anyhow::{Context as _, Result};
-use scpm::audio::vad::{utterances_in_file, Utterance};
 use scpm::city::City;
 use scpm::commands::Commands;
 use scpm::config::Config;
+use scpm::voice::listener::{hear_samples, Timed};
 use scpm::voice::Voice;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -73,17 +73,14 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[((v.len() - 1) as f64 * p).round() as usize]
 }
 
-/// The file's speech as one utterance: what the endpointer found, joined when it split a
-/// command at a pause (a person hesitating between words).
-fn utterance_of(path: &Path, end_silence_ms: u32) -> Result<Option<Utterance>> {
-    let (parts, _) = utterances_in_file(path, end_silence_ms)?;
-    let Some(first) = parts.first() else { return Ok(None) };
-    let mut joined = Utterance { start_ms: first.start_ms, end_ms: first.end_ms, samples: Vec::new() };
-    for p in &parts {
-        joined.samples.extend_from_slice(&p.samples);
-        joined.end_ms = p.end_ms;
-    }
-    Ok(Some(joined))
+/// A WAV file's samples.
+fn samples_of(path: &Path) -> Result<Vec<f32>> {
+    let mut out = Vec::new();
+    scpm::audio::wav::stream_wav(path, |chunk| {
+        out.extend_from_slice(chunk);
+        true
+    })?;
+    Ok(out)
 }
 
 pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: bool, limit: Option<usize>) -> Result<()> {
@@ -104,49 +101,28 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
     let mut misses = Vec::new();
     for item in items.iter().take(limit.unwrap_or(usize::MAX)) {
         let tally = tallies.entry((item.lang.clone(), item.snr.clone())).or_default();
-        let utterance = utterance_of(&set.join(&item.file), config.voice.end_silence_ms)?;
-        // As in `serve`: the Korean recogniser decodes while the person speaks (untimed, it runs
-        // faster than real time), so the latency is what is left after the endpoint.
-        let mut streaming_s = 0.0;
-        // Whisper's decoding at the pause when it found no whole command (then it decodes again).
-        let mut early_check_s = 0.0;
-        // The pause that ends the utterance, as in `serve`: short when the Korean partial is
-        // already a whole command, or when Whisper, decoding at that pause, hears one;
-        // `end_silence_ms` otherwise (or longer, when that decoding outlasts it).
-        let mut pause_ms = f64::from(config.voice.end_silence_ms);
-        let early_ms = f64::from(config.voice.early_end_ms);
-        let heard = utterance.as_ref().map(|u| {
-            let started = std::time::Instant::now();
-            let partial = voice.feed(&u.samples);
-            streaming_s = started.elapsed().as_secs_f64();
-            if early_ms > 0.0 {
-                let checking = std::time::Instant::now();
-                let at_pause =
-                    voice.answer_at_pause(u, partial.as_deref().unwrap_or(""), true, &mut Default::default());
-                if let Some(heard) = at_pause {
-                    pause_ms = early_ms;
-                    return heard;
-                }
-                early_check_s = checking.elapsed().as_secs_f64();
-                pause_ms = pause_ms.max(early_ms + early_check_s * 1000.0);
+        // As in `serve`: the file is played to the listener as the microphone would deliver
+        // it (the endpointer, the Korean stream, the early end at a short pause).
+        let samples = samples_of(&set.join(&item.file))?;
+        let timed = hear_samples(&mut voice, &config.voice, &samples, &mut Default::default());
+        let acted: Vec<&Timed> = timed.iter().filter(|t| t.heard.answer.understood).collect();
+        // The answer that counts: the first that acted, else the last one heard.
+        let decisive = acted.first().copied().or(timed.last());
+        let heard = decisive.map(|t| &t.heard);
+        if let Some(t) = decisive {
+            tally.latencies.push(t.latency_ms);
+            tally.decoding.push(t.heard.decode_ms);
+            if t.heard.answer.understood {
+                tally.to_action.push(t.latency_ms);
             }
-            voice.understand_with(u, &mut Default::default(), partial.is_some())
-        });
-        if let (Some(u), Some(h)) = (&utterance, &heard) {
-            tally.latencies.push(pause_ms + h.decode_ms);
-            tally.decoding.push(h.decode_ms);
-            if h.answer.understood {
-                tally.to_action.push(pause_ms + h.decode_ms);
-            }
-            tally.audio_s += u.samples.len() as f64 / 16_000.0;
-            // The real-time factor counts all the work, streamed or not.
-            tally.decode_s += streaming_s + early_check_s + h.decode_ms / 1000.0;
         }
+        tally.audio_s += samples.len() as f64 / 16_000.0;
+        tally.decode_s += timed.iter().map(|t| t.work_ms).sum::<f64>() / 1000.0;
         if item.kind == "ood" {
             tally.ood += 1;
-            if heard.as_ref().is_some_and(|h| h.answer.understood) {
+            if let Some(wrong) = acted.first() {
                 tally.false_accepts += 1;
-                misses.push(format!("false accept {}", described(item, heard.as_ref())));
+                misses.push(format!("false accept {}", described(item, Some(&wrong.heard))));
             }
             continue;
         }
@@ -156,21 +132,21 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
             continue; // a follow-up that needs a conversation before it
         }
         tally.commands += 1;
-        let ok = heard
-            .as_ref()
-            .is_some_and(|h| h.answer.understood && h.answer.intent == want.intent && h.answer.actions == want.actions);
+        // Right when something acted and everything that acted is the command said.
+        let ok = !acted.is_empty()
+            && acted.iter().all(|t| t.heard.answer.intent == want.intent && t.heard.answer.actions == want.actions);
         if ok {
             tally.correct += 1;
             if std::env::var_os("SCPM_BENCH_MISSES").is_some() {
                 eprintln!(
                     "hit {} fit {:?} note {:?}",
                     item.file,
-                    heard.as_ref().and_then(|h| h.fit),
+                    heard.and_then(|h| h.fit),
                     heard.and_then(|h| h.note)
                 );
             }
         } else {
-            misses.push(format!("miss {}", described(item, heard.as_ref())));
+            misses.push(format!("miss {}", described(item, heard)));
         }
     }
     let rss_peak = peak_rss_mb();

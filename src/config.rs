@@ -432,7 +432,8 @@ impl Config {
         Ok(config)
     }
 
-    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+    /// Checks the values; `path` names where they came from in the error.
+    pub fn validate(&self, path: &Path) -> Result<(), ConfigError> {
         let invalid =
             |key: &str, message: String| ConfigError::Invalid { path: path.to_path_buf(), key: key.into(), message };
         if self.server.listen.parse::<SocketAddr>().is_err() {

@@ -1,11 +1,12 @@
 //! `scpm listen FILE.wav`: the voice pipeline on a file, as if it were the microphone — the
-//! endpointer cuts it into utterances, each is recognised and answered like a typed command.
+//! listener (`voice::listener`) cuts it into utterances, each is recognised and answered like a
+//! typed command.
 
 use anyhow::Result;
-use scpm::audio::vad::utterances_in_file;
 use scpm::city::City;
 use scpm::commands::Commands;
 use scpm::config::Config;
+use scpm::voice::listener::{hear_samples, Timed};
 use scpm::voice::Voice;
 use std::path::Path;
 use std::sync::Arc;
@@ -31,32 +32,11 @@ pub fn run(
         eprintln!("warning: {w}");
     }
     anyhow::ensure!(!voice.languages().is_empty(), "no recogniser could be loaded (see the warnings above)");
-    let mut context = Default::default();
-    let mut emit = |voice: &mut Voice, u: scpm::audio::vad::Utterance| -> Result<()> {
-        let heard = voice.understand(&u, &mut context);
-        if json {
-            println!("{}", serde_json::to_string(&heard)?);
-        } else {
-            let what = if heard.answer.understood {
-                format!(
-                    "{} {}",
-                    heard.answer.intent.clone().unwrap_or_default(),
-                    serde_json::to_string(&heard.answer.actions)?
-                )
-            } else {
-                format!("not understood: {}", heard.answer.reason.clone().unwrap_or_default())
-            };
-            println!(
-                "{:>7.2}–{:<7.2} [{}] “{}” → {what}",
-                u.start_ms as f64 / 1000.0,
-                u.end_ms as f64 / 1000.0,
-                heard.answer.lang,
-                heard.transcript
-            );
-        }
-        Ok(())
-    };
-    let (utterances, info) = utterances_in_file(file, config.voice.end_silence_ms)?;
+    let mut samples = Vec::new();
+    let info = scpm::audio::wav::stream_wav(file, |chunk| {
+        samples.extend_from_slice(chunk);
+        true
+    })?;
     if info.truncated {
         eprintln!(
             "warning: {} ends before its header says; used the {:.1} s that are there",
@@ -64,11 +44,32 @@ pub fn run(
             info.seconds
         );
     }
-    if utterances.is_empty() {
+    // As the microphone in `serve`: the listener cuts and answers, the conversation carries on.
+    let heard = hear_samples(&mut voice, &config.voice, &samples, &mut Default::default());
+    if heard.is_empty() {
         eprintln!("no speech found in {} ({:.1} s of audio)", file.display(), info.seconds);
     }
-    for u in utterances {
-        emit(&mut voice, u)?;
+    for Timed { heard, .. } in heard {
+        if json {
+            println!("{}", serde_json::to_string(&heard)?);
+            continue;
+        }
+        let what = if heard.answer.understood {
+            format!(
+                "{} {}",
+                heard.answer.intent.clone().unwrap_or_default(),
+                serde_json::to_string(&heard.answer.actions)?
+            )
+        } else {
+            format!("not understood: {}", heard.answer.reason.clone().unwrap_or_default())
+        };
+        println!(
+            "{:>7.2}–{:<7.2} [{}] “{}” → {what}",
+            heard.start_ms as f64 / 1000.0,
+            heard.end_ms as f64 / 1000.0,
+            heard.answer.lang,
+            heard.transcript
+        );
     }
     Ok(())
 }

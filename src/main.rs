@@ -12,6 +12,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 mod bench_intent;
+mod bench_understanding;
 mod bench_voice;
 mod catalogue;
 mod gestures_cli;
@@ -168,6 +169,15 @@ enum BenchWhat {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Natural requests (lang<TAB>utterance<TAB>expected per line): accuracy per language, false
+    /// accepts on talk, time per utterance, and every miss with what was understood.
+    Understanding {
+        #[arg(long)]
+        set: PathBuf,
+        /// Misses as JSON lines, then one line {"accuracy":{…},"false_accepts":…,"p99_ms":…}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Picovoice's speech-to-intent benchmark (real speech, kitchen noise) on the English path:
     /// command acceptance (intent and every slot right) clean and per SNR, latency, RTF.
     SpeechToIntent {
@@ -190,15 +200,18 @@ enum BenchWhat {
         /// Print every command that was not accepted, with what was heard.
         #[arg(long)]
         verbose: bool,
-        /// Files decoded in parallel (one Whisper thread each).
+        /// Files decoded in parallel (one Whisper each).
         #[arg(long, default_value_t = 1)]
         threads: usize,
-        /// Let Whisper write any word (by default it is held to the grammar's words and word pairs).
+        /// Let Whisper write any word (sets voice.whisper_grammar = false for this run).
         #[arg(long)]
         unconstrained: bool,
-        /// Whisper's beam width (1: greedy).
-        #[arg(long, default_value_t = 3)]
-        beam: u32,
+        /// Whisper's beam width for this run (default: voice.whisper_beam, as the office).
+        #[arg(long)]
+        beam: Option<u32>,
+        /// Whisper's encoder window for this run (default: voice.whisper_audio_ctx).
+        #[arg(long)]
+        audio_ctx: Option<u32>,
     },
 }
 
@@ -285,6 +298,9 @@ fn run(cli: Cli) -> Result<()> {
             gestures_cli::run(&config, reading_index(&config)?, options)
         }
         Command::Listen { lang, json, file } => listen::run(&config, reading_index(&config)?, lang, json, &file),
+        Command::Bench { what: BenchWhat::Understanding { set, json } } => {
+            bench_understanding::run(&config, reading_index(&config)?, &set, json)
+        }
         Command::Bench { what: BenchWhat::Voice { set, json, limit } } => {
             bench_voice::run(&config, reading_index(&config)?, &set, json, limit)
         }
@@ -301,23 +317,26 @@ fn run(cli: Cli) -> Result<()> {
                     threads,
                     unconstrained,
                     beam,
+                    audio_ctx,
                 },
         } => {
-            let paths = scpm::models::ModelPaths::new(&config.paths.models);
-            bench_intent::run(bench_intent::Options {
+            // The office's configuration; the options only change it for this run.
+            let mut config = config.clone();
+            config.voice.whisper_grammar &= !unconstrained;
+            config.voice.whisper_beam = beam.unwrap_or(config.voice.whisper_beam);
+            config.voice.whisper_audio_ctx = audio_ctx.unwrap_or(config.voice.whisper_audio_ctx);
+            config.validate(std::path::Path::new("the command line (--beam, --audio-ctx)"))?;
+            let options = bench_intent::Options {
                 dataset: &dataset,
                 grammar: &grammar,
                 snrs: snr,
                 limit,
                 offset,
                 json,
-                model: &paths.require(paths.whisper(config.voice.whisper_model))?,
-                data_dir: &config.paths.data_dir,
                 verbose,
                 threads,
-                constrain: !unconstrained,
-                beam,
-            })
+            };
+            bench_intent::run(&config, reading_index(&config)?, options)
         }
         Command::Grammar { action: GrammarAction::ImportRhino { file, lang, out } } => import_rhino(&file, &lang, &out),
         Command::Models { action: ModelsAction::Prepare { verify, whisper_base } } => {
@@ -354,7 +373,10 @@ fn import_rhino(file: &std::path::Path, lang: &str, out: &std::path::Path) -> Re
         anyhow::bail!("--lang {lang}: use ko or en");
     }
     let yaml = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let imported = scpm::grammar::rhino::import(&yaml, lang).with_context(|| file.display().to_string())?;
+    // "coffee_maker.yaml" → "Coffee maker": what the context is about, for the recogniser's prompt.
+    let stem = file.file_stem().map(|s| s.to_string_lossy().replace(['_', '-'], " ")).unwrap_or_default();
+    let title: String = stem.chars().take(1).flat_map(char::to_uppercase).chain(stem.chars().skip(1)).collect();
+    let imported = scpm::grammar::rhino::import(&yaml, lang, &title).with_context(|| file.display().to_string())?;
     let dir = out.join(lang);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     std::fs::write(dir.join("_common.toml"), &imported.common_toml)?;

@@ -1,6 +1,8 @@
-//! The Rhino importer on the benchmark's own context and on malformed input, and a smoke run of
-//! `scpm bench speech-to-intent` on six real recordings (tests/data/speech-to-intent, a slice of
-//! Picovoice's benchmark): real Whisper, the imported grammar, the benchmark's scoring.
+//! The Rhino importer on the benchmark's own context and on malformed input, and the guard of the
+//! English decoder on real speech: `scpm bench speech-to-intent` on forty real recordings
+//! (tests/data/speech-to-intent, a slice of Picovoice's benchmark), clean and at 12 dB, through
+//! the office's English path (the listener, Whisper held to the grammar, the gates, the matcher)
+//! with the office's default configuration.
 
 use serde_json::Value;
 use std::path::Path;
@@ -46,22 +48,35 @@ fn the_benchmark_context_imports_and_commands_are_recognised_from_real_speech() 
         "--grammar",
         out.to_str().expect("utf-8 path"),
         "--snr",
-        "24",
+        "12",
+        "--threads",
+        "2",
         "--json",
         "--verbose",
     ]);
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{stdout}{}", String::from_utf8_lossy(&run.stderr));
+    let misses = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stdout}{misses}");
     let last: Value = serde_json::from_str(stdout.lines().last().expect("a line")).expect("json");
-    assert_eq!(last["files"], 6, "{last}");
-    // Real people, tiny.en: most of six clean commands, intent and every slot, must be right.
-    let clean = last["acceptance"]["clean"].as_f64().expect("clean");
-    assert!(clean >= 66.0, "clean acceptance {clean}%: {}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(last["files"], 40, "{last}");
+    assert!(last["latency_ms_p50"].as_f64().is_some_and(|v| v > 0.0), "{last}");
+    // The guard: what the decoder hears of real people. The thresholds are the figures measured
+    // on these recordings when the regression that left the grammar inside a word was fixed
+    // (clean 37 of 40, 12 dB 36 of 40), less two recordings. Checked: the decoder as it was
+    // before the fix (leaving the grammar inside a word) hears 31 and 31 of 40, and fails here.
+    let (clean, noisy) = (last["acceptance"]["clean"].as_f64(), last["acceptance"]["12"].as_f64());
+    let (clean, noisy) = (clean.expect("clean"), noisy.expect("12 dB"));
     assert!(
-        last["acceptance"]["24"].as_f64().is_some() && last["latency_ms_p50"].as_f64().is_some_and(|v| v > 0.0),
-        "{last}"
+        clean >= CLEAN_AT_LEAST && noisy >= NOISY_AT_LEAST,
+        "real speech heard worse than the guard allows: clean {clean}% (at least {CLEAN_AT_LEAST}%), \
+         12 dB {noisy}% (at least {NOISY_AT_LEAST}%); {}\nmisses:\n{misses}",
+        last["configuration"]
     );
 }
+
+/// Acceptance the guard asks for, in percent of the forty recordings (see the test).
+const CLEAN_AT_LEAST: f64 = 87.5;
+const NOISY_AT_LEAST: f64 = 85.0;
 
 #[test]
 fn malformed_rhino_input_gets_a_clear_error() {

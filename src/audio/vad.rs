@@ -174,9 +174,14 @@ impl Endpointer {
     }
 }
 
-/// Drops all but 100 ms of an utterance's last `silence_run` quiet frames.
+/// The quiet an utterance keeps after its last voiced frame: its `end_ms` is this much after
+/// the speech ended.
+pub const KEPT_SILENCE_MS: u64 = 100;
+
+/// Drops all but [`KEPT_SILENCE_MS`] of an utterance's last `silence_run` quiet frames.
 fn trim_silence(u: &mut Utterance, silence_run: usize) {
-    let keep = u.samples.len().saturating_sub(silence_run.saturating_sub(5) * FRAME);
+    let kept_frames = KEPT_SILENCE_MS as usize / 20;
+    let keep = u.samples.len().saturating_sub(silence_run.saturating_sub(kept_frames) * FRAME);
     let dropped = u.samples.len() - keep;
     u.samples.truncate(keep);
     u.end_ms = u.end_ms.saturating_sub((dropped / 16) as u64);

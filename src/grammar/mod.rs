@@ -88,6 +88,10 @@ struct CommonFile {
     intents: Vec<String>,
     #[serde(default)]
     skip_words: Vec<String>,
+    /// How a recogniser is primed for this grammar: a line in the style of its sentences
+    /// (Whisper's initial prompt).
+    #[serde(default)]
+    prompt: String,
     #[serde(default)]
     rules: BTreeMap<String, String>,
     #[serde(default)]
@@ -138,6 +142,9 @@ pub struct Grammar {
     pub commands: Vec<Command>,
     /// Intents this grammar adds to the city's (`intents` in `_common.toml`).
     pub extra_intents: Vec<String>,
+    /// A line in the style of the grammar's sentences that primes a recogniser (`prompt` in
+    /// `_common.toml`; may be empty).
+    pub prompt: String,
 }
 
 fn read(path: &Path) -> Result<String, GrammarError> {
@@ -188,6 +195,7 @@ impl Grammar {
             lists: common.lists,
             commands: Vec::new(),
             extra_intents: common.intents,
+            prompt: common.prompt,
         };
         for path in files {
             let file: CommandFile = toml::from_str(&read(&path)?).map_err(|e| invalid(&path, e.to_string()))?;
@@ -235,6 +243,18 @@ impl Grammar {
         }
         self.commands.push(Command { def, file: file.to_string(), templates });
         Ok(())
+    }
+
+    /// Whether any template or rule has the slot `{name}`.
+    pub fn uses_slot(&self, name: &str) -> bool {
+        fn has(node: &Node, name: &str) -> bool {
+            match node {
+                Node::Slot(s) => s == name,
+                Node::Seq(nodes) | Node::Alt(nodes) => nodes.iter().any(|n| has(n, name)),
+                Node::Word(_) | Node::Rule(_) => false,
+            }
+        }
+        self.commands.iter().flat_map(|c| &c.templates).chain(self.rules.values()).any(|n| has(n, name))
     }
 
     pub fn template_count(&self) -> usize {

@@ -163,8 +163,9 @@ fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_default()
 }
 
-/// Imports a Rhino context for language `lang`.
-pub fn import(yaml: &str, lang: &str) -> Result<Imported, RhinoError> {
+/// Imports a Rhino context for language `lang`; `title` says what it is about ("Coffee maker"),
+/// and begins the prompt that primes the recogniser.
+pub fn import(yaml: &str, lang: &str, title: &str) -> Result<Imported, RhinoError> {
     let file: File = serde_yaml::from_str(yaml).map_err(|e| RhinoError::Yaml(e.to_string()))?;
     let expressions = file.context.expressions.unwrap_or_default();
     if expressions.values().all(|e| e.is_empty()) {
@@ -207,9 +208,18 @@ pub fn import(yaml: &str, lang: &str) -> Result<Imported, RhinoError> {
     }
     used.sort();
     used.dedup();
+    // The recogniser's prompt: what the context is about, and every value its slots can take.
+    let mut values: Vec<String> = Vec::new();
+    for (_, kind) in &used {
+        let list = slot_types.get(kind).map(Vec::as_slice).unwrap_or_default();
+        values.extend(list.iter().map(|v| v.trim().to_lowercase()));
+    }
+    values.dedup();
+    let prompt = format!("{title}: {}.", values.join(", "));
     let mut common = format!(
-        "# Imported from a Rhino context by `scpm grammar import-rhino`.\nintents = [{}]\nskip_words = []\n\n[rules]\n",
-        expressions.keys().map(|k| quote(k)).collect::<Vec<_>>().join(", ")
+        "# Imported from a Rhino context by `scpm grammar import-rhino`.\nintents = [{}]\nskip_words = []\nprompt = {}\n\n[rules]\n",
+        expressions.keys().map(|k| quote(k)).collect::<Vec<_>>().join(", "),
+        quote(&prompt)
     );
     for (name, alternatives) in &macros {
         let mut ignored = Vec::new();
@@ -301,7 +311,7 @@ context:
 
     #[test]
     fn expressions_become_templates_and_slot_types_lists() {
-        let imported = import(CONTEXT, "en").expect("import");
+        let imported = import(CONTEXT, "en", "Coffee maker").expect("import");
         assert_eq!((imported.intents, imported.expressions, imported.slots), (1, 2, 2));
         assert!(
             imported.commands_toml.contains(r#""[can i get|i want] [a|an] {size} {drink}""#),
@@ -338,7 +348,7 @@ context:
             ("context:\n  whatever: 1\n", "unknown field"),
         ];
         for (yaml, want) in cases {
-            let err = import(yaml, "en").expect_err(yaml).to_string();
+            let err = import(yaml, "en", "Test").expect_err(yaml).to_string();
             assert!(err.contains(want), "{yaml:?}: {err}");
         }
     }

@@ -7,11 +7,14 @@
 //!    slots fit, through a character-bigram index, and score them by edit distance
 //!    ([`similarity`]). Templates with `{query}` match their text around the free-text span.
 //! 4. Accept the best only above [`ACCEPT`]: a near miss is *not understood*, never a guess.
-//! 5. A cancel phrase anywhere wins, unless the whole utterance is a command containing it.
+//! 5. Nothing accepted: the loose stage ([`loose`]) weighs what was said against every
+//!    command's sentences, for what no template says.
+//! 6. A cancel phrase anywhere wins, unless the whole utterance is a command containing it.
 //!
 //! No I/O: the matcher is built once from the city and the grammar and then only computes.
 
 mod forms;
+pub mod loose;
 pub mod similarity;
 pub mod spoken;
 pub mod spot;
@@ -76,6 +79,8 @@ pub struct Matcher {
     cancel_keys: HashSet<String>,
     skip: HashSet<String>,
     slot_bits: HashMap<String, SlotMask>,
+    /// The understanding stage for what no template says ([`loose`]).
+    loose: loose::Loose,
 }
 
 /// Sentences with the same slot signature, and per bigram id the ones that have it.
@@ -207,8 +212,10 @@ impl Matcher {
                 posting.sort_unstable_by_key(|id| (sentences[*id as usize].key.len(), *id));
             }
         }
+        let loose = loose::Loose::new(&grammar.lang, grammar.commands.len(), &sentences);
         Matcher {
             lang: grammar.lang.clone(),
+            loose,
             grammar,
             spotter,
             sentences,
@@ -284,7 +291,13 @@ impl Matcher {
         failures
     }
 
+    /// The command in `text`: a template's, else the loose stage's ([`loose`]).
     pub fn parse(&self, text: &str) -> Outcome {
+        self.parse_with(text, true)
+    }
+
+    /// As [`Matcher::parse`]; without `loose`, templates only.
+    pub fn parse_with(&self, text: &str, loose: bool) -> Outcome {
         let words = self.words(text);
         if words.iter().all(|w| compact(w).is_empty()) {
             return Outcome::NotUnderstood {
@@ -294,7 +307,10 @@ impl Matcher {
             };
         }
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-        let outcome = self.best(&refs);
+        let outcome = match self.best(&refs) {
+            not_matched @ Outcome::NotUnderstood { .. } if loose => self.loose.understand(self, &refs, not_matched),
+            outcome => outcome,
+        };
         if let Some(cancel) = self.cancel_anywhere(&refs) {
             // Cancel wins, unless the whole utterance is a command that merely contains the
             // word ("실행 취소" is undo).

@@ -2,7 +2,8 @@
 //! sugar, a little bit of") or mishears the first ("Bruet triple shot…"). For spoken English,
 //! when the whole transcript is not a command, the matcher is asked again with up to four words
 //! dropped from the end and at most one from the start, fewest first; the first parse that is a
-//! whole command is the answer. Typed commands are never trimmed.
+//! whole command is the answer. Typed commands are never trimmed. Only when no template takes
+//! the transcript or a trimmed one does the loose stage read the whole transcript.
 
 use super::{Matcher, Outcome};
 
@@ -14,7 +15,7 @@ const MIN_WORDS: usize = 3;
 
 /// The matcher's answer for a transcript, trimming its edges if the whole is not a command.
 pub fn parse_spoken(matcher: &Matcher, text: &str) -> Outcome {
-    let whole = matcher.parse(text);
+    let whole = matcher.parse_with(text, false);
     if matches!(whole, Outcome::Understood(_)) {
         return whole;
     }
@@ -26,12 +27,12 @@ pub fn parse_spoken(matcher: &Matcher, text: &str) -> Outcome {
                 continue;
             }
             let trimmed = words[head..words.len() - tail].join(" ");
-            if let Outcome::Understood(mut intent) = matcher.parse(&trimmed) {
+            if let Outcome::Understood(mut intent) = matcher.parse_with(&trimmed, false) {
                 // Less sure than a transcript that is a command as it stands.
                 intent.confidence *= 1.0 - 0.05 * dropped as f32;
                 return Outcome::Understood(intent);
             }
         }
     }
-    whole
+    matcher.parse(text)
 }

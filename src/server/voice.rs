@@ -5,9 +5,10 @@
 
 use super::office::apply_audited;
 use super::AppState;
-use crate::audio::{capture, vad::Endpointer, wav};
+use crate::audio::{capture, wav};
 use crate::commands::Commands;
 use crate::display::Listening;
+use crate::voice::listener::{Event, Listener};
 use crate::voice::{after_wake_phrase, Heard, Voice};
 use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
@@ -121,114 +122,28 @@ fn is_awake(config: &crate::config::VoiceConfig, awake_until: Option<Instant>) -
 fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
     let config = &state.config.voice;
     let mut awake_until: Option<Instant> = None;
-    let mut endpointer = Endpointer::new(config.end_silence_ms);
-    let mut speaking = false;
-    // Samples of the open utterance already streamed to the Korean recogniser.
-    let mut fed = 0usize;
-    let mut partial = String::new();
-    // The partial transcript last checked for a whole command in the current pause (Vosk
-    // may settle the last word a few chunks into the pause, so a changed one is checked again).
-    let mut early_checked: Option<String> = None;
-    // Whether Whisper has decoded the open utterance in the current pause.
-    let mut english_checked = false;
+    let mut listener = Listener::new(config);
+    let mut conversation = || state.office.lock().map(|o| o.conversation()).unwrap_or_default();
     while let Ok(chunk) = audio.recv() {
         // A wave (push-to-talk) opens the window as the wake phrase does.
         if let Some(pushed) = state.office.lock().ok().and_then(|mut o| o.listen_until.take()) {
             awake_until = Some(awake_until.map_or(pushed, |t| t.max(pushed)));
         }
-        let utterances = endpointer.push(&chunk);
-        if utterances.is_empty() && !endpointer.in_speech() && fed > 0 {
-            // The endpointer dropped the utterance as too short: so does the recogniser.
-            voice.reset();
-            fed = 0;
-            partial.clear();
-        }
-        let awake = is_awake(config, awake_until);
-        if awake && endpointer.in_speech() != speaking {
-            speaking = endpointer.in_speech();
-            if speaking {
-                show_listening(
-                    state,
-                    Some(Listening {
-                        state: "listening".into(),
-                        transcript: String::new(),
-                        lang: String::new(),
-                        understood: false,
-                    }),
-                );
+        for event in listener.push(voice, &chunk, &mut conversation) {
+            let awake = is_awake(config, awake_until);
+            match event {
+                Event::Speaking | Event::Partial(_) if !awake => {}
+                Event::Speaking => show_listening(state, Some(listening("listening", String::new(), ""))),
+                // The partial text shows on the wall while the person speaks.
+                Event::Partial(text) => show_listening(state, Some(listening("listening", text, "ko"))),
+                Event::Heard { heard, ctx, .. } => respond(state, voice, heard, ctx, &mut awake_until),
             }
-        }
-        for u in utterances {
-            let streamed = fed > 0;
-            if streamed && fed < u.samples.len() {
-                voice.feed(&u.samples[fed..]);
-            }
-            fed = 0;
-            partial.clear();
-            answer_utterance(state, voice, &u, streamed, &mut awake_until);
-        }
-        // The utterance being spoken goes to the Korean recogniser now, so that only its last
-        // words are left to decode when the person stops; the partial text shows on the wall.
-        if let Some(open) = endpointer.open_samples() {
-            if open.len() > fed {
-                let heard_so_far = voice.feed(&open[fed..]).unwrap_or_default();
-                fed = open.len();
-                let awake = is_awake(config, awake_until);
-                if awake && !heard_so_far.is_empty() && heard_so_far != partial {
-                    show_listening(
-                        state,
-                        Some(Listening {
-                            state: "listening".into(),
-                            transcript: heard_so_far.clone(),
-                            lang: "ko".into(),
-                            understood: false,
-                        }),
-                    );
-                }
-                partial = heard_so_far;
-            }
-        }
-        // A short pause after a whole command ends the utterance at once: the person does not
-        // wait the full `end_silence_ms` for the wall to react. Korean first (its partial
-        // transcript is there already), then English (Whisper decodes the utterance so far,
-        // once a pause).
-        let quiet = endpointer.trailing_silence_ms();
-        if quiet < config.early_end_ms || config.early_end_ms == 0 {
-            early_checked = None;
-            english_checked = false;
-            continue;
-        }
-        let korean_news = !partial.is_empty() && early_checked.as_ref() != Some(&partial);
-        if !korean_news && english_checked {
-            continue;
-        }
-        early_checked = Some(partial.clone());
-        let mut ctx = state.office.lock().map(|o| o.conversation()).unwrap_or_default();
-        let heard =
-            endpointer.peek().and_then(|open| voice.answer_at_pause(&open, &partial, !english_checked, &mut ctx));
-        english_checked = true;
-        if let Some(heard) = heard {
-            tracing::debug!(quiet_ms = quiet, transcript = %heard.transcript, "a whole command: the utterance ends early");
-            endpointer.cut();
-            fed = 0;
-            partial.clear();
-            respond(state, voice, heard, ctx, &mut awake_until);
         }
     }
 }
 
-/// Recognises a complete utterance (`streamed`: its audio is already in the Korean
-/// recogniser) and acts on it as the wake phrase and listening window allow.
-fn answer_utterance(
-    state: &AppState,
-    voice: &mut Voice,
-    u: &crate::audio::vad::Utterance,
-    streamed: bool,
-    awake_until: &mut Option<Instant>,
-) {
-    let mut ctx = state.office.lock().map(|o| o.conversation()).unwrap_or_default();
-    let heard = voice.understand_with(u, &mut ctx, streamed);
-    respond(state, voice, heard, ctx, awake_until);
+fn listening(state: &str, transcript: String, lang: &str) -> Listening {
+    Listening { state: state.into(), transcript, lang: lang.into(), understood: false }
 }
 
 /// Acts on what was heard (`ctx`: the conversation after it) as the wake phrase and listening
@@ -269,7 +184,7 @@ fn respond(
             act(state, &heard, ctx);
             *awake_until = config.wake_word.then(|| Instant::now() + window);
         }
-        (false, None) => tracing::debug!("speech without the wake phrase ignored"),
+        (false, None) => tracing::debug!(transcript = %heard.transcript, "speech without the wake phrase ignored"),
     }
 }
 

@@ -188,11 +188,18 @@ impl Constraint {
         if kept.is_finite() {
             self.kept.insert(written, kept);
         }
-        // The masked mass, log(1 - e^kept) of what was there, goes to the sink.
-        if let Some(sink) = self.sink.and_then(|i| logits.get_mut(i)) {
+        // The masked mass, log(1 - e^kept) of what was there, goes to the sink — only between
+        // words. Inside a word the grammar can still finish ("ice" of "iced"), what the model
+        // wanted instead is how the speaker ended or spelled it, not other words: the word is
+        // finished as the grammar has it (on real speech, "iced mocha" said "ice mocha").
+        if let Some(sink) = self.sink.filter(|&i| i < logits.len()) {
             let masked = before + (-f64::from(kept).exp()).ln_1p() as f32;
             // Nothing masked: -inf; everything masked: all of it.
-            *sink = if kept.is_finite() { masked } else { before } + SINK_PENALTY;
+            logits[sink] = match (complete, kept.is_finite()) {
+                (false, _) => f32::NEG_INFINITY,
+                (true, true) => masked + SINK_PENALTY,
+                (true, false) => before + SINK_PENALTY,
+            };
         }
     }
 
@@ -308,28 +315,37 @@ mod tests {
     }
 
     #[test]
-    fn masked_belief_goes_to_the_sink_and_a_hypothesis_that_takes_it_ends() {
+    fn masked_belief_goes_to_the_sink_between_words_and_a_hypothesis_that_takes_it_ends() {
         let tokens: Vec<Option<String>> =
             [" mo", "cha", "ga", " rose", ","].iter().map(|t| Some(t.to_string())).collect();
         // Five text tokens, end-of-text (5), and a special token as the sink (6).
         let mut c = Constraint::new(Vocabulary::from_phrases(["mocha", "roast"]), tokens, 7).with_sink(6);
-        // After " mo" the model wants "ga" (not a word) ten times more than "cha".
+        // After " mo" the model wants "ga" (not a word) ten times more than "cha": inside a
+        // word the grammar can finish, the word is finished — nothing goes to the sink.
         let mut logits = vec![f32::NEG_INFINITY; 7];
         logits[1] = 0.0;
         logits[2] = 10_f32.ln();
         c.step(&[0], &mut logits);
+        assert!(logits[6] == f32::NEG_INFINITY, "no leaving the grammar inside a word: {}", logits[6]);
+        assert!((logits[1] - 0.0).abs() < 1e-6, "what the grammar allows keeps its own logit");
+        // After " mocha" the model wants " rose" ten times more than ",": between words, the
+        // masked belief goes to the sink, less the penalty.
+        let mut logits = vec![f32::NEG_INFINITY; 7];
+        logits[4] = 0.0;
+        logits[3] = 10_f32.ln();
+        c.step(&[0, 1], &mut logits);
         let masked = 10_f32.ln() + SINK_PENALTY; // as a logit beside the kept ones
         assert!((logits[6] - masked).abs() < 1e-4, "the sink holds what was masked, less the penalty: {}", logits[6]);
-        assert!((logits[1] - 0.0).abs() < 1e-6, "what the grammar allows keeps its own logit");
         // A hypothesis that took the sink may only end.
         let mut logits = vec![0.0_f32; 7];
-        c.step(&[0, 6], &mut logits);
+        c.step(&[0, 1, 6], &mut logits);
         assert!(logits[5] == 0.0 && logits.iter().filter(|l| l.is_finite()).count() == 1);
-        assert!(c.left_grammar(&[0, 6]) && !c.left_grammar(&[0, 1]));
+        assert!(c.left_grammar(&[0, 1, 6]) && !c.left_grammar(&[0, 1]));
         // The fit follows the hypothesis that won, not every hypothesis the beam tried.
         let mut logits = vec![0.0_f32; 7];
         c.step(&[3], &mut logits); // " rose": a path the beam dropped, everything masked
-        assert!((c.fit(&[0, 1]) - (1.0 / 11.0_f32).ln()).abs() < 1e-4, "{}", c.fit(&[0, 1]));
+        let fit = (1.0 / 11.0_f32).ln(); // both steps of " mocha" kept 1 of 11
+        assert!((c.fit(&[0, 1]) - fit).abs() < 1e-4, "{}", c.fit(&[0, 1]));
     }
 
     #[test]

@@ -10,13 +10,14 @@
 pub mod constraint;
 pub mod english;
 pub mod korean;
+pub mod listener;
 pub mod vocabulary;
 pub mod vosk;
 
 use crate::audio::vad::Utterance;
 use crate::city::City;
 use crate::commands::{Answer, Commands};
-use crate::config::Config;
+use crate::config::{Config, VoiceConfig};
 use crate::grammar::Grammar;
 use crate::index::CityIndex;
 use crate::models::ModelPaths;
@@ -105,18 +106,35 @@ pub struct Voice {
     wake_en: String,
 }
 
-/// Whisper's initial prompt: the style of a command. Held to the grammar, the decoder can only
-/// write its words anyway, and every prompt token costs decoding time (with the 25 district
-/// names an utterance took ~750 ms, without a prompt ~400); free, the districts bias spelling
-/// toward our names.
-fn english_prompt(city: &City, held_to_grammar: bool) -> String {
-    let style =
-        "Commands for the Seoul mayor's office: show air quality in Gangnam; call the director of transportation.";
-    if held_to_grammar {
-        return style.to_string();
+/// Whisper's initial prompt: the grammar's own line in the style of its commands (`prompt` in
+/// `_common.toml`). Held to the grammar, the decoder can only write its words anyway, and every
+/// prompt token costs decoding time (with the 25 district names an utterance took ~750 ms,
+/// without a prompt ~400); free, the city's districts bias spelling toward our names.
+fn english_prompt(city: &City, grammar: &Grammar, held_to_grammar: bool) -> String {
+    if held_to_grammar || !grammar.uses_slot("district") {
+        return grammar.prompt.clone();
     }
     let districts: Vec<&str> = city.districts.iter().map(|d| d.name_en.trim_end_matches("-gu")).collect();
-    format!("{style} Districts: {}.", districts.join(", "))
+    format!("{} Districts: {}.", grammar.prompt, districts.join(", "))
+}
+
+/// How Whisper decodes English for the office: the configuration's threads, encoder window and
+/// beam, the grammar's prompt, and (with `voice.whisper_grammar`) the grammar's words and word
+/// pairs, the wake phrase allowed before them. Every English path — `serve`, `scpm listen`,
+/// `scpm bench voice` and `scpm bench speech-to-intent` — decodes with what this returns.
+pub fn english_decoding(config: &VoiceConfig, city: &City, grammar: &Grammar) -> english::Decoding {
+    let vocabulary = config.whisper_grammar.then(|| {
+        let mut v = vocabulary::Vocabulary::of_grammar(city, grammar);
+        v.allow_before_sentences(&config.wake_phrase_en);
+        v
+    });
+    english::Decoding {
+        threads: config.whisper_threads,
+        audio_ctx: config.whisper_audio_ctx,
+        beam: config.whisper_beam,
+        prompt: english_prompt(city, grammar, vocabulary.is_some()),
+        vocabulary,
+    }
 }
 
 impl Voice {
@@ -156,31 +174,18 @@ impl Voice {
             None
         };
         let english = if langs.iter().any(|l| l == "en") {
-            let vocabulary = if config.voice.whisper_grammar {
-                match Grammar::load(&config.paths.grammars, "en") {
-                    Ok(grammar) => {
-                        let mut v = vocabulary::Vocabulary::of_grammar(city, &grammar);
-                        v.allow_before_sentences(&config.voice.wake_phrase_en);
-                        Some(v)
-                    }
-                    Err(e) => {
-                        warnings.push(format!("English voice is not held to the grammar: {e}"));
-                        None
-                    }
-                }
-            } else {
-                None
-            };
-            let decoding = english::Decoding {
-                threads: config.voice.whisper_threads,
-                audio_ctx: config.voice.whisper_audio_ctx,
-                beam: config.voice.whisper_beam,
-                prompt: english_prompt(city, vocabulary.is_some()),
-                vocabulary,
-            };
-            english::English::load(&paths.whisper(config.voice.whisper_model), decoding)
+            match Grammar::load(&config.paths.grammars, "en") {
+                Ok(grammar) => english::English::load(
+                    &paths.whisper(config.voice.whisper_model),
+                    english_decoding(&config.voice, city, &grammar),
+                )
                 .map_err(|e| warnings.push(format!("English voice is off: {e}")))
-                .ok()
+                .ok(),
+                Err(e) => {
+                    warnings.push(format!("English voice is off: {e}"));
+                    None
+                }
+            }
         } else {
             None
         };
