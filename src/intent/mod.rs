@@ -296,6 +296,17 @@ impl Matcher {
         self.parse_with(text, true)
     }
 
+    /// The loose stage alone on `text`, which the templates did not take (`not_matched`, their
+    /// answer, kept when the loose stage has nothing either).
+    pub fn parse_loosely(&self, text: &str, not_matched: Outcome) -> Outcome {
+        let words = self.words(text);
+        let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        if refs.is_empty() || !matches!(not_matched, Outcome::NotUnderstood { .. }) {
+            return not_matched;
+        }
+        self.loose.understand(self, &refs, not_matched)
+    }
+
     /// As [`Matcher::parse`]; without `loose`, templates only.
     pub fn parse_with(&self, text: &str, loose: bool) -> Outcome {
         let words = self.words(text);

@@ -34,5 +34,5 @@ pub fn parse_spoken(matcher: &Matcher, text: &str) -> Outcome {
             }
         }
     }
-    matcher.parse(text)
+    matcher.parse_loosely(text, whole)
 }
