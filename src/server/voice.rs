@@ -136,7 +136,7 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
                 Event::Speaking => show_listening(state, Some(listening("listening", String::new(), ""))),
                 // The partial text shows on the wall while the person speaks.
                 Event::Partial(text) => show_listening(state, Some(listening("listening", text, "ko"))),
-                Event::Heard { heard, ctx, .. } => respond(state, voice, heard, ctx, &mut awake_until),
+                Event::Heard { heard, ctx } => respond(state, voice, heard, ctx, &mut awake_until),
             }
         }
     }

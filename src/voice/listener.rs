@@ -18,9 +18,9 @@ pub enum Event {
     Speaking,
     /// The Korean partial transcript of the utterance being spoken changed.
     Partial(String),
-    /// An utterance ended and was recognised; `ctx` is the conversation after it. `early`: it
-    /// ended at a short pause after a whole command, not at the full end silence.
-    Heard { heard: Heard, ctx: Context, early: bool },
+    /// An utterance ended (at the end silence, or at a short pause after a whole command) and
+    /// was recognised; `ctx` is the conversation after it.
+    Heard { heard: Heard, ctx: Context },
 }
 
 pub struct Listener {
@@ -76,7 +76,7 @@ impl Listener {
             self.partial.clear();
             let mut ctx = conversation();
             let heard = voice.understand_with(&u, &mut ctx, streamed);
-            events.push(Event::Heard { heard, ctx, early: false });
+            events.push(Event::Heard { heard, ctx });
         }
         // The utterance being spoken goes to the Korean recogniser now, so that only its last
         // words are left to decode when the person stops.
@@ -118,7 +118,7 @@ impl Listener {
         self.endpointer.cut();
         self.fed = 0;
         self.partial.clear();
-        Some(Event::Heard { heard, ctx, early: true })
+        Some(Event::Heard { heard, ctx })
     }
 
     /// The end of the audio: an open utterance ends here.
@@ -132,7 +132,7 @@ impl Listener {
             Some(u) => {
                 let mut ctx = conversation();
                 let heard = voice.understand_with(&u, &mut ctx, streamed);
-                vec![Event::Heard { heard, ctx, early: false }]
+                vec![Event::Heard { heard, ctx }]
             }
             None => {
                 if streamed {
@@ -148,7 +148,6 @@ impl Listener {
 #[derive(Debug, Clone)]
 pub struct Timed {
     pub heard: Heard,
-    pub early: bool,
     /// From the last voiced sample of the utterance to the answer, in milliseconds, as a person
     /// at the microphone would wait: the pause that ended it, then the work still to do (the
     /// audio is replayed as if it came in real time, with the decoding done on the way).
@@ -186,11 +185,11 @@ pub fn hear_samples(voice: &mut Voice, config: &VoiceConfig, samples: &[f32], ct
         clock_ms += spent;
         work_ms += spent;
         for event in events {
-            if let Event::Heard { heard, ctx: after, early } = event {
+            if let Event::Heard { heard, ctx: after } = event {
                 *ctx = after;
                 let spoken_until = heard.end_ms.saturating_sub(KEPT_SILENCE_MS) as f64;
                 let latency_ms = clock_ms - spoken_until;
-                out.push(Timed { heard, early, latency_ms, work_ms });
+                out.push(Timed { heard, latency_ms, work_ms });
                 work_ms = 0.0;
             }
         }
