@@ -12,7 +12,7 @@ use scpm::commands::Commands;
 use scpm::config::{Config, VoiceConfig};
 use scpm::grammar::Grammar;
 use scpm::index::CityIndex;
-use scpm::voice::listener::{hear_samples, Timed};
+use scpm::voice::listener::{hear_samples, standing, Timed};
 use scpm::voice::Voice;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -126,7 +126,7 @@ fn score(
 ) -> Scored {
     let want: BTreeMap<String, String> = label.slots.iter().map(|(k, v)| (k.clone(), v.trim().to_string())).collect();
     let timed = hear_samples(voice, config, audio, &mut Default::default());
-    let acted: Vec<&Timed> = timed.iter().filter(|t| t.heard.answer.understood).collect();
+    let acted: Vec<&Timed> = standing(&timed);
     let right =
         |t: &&Timed| t.heard.answer.intent.as_deref() == Some(label.intent.as_str()) && t.heard.answer.slots == want;
     let ok = !acted.is_empty() && acted.iter().all(right);

@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result};
 use scpm::city::City;
 use scpm::commands::Commands;
 use scpm::config::Config;
-use scpm::voice::listener::{hear_samples, Timed};
+use scpm::voice::listener::{hear_samples, standing, Timed};
 use scpm::voice::Voice;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -105,7 +105,7 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
         // it (the endpointer, the Korean stream, the early end at a short pause).
         let samples = samples_of(&set.join(&item.file))?;
         let timed = hear_samples(&mut voice, &config.voice, &samples, &mut Default::default());
-        let acted: Vec<&Timed> = timed.iter().filter(|t| t.heard.answer.understood).collect();
+        let acted: Vec<&Timed> = standing(&timed);
         // The answer that counts: the first that acted, else the last one heard.
         let decisive = acted.first().copied().or(timed.last());
         let heard = decisive.map(|t| &t.heard);

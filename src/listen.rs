@@ -49,9 +49,13 @@ pub fn run(
     if heard.is_empty() {
         eprintln!("no speech found in {} ({:.1} s of audio)", file.display(), info.seconds);
     }
-    for Timed { heard, .. } in heard {
+    for Timed { heard, amends, .. } in heard {
         if json {
-            println!("{}", serde_json::to_string(&heard)?);
+            let mut value = serde_json::to_value(&heard)?;
+            if amends {
+                value["amends"] = true.into();
+            }
+            println!("{value}");
             continue;
         }
         let what = if heard.answer.understood {
@@ -64,11 +68,12 @@ pub fn run(
             format!("not understood: {}", heard.answer.reason.clone().unwrap_or_default())
         };
         println!(
-            "{:>7.2}–{:<7.2} [{}] “{}” → {what}",
+            "{:>7.2}–{:<7.2} [{}] “{}” → {what}{}",
             heard.start_ms as f64 / 1000.0,
             heard.end_ms as f64 / 1000.0,
             heard.answer.lang,
-            heard.transcript
+            heard.transcript,
+            if amends { " (in place of the command before: the speaker went on)" } else { "" }
         );
     }
     Ok(())

@@ -92,6 +92,9 @@ struct CommonFile {
     /// (Whisper's initial prompt).
     #[serde(default)]
     prompt: String,
+    /// How a name said alone is asked for ("Nowon population by age"): `{}` is what was said.
+    #[serde(default)]
+    bare_request: String,
     #[serde(default)]
     rules: BTreeMap<String, String>,
     #[serde(default)]
@@ -145,6 +148,10 @@ pub struct Grammar {
     /// A line in the style of the grammar's sentences that primes a recogniser (`prompt` in
     /// `_common.toml`; may be empty).
     pub prompt: String,
+    /// A request that names what to see and no action ("Nowon population by age", "서초구 노인
+    /// 인구") is read as this sentence, `{}` standing for what was said (`bare_request` in
+    /// `_common.toml`; empty: such requests are refused with a hint).
+    pub bare_request: String,
 }
 
 fn read(path: &Path) -> Result<String, GrammarError> {
@@ -196,6 +203,7 @@ impl Grammar {
             commands: Vec::new(),
             extra_intents: common.intents,
             prompt: common.prompt,
+            bare_request: common.bare_request,
         };
         for path in files {
             let file: CommandFile = toml::from_str(&read(&path)?).map_err(|e| invalid(&path, e.to_string()))?;

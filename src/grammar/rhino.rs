@@ -176,6 +176,7 @@ pub fn import(yaml: &str, lang: &str, title: &str) -> Result<Imported, RhinoErro
     let mut used = Vec::new();
     let mut commands = String::from("# Imported from a Rhino context by `scpm grammar import-rhino`.\n");
     let mut count = 0;
+    let mut prompt_examples = Vec::new();
     for (intent, list) in &expressions {
         if intent.is_empty() || !intent.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(RhinoError::IntentName(intent.clone()));
@@ -195,6 +196,7 @@ pub fn import(yaml: &str, lang: &str, title: &str) -> Result<Imported, RhinoErro
         // One example per intent: its first expression, optional parts left out, each slot its
         // type's first value.
         let (example, example_slots) = example(&list[0], &slot_types);
+        prompt_examples.push(example.clone());
         commands.push_str(&format!("\n[[command]]\nintent = {}\ntemplates = [\n", quote(intent)));
         for t in &templates {
             commands.push_str(&format!("  {},\n", quote(t)));
@@ -208,14 +210,11 @@ pub fn import(yaml: &str, lang: &str, title: &str) -> Result<Imported, RhinoErro
     }
     used.sort();
     used.dedup();
-    // The recogniser's prompt: what the context is about, and every value its slots can take.
-    let mut values: Vec<String> = Vec::new();
-    for (_, kind) in &used {
-        let list = slot_types.get(kind).map(Vec::as_slice).unwrap_or_default();
-        values.extend(list.iter().map(|v| v.trim().to_lowercase()));
-    }
-    values.dedup();
-    let prompt = format!("{title}: {}.", values.join(", "));
+    // The recogniser's prompt, in the style of the city grammar's: what the context is about and
+    // a sentence or two as its commands go. A list of every slot value was tried and cost real
+    // speech: Whisper went on listing past the end of the speech ("…with a bit of sweetener,
+    // and, a lot of sweetener, and,"), and its hundreds of tokens doubled the decoding time.
+    let prompt = format!("{title}: {}.", prompt_examples.iter().take(2).cloned().collect::<Vec<_>>().join("; "));
     let mut common = format!(
         "# Imported from a Rhino context by `scpm grammar import-rhino`.\nintents = [{}]\nskip_words = []\nprompt = {}\n\n[rules]\n",
         expressions.keys().map(|k| quote(k)).collect::<Vec<_>>().join(", "),

@@ -160,6 +160,11 @@ const ANCHOR: f32 = 3.0;
 /// which acts early or on a Korean alternative only for whole commands, never does on one.
 const CONFIDENCE: f32 = 0.85;
 
+/// The most words a request without an action may have (see [`Loose::bare_request`]).
+const BARE_WORDS: usize = 6;
+/// The intents that put something on the wall: what a name said alone asks for.
+const SHOWN: &[&str] = &["show_topic", "show_indicator"];
+
 /// The matcher's loose stage: evidence learned from its sentences, and each command's slots.
 pub struct Loose {
     evidence: Evidence,
@@ -221,6 +226,9 @@ impl Loose {
         if spans.is_empty() {
             return not_matched;
         }
+        if let Some(asked) = self.bare_request(m, words) {
+            return asked;
+        }
         let names: Vec<&str> = spans.iter().map(|s| s.text.as_str()).collect();
         let hint = if m.lang == "ko" {
             "연결해 (영상 통화) 또는 보여 줘 (화면) 라고 말씀해 주세요"
@@ -232,6 +240,36 @@ impl Loose {
 }
 
 impl Loose {
+    /// Names and words said with no action ("Nowon population by age"): on a wall, a request to
+    /// see them — read as the grammar's `bare_request` sentence, by the templates only, and
+    /// taken when that is a command that shows something. Short requests only: a long one
+    /// without an action is talk.
+    fn bare_request(&self, m: &Matcher, words: &[&str]) -> Option<Outcome> {
+        let frame = &m.grammar.bare_request;
+        if frame.is_empty() || words.len() > BARE_WORDS {
+            return None;
+        }
+        let framed = m.words(&frame.replace("{}", &words.join(" ")));
+        let refs: Vec<&str> = framed.iter().map(String::as_str).collect();
+        // Every place named must be in the command: "Nowon population by age" is Nowon's. (Other
+        // names may be a template's words: "교통" is a topic and an indicator's name.)
+        let names = m.spotter.spot(words);
+        let keeps_names = |i: &Intent| {
+            names
+                .iter()
+                .filter(|n| n.slot == "district" || n.slot == "neighbourhood")
+                .all(|n| i.slots.get(&n.slot) == Some(&n.value))
+        };
+        match m.best(&refs) {
+            Outcome::Understood(mut intent) if SHOWN.contains(&intent.name.as_str()) && keeps_names(&intent) => {
+                intent.confidence = intent.confidence.min(CONFIDENCE);
+                intent.matched = format!("{} (said without an action: {})", intent.matched, frame);
+                Some(Outcome::Understood(intent))
+            }
+            _ => None,
+        }
+    }
+
     /// How much of what was said the command's sentences explain: the share of the words of the
     /// request (the last clause, in Korean, where the request comes after the context: "…인데,
     /// 관악 쪽 사고 난 거 있어?"), names as slots included, that are evidence for it.

@@ -181,6 +181,11 @@ impl Spotter {
         candidates.first().and_then(|k| self.exact.get(*k)).map(|e| (e.as_slice(), 0.85))
     }
 
+    /// Whether either run of words is a name as it is written.
+    fn is_exact(&self, a: &[&str], b: &[&str]) -> bool {
+        [a, b].iter().any(|w| self.exact.contains_key(&compact(&w.join(" "))))
+    }
+
     /// Non-overlapping spans, longest first, then leftmost.
     pub fn spot(&self, words: &[&str]) -> Vec<Span> {
         let mut taken = vec![false; words.len()];
@@ -197,6 +202,11 @@ impl Spotter {
                     continue;
                 }
                 if let Some((entries, quality, particle)) = self.lookup(&text, &key) {
+                    // A near miss that is a name plus a word beside it ("a latte": "alatte" is
+                    // "latte" and one letter) is that name, exactly, and the word.
+                    if quality < 1.0 && len > 1 && self.is_exact(&words[start + 1..end], &words[start..end - 1]) {
+                        continue;
+                    }
                     let Some(first) = entries.first() else { continue };
                     taken[start..end].iter_mut().for_each(|t| *t = true);
                     spans.push(Span {

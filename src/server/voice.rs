@@ -136,7 +136,14 @@ fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
                 Event::Speaking => show_listening(state, Some(listening("listening", String::new(), ""))),
                 // The partial text shows on the wall while the person speaks.
                 Event::Partial(text) => show_listening(state, Some(listening("listening", text, "ko"))),
-                Event::Heard { heard, ctx } => respond(state, voice, heard, ctx, &mut awake_until),
+                Event::Heard { heard, ctx, amends } => {
+                    if amends {
+                        // The person went on after a pause that had ended a command: the whole
+                        // of it is the command now (audited as one more, shown in its place).
+                        tracing::info!(transcript = %heard.transcript, "the command before goes on");
+                    }
+                    respond(state, voice, heard, ctx, &mut awake_until)
+                }
             }
         }
     }

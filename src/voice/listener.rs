@@ -6,9 +6,10 @@
 //! it runs.
 
 use super::{Heard, Voice};
-use crate::audio::vad::{Endpointer, KEPT_SILENCE_MS};
+use crate::audio::vad::{Endpointer, Utterance, KEPT_SILENCE_MS, MAX_UTTERANCE_S};
 use crate::config::VoiceConfig;
 use crate::resolve::Context;
+use std::collections::VecDeque;
 use std::time::Instant;
 
 /// What the listener noticed in a chunk of audio.
@@ -19,8 +20,24 @@ pub enum Event {
     /// The Korean partial transcript of the utterance being spoken changed.
     Partial(String),
     /// An utterance ended (at the end silence, or at a short pause after a whole command) and
-    /// was recognised; `ctx` is the conversation after it.
-    Heard { heard: Heard, ctx: Context },
+    /// was recognised; `ctx` is the conversation after it. With `amends`, the person went on
+    /// after a pause that had ended a command early ("Brew house coffee, … with soy milk"), and
+    /// this is the whole of it, heard again from the start: it takes the place of that command.
+    Heard { heard: Heard, ctx: Context, amends: bool },
+}
+
+/// How soon after an utterance ends, speech that begins may be its continuation.
+const GOES_ON_MS: u64 = 2_000;
+
+/// The utterance heard last, kept for a moment in case the person goes on after the pause that
+/// ended it (the early end's short one, or a longer one).
+struct Cut {
+    start_ms: u64,
+    end_ms: u64,
+    intent: Option<String>,
+    slots: std::collections::BTreeMap<String, String>,
+    /// The conversation before it: the whole command is heard from there.
+    ctx: Context,
 }
 
 pub struct Listener {
@@ -35,6 +52,12 @@ pub struct Listener {
     early_checked: Option<String>,
     /// Whether Whisper has decoded the open utterance in the current pause.
     english_checked: bool,
+    /// The utterance heard last, while speech that begins may still continue it.
+    cut: Option<Cut>,
+    /// The stream's most recent audio (as long as an utterance may be), to hear a cut command
+    /// with its continuation; `heard_ms` is the stream time of its end.
+    recent: VecDeque<f32>,
+    heard_samples: u64,
 }
 
 impl Listener {
@@ -47,6 +70,9 @@ impl Listener {
             partial: String::new(),
             early_checked: None,
             english_checked: false,
+            cut: None,
+            recent: VecDeque::new(),
+            heard_samples: 0,
         }
     }
 
@@ -54,6 +80,7 @@ impl Listener {
     /// from; it is asked only when an answer is due.
     pub fn push(&mut self, voice: &mut Voice, chunk: &[f32], conversation: &mut dyn FnMut() -> Context) -> Vec<Event> {
         let mut events = Vec::new();
+        self.remember(chunk);
         let utterances = self.endpointer.push(chunk);
         if utterances.is_empty() && !self.endpointer.in_speech() && self.fed > 0 {
             // The endpointer dropped the utterance as too short: so does the recogniser.
@@ -74,9 +101,14 @@ impl Listener {
             }
             self.fed = 0;
             self.partial.clear();
-            let mut ctx = conversation();
+            let before = conversation();
+            let mut ctx = before.clone();
             let heard = voice.understand_with(&u, &mut ctx, streamed);
-            events.push(Event::Heard { heard, ctx });
+            events.push(self.settle(voice, heard, before, ctx));
+        }
+        // Quiet for longer than a pause inside a command: what comes next is not a continuation.
+        if !self.speaking && self.cut.as_ref().is_some_and(|c| self.now_ms() > c.end_ms + GOES_ON_MS) {
+            self.cut = None;
         }
         // The utterance being spoken goes to the Korean recogniser now, so that only its last
         // words are left to decode when the person stops.
@@ -111,6 +143,7 @@ impl Listener {
         self.early_checked = Some(self.partial.clone());
         let mut ctx = conversation();
         let open = self.endpointer.peek()?;
+        let before = ctx.clone();
         let heard = voice.answer_at_pause(&open, &self.partial, !self.english_checked, &mut ctx);
         self.english_checked = true;
         let heard = heard?;
@@ -118,7 +151,81 @@ impl Listener {
         self.endpointer.cut();
         self.fed = 0;
         self.partial.clear();
-        Some(Event::Heard { heard, ctx })
+        Some(self.settle(voice, heard, before, ctx))
+    }
+
+    /// What was heard in an utterance that just ended (`before`: the conversation before it,
+    /// `ctx`: after it), as an event. When it began soon after the one before ended, the person
+    /// may have gone on ("Brew house coffee, … with soy milk"): see [`Listener::joined`].
+    fn settle(&mut self, voice: &mut Voice, alone: Heard, before: Context, ctx: Context) -> Event {
+        let last = self.cut.take();
+        let soon = last.filter(|c| alone.start_ms <= c.end_ms + GOES_ON_MS);
+        let joined = soon.and_then(|cut| self.joined(voice, &cut, &alone).map(|j| (cut, j)));
+        let (heard, ctx, amends, start_ms, before) = match joined {
+            Some((cut, (heard, joined_ctx))) => (heard, joined_ctx, true, cut.start_ms, cut.ctx),
+            None => {
+                let start_ms = alone.start_ms;
+                (alone, ctx, false, start_ms, before)
+            }
+        };
+        self.cut = Some(Cut {
+            start_ms,
+            end_ms: heard.end_ms,
+            intent: heard.answer.intent.clone(),
+            slots: heard.answer.slots.clone(),
+            ctx: before,
+        });
+        Event::Heard { heard, ctx, amends }
+    }
+
+    /// The utterance before (`cut`) and the one that followed it soon (`alone`), heard again as
+    /// one from the stream's audio: what replaces the one before, when that is a command that
+    /// keeps its intent and names and adds to them, or a command where neither part was one.
+    fn joined(&mut self, voice: &mut Voice, cut: &Cut, alone: &Heard) -> Option<(Heard, Context)> {
+        let samples = self.recent_between(cut.start_ms, alone.end_ms)?;
+        let whole = Utterance { start_ms: cut.start_ms, end_ms: alone.end_ms, samples };
+        let mut ctx = cut.ctx.clone();
+        let mut joined = voice.understand_with(&whole, &mut ctx, false);
+        let a = &joined.answer;
+        tracing::debug!(gap_ms = alone.start_ms.saturating_sub(cut.end_ms), transcript = %joined.transcript, understood = a.understood, confidence = a.confidence, intent = ?a.intent, slots = ?a.slots, "heard again with the utterance before");
+        let same = a.intent == cut.intent && a.slots == cut.slots;
+        let keeps =
+            a.intent.is_some() && a.intent == cut.intent && cut.slots.iter().all(|(k, v)| a.slots.get(k) == Some(v));
+        // Heard again, a command may come out a little different ("a lot of" for "lots of"): only
+        // a command that adds to the one before replaces it, or any command where there was none.
+        let none_before = cut.intent.is_none() && !alone.answer.understood;
+        if !a.understood || same || !(keeps || none_before) {
+            return None;
+        }
+        tracing::debug!(transcript = %joined.transcript, "the person went on after a pause: heard as one");
+        joined.decode_ms += alone.decode_ms;
+        Some((joined, ctx))
+    }
+
+    /// The stream's time now (what the endpointer has seen), in milliseconds.
+    fn now_ms(&self) -> u64 {
+        self.heard_samples / 16
+    }
+
+    /// Keeps the stream's recent audio.
+    fn remember(&mut self, chunk: &[f32]) {
+        self.recent.extend(chunk);
+        self.heard_samples += chunk.len() as u64;
+        let keep = MAX_UTTERANCE_S * 16_000;
+        if self.recent.len() > keep {
+            let extra = self.recent.len() - keep;
+            self.recent.drain(..extra);
+        }
+    }
+
+    /// The stream's audio from `start_ms` to `end_ms`, if it is still kept.
+    fn recent_between(&self, start_ms: u64, end_ms: u64) -> Option<Vec<f32>> {
+        let first = self.heard_samples - self.recent.len() as u64;
+        let (from, to) = (start_ms * 16, (end_ms * 16).min(self.heard_samples));
+        if from < first || to <= from {
+            return None;
+        }
+        Some(self.recent.range((from - first) as usize..(to - first) as usize).copied().collect())
     }
 
     /// The end of the audio: an open utterance ends here.
@@ -130,9 +237,10 @@ impl Listener {
         self.speaking = false;
         match open {
             Some(u) => {
-                let mut ctx = conversation();
+                let before = conversation();
+                let mut ctx = before.clone();
                 let heard = voice.understand_with(&u, &mut ctx, streamed);
-                vec![Event::Heard { heard, ctx }]
+                vec![self.settle(voice, heard, before, ctx)]
             }
             None => {
                 if streamed {
@@ -155,6 +263,23 @@ pub struct Timed {
     /// The decoding work done for this utterance (streamed decoding, checks at pauses and the
     /// final decoding), in milliseconds.
     pub work_ms: f64,
+    /// It takes the place of the command before it (see [`Event::Heard`]).
+    pub amends: bool,
+}
+
+/// The commands that stand at the end, in order: the understood ones, each amendment in the
+/// place of the command it amends.
+pub fn standing(timed: &[Timed]) -> Vec<&Timed> {
+    let mut out: Vec<&Timed> = Vec::new();
+    for t in timed {
+        if t.amends {
+            out.pop();
+        }
+        if t.heard.answer.understood {
+            out.push(t);
+        }
+    }
+    out
 }
 
 /// Chunks as a microphone delivers them (sound cards hand over 10–20 ms buffers): 20 ms, one
@@ -185,14 +310,61 @@ pub fn hear_samples(voice: &mut Voice, config: &VoiceConfig, samples: &[f32], ct
         clock_ms += spent;
         work_ms += spent;
         for event in events {
-            if let Event::Heard { heard, ctx: after } = event {
+            if let Event::Heard { heard, ctx: after, amends } = event {
                 *ctx = after;
                 let spoken_until = heard.end_ms.saturating_sub(KEPT_SILENCE_MS) as f64;
                 let latency_ms = clock_ms - spoken_until;
-                out.push(Timed { heard, latency_ms, work_ms });
+                out.push(Timed { heard, latency_ms, work_ms, amends });
                 work_ms = 0.0;
             }
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::Answer;
+
+    fn timed(understood: bool, amends: bool) -> Timed {
+        let mut answer = Answer::not_understood("x", "en", None);
+        answer.understood = understood;
+        let heard = Heard {
+            answer,
+            transcript: String::new(),
+            start_ms: 0,
+            end_ms: 0,
+            alternatives: Vec::new(),
+            decode_ms: 0.0,
+            fit: None,
+            note: None,
+        };
+        Timed { heard, latency_ms: 0.0, work_ms: 0.0, amends }
+    }
+
+    #[test]
+    fn an_amendment_stands_in_place_of_the_command_it_amends() {
+        let heard = [timed(true, false), timed(true, true), timed(false, false), timed(true, false)];
+        let stands = standing(&heard);
+        assert_eq!(stands.len(), 2);
+        assert!(std::ptr::eq(stands[0], &heard[1]) && std::ptr::eq(stands[1], &heard[3]));
+        assert!(standing(&[timed(false, false)]).is_empty());
+    }
+
+    #[test]
+    fn the_recent_stream_is_kept_as_long_as_an_utterance_may_be() {
+        let mut listener = Listener::new(&VoiceConfig::default());
+        let second: Vec<f32> = (0..16_000).map(|i| i as f32).collect();
+        for _ in 0..MAX_UTTERANCE_S + 2 {
+            listener.remember(&second);
+        }
+        assert_eq!(listener.now_ms(), (MAX_UTTERANCE_S as u64 + 2) * 1000);
+        assert_eq!(listener.recent.len(), MAX_UTTERANCE_S * 16_000);
+        let end = listener.now_ms();
+        let last = listener.recent_between(end - 1000, end).unwrap_or_default();
+        assert_eq!(last, second);
+        assert_eq!(listener.recent_between(end - 500, end + 500).map(|s| s.len()), Some(8_000));
+        assert!(listener.recent_between(0, 1000).is_none(), "forgotten");
+    }
 }

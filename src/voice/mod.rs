@@ -268,6 +268,7 @@ impl Voice {
         let started = Instant::now();
         let mut trial = ctx.clone();
         let (transcript, answer) = self.english(&open.samples, &mut trial, false)?.ok()?;
+        tracing::debug!(text = %transcript.text, understood = answer.understood, confidence = answer.confidence, rejection = ?transcript.rejection(), "English at a pause");
         if transcript.rejection().is_some() {
             return None;
         }

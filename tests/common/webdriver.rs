@@ -49,11 +49,16 @@ pub fn loopback_only() -> bool {
         .unwrap_or(false)
 }
 
-/// Runs one test of this file again inside a fresh loopback-only namespace.
-pub fn rerun_isolated(test: &str) {
+/// Runs one test again inside a fresh loopback-only namespace (`module`: the caller's
+/// `module_path!()`, `test`: the test function's name).
+pub fn rerun_isolated(module: &str, test: &str) {
     let exe = std::env::current_exe().expect("test binary");
-    let mut args: Vec<String> =
-        vec![test.to_string(), "--exact".into(), "--nocapture".into(), "--test-threads=1".into()];
+    // The test's name as the harness knows it: its module path without the binary's name.
+    let test = match module.split_once("::") {
+        Some((_, inside)) if !test.is_empty() => format!("{inside}::{test}"),
+        _ => test.to_string(),
+    };
+    let mut args: Vec<String> = vec![test.clone(), "--exact".into(), "--nocapture".into(), "--test-threads=1".into()];
     if test.is_empty() {
         args = std::env::args().skip(1).collect();
     }

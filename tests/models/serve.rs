@@ -1,7 +1,7 @@
 //! `scpm serve` as a user runs it: a real process, a real port, the simulator feeding it;
 //! killed with -9 mid-ingestion and restarted; started on a damaged index; given a bad config.
 
-mod common;
+use crate::common;
 
 use common::reqwest::{get_json, get_json_as, post_json};
 use common::{eventually, Server, INTAKE_TOKEN};

@@ -3,7 +3,7 @@
 //! signaling socket gets an error and the socket stays up, and a call ends as declined, busy,
 //! offline or unanswered — each in the call log and the audit.
 
-mod common;
+use crate::common;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};

@@ -1,7 +1,7 @@
 //! The data behind the wall's screens, office and public: what each viewer gets, what the public
 //! is refused (403), and that the figures hang together.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::app::{call, call_raw, get, get_as, post, service, OFFICE};

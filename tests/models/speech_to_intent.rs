@@ -61,9 +61,10 @@ fn the_benchmark_context_imports_and_commands_are_recognised_from_real_speech() 
     assert_eq!(last["files"], 40, "{last}");
     assert!(last["latency_ms_p50"].as_f64().is_some_and(|v| v > 0.0), "{last}");
     // The guard: what the decoder hears of real people. The thresholds are the figures measured
-    // on these recordings when the regression that left the grammar inside a word was fixed
-    // (clean 37 of 40, 12 dB 36 of 40), less two recordings. Checked: the decoder as it was
-    // before the fix (leaving the grammar inside a word) hears 31 and 31 of 40, and fails here.
+    // on these recordings with the decoder held to the grammar between words only, the importer's
+    // short prompt, the spotter's exact names and the continuation after a pause (clean 38 of
+    // 40, 12 dB 39 of 40), less two recordings. Checked: the same build with the decoder leaving
+    // the grammar inside words (the regression) hears 32 and 31 of 40, and fails here.
     let (clean, noisy) = (last["acceptance"]["clean"].as_f64(), last["acceptance"]["12"].as_f64());
     let (clean, noisy) = (clean.expect("clean"), noisy.expect("12 dB"));
     assert!(
@@ -75,8 +76,8 @@ fn the_benchmark_context_imports_and_commands_are_recognised_from_real_speech() 
 }
 
 /// Acceptance the guard asks for, in percent of the forty recordings (see the test).
-const CLEAN_AT_LEAST: f64 = 87.5;
-const NOISY_AT_LEAST: f64 = 85.0;
+const CLEAN_AT_LEAST: f64 = 90.0;
+const NOISY_AT_LEAST: f64 = 92.5;
 
 #[test]
 fn malformed_rhino_input_gets_a_clear_error() {

@@ -1,7 +1,7 @@
 //! Entity resolution over a real index: every district by every name people use, every
 //! indicator and official by its names, typos, and the particles of spoken Korean.
 
-mod common;
+use crate::common;
 
 use scpm::index::CityIndex;
 

@@ -2,7 +2,7 @@
 //! a touch on one wall moves the others, a reconnecting page resumes at the current version,
 //! and only the office token opens it.
 
-mod common;
+use crate::common;
 
 use futures_util::{SinkExt, StreamExt};
 use scpm::config::Config;

@@ -1,7 +1,7 @@
 //! The command language end to end: every example of both grammars, the sentences,
 //! out-of-domain speech, cancel priority, conversational context and call confirmation.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use scpm::action::Action;
@@ -192,6 +192,22 @@ fn small_recognition_errors_are_tolerated() {
     }
     let a = ask("강남구 미세 먼지 보여 줘", Some("ko"), &mut Context::default());
     assert!(matches!(&a.actions[..], [Action::Show { topic, .. }] if topic == "air_quality"), "{a:?}");
+}
+
+#[test]
+fn a_place_and_a_topic_said_without_an_action_are_shown() {
+    for (text, want_topic, want_district) in
+        [("강남구 교통", "traffic", "11680"), ("종로구 민원", "complaints", "11110")]
+    {
+        let a = ask(text, Some("ko"), &mut Context::default());
+        assert!(
+            matches!(&a.actions[..], [Action::Show { topic, district: Some(d), .. }] if topic == want_topic && d == want_district),
+            "{text} → {a:?}"
+        );
+    }
+    // A long line with a place and a topic in it and no request is talk.
+    let a = ask("어제 강남구 교통 때문에 회의에 한참 늦었잖아", Some("ko"), &mut Context::default());
+    assert!(a.actions.is_empty(), "{a:?}");
 }
 
 fn matchers() -> [&'static Matcher; 2] {

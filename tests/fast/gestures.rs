@@ -3,7 +3,7 @@
 //! --landmarks` runs them.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::hands::{self, clip, frame, hand, Place, Shape};
 use scpm::gesture::{read_landmarks, Catalog, Event, Recognizer, Side};

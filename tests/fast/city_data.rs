@@ -1,7 +1,7 @@
 //! The prepared city data has what the product promises: 25 districts on real boundaries,
 //! hundreds of neighbourhoods, the officials directory and the 62 indicators.
 
-mod common;
+use crate::common;
 
 use scpm::city::Rank;
 

@@ -3,7 +3,7 @@
 //! command pipeline. The sentences are ones espeak's robotic voices say clearly enough; the
 //! benchmark (`scpm bench voice`) measures accuracy on the whole set.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! and one that stops is waited for and picked up again.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{eventually, reqwest, write_config, OFFICE_TOKEN};
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! The simulator is deterministic from its seed, whatever the tick size, and its records tell
 //! a consistent story (dispatch after receipt, answers after complaints, air every 5 minutes).
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, TimeZone, Utc};
 use scpm::config::SimulatorConfig;

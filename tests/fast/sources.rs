@@ -1,7 +1,7 @@
 //! Connectors against real inputs: an HTTP server on loopback serving recorded Open API
 //! payloads (good, empty, error, garbage, unreachable) and a replay file with bad lines.
 
-mod common;
+use crate::common;
 
 use axum::routing::get;
 use scpm::config::{HttpPollConfig, ReplayConfig};

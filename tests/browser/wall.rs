@@ -3,7 +3,7 @@
 //! wall moves a second wall, every screen shows its data (office and public), and the public page
 //! cannot read restricted data. Screenshots of each screen go to tests/out/ for people to look at.
 
-mod common;
+use crate::common;
 
 use common::webdriver::{loopback_only, rerun_isolated, Driver};
 use serde_json::{json, Value};
@@ -58,7 +58,7 @@ async fn post_command(base: &str, text: &str) {
 #[test]
 fn the_wall_follows_commands_and_clicks_in_chromium() {
     if !loopback_only() {
-        return rerun_isolated("the_wall_follows_commands_and_clicks_in_chromium");
+        return rerun_isolated(module_path!(), "the_wall_follows_commands_and_clicks_in_chromium");
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let server = common::Server::start(dir.path(), "[simulator]\nspeed = 60.0\n");

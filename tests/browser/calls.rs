@@ -4,7 +4,7 @@
 //! receive audio over real WebRTC; a second official joins the running call; "전화 끊어" ends it
 //! on every page and the call log has the rows. Screenshots go to tests/out/.
 
-mod common;
+use crate::common;
 
 use common::webdriver::{loopback_only, rerun_isolated, Driver};
 use serde_json::{json, Value};
@@ -64,7 +64,7 @@ fn set_loopback(state: &str) {
 #[test]
 fn the_mayor_calls_an_official_who_answers_in_a_browser() {
     if !loopback_only() {
-        return rerun_isolated("the_mayor_calls_an_official_who_answers_in_a_browser");
+        return rerun_isolated(module_path!(), "the_mayor_calls_an_official_who_answers_in_a_browser");
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let server = common::Server::start(dir.path(), "");

@@ -1,7 +1,7 @@
 //! The HTTP API through `app()` with no socket: rights, garbage input, and the intake path from
 //! POST to durable store to search.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -4,7 +4,7 @@
 //! the wall clicks the tab, which moves to that screen like a touch, audited as both.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::video;
 use common::webdriver::{loopback_only, rerun_isolated, Driver};
@@ -29,7 +29,7 @@ fn place_tip(scale: f64, x: f32, y: f32) -> (i32, i32) {
 #[test]
 fn a_resting_pointing_finger_clicks_a_tab_on_the_wall() {
     if !loopback_only() {
-        return rerun_isolated("a_resting_pointing_finger_clicks_a_tab_on_the_wall");
+        return rerun_isolated(module_path!(), "a_resting_pointing_finger_clicks_a_tab_on_the_wall");
     }
     let dir = tempfile::tempdir().unwrap();
     let camera = dir.path().join("camera.avi");

@@ -5,7 +5,7 @@
 //! clear answer.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::video::{self, photo};
 use opencv::core::Mat;
