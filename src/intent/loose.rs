@@ -287,8 +287,10 @@ impl Loose {
         let strength: Vec<f32> =
             words.iter().map(|w| self.evidence.strongest(command, &features(lang, &[w.as_ref()]))).collect();
         // One word at least must say this command, not only words many commands share ("tell
-        // me", "what is").
-        if !strength.iter().any(|s| *s >= ANCHOR) {
+        // me", "what is") — and a word with a meaning of its own: a garbled transcript of talk
+        // ("I am the", "it's") is all small words, and rare small words in the grammar's
+        // sentences ("I am leaving, lock the screen") must not carry it.
+        if !strength.iter().zip(words).any(|(s, w)| *s >= ANCHOR && !small_word(lang, w)) {
             return 0.0;
         }
         strength.iter().filter(|s| **s > 0.5).count() as f32 / words.len() as f32
@@ -349,6 +351,17 @@ fn heard_names(spans: &[Span], words: &[&str]) -> Vec<Span> {
 
 /// Whether the words read as talk rather than a request: a statement about the past or what
 /// someone said, an invitation to the people in the room. The wall is asked in the present.
+/// Words that carry no request of their own (English; Korean words are matched by their letters).
+fn small_word(lang: &str, word: &str) -> bool {
+    const SMALL: &[&str] = &[
+        "i", "i'm", "im", "am", "is", "are", "was", "be", "it", "it's", "its", "you", "we", "me", "my", "our", "us",
+        "he", "she", "they", "this", "that", "there", "here", "to", "of", "in", "on", "at", "for", "with", "and", "or",
+        "but", "so", "do", "does", "can", "could", "would", "will", "should", "make", "get", "go", "let", "have",
+        "has", "what", "what's", "how", "who", "where", "when", "too", "very", "some", "any", "all", "up",
+    ];
+    lang == "en" && SMALL.contains(&word.to_lowercase().as_str())
+}
+
 fn talk(lang: &str, words: &[&str]) -> bool {
     if lang == "ko" {
         let rest: String = words.iter().map(|w| compact(w)).collect();
