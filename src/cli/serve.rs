@@ -1,0 +1,65 @@
+//! `scpm serve`: the service with its devices (or files in their place) until Ctrl-C.
+
+use anyhow::{Context, Result};
+use scpm::config::Config;
+use scpm::service::Service;
+use std::path::PathBuf;
+
+pub fn serve(
+    mut config: Config,
+    listen: Option<String>,
+    audio_file: Option<PathBuf>,
+    video_file: Option<PathBuf>,
+) -> Result<()> {
+    if let Some(listen) = listen {
+        config.server.listen = listen;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async move {
+        let service = Service::start(config.clone()).await?;
+        let listener = tokio::net::TcpListener::bind(&config.server.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (server.listen)", config.server.listen))?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, office = %config.office.name, "serving; /healthz, /api/search, /api/state, /metrics");
+        println!("scpm listening on http://{addr}");
+        use scpm::server::voice::{start as start_voice, AudioSource};
+        match audio_file {
+            Some(file) => start_voice(service.state.clone(), service.state.commands.clone(), AudioSource::File(file)),
+            None if config.voice.enabled => {
+                start_voice(service.state.clone(), service.state.commands.clone(), AudioSource::Microphone)
+            }
+            None => tracing::info!("voice is off (voice.enabled = false)"),
+        }
+        use scpm::server::camera::{start as start_camera, VideoSource};
+        match video_file {
+            Some(file) => start_camera(service.state.clone(), VideoSource::File(file)),
+            None if config.gestures.enabled => start_camera(service.state.clone(), VideoSource::Camera),
+            None => tracing::info!("gestures are off (gestures.enabled = false)"),
+        }
+        let app = scpm::server::app(service.state.clone());
+        // Client addresses feed the public rate limit.
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        tracing::info!("shutting down");
+        service.stop().await;
+        Ok(())
+    })
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
