@@ -354,6 +354,7 @@ impl Matcher {
                 }
             }
         }
+        let heard = spans;
         let Some((score, si, spans, query)) = best else {
             return Outcome::NotUnderstood {
                 reason: "no command is anything like this".into(),
@@ -362,6 +363,21 @@ impl Matcher {
             };
         };
         let sentence = &self.sentences[si];
+        // A place named outright and read as a plain word that the sentence does not have is a
+        // place dropped: "Nowon population by age" is not the city's population by age.
+        let dropped = heard.iter().find(|h| {
+            (h.slot == "district" || h.slot == "neighbourhood")
+                && h.quality >= 1.0
+                && !spans.iter().any(|s| s.start == h.start)
+                && !sentence.key.iter().collect::<String>().contains(&compact(&h.text))
+        });
+        if let Some(place) = dropped {
+            return Outcome::NotUnderstood {
+                reason: format!("no command I know says “{}” with a place ({})", sentence.text, place.text),
+                closest: Some(sentence.text.clone()),
+                score,
+            };
+        }
         if score < ACCEPT {
             return Outcome::NotUnderstood {
                 reason: format!("not a command I know (closest: \"{}\", {:.0}% alike)", sentence.text, score * 100.0),
