@@ -121,6 +121,30 @@ fn english_commands_with_pauses_each_become_an_action() {
 }
 
 #[test]
+fn a_command_that_goes_on_after_a_pause_is_heard_whole_in_place_of_its_start() {
+    models_ready();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // "show me the air quality" is a whole command: the short pause after it ends it early, and
+    // the wall acts. The speaker goes on ("in Gangnam"): the whole of it replaces the start.
+    let parts = [
+        speak(dir.path(), "a", "en-us", "show me the air quality", 0.35),
+        speak(dir.path(), "b", "en-us", "in Gangnam", 0.35),
+    ];
+    let file = concat(dir.path(), "goes-on", &parts);
+    let (ok, heard, err) = listen("en", &file);
+    assert!(ok, "{err}");
+    let last = heard.last().expect("something heard");
+    assert_eq!(last["amends"], true, "{heard:#?}");
+    assert_eq!(last["actions"][0]["topic"], "air_quality", "{heard:#?}");
+    assert_eq!(last["actions"][0]["district"], "11680", "{heard:#?}");
+    // Two commands said apart are two commands, neither in place of the other.
+    let apart = [speak(dir.path(), "c", "en-us", "zoom out", 1.5), speak(dir.path(), "d", "en-us", "zoom in", 1.5)];
+    let (ok, heard, err) = listen("en", &concat(dir.path(), "apart", &apart));
+    assert!(ok, "{err}");
+    assert!(heard.iter().all(|h| h.get("amends").is_none()), "{heard:#?}");
+}
+
+#[test]
 fn korean_commands_are_recognised_in_grammar_mode() {
     models_ready();
     let dir = tempfile::tempdir().expect("tempdir");
