@@ -197,7 +197,6 @@ impl Listener {
         if !a.understood || same || !(keeps || none_before) {
             return None;
         }
-        tracing::debug!(transcript = %joined.transcript, "the person went on after a pause: heard as one");
         joined.decode_ms += alone.decode_ms;
         Some((joined, ctx))
     }
