@@ -193,7 +193,8 @@ impl Loose {
     /// What `words` (normalised, skip words out) mean when no template matched: a command, or
     /// why not — `not_matched` is the template matcher's answer, kept when nothing is heard.
     pub(super) fn understand(&self, m: &Matcher, words: &[&str], not_matched: Outcome) -> Outcome {
-        let spans = heard_names(&m.spotter.spot(words), words);
+        let spotted = m.spotter.spot(words);
+        let spans = heard_names(&spotted, words);
         if talk(&m.lang, words) {
             return refuse(not_matched, "it sounds like talk, not a request to the wall");
         }
@@ -226,7 +227,7 @@ impl Loose {
         if spans.is_empty() {
             return not_matched;
         }
-        if let Some(asked) = self.bare_request(m, words) {
+        if let Some(asked) = self.bare_request(m, words, &spotted) {
             return asked;
         }
         let names: Vec<&str> = spans.iter().map(|s| s.text.as_str()).collect();
@@ -244,7 +245,7 @@ impl Loose {
     /// see them — read as the grammar's `bare_request` sentence, by the templates only, and
     /// taken when that is a command that shows something. Short requests only: a long one
     /// without an action is talk.
-    fn bare_request(&self, m: &Matcher, words: &[&str]) -> Option<Outcome> {
+    fn bare_request(&self, m: &Matcher, words: &[&str], names: &[Span]) -> Option<Outcome> {
         let frame = &m.grammar.bare_request;
         if frame.is_empty() || words.len() > BARE_WORDS {
             return None;
@@ -253,7 +254,6 @@ impl Loose {
         let refs: Vec<&str> = framed.iter().map(String::as_str).collect();
         // Every place named must be in the command: "Nowon population by age" is Nowon's. (Other
         // names may be a template's words: "교통" is a topic and an indicator's name.)
-        let names = m.spotter.spot(words);
         let keeps_names = |i: &Intent| {
             names
                 .iter()
