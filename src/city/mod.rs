@@ -80,6 +80,12 @@ pub struct Official {
     /// District code for district mayors; empty otherwise.
     #[serde(default)]
     pub district: String,
+    /// What the official is responsible for, in everyday words ("공원", "green spaces"): a
+    /// request for "whoever handles parks" finds them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handles_ko: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handles_en: Vec<String>,
 }
 
 impl Official {

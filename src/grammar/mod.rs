@@ -17,6 +17,7 @@
 pub mod phrases;
 pub mod rhino;
 pub mod template;
+pub mod words;
 
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -152,10 +153,21 @@ pub struct Grammar {
     /// 인구") is read as this sentence, `{}` standing for what was said (`bare_request` in
     /// `_common.toml`; empty: such requests are refused with a hint).
     pub bare_request: String,
+    /// Everyday words for topics, roles and calls (`_words.toml`, see [`words`]).
+    pub words: words::Words,
 }
 
 fn read(path: &Path) -> Result<String, GrammarError> {
     std::fs::read_to_string(path).map_err(|source| GrammarError::Read { path: path.to_path_buf(), source })
+}
+
+/// A `_words.toml`; a missing one has no words.
+fn read_words(path: &Path) -> Result<words::Words, GrammarError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text).map_err(|e| invalid(path, e.to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(words::Words::default()),
+        Err(source) => Err(GrammarError::Read { path: path.to_path_buf(), source }),
+    }
 }
 
 fn invalid(path: &Path, message: impl Into<String>) -> GrammarError {
@@ -168,7 +180,8 @@ impl Grammar {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("grammars")
     }
 
-    /// Loads `dir/<lang>/`: `_common.toml` and every other `*.toml`, in name order.
+    /// Loads `dir/<lang>/`: `_common.toml`, `_words.toml` if there is one, and every other
+    /// `*.toml` (files whose name starts with `_` are not command files), in name order.
     pub fn load(dir: &Path, lang: &str) -> Result<Grammar, GrammarError> {
         if !LANGS.contains(&lang) {
             return Err(GrammarError::Language(lang.to_string()));
@@ -191,10 +204,15 @@ impl Grammar {
             .map_err(|source| GrammarError::Read { path: base.clone(), source })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
-                p.extension().is_some_and(|x| x == "toml") && p.file_name().is_some_and(|n| n != "_common.toml")
+                p.extension().is_some_and(|x| x == "toml")
+                    && p.file_name().is_some_and(|n| !n.to_string_lossy().starts_with('_'))
             })
             .collect();
         files.sort();
+        let mut words = read_words(&base.join(words::FILE))?;
+        if lang == "ko" {
+            words.mix_in(&read_words(&dir.join("en").join(words::FILE))?);
+        }
         let mut grammar = Grammar {
             lang: lang.into(),
             skip_words: common.skip_words,
@@ -204,6 +222,7 @@ impl Grammar {
             extra_intents: common.intents,
             prompt: common.prompt,
             bare_request: common.bare_request,
+            words,
         };
         for path in files {
             let file: CommandFile = toml::from_str(&read(&path)?).map_err(|e| invalid(&path, e.to_string()))?;

@@ -190,6 +190,16 @@ impl Loose {
         Loose { evidence, allowed, required }
     }
 
+    /// The slots command `c` can take.
+    pub(super) fn allowed(&self, c: usize) -> SlotMask {
+        self.allowed.get(c).copied().unwrap_or(0)
+    }
+
+    /// Whether command `c` takes exactly the slots `mask`: all it needs, none it cannot take.
+    pub(super) fn fits(&self, c: usize, mask: SlotMask) -> bool {
+        self.required.get(c).is_some_and(|r| r & !mask == 0) && mask & !self.allowed(c) == 0
+    }
+
     /// What `words` (normalised, skip words out) mean when no template matched: a command, or
     /// why not — `not_matched` is the template matcher's answer, kept when nothing is heard.
     pub(super) fn understand(&self, m: &Matcher, words: &[&str], not_matched: Outcome) -> Outcome {
@@ -209,8 +219,8 @@ impl Loose {
                 reading.iter().fold(0, |mask, s| mask | m.slot_bits.get(&s.slot).copied().unwrap_or(UNUSED_SLOT));
             let said = said_as(words, &reading);
             let (scores, _) = self.evidence.score(&features(&m.lang, &said));
-            let fits = |c: usize| self.required[c] & !mask == 0 && mask & !self.allowed[c] == 0;
-            let mut ranked: Vec<(usize, f32)> = scores.iter().copied().enumerate().filter(|(c, _)| fits(*c)).collect();
+            let mut ranked: Vec<(usize, f32)> =
+                scores.iter().copied().enumerate().filter(|(c, _)| self.fits(*c, mask)).collect();
             ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
             let Some(&(top, score)) = ranked.first() else { continue };
             let next = ranked.iter().find(|(c, _)| !same(*c, top)).map_or(0.0, |(_, s)| *s);
@@ -221,16 +231,26 @@ impl Loose {
         if let Some((top, score, next, reading)) = best {
             let said = said_as(words, &reading);
             if score >= MIN_EVIDENCE && score - next >= MARGIN && self.covers(&m.lang, top, &said) >= COVERAGE {
-                return Outcome::Understood(intent(m, top, &reading, score));
+                let example = m.grammar.commands[top].def.examples.first().map(|e| e.text.as_str()).unwrap_or_default();
+                let how = format!("understood loosely, like “{example}” (evidence {score:.1})");
+                return Outcome::Understood(self.second_opinion(m, words, intent(m, top, &reading, how)));
             }
         }
-        if spans.is_empty() {
+        let hits = m.names.find(words);
+        if spans.is_empty() && hits.is_empty() {
             return not_matched;
         }
         if let Some(asked) = self.bare_request(m, words, &spotted) {
             return asked;
         }
-        let names: Vec<&str> = spans.iter().map(|s| s.text.as_str()).collect();
+        if let Some(named) = m.names.decide(m, words, &spans, &hits) {
+            return Outcome::Understood(named);
+        }
+        if spans.is_empty() && !hits.iter().any(|h| matches!(h.cue, super::names::Cue::Topic(_))) {
+            return not_matched;
+        }
+        let mut names: Vec<&str> = spans.iter().map(|s| s.text.as_str()).collect();
+        names.extend(hits.iter().filter(|h| matches!(h.cue, super::names::Cue::Topic(_))).map(|h| h.text.as_str()));
         let hint = if m.lang == "ko" {
             "연결해 (영상 통화) 또는 보여 줘 (화면) 라고 말씀해 주세요"
         } else {
@@ -241,6 +261,25 @@ impl Loose {
 }
 
 impl Loose {
+    /// A guess (a loose reading, or a template's near miss) checked against what was named: a
+    /// topic called by its everyday word outweighs a guess at another topic from the other
+    /// words ("any water main problems" is water, not a train), and a call where nothing asked
+    /// for one ("budget, put it on the screen") is the topic.
+    pub(super) fn second_opinion(&self, m: &Matcher, words: &[&str], taken: Intent) -> Intent {
+        if taken.name != "show_topic" && taken.name != "call" {
+            return taken;
+        }
+        let hits = m.names.find(words);
+        if taken.name == "call" && hits.iter().any(|h| h.cue == super::names::Cue::Call) {
+            return taken;
+        }
+        let spans = heard_names(&m.spotter.spot(words), words);
+        match m.names.decide(m, words, &spans, &hits) {
+            Some(named) if named.name == "show_topic" && named.slots.get("topic") != taken.slots.get("topic") => named,
+            _ => taken,
+        }
+    }
+
     /// Names and words said with no action ("Nowon population by age"): on a wall, a request to
     /// see them — read as the grammar's `bare_request` sentence, by the templates only, and
     /// taken when that is a command that shows something. Short requests only: a long one
@@ -276,10 +315,8 @@ impl Loose {
     fn covers(&self, lang: &str, command: usize, said: &[std::borrow::Cow<'_, str>]) -> f32 {
         let mut words: &[std::borrow::Cow<'_, str>] = said;
         if lang == "ko" {
-            let connective = |w: &str| ["는데", "인데", "은데", "니까", "지만"].iter().any(|c| w.ends_with(c));
-            if let Some(i) = said.iter().rposition(|w| connective(w)) {
-                words = &said[i + 1..];
-            }
+            let plain: Vec<&str> = said.iter().map(|w| w.as_ref()).collect();
+            words = &said[super::names::last_clause(&plain)..];
         }
         if words.is_empty() {
             return 0.0;
@@ -331,7 +368,7 @@ fn said_as<'w>(words: &[&'w str], slots: &[Span]) -> Vec<std::borrow::Cow<'w, st
 /// The names heard, one per slot: the first, unless the speaker corrected it ("노원구 말고
 /// 도봉구", "Mapo, no, Seodaemun"), then the one after the correction.
 fn heard_names(spans: &[Span], words: &[&str]) -> Vec<Span> {
-    const CORRECTIONS: &[&str] = &["말고", "아니", "아니고", "아니라", "no", "not", "instead", "rather", "mean"];
+    use super::names::CORRECTIONS;
     let mut out: Vec<Span> = Vec::new();
     for span in spans {
         match out.iter().position(|s| s.slot == span.slot) {
@@ -385,6 +422,18 @@ fn talk(lang: &str, words: &[&str]) -> bool {
             "먹을까요",
             "드릴까요",
             "주세요잉",
+            // What the speaker saw or heard ("길 엄청 막히더라", "심각하던데").
+            "더라",
+            "더라고",
+            "더라고요",
+            "더라구",
+            "더라구요",
+            "던데",
+            "던데요",
+            "잖아",
+            "잖아요",
+            "거든",
+            "거든요",
         ];
         return ENDINGS.iter().any(|e| rest.ends_with(e));
     }
@@ -415,6 +464,10 @@ fn talk(lang: &str, words: &[&str]) -> bool {
         &["i'll"],
         &["we'll"],
         &["did", "you"],
+        // Asking the people in the room what to do.
+        &["tell", "them"],
+        &["what", "do", "we"],
+        &["what", "should", "i"],
     ];
     TALK.iter().any(|phrase| lower.windows(phrase.len()).any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b)))
 }
@@ -428,8 +481,8 @@ fn refuse(not_matched: Outcome, why: &str) -> Outcome {
     }
 }
 
-/// The command `c` with the names heard as its slots.
-fn intent(m: &Matcher, c: usize, spans: &[Span], evidence: f32) -> Intent {
+/// The command `c` with the names heard as its slots; `how` says how it was understood.
+pub(super) fn intent(m: &Matcher, c: usize, spans: &[Span], how: String) -> Intent {
     let command = &m.grammar.commands[c];
     let mut slots: BTreeMap<String, String> = command.def.fixed.clone();
     let mut slot_text = BTreeMap::new();
@@ -437,13 +490,12 @@ fn intent(m: &Matcher, c: usize, spans: &[Span], evidence: f32) -> Intent {
         slots.insert(span.slot.clone(), span.value.clone());
         slot_text.insert(span.slot.clone(), span.text.clone());
     }
-    let example = command.def.examples.first().map(|e| e.text.as_str()).unwrap_or_default();
     Intent {
         name: command.def.intent.clone(),
         slots,
         slot_text,
         confidence: CONFIDENCE,
-        matched: format!("{}: understood loosely, like “{example}” (evidence {evidence:.1})", command.file),
+        matched: format!("{}: {how}", command.file),
     }
 }
 

@@ -15,6 +15,7 @@
 
 mod forms;
 pub mod loose;
+pub mod names;
 pub mod similarity;
 pub mod spoken;
 pub mod spot;
@@ -31,6 +32,8 @@ use std::collections::BTreeMap;
 
 /// Below this similarity an utterance is not understood.
 pub const ACCEPT: f32 = 0.8;
+/// Below this similarity a template's match is a near miss, which what was named may overrule.
+const NEAR_MISS: f32 = 0.9;
 const CANDIDATES: usize = 40;
 const MAX_WORDS: usize = 40;
 
@@ -81,6 +84,8 @@ pub struct Matcher {
     slot_bits: HashMap<String, SlotMask>,
     /// The understanding stage for what no template says ([`loose`]).
     loose: loose::Loose,
+    /// Everyday words and what names decide ([`names`]).
+    names: names::Names,
 }
 
 /// Sentences with the same slot signature, and per bigram id the ones that have it.
@@ -141,6 +146,7 @@ fn bigrams_of(key: &[char]) -> Vec<(char, char)> {
 impl Matcher {
     pub fn new(city: &City, grammar: Grammar) -> Matcher {
         let spotter = Spotter::new(city, &grammar);
+        let names = names::Names::new(city, &grammar);
         let skip: HashSet<String> = grammar.skip_words.iter().map(|w| compact(w)).collect();
         let mut slot_bits = HashMap::default();
         let mut sentences = Vec::new();
@@ -216,6 +222,7 @@ impl Matcher {
         Matcher {
             lang: grammar.lang.clone(),
             loose,
+            names,
             grammar,
             spotter,
             sentences,
@@ -320,6 +327,10 @@ impl Matcher {
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
         let outcome = match self.best(&refs) {
             not_matched @ Outcome::NotUnderstood { .. } if loose => self.loose.understand(self, &refs, not_matched),
+            // A near miss is a guess: what was named may say otherwise.
+            Outcome::Understood(near) if loose && near.confidence < NEAR_MISS => {
+                Outcome::Understood(self.loose.second_opinion(self, &refs, near))
+            }
             outcome => outcome,
         };
         if let Some(cancel) = self.cancel_anywhere(&refs) {

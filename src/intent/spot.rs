@@ -43,7 +43,7 @@ const MAX_SPAN_WORDS: usize = 6;
 /// A Latin-script name's words without their inflection endings (-ing, -ed, -es, -d, -s), so
 /// that a recogniser's "roasted" or "ice" meets the grammar's "roast" or "iced". Other scripts:
 /// None.
-fn loose(text: &str) -> Option<String> {
+pub(super) fn loose(text: &str) -> Option<String> {
     if !text.chars().any(|c| c.is_ascii_alphabetic()) || text.chars().any(is_hangul) {
         return None;
     }
@@ -103,6 +103,19 @@ impl Spotter {
                 "indicator",
                 &i.id,
             );
+        }
+        // An indicator named without its measure ("youth unemployment", "adult obesity").
+        for i in &city.indicators {
+            let bare: Vec<String> = [&i.name_en]
+                .into_iter()
+                .chain(&i.synonyms_en)
+                .filter_map(|n| {
+                    let n = n.to_lowercase();
+                    [" rate", " ratio", " annual average"].iter().find_map(|m| n.strip_suffix(m).map(str::to_string))
+                })
+                .filter(|n| n.chars().count() >= 6)
+                .collect();
+            add(bare.iter().collect(), "indicator", &i.id);
         }
         for n in &city.neighbourhoods {
             add(vec![&n.name_ko], "neighbourhood", &n.code);
