@@ -180,6 +180,9 @@ pub enum BenchWhat {
         /// Skip the first N files (the files are taken in name order).
         #[arg(long, default_value_t = 0)]
         offset: usize,
+        /// Leave out the clean recordings (a run of every SNR split in parts by SNR).
+        #[arg(long)]
+        no_clean: bool,
         #[arg(long)]
         json: bool,
         /// Print every command that was not accepted, with what was heard.

@@ -97,6 +97,8 @@ pub struct Options<'a> {
     pub limit: Option<usize>,
     /// Files skipped first (a run split in parts: `--offset 310` continues `--limit 310`).
     pub offset: usize,
+    /// Whether the clean recordings are run too.
+    pub clean: bool,
     pub json: bool,
     pub verbose: bool,
     /// Files decoded in parallel, one Whisper each.
@@ -198,7 +200,8 @@ pub fn run(config: &Config, index: CityIndex, o: Options) -> Result<()> {
     let prompt = scpm::voice::english_decoding(&config.voice, &city, &grammar).prompt;
     let commands = Arc::new(Commands::load_langs(&city, o.grammar, &["en"], config.commands.confirm_calls)?);
     let index = Arc::new(index);
-    let conditions: Vec<Option<f64>> = std::iter::once(None).chain(o.snrs.iter().copied().map(Some)).collect();
+    let clean = o.clean.then_some(None);
+    let conditions: Vec<Option<f64>> = clean.into_iter().chain(o.snrs.iter().copied().map(Some)).collect();
     let threads = o.threads.clamp(1, 8);
     let done = std::sync::atomic::AtomicUsize::new(0);
     // Each worker has its own voice (one Whisper) and takes every `threads`-th file.
@@ -254,7 +257,9 @@ pub fn run(config: &Config, index: CityIndex, o: Options) -> Result<()> {
     let rtf = if audio_s > 0.0 { decode_s / audio_s } else { f64::NAN };
     if o.json {
         let mut acceptance = serde_json::Map::new();
-        acceptance.insert("clean".into(), serde_json::json!(rate("clean")));
+        if o.clean {
+            acceptance.insert("clean".into(), serde_json::json!(rate("clean")));
+        }
         for db in &o.snrs {
             acceptance.insert(format!("{db}"), serde_json::json!(rate(&format!("{db}"))));
         }
@@ -271,7 +276,9 @@ pub fn run(config: &Config, index: CityIndex, o: Options) -> Result<()> {
             o.grammar.display()
         );
         println!("  {}", described(&config.voice, &prompt));
-        println!("  clean       {:5.1}%", rate("clean"));
+        if o.clean {
+            println!("  clean       {:5.1}%", rate("clean"));
+        }
         for db in &o.snrs {
             println!("  {:>3} dB SNR  {:5.1}%", db, rate(&format!("{db}")));
         }

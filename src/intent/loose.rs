@@ -16,6 +16,7 @@
 
 use super::forms::SlotMask;
 use super::spot::Span;
+use super::talk::{small_word, talk};
 use super::{Intent, Matcher, Outcome, Sentence, UNUSED_SLOT};
 use crate::text::compact;
 use rustc_hash::FxHashMap as HashMap;
@@ -200,9 +201,9 @@ impl Loose {
         self.required.get(c).is_some_and(|r| r & !mask == 0) && mask & !self.allowed(c) == 0
     }
 
-    /// What `words` (normalised, skip words out) mean when no template matched: a command, or
-    /// why not — `not_matched` is the template matcher's answer, kept when nothing is heard.
-    pub(super) fn understand(&self, m: &Matcher, words: &[&str], not_matched: Outcome) -> Outcome {
+    /// What `words` (normalised, skip words out; `question`: the text ended in a question mark)
+    /// mean when no template matched: a command, or why not — `not_matched` is the template matcher's answer, kept when nothing is heard.
+    pub(super) fn understand(&self, m: &Matcher, words: &[&str], question: bool, not_matched: Outcome) -> Outcome {
         let spotted = m.spotter.spot(words);
         let spans = heard_names(&spotted, words);
         if talk(&m.lang, words) {
@@ -233,7 +234,20 @@ impl Loose {
             if score >= MIN_EVIDENCE && score - next >= MARGIN && self.covers(&m.lang, top, &said) >= COVERAGE {
                 let example = m.grammar.commands[top].def.examples.first().map(|e| e.text.as_str()).unwrap_or_default();
                 let how = format!("understood loosely, like “{example}” (evidence {score:.1})");
-                return Outcome::Understood(self.second_opinion(m, words, intent(m, top, &reading, how)));
+                let taken = intent(m, top, &reading, how);
+                // A call is asked for in words; a guess at one from other words is not taken
+                // ("can you get the budget slides to me" is not a call to the budget officer).
+                if taken.name == "call" && !m.names.find(words).iter().any(|h| h.cue == super::names::Cue::Call) {
+                    let named = self.second_opinion(m, words, question, taken);
+                    if named.name == "call" {
+                        return refuse(
+                            not_matched,
+                            "heard a person but no word asking for a call — say “call” or “연결해”",
+                        );
+                    }
+                    return Outcome::Understood(named);
+                }
+                return Outcome::Understood(self.second_opinion(m, words, question, taken));
             }
         }
         let hits = m.names.find(words);
@@ -243,7 +257,7 @@ impl Loose {
         if let Some(asked) = self.bare_request(m, words, &spotted) {
             return asked;
         }
-        if let Some(named) = m.names.decide(m, words, &spans, &hits) {
+        if let Some(named) = m.names.decide(m, words, question, &spans, &hits) {
             return Outcome::Understood(named);
         }
         if spans.is_empty() && !hits.iter().any(|h| matches!(h.cue, super::names::Cue::Topic(_))) {
@@ -265,7 +279,7 @@ impl Loose {
     /// topic called by its everyday word outweighs a guess at another topic from the other
     /// words ("any water main problems" is water, not a train), and a call where nothing asked
     /// for one ("budget, put it on the screen") is the topic.
-    pub(super) fn second_opinion(&self, m: &Matcher, words: &[&str], taken: Intent) -> Intent {
+    pub(super) fn second_opinion(&self, m: &Matcher, words: &[&str], question: bool, taken: Intent) -> Intent {
         if taken.name != "show_topic" && taken.name != "call" {
             return taken;
         }
@@ -274,7 +288,7 @@ impl Loose {
             return taken;
         }
         let spans = heard_names(&m.spotter.spot(words), words);
-        match m.names.decide(m, words, &spans, &hits) {
+        match m.names.decide(m, words, question, &spans, &hits) {
             Some(named) if named.name == "show_topic" && named.slots.get("topic") != taken.slots.get("topic") => named,
             _ => taken,
         }
@@ -384,92 +398,6 @@ fn heard_names(spans: &[Span], words: &[&str]) -> Vec<Span> {
         }
     }
     out
-}
-
-/// Whether the words read as talk rather than a request: a statement about the past or what
-/// someone said, an invitation to the people in the room. The wall is asked in the present.
-/// Words that carry no request of their own (English; Korean words are matched by their letters).
-fn small_word(lang: &str, word: &str) -> bool {
-    const SMALL: &[&str] = &[
-        "i", "i'm", "im", "am", "is", "are", "was", "be", "it", "it's", "its", "you", "we", "me", "my", "our", "us",
-        "he", "she", "they", "this", "that", "there", "here", "to", "of", "in", "on", "at", "for", "with", "and", "or",
-        "but", "so", "do", "does", "can", "could", "would", "will", "should", "make", "get", "go", "let", "have",
-        "has", "what", "what's", "how", "who", "where", "when", "too", "very", "some", "any", "all", "up",
-    ];
-    lang == "en" && SMALL.contains(&word.to_lowercase().as_str())
-}
-
-fn talk(lang: &str, words: &[&str]) -> bool {
-    if lang == "ko" {
-        let rest: String = words.iter().map(|w| compact(w)).collect();
-        const ENDINGS: &[&str] = &[
-            "었어요",
-            "았어요",
-            "였어요",
-            "했어요",
-            "었습니다",
-            "았습니다",
-            "했습니다",
-            "었다",
-            "래요",
-            "대요",
-            "답니다",
-            "네요",
-            "군요",
-            "시래요",
-            "할까요",
-            "갈까요",
-            "먹을까요",
-            "드릴까요",
-            "주세요잉",
-            // What the speaker saw or heard ("길 엄청 막히더라", "심각하던데").
-            "더라",
-            "더라고",
-            "더라고요",
-            "더라구",
-            "더라구요",
-            "던데",
-            "던데요",
-            "잖아",
-            "잖아요",
-            "거든",
-            "거든요",
-        ];
-        return ENDINGS.iter().any(|e| rest.ends_with(e));
-    }
-    // "was there an accident…" asks; "the traffic was awful" tells.
-    if words.iter().skip(1).any(|w| matches!(w.to_lowercase().as_str(), "was" | "were")) {
-        return true;
-    }
-    // An invitation to the people in the room ("shall we take a walk"), not to the wall ("let's
-    // see the traffic").
-    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
-    let invites = lower.windows(2).any(|w| {
-        matches!((w[0].as_str(), w[1].as_str()), ("shall" | "should", "we") | ("how", "about"))
-            || (w[0] == "let's" && !matches!(w[1].as_str(), "see" | "look" | "check" | "have"))
-    });
-    if invites {
-        return true;
-    }
-    const TALK: &[&[&str]] = &[
-        &["by", "the", "way"],
-        &["i", "think"],
-        &["they", "say"],
-        &["he", "said"],
-        &["she", "said"],
-        &["let's", "go"],
-        &["remind", "me"],
-        &["tell", "her"],
-        &["tell", "him"],
-        &["i'll"],
-        &["we'll"],
-        &["did", "you"],
-        // Asking the people in the room what to do.
-        &["tell", "them"],
-        &["what", "do", "we"],
-        &["what", "should", "i"],
-    ];
-    TALK.iter().any(|phrase| lower.windows(phrase.len()).any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b)))
 }
 
 fn refuse(not_matched: Outcome, why: &str) -> Outcome {

@@ -19,6 +19,7 @@ pub mod names;
 pub mod similarity;
 pub mod spoken;
 pub mod spot;
+pub mod talk;
 
 use crate::city::City;
 use crate::grammar::{Grammar, EXPANSION_LIMIT, QUERY_SLOT};
@@ -128,6 +129,12 @@ fn overlap(a: &[u32], b: &[u32]) -> usize {
         }
     }
     n
+}
+
+/// Whether the text was written as a question (typed, or a recogniser's punctuation): Korean
+/// asks with the same words it tells with ("차 막혀?" / "차 막혀.").
+fn question(text: &str) -> bool {
+    text.trim_end().ends_with(['?', '？'])
 }
 
 /// A slot no template uses: a reading that needs it matches nothing.
@@ -311,7 +318,7 @@ impl Matcher {
         if refs.is_empty() || !matches!(not_matched, Outcome::NotUnderstood { .. }) {
             return not_matched;
         }
-        self.loose.understand(self, &refs, not_matched)
+        self.loose.understand(self, &refs, question(text), not_matched)
     }
 
     /// As [`Matcher::parse`]; without `loose`, templates only.
@@ -326,10 +333,12 @@ impl Matcher {
         }
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
         let outcome = match self.best(&refs) {
-            not_matched @ Outcome::NotUnderstood { .. } if loose => self.loose.understand(self, &refs, not_matched),
+            not_matched @ Outcome::NotUnderstood { .. } if loose => {
+                self.loose.understand(self, &refs, question(text), not_matched)
+            }
             // A near miss is a guess: what was named may say otherwise.
             Outcome::Understood(near) if loose && near.confidence < NEAR_MISS => {
-                Outcome::Understood(self.loose.second_opinion(self, &refs, near))
+                Outcome::Understood(self.loose.second_opinion(self, &refs, question(text), near))
             }
             outcome => outcome,
         };

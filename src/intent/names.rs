@@ -41,6 +41,8 @@ pub struct Hit {
     pub end: usize,
     pub cue: Cue,
     pub text: String,
+    /// What follows the everyday word in its last word ("가" in "통화가").
+    pub rest: String,
 }
 
 /// The most words one everyday phrase may span.
@@ -119,11 +121,11 @@ impl Names {
 
     /// What words `start..end` say, if anything. Korean words carry endings ("불났어",
     /// "막히는데"): a key of two or more characters may be the start of the last word.
-    fn lookup(&self, words: &[&str], start: usize, end: usize) -> Option<&[Cue]> {
+    fn lookup(&self, words: &[&str], start: usize, end: usize) -> Option<(&[Cue], String)> {
         let text = words[start..end].join(" ");
         let key = compact(&text);
         if let Some(cues) = self.exact.get(&key) {
-            return Some(cues);
+            return Some((cues, String::new()));
         }
         if key.chars().any(is_hangul) {
             // The key must reach into the last word (shorter spans are looked up on their own).
@@ -132,12 +134,12 @@ impl Names {
             let from = (before + 1).max(2);
             for n in (from..chars.len().min(self.longest + 1)).rev() {
                 if let Some(cues) = self.exact.get(&chars[..n].iter().collect::<String>()) {
-                    return Some(cues);
+                    return Some((cues, chars[n..].iter().collect()));
                 }
             }
             return None;
         }
-        loose(&text).and_then(|k| self.stems.get(&k)).map(Vec::as_slice)
+        loose(&text).and_then(|k| self.stems.get(&k)).map(|c| (c.as_slice(), String::new()))
     }
 
     /// Every everyday word in `words`: longest first, then leftmost, not overlapping.
@@ -150,10 +152,16 @@ impl Names {
                 if taken[start..end].iter().any(|t| *t) {
                     continue;
                 }
-                if let Some(cues) = self.lookup(words, start, end) {
+                if let Some((cues, rest)) = self.lookup(words, start, end) {
                     taken[start..end].iter_mut().for_each(|t| *t = true);
                     let text = words[start..end].join(" ");
-                    hits.extend(cues.iter().map(|cue| Hit { start, end, cue: cue.clone(), text: text.clone() }));
+                    hits.extend(cues.iter().map(|cue| Hit {
+                        start,
+                        end,
+                        cue: cue.clone(),
+                        text: text.clone(),
+                        rest: rest.clone(),
+                    }));
                 }
             }
         }
@@ -163,17 +171,29 @@ impl Names {
 
     /// The command that what was named asks for, if it is clear: `names` are the city names
     /// heard (one per slot, corrections applied), `hits` the everyday words.
-    pub(super) fn decide(&self, m: &Matcher, words: &[&str], names: &[Span], hits: &[Hit]) -> Option<Intent> {
+    pub(super) fn decide(
+        &self,
+        m: &Matcher,
+        words: &[&str],
+        question: bool,
+        names: &[Span],
+        hits: &[Hit],
+    ) -> Option<Intent> {
         // In Korean the request comes last, after what led to it ("비 올 것 같은데 우산
         // 챙겼어?" asks about an umbrella, not the weather).
         let from = if self.lang == "ko" { last_clause(words) } else { 0 };
         let names: Vec<&Span> = names.iter().filter(|s| s.start >= from).collect();
         let hits: Vec<&Hit> = hits.iter().filter(|h| h.start >= from).collect();
         let has = |cue: &Cue| hits.iter().any(|h| &h.cue == cue);
-        let call = has(&Cue::Call);
+        // A call word asks for a call; as a noun with a particle it is talked about ("통화가
+        // 어려우세요").
+        let call = hits.iter().any(|h| h.cue == Cue::Call && !CASE_PARTICLES.contains(&h.rest.as_str()));
         let role = has(&Cue::Role);
-        // "Who is writing the statement on fine dust?" asks about people, not for the wall.
-        if !call && words[from..].iter().any(|w| matches!(compact(w).as_str(), "누가" | "who" | "whos")) {
+        // "Who is writing the statement on fine dust?", "인구 통계 자료 언제까지 내야 돼요?" ask
+        // about people and their work, not for the wall.
+        let about_people =
+            |w: &&str| matches!(compact(w).as_str(), "누가" | "who" | "whos" | "언제" | "언제까지" | "when");
+        if !call && words[from..].iter().any(about_people) {
             return None;
         }
         let topic_words = |s: &Span| hits.iter().any(|h| matches!(h.cue, Cue::Topic(_)) && h.start == s.start);
@@ -206,6 +226,11 @@ impl Names {
                 }
             }
         }
+        let names: Vec<Span> = names.into_iter().cloned().collect();
+        let spotted = m.spotter.spot(words);
+        if self.about_work(words, from, &spotted, &hits) {
+            return None;
+        }
         if call {
             let who = official?;
             return self.command(m, "call", &BTreeMap::new(), vec![who]);
@@ -214,8 +239,7 @@ impl Names {
             // A person named without asking for a call: asked back, not guessed.
             return None;
         }
-        let names: Vec<Span> = names.into_iter().cloned().collect();
-        if !self.asks(words, &names, &hits) {
+        if !self.asks(words, from, question, &spotted, &hits) {
             return None;
         }
         let shown: Vec<Span> = names.iter().filter(|s| s.slot != "official").cloned().collect();
@@ -226,18 +250,78 @@ impl Names {
         self.command(m, "show_topic", &BTreeMap::from([("topic".to_string(), topic)]), shown)
     }
 
-    /// Whether what was said is shaped like a request: English talk that names a topic in
-    /// passing ("my kid loves the subway") says much besides it. Korean statements are told by
-    /// their endings before this stage.
-    fn asks(&self, words: &[&str], names: &[Span], hits: &[&Hit]) -> bool {
-        if self.lang != "en" {
+    /// Whether what was said is about the office's own work, not for the wall: a document or
+    /// a meeting on a topic ("교통 대책 보고서", "the budget slides"), the speaker's own doing
+    /// ("저도 보고 있어요"), an obligation ("올려 주셔야 돼요"), a refusal ("can't take calls").
+    /// The request is `words[from..]`.
+    fn about_work(&self, words: &[&str], from: usize, names: &[Span], hits: &[&Hit]) -> bool {
+        let clause: Vec<String> = words[from..].iter().map(|w| compact(w)).collect();
+        let wall_verb = clause.iter().any(|w| self.wall_verb(w));
+        // A work word just after a name or a topic: what the work is about.
+        let ends: Vec<usize> = names.iter().map(|s| s.end).chain(hits.iter().map(|h| h.end)).collect();
+        let work = (from..words.len()).any(|j| {
+            OFFICE_WORK.iter().any(|o| compact(words[j]).starts_with(o)) && ends.iter().any(|e| *e <= j && j <= e + 2)
+        });
+        if work && !wall_verb {
             return true;
         }
+        if self.lang == "en" {
+            // A refusal, or a question about what someone did ("did the director change…").
+            return clause
+                .iter()
+                .any(|w| matches!(w.as_str(), "cant" | "cannot" | "wont" | "never" | "dont" | "doesnt"))
+                || clause.first().is_some_and(|w| w == "did");
+        }
+        clause.iter().any(|w| KOREAN_SELF.contains(&w.as_str()))
+            || clause.iter().any(|w| w.chars().count() > 1 && w.ends_with('야') && !w.ends_with("이야"))
+    }
+
+    /// Whether what was said is shaped like a request to the wall to show something: a
+    /// question, a request for what the wall does, or little besides the names. Talk that
+    /// names a topic in passing says much besides it ("Traffic on the Olympic Expressway is
+    /// heavy this morning", "밖에 먼지 들어와"), or asks a person for what the wall does not do
+    /// ("사진 몇 장만 보내 주세요"). The request is `words[from..]`.
+    fn asks(&self, words: &[&str], from: usize, question: bool, names: &[Span], hits: &[&Hit]) -> bool {
         let named = |i: usize| {
             names.iter().any(|s| s.start <= i && i < s.end) || hits.iter().any(|h| h.start <= i && i < h.end)
         };
-        let other = (0..words.len()).filter(|i| !named(*i) && !asking_word(words[*i])).count();
-        other <= 2.max(words.len() * 2 / 5)
+        let correction = |w: &str| CORRECTIONS.contains(&compact(w).as_str()) || compact(w) == "wait";
+        let clause: Vec<String> = words[from..].iter().map(|w| compact(w)).collect();
+        let wall_verb = clause.iter().any(|w| self.wall_verb(w));
+        if self.lang == "en" {
+            let other =
+                (from..words.len()).filter(|i| !named(*i) && !asking_word(words[*i]) && !correction(words[*i])).count();
+            let opens = clause.first().is_some_and(|w| ENGLISH_OPENINGS.contains(&w.as_str()))
+                || clause.iter().any(|w| ENGLISH_QUESTIONS.contains(&w.as_str()));
+            return (question || opens || wall_verb || other == 0) && other <= 2.max(clause.len() * 2 / 5);
+        }
+        let last = clause.last().cloned().unwrap_or_default();
+        // A request ("…주세요") is for the wall when its verb is something the wall does.
+        let requests = ["줘", "줘요", "주세요", "줄래", "줄래요", "주시겠어요", "주실래요"];
+        if let Some(ending) = requests.iter().find(|e| last.ends_with(*e)) {
+            let own = last.strip_suffix(ending).unwrap_or_default();
+            let before = clause.iter().rev().skip(1).take(3);
+            return self.wall_verb(own) || before.into_iter().any(|w| self.wall_verb(w)) || clause.len() == 1;
+        }
+        if question {
+            return true;
+        }
+        let other = (from..words.len())
+            .filter(|i| !named(*i) && !correction(words[*i]) && !KOREAN_FILLERS.contains(&compact(words[*i]).as_str()))
+            .count();
+        other <= 2
+            || KOREAN_ASKING.iter().any(|e| last.ends_with(e))
+            || clause.iter().any(|w| super::talk::korean_question(w))
+    }
+
+    /// Whether a (compact) word asks for something the wall does.
+    fn wall_verb(&self, word: &str) -> bool {
+        if self.lang == "en" {
+            return ENGLISH_WALL_VERBS.contains(&word);
+        }
+        KOREAN_WALL_VERBS
+            .iter()
+            .any(|v| word.strip_prefix(v).is_some_and(|rest| !CASE_PARTICLES.contains(&rest) || rest.is_empty()))
     }
 
     /// The command of `intent` with `fixed` slots that takes the names heard. Names the command
@@ -319,6 +403,161 @@ pub fn last_clause(words: &[&str]) -> usize {
     const CONNECTIVES: &[&str] = &["는데", "인데", "은데", "니까", "지만", "던데"];
     words.iter().rposition(|w| CONNECTIVES.iter().any(|c| compact(w).ends_with(c))).map_or(0, |i| i + 1)
 }
+
+/// The office's own work: a topic said with one of these is about a document or a meeting
+/// ("교통 대책 보고서", "the budget slides"), unless the wall is asked to show it.
+const OFFICE_WORK: &[&str] = &[
+    "보고서",
+    "자료",
+    "회의",
+    "매뉴얼",
+    "개정안",
+    "초안",
+    "슬라이드",
+    "발표문",
+    "보도자료",
+    "공문",
+    "결재",
+    "메일",
+    "이메일",
+    "사진",
+    "문서",
+    "번호",
+    "휴대폰",
+    "전화번호",
+    "원고",
+    "답변",
+    "report",
+    "reports",
+    "slides",
+    "slide",
+    "meeting",
+    "meetings",
+    "draft",
+    "memo",
+    "email",
+    "emails",
+    "document",
+    "documents",
+    "deck",
+    "presentation",
+    "minutes",
+    "form",
+    "forms",
+    "paperwork",
+    "press",
+    "statement",
+    "speech",
+    "reply",
+];
+
+/// What the wall is asked to do, in Korean (word starts).
+const KOREAN_WALL_VERBS: &[&str] = &[
+    "보여",
+    "보이",
+    "띄워",
+    "띄우",
+    "켜",
+    "열어",
+    "찾아",
+    "알려",
+    "연결",
+    "불러",
+    "틀어",
+    "돌려",
+    "넘겨",
+    "바꿔",
+    "확대",
+    "축소",
+    "줄여",
+    "키워",
+    "꺼",
+    "멈춰",
+    "취소",
+    "끊어",
+    "보자",
+    "봐",
+    "볼",
+    "화면에",
+    "올려",
+    "전화",
+    "통화",
+];
+
+/// What the wall is asked to do, in English.
+const ENGLISH_WALL_VERBS: &[&str] = &[
+    "show", "display", "pull", "bring", "put", "open", "find", "search", "zoom", "switch", "call", "connect", "dial",
+    "ring", "see", "view", "check", "look",
+];
+
+/// English question words, wherever they stand ("the air in Guro, how bad is it").
+const ENGLISH_QUESTIONS: &[&str] = &["what", "whats", "how", "hows", "which", "where", "wheres", "any", "anything"];
+
+/// How an English request or question to the wall begins.
+const ENGLISH_OPENINGS: &[&str] = &[
+    "what", "whats", "how", "hows", "is", "are", "any", "anything", "show", "can", "could", "would", "let", "lets",
+    "id", "i", "give", "tell", "where", "wheres", "which", "do", "does", "put", "pull", "bring", "display", "open",
+    "check", "get", "call", "connect", "zoom", "go", "find", "search", "look", "take", "see", "ring", "dial", "patch",
+];
+
+/// Korean particles that make a word a noun in a sentence, not a request ("통화가", "전화를").
+const CASE_PARTICLES: &[&str] = &["가", "이", "은", "는", "을", "를", "도", "의", "로", "으로"];
+
+/// The speaker speaking of themselves ("저도 보고 있어요").
+const KOREAN_SELF: &[&str] = &["저도", "제가", "저는", "나도", "내가", "저희가", "저희는", "우리가"];
+
+/// Korean endings of a request or a question ("띄워 줘", "있어", "몇 명이야", "어때").
+const KOREAN_ASKING: &[&str] = &[
+    "줘",
+    "줘요",
+    "주세요",
+    "줄래",
+    "줄래요",
+    "봐",
+    "봐요",
+    "보자",
+    "볼까",
+    "보여",
+    "띄워",
+    "켜",
+    "알려",
+    "있어",
+    "있나",
+    "있나요",
+    "있어요",
+    "있니",
+    "있냐",
+    "없어",
+    "없나",
+    "돼",
+    "돼요",
+    "되나",
+    "되나요",
+    "야",
+    "이야",
+    "예요",
+    "에요",
+    "니",
+    "나",
+    "나요",
+    "냐",
+    "까",
+    "까요",
+    "지",
+    "죠",
+    "는지",
+    "은지",
+    "어때",
+    "어때요",
+    "볼래",
+    "할래",
+];
+
+/// Korean words that say nothing of what is asked.
+const KOREAN_FILLERS: &[&str] = &[
+    "음", "어", "아", "그", "저", "저기", "좀", "지금", "요즘", "오늘", "쪽", "거", "것", "데", "그거", "이거", "한번",
+    "빨리", "다시",
+];
 
 /// English words that ask without naming anything: question and request frames, time, the
 /// wall.

@@ -1,0 +1,254 @@
+//! Talk or a request: the microphone is open while people talk in the office, and talk names
+//! the city all the time ("도봉구 사는 친구가 그러는데 버스 배차 간격이 너무 길대", "the camera in
+//! the lobby is broken again, can someone tell facilities?"). The wall is asked in the present,
+//! for something to see or someone to call; talk tells what happened, what someone said or
+//! what someone will do, asks the people in the room, or asks a colleague for something the
+//! wall does not do. Only the stages that read a request without a template ask this; a whole
+//! template is a request as it stands.
+
+use crate::text::compact;
+
+/// Words that carry no request of their own (English; Korean words are matched by their letters).
+pub fn small_word(lang: &str, word: &str) -> bool {
+    const SMALL: &[&str] = &[
+        "i", "i'm", "im", "am", "is", "are", "was", "be", "it", "it's", "its", "you", "we", "me", "my", "our", "us",
+        "he", "she", "they", "this", "that", "there", "here", "to", "of", "in", "on", "at", "for", "with", "and", "or",
+        "but", "so", "do", "does", "can", "could", "would", "will", "should", "make", "get", "go", "let", "have",
+        "has", "what", "what's", "how", "who", "where", "when", "too", "very", "some", "any", "all", "up",
+    ];
+    lang == "en" && SMALL.contains(&word.to_lowercase().as_str())
+}
+
+/// Whether the words read as talk rather than a request to the wall.
+pub fn talk(lang: &str, words: &[&str]) -> bool {
+    if lang == "ko" {
+        korean(words)
+    } else {
+        english(words)
+    }
+}
+
+/// Endings that tell rather than ask: what happened to the speaker, what they saw or heard,
+/// what someone said ("…늘었대"), what they will do ("…가려고"), a guess about the future
+/// ("통과될까?").
+const KOREAN_ENDINGS: &[&str] = &[
+    "었어요",
+    "았어요",
+    "였어요",
+    "했어요",
+    "었습니다",
+    "았습니다",
+    "했습니다",
+    "었다",
+    "래요",
+    "대요",
+    "답니다",
+    "네요",
+    "군요",
+    "시래요",
+    "할까요",
+    "갈까요",
+    "먹을까요",
+    "드릴까요",
+    "주세요잉",
+    // What the speaker saw or heard ("길 엄청 막히더라", "심각하던데").
+    "더라",
+    "더라고",
+    "더라고요",
+    "더라구",
+    "더라구요",
+    "던데",
+    "던데요",
+    "잖아",
+    "잖아요",
+    "거든",
+    "거든요",
+    // What someone else said ("늘었대", "괜찮대", "비 온대").
+    "었대",
+    "았대",
+    "였대",
+    "했대",
+    "는대",
+    "온대",
+    "간대",
+    "된대",
+    "한대",
+    "길대",
+    "많대",
+    "찮대",
+    "좋대",
+    "없대",
+    "있대",
+    "겠대",
+    // What the speaker means to do ("주말에 북한산 가려고", "먼저 갈게요").
+    "려고",
+    "려고요",
+    "을게",
+    "을게요",
+    "할게",
+    "할게요",
+    "갈게",
+    "갈게요",
+    // A guess, asked of the room ("추경 예산 통과될까?").
+    "될까",
+    "될까요",
+    "할까",
+    "갈까",
+    "올까",
+    "올까요",
+];
+
+/// Words that report what someone said ("구청장이 그러는데…").
+const KOREAN_REPORTS: &[&str] = &["그러는데", "그러던데", "그랬는데", "그러더라", "그러셨는데", "그러시던데"];
+
+/// Verbs of events, which the wall is asked about in the past ("불났어?", "민원 들어왔어?").
+const KOREAN_EVENTS: &[&str] =
+    &["났", "생겼", "터졌", "들어왔", "왔", "무너졌", "끊겼", "막혔", "늘었", "줄었", "올랐", "떨어졌"];
+
+/// Question words: a sentence with one asks for something.
+const KOREAN_QUESTIONS: &[&str] = &["얼마", "어떻게", "어때", "몇", "뭐", "무슨", "어디", "어느", "왜"];
+
+/// Whether a (compact) Korean word is a question word.
+pub fn korean_question(word: &str) -> bool {
+    KOREAN_QUESTIONS.iter().any(|q| word.starts_with(q))
+}
+
+fn korean(words: &[&str]) -> bool {
+    let rest: String = words.iter().map(|w| compact(w)).collect();
+    if KOREAN_ENDINGS.iter().any(|e| rest.ends_with(e)) {
+        return true;
+    }
+    let compacted: Vec<String> = words.iter().map(|w| compact(w)).collect();
+    if compacted.iter().any(|w| KOREAN_REPORTS.contains(&w.as_str())) {
+        return true;
+    }
+    // Indirect speech: "회의 중이라고 해 줘", "늦는다고 전해 주세요" ("뭐라고 해" asks what
+    // people say).
+    let quotes = |w: &String| {
+        ["라고", "다고", "냐고", "자고", "라고요", "다고요", "냐고요"].iter().any(|q| w.ends_with(q))
+            && w.chars().count() > 2
+            && !w.starts_with("뭐")
+    };
+    if compacted.iter().any(quotes) {
+        return true;
+    }
+    // What the speaker will do ("다시 불러 드릴게요, …"): a future of ㄹ and 게, anywhere.
+    let will = |w: &String| {
+        let stem = w.strip_suffix("요").unwrap_or(w);
+        stem.strip_suffix('게')
+            .and_then(|s| s.chars().last())
+            .is_some_and(|c| ('가'..='힣').contains(&c) && (c as u32 - '가' as u32) % 28 == 8 && c != '볼')
+    };
+    if compacted.iter().any(will) {
+        return true;
+    }
+    // A statement of what someone did ("예보 또 틀렸어", "우산 챙겼어?"): a past ending on a verb
+    // that is not an event, with no question word ("얼마나 빌려 탔어" asks for a figure).
+    let asks = compacted.iter().any(|w| korean_question(w));
+    if let (Some(last), false) = (compacted.last(), asks) {
+        let stem = last.strip_suffix("요").unwrap_or(last);
+        if let Some(before) = stem.strip_suffix('어').and_then(|s| s.chars().last()) {
+            // ㅆ under the syllable before the ending: 었, 았, 했, 겼, … — not 있 ("있어" is now)
+            // or 겠 (a polite "주시겠어요").
+            let past = ('가'..='힣').contains(&before)
+                && (before as u32 - '가' as u32) % 28 == 20
+                && !matches!(before, '있' | '겠');
+            if past && !KOREAN_EVENTS.iter().any(|e| stem.contains(e)) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// What a wall is asked to do, after "can you", "could someone", ….
+const WALL_VERBS: &[&str] = &[
+    "show", "display", "pull", "bring", "put", "open", "find", "search", "look", "get", "give", "zoom", "go", "switch",
+    "call", "connect", "mute", "unmute", "turn", "check", "play", "start", "stop", "close", "take", "help", "hang",
+    "let", "list", "repeat", "undo", "cancel", "lock", "tell", "see", "ring", "dial", "patch", "move", "scroll", "go",
+];
+
+fn english(words: &[&str]) -> bool {
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    // "was there an accident…" asks; "the traffic was awful" tells.
+    if lower.iter().skip(1).any(|w| matches!(w.as_str(), "was" | "were")) {
+        return true;
+    }
+    let pairs = || lower.windows(2).map(|w| (w[0].as_str(), w[1].as_str()));
+    // An invitation to the people in the room ("shall we take a walk"), not to the wall ("let's
+    // see the traffic").
+    let invites = pairs().any(|(a, b)| {
+        matches!((a, b), ("shall" | "should", "we") | ("how", "about"))
+            || (a == "let's" && !matches!(b, "see" | "look" | "check" | "have"))
+    });
+    // A colleague asked for what the wall does not do ("can you print…", "can someone tell
+    // facilities"), or asked to pass something on ("tell the director…").
+    let asks_a_person = pairs().any(|(a, b)| {
+        matches!(a, "someone" | "somebody" | "anyone" | "anybody")
+            || (matches!(a, "you") && !WALL_VERBS.contains(&b) && !matches!(b, "please" | "just" | "quickly" | "now"))
+                && lower.iter().any(|w| matches!(w.as_str(), "can" | "could" | "would" | "will"))
+            || (a == "tell" && !matches!(b, "me" | "us"))
+    });
+    if invites || asks_a_person {
+        return true;
+    }
+    const TALK: &[&[&str]] = &[
+        &["by", "the", "way"],
+        &["i", "think"],
+        &["they", "say"],
+        &["he", "said"],
+        &["she", "said"],
+        &["let's", "go"],
+        &["remind", "me"],
+        &["i'll"],
+        &["we'll"],
+        &["did", "you"],
+        // Asking the people in the room what to do.
+        &["what", "do", "we"],
+        &["what", "should", "i"],
+        // Work handed to a person.
+        &["yourself"],
+        &["ask", "them"],
+        &["ask", "him"],
+        &["ask", "her"],
+    ];
+    TALK.iter().any(|phrase| lower.windows(phrase.len()).any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::talk;
+
+    fn ko(s: &str) -> bool {
+        talk("ko", &s.split_whitespace().collect::<Vec<_>>())
+    }
+    fn en(s: &str) -> bool {
+        talk("en", &s.split_whitespace().collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn reports_plans_and_past_deeds_are_talk_and_questions_about_events_are_not() {
+        assert!(ko("어제 마포 갔다 왔는데 길 엄청 막히더라"));
+        assert!(ko("친구가 그러는데 버스 배차 간격이 너무 길대"));
+        assert!(ko("날씨 좋으면 주말에 북한산 가려고"));
+        assert!(ko("기상청 예보 또 틀렸어"));
+        assert!(ko("전화 오시면 회의 중이라고 해 줘"));
+        assert!(!ko("지금 중구에 불났어"));
+        assert!(!ko("어제 들어온 민원 좀 쭉 띄워 봐"));
+        assert!(!ko("강남 교통 어때"));
+        assert!(!ko("구로구 단수 된 데 있어"));
+        assert!(!ko("광진에서 따릉이 얼마나 빌려 탔어"));
+        assert!(!ko("도로 상황 화면에 좀 띄워 주시겠어요"));
+        assert!(!ko("금천 쪽 사람들이 요즘 뭐라고 해"));
+    }
+
+    #[test]
+    fn colleagues_asked_for_other_things_are_talk_and_the_wall_asked_is_not() {
+        assert!(en("can you print the unemployment chart for the mayor"));
+        assert!(en("can someone tell facilities"));
+        assert!(en("the traffic was awful"));
+        assert!(!en("can you show me the traffic in mapo"));
+        assert!(!en("could you pull up the budget"));
+        assert!(!en("tell me about the air in guro"));
+    }
+}
