@@ -280,8 +280,13 @@ fn spoken_english_is_trimmed_at_the_edges_and_small_talk_stays_talk() {
         ("Brewer show me the air quality in Mapo", "show_topic"),
         ("call the mayor of Gangnam and then some more", "call"),
     ] {
+        // Typed text is never trimmed; read whole, its names may still say what is asked.
         let typed = ask(text, Some("en"), &mut Context::default());
-        assert!(!typed.understood, "typed text is never trimmed: {text}");
+        assert!(
+            !typed.understood || (typed.intent.as_deref() == Some(intent) && typed.confidence < 0.9),
+            "typed: {text} → {:?}",
+            typed.intent
+        );
         let heard = spoken(text);
         assert!(heard.understood, "{text}: {:?}", heard.reason);
         assert_eq!(heard.intent.as_deref(), Some(intent), "{text}");

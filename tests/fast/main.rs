@@ -14,3 +14,4 @@ mod resolution;
 mod screens;
 mod simulator;
 mod sources;
+mod understanding;
