@@ -342,7 +342,9 @@ impl Matcher {
             }
             outcome => outcome,
         };
-        if let Some(cancel) = self.cancel_anywhere(&refs) {
+        // Talk that holds a cancel word ("we should cancel the picnic") cancels nothing.
+        let talk = || !matches!(&outcome, Outcome::Understood(_)) && talk::talk(&self.lang, &refs);
+        if let Some(cancel) = self.cancel_anywhere(&refs).filter(|_| !talk()) {
             // Cancel wins, unless the whole utterance is a command that merely contains the
             // word ("실행 취소" is undo).
             let contains_it = matches!(&outcome, Outcome::Understood(i)

@@ -96,10 +96,27 @@ const KOREAN_ENDINGS: &[&str] = &[
     "갈까",
     "올까",
     "올까요",
+    // A fact put to a colleague to confirm ("화재 속보 나온 거 성북구 맞죠?"), an opinion asked
+    // for agreement ("좋아진 것 같지 않아?"), an exclamation ("숨 막혀 죽겠어").
+    "맞죠",
+    "맞아요",
+    "맞지",
+    "맞나요",
+    "맞아",
+    "지않아",
+    "지않아요",
+    "지않냐",
+    "죽겠어",
+    "죽겠네",
+    "겠네",
+    "겠네요",
 ];
 
 /// Words that report what someone said ("구청장이 그러는데…").
 const KOREAN_REPORTS: &[&str] = &["그러는데", "그러던데", "그랬는데", "그러더라", "그러셨는데", "그러시던데"];
+
+/// Phrases of a complaint to the room ("오늘 지하철 왜 이렇게 사람 많아"), compact.
+const KOREAN_EXCLAIMS: &[&str] = &["왜이렇게", "왜이리", "너무하", "미치겠"];
 
 /// Verbs of events, which the wall is asked about in the past ("불났어?", "민원 들어왔어?").
 const KOREAN_EVENTS: &[&str] =
@@ -119,7 +136,9 @@ fn korean(words: &[&str]) -> bool {
         return true;
     }
     let compacted: Vec<String> = words.iter().map(|w| compact(w)).collect();
-    if compacted.iter().any(|w| KOREAN_REPORTS.contains(&w.as_str())) {
+    if compacted.iter().any(|w| KOREAN_REPORTS.contains(&w.as_str()))
+        || KOREAN_EXCLAIMS.iter().any(|e| rest.contains(e))
+    {
         return true;
     }
     // Indirect speech: "회의 중이라고 해 줘", "늦는다고 전해 주세요" ("뭐라고 해" asks what
@@ -148,11 +167,11 @@ fn korean(words: &[&str]) -> bool {
     if let (Some(last), false) = (compacted.last(), asks) {
         let stem = last.strip_suffix("요").unwrap_or(last);
         if let Some(before) = stem.strip_suffix('어').and_then(|s| s.chars().last()) {
-            // ㅆ under the syllable before the ending: 었, 았, 했, 겼, … — not 있 ("있어" is now)
-            // or 겠 (a polite "주시겠어요").
+            // ㅆ under the syllable before the ending: 었, 았, 했, 겼, … — not 있 ("있어" is now),
+            // 겠 (a polite "주시겠어요") or 됐 ("됐어": never mind).
             let past = ('가'..='힣').contains(&before)
                 && (before as u32 - '가' as u32) % 28 == 20
-                && !matches!(before, '있' | '겠');
+                && !matches!(before, '있' | '겠' | '됐');
             if past && !KOREAN_EVENTS.iter().any(|e| stem.contains(e)) {
                 return true;
             }
@@ -167,6 +186,17 @@ const WALL_VERBS: &[&str] = &[
     "call", "connect", "mute", "unmute", "turn", "check", "play", "start", "stop", "close", "take", "help", "hang",
     "let", "list", "repeat", "undo", "cancel", "lock", "tell", "see", "ring", "dial", "patch", "move", "scroll", "go",
 ];
+
+/// How an English request or a question to the wall opens.
+const OPENINGS: &[&str] = &[
+    "what", "what's", "whats", "how", "how's", "is", "are", "any", "anything", "show", "can", "could", "would", "let",
+    "let's", "i'd", "i", "give", "tell", "where", "where's", "which", "do", "does", "put", "pull", "bring", "display",
+    "open", "check", "get", "call", "connect", "zoom", "go", "find", "search", "look", "take", "see", "ring", "dial",
+    "patch", "who", "who's", "when", "why", "switch", "turn", "mute", "unmute", "hang", "next", "back", "cancel",
+];
+
+/// English question words.
+const QUESTION_WORDS: &[&str] = &["what", "what's", "whats", "how", "how's", "which", "where", "where's", "any", "why"];
 
 fn english(words: &[&str]) -> bool {
     let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
@@ -192,6 +222,19 @@ fn english(words: &[&str]) -> bool {
     if invites || asks_a_person {
         return true;
     }
+    // A statement about something ("the buses in Eunpyeong are always late"): it neither opens
+    // as a request or a question nor has a question word, and says what something is.
+    let opens = lower.first().is_some_and(|w| OPENINGS.contains(&w.as_str()));
+    let question = lower.iter().any(|w| QUESTION_WORDS.contains(&w.as_str()));
+    let states = lower.iter().skip(2).any(|w| matches!(w.as_str(), "is" | "are" | "isn't" | "aren't" | "gets" | "got"));
+    // …unless it goes on to ask the wall ("these burst pipes are a mess, get me the waterworks
+    // director"). A refusal ("I can't make it") is talk too, on the same terms.
+    let asks_wall =
+        lower.iter().any(|w| WALL_VERBS.contains(&w.as_str()) && !matches!(w.as_str(), "tell" | "go" | "let"));
+    let refuses = pairs().any(|p| matches!(p, ("i", "can't" | "cant" | "cannot")));
+    if !asks_wall && ((!opens && !question && states) || refuses) {
+        return true;
+    }
     const TALK: &[&[&str]] = &[
         &["by", "the", "way"],
         &["i", "think"],
@@ -206,6 +249,13 @@ fn english(words: &[&str]) -> bool {
         // Asking the people in the room what to do.
         &["what", "do", "we"],
         &["what", "should", "i"],
+        &["did", "i"],
+        &["did", "we"],
+        // What the speaker read or heard ("I read that the employment rate went up").
+        &["i", "read"],
+        &["i", "heard"],
+        &["i", "saw"],
+        &["we", "should"],
         // Work handed to a person.
         &["yourself"],
         &["ask", "them"],

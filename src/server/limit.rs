@@ -1,5 +1,7 @@
-//! Rate limit for requests without a token (the public): a token bucket per client address.
-//! The office and intake systems, which send their tokens, are not limited.
+//! Rate limit for the public: a token bucket per client address. Only a token this service gave
+//! out exempts a request — the office's or the intake's bearer token, or an official's link on
+//! that official's pages; any other `Authorization` header or `token=` is limited like the
+//! public, so tokens cannot be guessed at speed.
 
 use super::AppState;
 use axum::extract::{ConnectInfo, Request, State};
@@ -41,20 +43,43 @@ impl Limiter {
 }
 
 pub async fn public_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let has_token =
-        req.headers().contains_key("authorization") || req.uri().query().is_some_and(|q| q.contains("token="));
-    if !has_token {
+    if !trusted(&state, &req) {
         let client = req
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         if !state.limiter.allow(client) {
-            return super::ApiError::TooManyRequests(format!(
+            let mut refused = super::ApiError::TooManyRequests(format!(
                 "more than {PER_SECOND} requests a second from one address; slow down"
             ))
             .into_response();
+            refused.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+            return refused;
         }
     }
     next.run(req).await
+}
+
+/// Whether the request carries a token this service gave out (checked again, with the rights,
+/// by the handler).
+fn trusted(state: &AppState, req: &Request) -> bool {
+    let intake = &state.config.server.intake_token;
+    let known = |token: &str| {
+        super::api::same_secret(token, &state.office_token)
+            || (!intake.is_empty() && super::api::same_secret(token, intake))
+    };
+    if super::api::bearer(req.headers()).is_some_and(known) {
+        return true;
+    }
+    let Some(token) = req.uri().query().and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("token="))) else {
+        return false;
+    };
+    if known(token) {
+        return true;
+    }
+    // An official's link opens that official's page and socket.
+    let path = req.uri().path();
+    let official = path.strip_prefix("/official/").or_else(|| path.strip_prefix("/ws/official/"));
+    official.is_some_and(|id| state.calls.token_matches(id, token))
 }

@@ -7,6 +7,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::app::{call, get, post, service, OFFICE};
 use serde_json::Value;
+use tower::ServiceExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_and_health() {
@@ -302,6 +303,31 @@ async fn the_public_is_rate_limited_and_the_office_is_not() {
         }
     }
     assert!(limited >= 20, "a burst of 100 public requests is cut after ~60: {limited} refused");
+    // A token the service did not give out is the public's: guessing is limited too, and the
+    // refusal says when to come back.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc2 = service(dir.path(), "city").await;
+    let (mut guesses_refused, mut retry_after) = (0, None);
+    for (i, _) in (0..150).enumerate() {
+        let req = if i % 2 == 0 {
+            Request::post("/api/commands")
+                .header("authorization", format!("Bearer wrong-{i}"))
+                .header("content-type", "application/json")
+                .body(Body::from(r#"{"text":"교통 보여줘"}"#))
+        } else {
+            Request::get(format!("/api/search?q=Mapo&kind=district&token=junk{i}")).body(Body::empty())
+        };
+        let resp = scpm::server::app(svc2.state.clone()).oneshot(req.expect("req")).await.expect("response");
+        if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+            guesses_refused += 1;
+            retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(String::from);
+        } else {
+            assert!(matches!(resp.status(), StatusCode::FORBIDDEN | StatusCode::OK), "{}", resp.status());
+        }
+    }
+    assert!(guesses_refused >= 50, "150 requests with made-up tokens: {guesses_refused} refused");
+    assert_eq!(retry_after.as_deref(), Some("1"));
+    svc2.stop().await;
     for _ in 0..100 {
         let req = Request::get("/api/display")
             .header("authorization", format!("Bearer {OFFICE}"))

@@ -32,8 +32,8 @@ fn natural_requests_are_understood_and_office_talk_is_not() {
         let (got_en, got_ko) = (last["accuracy"]["en"].as_f64(), last["accuracy"]["ko"].as_f64());
         assert!(got_en.is_some_and(|a| a >= en) && got_ko.is_some_and(|a| a >= ko), "{set}: {last}");
     }
-    // Talk taken for a command: measured 0 of 50, 0 of 80 and 2 of 240 lines.
-    for (set, most) in [("dev.tsv", 0.021), ("talk-dev.tsv", 0.026), ("talk3.tsv", 0.017)] {
+    // Talk taken for a command: measured 0 of 50, 0 of 80, 2 of 240 and 4 of 200 lines.
+    for (set, most) in [("dev.tsv", 0.021), ("talk-dev.tsv", 0.026), ("talk3.tsv", 0.017), ("talk4.tsv", 0.031)] {
         let last = bench(&config, set);
         assert!(last["false_accepts"].as_f64().is_some_and(|f| f <= most), "{set}: {last}");
     }
