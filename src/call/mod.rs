@@ -148,7 +148,8 @@ pub fn official_token(secret: &str, id: &str) -> String {
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+    // Lower-case hex digits only: `from_str_radix` alone would take "+f" and upper case.
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
@@ -168,6 +169,10 @@ mod tests {
         assert!(!calls.token_matches("mayor_mapo", &token));
         assert!(!calls.token_matches("transportation", "00"));
         assert!(!calls.token_matches("transportation", "ü"));
+        // Strict hex: neither upper case nor a sign is the same token.
+        assert!(!calls.token_matches("transportation", &token.to_uppercase()));
+        let signed = format!("+{}", &token[1..]);
+        assert!(!calls.token_matches("transportation", &signed));
         assert_ne!(official_token("another-secret", "transportation"), token);
     }
 }

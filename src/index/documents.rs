@@ -10,6 +10,9 @@ use serde_json::json;
 use tantivy::TantivyDocument;
 
 /// Kinds of entity documents, i.e. everything that comes from the city data, not from sources.
+/// Kinds of the city's records (what the sources and the public send in).
+pub const RECORD_KINDS: &[&str] = &["complaint", "suggestion", "incident", "trend"];
+
 pub const ENTITY_KINDS: &[&str] =
     &["district", "neighbourhood", "official", "indicator", "cctv", "hospital", "fire_station", "police_station"];
 

@@ -221,7 +221,7 @@ impl CityIndex {
 pub(super) fn count_by_kind(index: &CityIndex) -> Result<Vec<(String, u64)>, IndexError> {
     let searcher = index.reader.searcher();
     let mut counts: HashMap<String, u64> = HashMap::new();
-    let kinds = super::documents::ENTITY_KINDS.iter().copied().chain(["complaint", "suggestion", "incident", "trend"]);
+    let kinds = super::documents::ENTITY_KINDS.iter().chain(super::documents::RECORD_KINDS).copied();
     for kind in kinds {
         let q = TermQuery::new(Term::from_field_text(index.fields.kind, kind), IndexRecordOption::Basic);
         let n = searcher.search(&q, &Count).map_err(|e| IndexError::Query(e.to_string()))?;

@@ -73,7 +73,8 @@ pub async fn search(
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(p) = params.map_err(query_error)?;
-    let kinds: Vec<String> = p.kind.split(',').map(str::trim).filter(|k| !k.is_empty()).map(String::from).collect();
+    bounded_query(&p.q)?;
+    let kinds = known_kinds(&p.kind, true)?;
     if let Some(d) = &p.district {
         if state.city.district(d).is_none() {
             return Err(ApiError::BadRequest(format!("district `{d}` is not a Seoul district code (11110 … 11740)")));
@@ -104,16 +105,55 @@ pub async fn resolve(
     params: Result<Query<ResolveParams>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(p) = params.map_err(|e| ApiError::BadRequest(format!("{}; parameters are q and kind", e.body_text())))?;
-    let kinds: Vec<&str> = p.kind.split(',').map(str::trim).filter(|k| !k.is_empty()).collect();
-    if let Some(bad) = kinds.iter().find(|k| !ENTITY_KINDS.contains(k)) {
+    bounded_query(&p.q)?;
+    let kinds = known_kinds(&p.kind, false)?;
+    let kinds: Vec<String> =
+        if kinds.is_empty() { ENTITY_KINDS.iter().map(|k| k.to_string()).collect() } else { kinds };
+    // The index is blocking work: off the async workers, so that other requests go on.
+    let (index, q) = (state.index.clone(), p.q.clone());
+    let resolved = tokio::task::spawn_blocking(move || {
+        let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+        index.resolve(&q, &kinds)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(Json(json!({"query": p.q, "resolved": resolved})))
+}
+
+/// The longest query the public may send, in characters: a name or a phrase, not a page.
+pub const MAX_QUERY: usize = 200;
+
+fn bounded_query(q: &str) -> Result<(), ApiError> {
+    let n = q.chars().count();
+    if n > MAX_QUERY {
         return Err(ApiError::BadRequest(format!(
-            "`{bad}` is not an entity kind; use one of {}",
-            ENTITY_KINDS.join(", ")
+            "q is {n} characters, longer than a query may be (at most {MAX_QUERY}): send a name or a phrase"
         )));
     }
-    let kinds: Vec<&str> = if kinds.is_empty() { ENTITY_KINDS.to_vec() } else { kinds };
-    let resolved = state.index.resolve(&p.q, &kinds)?;
-    Ok(Json(json!({"query": p.q, "resolved": resolved})))
+    Ok(())
+}
+
+/// The comma-separated `kind` parameter as known kinds (each once): entities, and with
+/// `records` the city's records too. A kind the index does not have is an error that lists
+/// those it has — the public cannot make a query of thousands of made-up kinds.
+fn known_kinds(list: &str, records: bool) -> Result<Vec<String>, ApiError> {
+    let known: Vec<&str> =
+        ENTITY_KINDS.iter().chain(if records { crate::index::documents::RECORD_KINDS } else { &[] }).copied().collect();
+    let mut kinds: Vec<String> = Vec::new();
+    for kind in list.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+        if !known.contains(&kind) {
+            let shown: String = kind.chars().take(40).collect();
+            let what = if records { "kind" } else { "entity kind" };
+            return Err(ApiError::BadRequest(format!(
+                "`{shown}` is not a known {what}; use one of {}",
+                known.join(", ")
+            )));
+        }
+        if !kinds.iter().any(|k| k == kind) {
+            kinds.push(kind.to_string());
+        }
+    }
+    Ok(kinds)
 }
 
 /// Removes personal data before a record leaves the office.

@@ -26,6 +26,7 @@ use crate::resolve::Context;
 use crate::sources::{Health, Sink};
 use crate::store::Store;
 use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -106,7 +107,27 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limit::public_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(axum::middleware::from_fn(guard_headers))
         .with_state(state)
+}
+
+/// Headers every answer carries: no content sniffing, no referrer, no framing of the pages (the
+/// wall keeps the office token); an answer to a request with a token is never cached.
+async fn guard_headers(req: Request, next: Next) -> Response {
+    let private =
+        req.headers().contains_key(header::AUTHORIZATION) || req.uri().query().is_some_and(|q| q.contains("token="));
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
+    }
+    if private {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -337,3 +337,46 @@ async fn the_public_is_rate_limited_and_the_office_is_not() {
     }
     svc.stop().await;
 }
+
+/// What the public may ask is bounded: known kinds only (each once), a query of a phrase, not a
+/// page; the refusal names the problem and the fix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_queries_are_bounded_and_refusals_say_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = service(dir.path(), "city").await;
+    let made_up: Vec<String> = (0..50).map(|i| format!("kind{i}")).collect();
+    let (status, body) = call(&svc, get(&format!("/api/search?q=Mapo&kind={}", made_up.join(",")))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("kind0") && m.contains("district")), "{body}");
+    let (status, body) = call(&svc, get("/api/search?q=Mapo&kind=district,district,complaint")).await;
+    assert_eq!(status, StatusCode::OK, "known kinds, repeated, are fine: {body}");
+    let long = "가".repeat(201);
+    for path in ["/api/search", "/api/resolve"] {
+        let (status, body) = call(&svc, get(&format!("{path}?q={long}"))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| m.contains("at most 200")), "{body}");
+    }
+    let (status, body) = call(&svc, get("/api/resolve?q=Mapo&kind=trend")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "records are not resolved as entities: {body}");
+    svc.stop().await;
+}
+
+/// Every answer says not to sniff, not to send a referrer and not to be framed; an answer to a
+/// request with a token is not cached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_carry_guard_headers_and_office_answers_are_not_cached() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = service(dir.path(), "city").await;
+    for (req, private) in [(get("/public"), false), (common::app::get_as("/api/display", OFFICE), true)] {
+        let resp = scpm::server::app(svc.state.clone()).oneshot(req).await.expect("response");
+        let h = resp.headers();
+        assert_eq!(h.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
+        assert_eq!(h.get("referrer-policy").and_then(|v| v.to_str().ok()), Some("no-referrer"));
+        assert!(h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("frame-ancestors 'none'")));
+        assert_eq!(h.get("cache-control").and_then(|v| v.to_str().ok()) == Some("no-store"), private);
+    }
+    svc.stop().await;
+}
