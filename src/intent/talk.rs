@@ -239,6 +239,7 @@ fn english(words: &[&str]) -> bool {
         &["by", "the", "way"],
         &["i", "think"],
         &["they", "say"],
+        &["i", "said"],
         &["he", "said"],
         &["she", "said"],
         &["let's", "go"],
