@@ -30,6 +30,11 @@ use std::time::Instant;
 /// parses it this well: a whole command.
 const WHOLE_COMMAND: f32 = 0.99;
 
+/// Below this fit (see `constraint::MIN_FIT`, the bar for any command), English that is not a
+/// whole command is not acted on: talk forced into the grammar's words reads as a near miss or
+/// a loose reading ("The Promise", "Can I ask?") at fits of -1.6 to -3.0 on the voice set.
+const GUESS_MIN_FIT: f32 = -1.5;
+
 /// Whether a transcript is a whole command, not a command word inside other words: grammar
 /// mode turns any speech into grammar words, and a stray "됐어" (never mind) in the middle of
 /// small talk must not cancel anything.
@@ -311,7 +316,28 @@ impl Voice {
         };
         let answer = match transcript.rejection() {
             Some(reason) => Answer::not_understood(&transcript.text, "en", Some(reason)),
-            None => self.commands.answer_spoken(&self.index, &transcript.text, Some("en"), ctx),
+            None => {
+                let mut trial = ctx.clone();
+                let answer = self.commands.answer_spoken(&self.index, &transcript.text, Some("en"), &mut trial);
+                match transcript.fit {
+                    // A reading that is not a whole command (a near miss, a loose reading) is a
+                    // guess; from a decoding the grammar had to push hard, it is a guess at noise.
+                    Some(fit) if answer.understood && answer.confidence < WHOLE_COMMAND && fit < GUESS_MIN_FIT => {
+                        Answer::not_understood(
+                            &transcript.text,
+                            "en",
+                            Some(format!(
+                                "heard “{}”, not a whole command, and too unlike the commands to guess at (fit {fit:.1} below {GUESS_MIN_FIT:.1})",
+                                transcript.text
+                            )),
+                        )
+                    }
+                    _ => {
+                        *ctx = trial;
+                        answer
+                    }
+                }
+            }
         };
         Some(Ok((transcript, answer)))
     }
