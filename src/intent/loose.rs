@@ -209,6 +209,7 @@ impl Loose {
         if talk(&m.lang, words) {
             return refuse(not_matched, "it sounds like talk, not a request to the wall");
         }
+        let hits = m.names.find(words);
         let same = |a: usize, b: usize| {
             let (a, b) = (&m.grammar.commands[a].def, &m.grammar.commands[b].def);
             a.intent == b.intent && a.fixed == b.fixed
@@ -237,7 +238,7 @@ impl Loose {
                 let taken = intent(m, top, &reading, how);
                 // A call is asked for in words; a guess at one from other words is not taken
                 // ("can you get the budget slides to me" is not a call to the budget officer).
-                if taken.name == "call" && !m.names.find(words).iter().any(|h| h.cue == super::names::Cue::Call) {
+                if taken.name == "call" && !hits.iter().any(|h| h.cue == super::names::Cue::Call) {
                     let named = self.second_opinion(m, words, question, taken);
                     if named.name == "call" {
                         return refuse(
@@ -250,7 +251,6 @@ impl Loose {
                 return Outcome::Understood(self.second_opinion(m, words, question, taken));
             }
         }
-        let hits = m.names.find(words);
         if spans.is_empty() && hits.is_empty() {
             return not_matched;
         }
