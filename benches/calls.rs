@@ -72,7 +72,7 @@ async fn until(d: &Driver, s: &str, js: &str) -> Value {
 
 fn main() -> anyhow::Result<()> {
     if !loopback_only() {
-        rerun_isolated("");
+        rerun_isolated("", "");
         return Ok(());
     }
     let dir = tempfile::tempdir()?;

@@ -13,7 +13,7 @@ use webdriver::{free_port, loopback_only, rerun_isolated, Driver};
 
 fn main() -> anyhow::Result<()> {
     if !loopback_only() {
-        rerun_isolated("");
+        rerun_isolated("", "");
         return Ok(());
     }
     let dir = tempfile::tempdir()?;

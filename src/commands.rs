@@ -5,8 +5,8 @@ use crate::action::Action;
 use crate::city::City;
 use crate::grammar::{Grammar, GrammarError, LANGS};
 use crate::index::CityIndex;
-use crate::intent::{Matcher, Outcome};
-use crate::resolve::{Context, Resolver};
+use crate::intent::{Intent, Matcher, Outcome};
+use crate::resolve::{Context, ResolveError, Resolver};
 use crate::text::is_hangul;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -48,6 +48,8 @@ impl Answer {
 pub struct Commands {
     matchers: Vec<Matcher>,
     pub confirm_calls: bool,
+    /// How many intents were resolved (every modality's, through [`Commands::resolve`]).
+    resolved: std::sync::atomic::AtomicU64,
 }
 
 /// Korean if the text has any Hangul, else English.
@@ -75,11 +77,23 @@ impl Commands {
             .iter()
             .map(|lang| Grammar::load(grammar_dir, lang).map(|g| Matcher::new(city, g)))
             .collect::<Result<_, _>>()?;
-        Ok(Commands { matchers, confirm_calls })
+        Ok(Commands { matchers, confirm_calls, resolved: Default::default() })
     }
 
     pub fn matcher(&self, lang: &str) -> Option<&Matcher> {
         self.matchers.iter().find(|m| m.lang() == lang)
+    }
+
+    /// Resolves an intent (a command said, typed or gestured) against the index and the
+    /// conversation: the one way from an intent to actions.
+    pub fn resolve(&self, index: &CityIndex, intent: &Intent, ctx: &mut Context) -> Result<Vec<Action>, ResolveError> {
+        self.resolved.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Resolver { index, confirm_calls: self.confirm_calls }.resolve(intent, ctx)
+    }
+
+    /// How many intents [`Commands::resolve`] has resolved since the start.
+    pub fn resolutions(&self) -> u64 {
+        self.resolved.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Understands and resolves one utterance. `lang` None detects the language.
@@ -95,18 +109,32 @@ impl Commands {
     }
 
     fn answer_as(&self, index: &CityIndex, text: &str, lang: Option<&str>, ctx: &mut Context, spoken: bool) -> Answer {
+        let reading = self.read(text, lang, spoken);
+        self.answer_reading(index, reading, ctx)
+    }
+
+    /// What the matcher makes of `text` (`spoken`: an English transcript, see
+    /// [`Commands::answer_spoken`]), before anything is resolved: the voice path reads every
+    /// alternative a recogniser offers and resolves only the one it takes.
+    pub fn read(&self, text: &str, lang: Option<&str>, spoken: bool) -> Reading {
         let lang = lang.unwrap_or_else(|| detect_language(text)).to_string();
-        let mut answer = Answer::not_understood(text, &lang, None);
         let Some(matcher) = self.matcher(&lang) else {
-            answer.reason = Some(format!("language `{lang}` is not supported; use ko or en"));
-            return answer;
+            let reason = format!("language `{lang}` is not supported; use ko or en");
+            return Reading { text: text.into(), lang, outcome: not_understood(reason, 0.0), extra: false };
         };
         let outcome = if spoken && lang == "en" {
             crate::intent::spoken::parse_spoken(matcher, text)
         } else {
             matcher.parse(text)
         };
-        match outcome {
+        let extra = matches!(&outcome, Outcome::Understood(i) if matcher.grammar().extra_intents.contains(&i.name));
+        Reading { text: text.into(), lang, outcome, extra }
+    }
+
+    /// Resolves what was read: the answer with its actions, or why there are none.
+    pub fn answer_reading(&self, index: &CityIndex, reading: Reading, ctx: &mut Context) -> Answer {
+        let mut answer = Answer::not_understood(&reading.text, &reading.lang, None);
+        match reading.outcome {
             Outcome::NotUnderstood { reason, score, .. } => {
                 answer.reason = Some(reason);
                 answer.confidence = score;
@@ -116,14 +144,13 @@ impl Commands {
                 answer.slots = intent.slots.clone();
                 answer.confidence = intent.confidence;
                 answer.matched = intent.matched.clone();
-                if matcher.grammar().extra_intents.contains(&intent.name) {
+                if reading.extra {
                     // An imported grammar's intent (a benchmark's): understood, and nothing on
                     // the wall acts on it.
                     answer.understood = true;
                     return answer;
                 }
-                let resolver = Resolver { index, confirm_calls: self.confirm_calls };
-                match resolver.resolve(&intent, ctx) {
+                match self.resolve(index, &intent, ctx) {
                     Ok(actions) => {
                         answer.understood = true;
                         answer.actions = actions;
@@ -133,5 +160,34 @@ impl Commands {
             }
         }
         answer
+    }
+}
+
+fn not_understood(reason: String, score: f32) -> Outcome {
+    Outcome::NotUnderstood { reason, closest: None, score }
+}
+
+/// What the matcher made of one text in one language, not yet resolved.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    pub text: String,
+    pub lang: String,
+    pub outcome: Outcome,
+    /// An imported grammar's own intent: understood, and nothing on the wall acts on it.
+    extra: bool,
+}
+
+impl Reading {
+    /// The intent read, if any.
+    pub fn intent(&self) -> Option<&Intent> {
+        match &self.outcome {
+            Outcome::Understood(intent) => Some(intent),
+            Outcome::NotUnderstood { .. } => None,
+        }
+    }
+
+    /// A reading that is no command, with the reason.
+    pub fn refused(text: &str, lang: &str, reason: String) -> Reading {
+        Reading { text: text.into(), lang: lang.into(), outcome: not_understood(reason, 0.0), extra: false }
     }
 }

@@ -281,7 +281,8 @@ impl Default for GesturesConfig {
 impl GesturesConfig {
     pub fn catalog_path(&self) -> PathBuf {
         if self.file.is_empty() {
-            crate::gesture::Catalog::default_path()
+            // The project's own gestures file.
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("gestures/gestures.toml")
         } else {
             PathBuf::from(&self.file)
         }

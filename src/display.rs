@@ -1,8 +1,8 @@
-//! The display state the server holds for the office wall: what is shown, versioned. Actions
-//! from any modality change it here, in one place. (The wall page and its live updates build on
-//! this.)
+//! The display state of the office wall: what is shown, versioned, and the types of what it
+//! shows (the page of a topic, the call, the gesture cursor, the listening overlay). Pure data:
+//! `office::Office` owns the one instance and is the only thing that changes it.
 
-use crate::action::Action;
+use crate::action::{Action, OfficialRef};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -10,6 +10,8 @@ pub struct DisplayState {
     pub version: u64,
     pub screen: String,
     pub topic: String,
+    /// The wall's page that shows `screen` ([`page_of`]): the walls render this page.
+    pub page: String,
     pub district: Option<String>,
     pub indicator: Option<String>,
     pub period: Option<String>,
@@ -20,7 +22,7 @@ pub struct DisplayState {
     pub locked: bool,
     pub search: Option<String>,
     /// A call waiting for confirmation, or placed.
-    pub call: Option<serde_json::Value>,
+    pub call: Option<CallView>,
     pub muted: bool,
     /// The call's loudness on the wall, 0–10.
     pub volume: u8,
@@ -28,7 +30,7 @@ pub struct DisplayState {
     /// was heard. None when the microphone is idle.
     pub listening: Option<Listening>,
     /// The gesture cursor on the wall, while a hand is followed.
-    pub cursor: Option<crate::gesture::Cursor>,
+    pub cursor: Option<Cursor>,
     /// How far the map is moved from its centre (fractions of the wall), by a fist.
     pub pan: [f32; 2],
     /// The last gesture click: each wall clicks what is at this point once (by its id).
@@ -47,8 +49,10 @@ pub const PAGES: [(&str, &str); 5] = [
     ("pledges", "pledges"),
 ];
 
-/// The page a topic is shown on (the wall's tabs).
-pub fn screen_of(topic: &str) -> &'static str {
+/// The page a topic (or "search") is shown on: the wall's tabs. The one table: the walls get it
+/// in each display state's `page` and, for the public page's own navigation, from
+/// `/static/pages.js`.
+pub fn page_of(topic: &str) -> &'static str {
     match topic {
         "overview" => "overview",
         "air_quality" | "traffic" | "transit" | "incidents" | "cctv" | "hospitals" | "weather" | "water" => "realtime",
@@ -56,6 +60,76 @@ pub fn screen_of(topic: &str) -> &'static str {
         "indicators" | "budget" | "population" => "administration",
         "pledges" => "pledges",
         _ => "search",
+    }
+}
+
+/// Where the locked hand points on the wall (0–1 each way) and what it is doing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cursor {
+    pub x: f32,
+    pub y: f32,
+    /// "point" (moving the cursor), "grab" (a fist panning the map) or "hand" (just seen).
+    pub mode: String,
+}
+
+/// The state of a call on the wall: waiting for the mayor's yes, then the call's legs.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CallState {
+    Confirming,
+    Ringing,
+    Connecting,
+    Connected,
+    Reconnecting,
+    Ended,
+}
+
+/// One official's leg of a call.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LegView {
+    pub leg: String,
+    pub official: OfficialRef,
+    pub state: CallState,
+    pub reason: Option<String>,
+}
+
+/// The call as the wall shows it: asked about (`Confirming`, the conversation's), or placed
+/// (the call manager's view, with its legs and the office's media).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CallView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub state: CallState,
+    pub official: OfficialRef,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub legs: Vec<LegView>,
+    pub reason: Option<String>,
+    pub muted: bool,
+    /// "camera" or "test_pattern"; None while confirming.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office_media: Option<&'static str>,
+    /// "microphone" or "tone"; None while confirming.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office_audio: Option<&'static str>,
+}
+
+impl CallView {
+    /// A call the wall asks about before placing it, or one placed and not yet rung.
+    pub fn asked(official: &OfficialRef, state: CallState) -> CallView {
+        CallView {
+            id: None,
+            state,
+            official: official.clone(),
+            legs: Vec::new(),
+            reason: None,
+            muted: false,
+            office_media: None,
+            office_audio: None,
+        }
+    }
+
+    pub fn confirming(&self) -> bool {
+        self.state == CallState::Confirming
     }
 }
 
@@ -76,6 +150,11 @@ pub struct Listening {
 }
 
 impl DisplayState {
+    /// Whether a call waits for the mayor's yes.
+    pub fn confirming_call(&self) -> bool {
+        self.call.as_ref().is_some_and(CallView::confirming)
+    }
+
     /// Sets the voice overlay; true when that changed anything (the version grows then).
     pub fn set_listening(&mut self, listening: Option<Listening>) -> bool {
         if self.listening == listening {
@@ -87,7 +166,7 @@ impl DisplayState {
     }
 
     /// Shows the call manager's view of the call; true when that changed anything.
-    pub fn set_call(&mut self, call: Option<serde_json::Value>) -> bool {
+    pub fn set_call(&mut self, call: Option<CallView>) -> bool {
         if self.call == call {
             return false;
         }
@@ -98,7 +177,7 @@ impl DisplayState {
 
     /// Moves the gesture cursor; true when that changed anything. The cursor is not a command:
     /// it is neither audited nor counted in the version, so walls simply follow it.
-    pub fn set_cursor(&mut self, cursor: Option<crate::gesture::Cursor>) -> bool {
+    pub fn set_cursor(&mut self, cursor: Option<Cursor>) -> bool {
         if self.cursor == cursor {
             return false;
         }
@@ -111,6 +190,7 @@ impl DisplayState {
             version: 0,
             screen: "overview".into(),
             topic: "overview".into(),
+            page: "overview".into(),
             district: None,
             indicator: None,
             period: None,
@@ -137,6 +217,7 @@ impl DisplayState {
         for action in actions {
             self.apply_one(action);
         }
+        self.page = page_of(&self.screen).into();
         if *self != before {
             self.version += 1;
         }
@@ -199,13 +280,13 @@ impl DisplayState {
                 "back" => self.restore(),
                 "next" | "previous" => {
                     let step = if to == "next" { 1 } else { PAGES.len() - 1 };
-                    let page = PAGES.iter().position(|(p, _)| *p == screen_of(&self.topic)).unwrap_or(0);
+                    let page = PAGES.iter().position(|(p, _)| *p == page_of(&self.topic)).unwrap_or(0);
                     self.go_to(PAGES[(page + step) % PAGES.len()].1);
                 }
                 "up" | "down" => {
-                    let group = PAGES.iter().find(|(p, _)| *p == screen_of(&self.topic)).map(|(p, _)| *p);
+                    let group = PAGES.iter().find(|(p, _)| *p == page_of(&self.topic)).map(|(p, _)| *p);
                     let topics: Vec<&str> =
-                        crate::action::TOPICS.iter().copied().filter(|t| Some(screen_of(t)) == group).collect();
+                        crate::action::TOPICS.iter().copied().filter(|t| Some(page_of(t)) == group).collect();
                     if let Some(at) = topics.iter().position(|t| *t == self.topic) {
                         let step = if to == "up" { 1 } else { topics.len() - 1 };
                         self.go_to(topics[(at + step) % topics.len()]);
@@ -231,12 +312,11 @@ impl DisplayState {
             Action::Zoom { direction } => self.zoom = (self.zoom + if direction == "in" { 1 } else { -1 }).clamp(0, 4),
             Action::Layout { mode } => self.layout = mode.clone(),
             Action::Call { official, needs_confirmation } => {
-                self.call = Some(
-                    serde_json::json!({"official": official, "state": if *needs_confirmation { "confirming" } else { "ringing" }}),
-                );
+                let state = if *needs_confirmation { CallState::Confirming } else { CallState::Ringing };
+                self.call = Some(CallView::asked(official, state));
             }
             Action::Cancel => {
-                if self.call.as_ref().is_some_and(|c| c["state"] == "confirming") {
+                if self.confirming_call() {
                     self.call = None;
                 }
             }

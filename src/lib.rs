@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod intent;
 pub mod metrics;
 pub mod models;
+pub mod office;
 pub mod resolve;
 pub mod server;
 pub mod service;

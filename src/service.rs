@@ -6,12 +6,11 @@
 use crate::city::{City, CityError};
 use crate::commands::Commands;
 use crate::config::Config;
-use crate::display::DisplayState;
 use crate::index::{CityIndex, IndexError, Opened};
 use crate::ingest::Ingest;
 use crate::metrics::Metrics;
+use crate::office::Office;
 use crate::server::AppState;
-use crate::server::OfficeSession;
 use crate::sources::http_poll::HttpPollConnector;
 use crate::sources::replay::ReplayConnector;
 use crate::sources::simulator::SimulatorConnector;
@@ -109,35 +108,28 @@ impl Service {
                 })
             })
             .collect();
-        let office = Arc::new(Mutex::new(OfficeSession {
-            context: Default::default(),
-            display: DisplayState::new(&config.office.language),
-            listen_until: None,
-        }));
-        let display_tx = tokio::sync::watch::channel(DisplayState::new(&config.office.language)).0;
-        let calls = crate::call::spawn(
-            crate::call::Wiring {
-                config: config.calls.clone(),
-                office_name: config.office.name.clone(),
-                store: Arc::new(Mutex::new(Store::open(&config.paths.store)?)),
-                officials: city.officials.iter().map(|o| o.reference()).collect(),
-                show: show_call(office.clone(), display_tx.clone()),
-            },
-            office_token.to_string(),
-        );
+        let config = Arc::new(config);
+        let wiring = crate::call::Wiring {
+            config: config.calls.clone(),
+            office_name: config.office.name.clone(),
+            store: Arc::new(Mutex::new(Store::open(&config.paths.store)?)),
+            officials: city.officials.iter().map(|o| o.reference()).collect(),
+        };
+        let secret = office_token.to_string();
+        let audit = Store::open(&config.paths.store)?;
+        let office = Office::start(config.clone(), commands, index.clone(), audit, |show| {
+            crate::call::spawn(wiring, show, secret)
+        });
         let state = AppState {
-            config: Arc::new(config.clone()),
+            config: config.clone(),
             city,
             index,
             store: Arc::new(Mutex::new(Store::open(&config.paths.store)?)),
             sink: ingest.sink.clone(),
             health,
             metrics,
-            commands,
             office,
             office_token,
-            display_tx,
-            calls,
             limiter: Default::default(),
         };
         Ok(Service { state, opened, ingest, shutdown, sources })
@@ -157,24 +149,6 @@ impl Service {
 
 /// The office token: from the config, else the one generated on first start beside the store
 /// (readable only by its owner), so a fresh install has a secret no one else knows.
-/// How the call manager shows a call on the wall: a call waiting for the mayor's "yes" is the
-/// conversation's, so "no call" from the manager does not clear it.
-fn show_call(
-    office: Arc<Mutex<OfficeSession>>,
-    display_tx: watch::Sender<DisplayState>,
-) -> Box<dyn Fn(Option<serde_json::Value>) + Send + Sync> {
-    Box::new(move |view| {
-        let Ok(mut office) = office.lock() else { return };
-        if view.is_none() && office.display.call.as_ref().is_some_and(|c| c["state"] == "confirming") {
-            return;
-        }
-        if office.display.set_call(view) {
-            display_tx.send_replace(office.display.clone());
-        }
-    })
-}
-
-/// The office token: from the config, or the one generated on first start.
 pub fn office_token(config: &Config) -> Result<String, StartError> {
     if !config.server.office_token.is_empty() {
         return Ok(config.server.office_token.clone());

@@ -256,6 +256,6 @@ const SCPM_SCREENS = (() => {
     drawMap(display, (code) => data.hits.some((h) => h.district === code) ? "#3fa9f5" : "#30445e", []);
   }
 
-  const SCREENS = { overview, realtime, opinion, administration, search };
+  const SCREENS = { overview, realtime, opinion, administration, pledges, search };
   return { render: (screen, display) => (SCREENS[screen] || overview)(display) };
 })();

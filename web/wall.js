@@ -14,19 +14,13 @@ const SCPM = (() => {
     socket: null,
     city: null,   // /api/districts summary, from /api/state
   };
-  // Which screen shows a topic.
-  const SCREEN_OF = {
-    overview: "overview", air_quality: "realtime", traffic: "realtime", transit: "realtime", incidents: "realtime",
-    cctv: "realtime", hospitals: "realtime", weather: "realtime", water: "realtime",
-    complaints: "opinion", suggestions: "opinion", trends: "opinion",
-    indicators: "administration", pledges: "administration", budget: "administration", population: "administration",
-    search: "search",
-  };
-  const TABS = [["overview", "overview"], ["realtime", "incidents"], ["opinion", "complaints"], ["administration", "indicators"], ["pledges", "pledges"]];
+  // The pages and the page of each topic: the server's table (/static/pages.js).
+  const TABS = SCPM_PAGES.tabs;
 
   const t = () => SCPM_TEXT[state.lang];
   const $ = (id) => document.getElementById(id);
-  const screenOf = (topic) => SCREEN_OF[topic] || "overview";
+  // The page a display shows: the office's display says it; the public page navigates itself.
+  const pageOf = (d) => d.page || SCPM_PAGES.of[d.screen] || "overview";
   const kst = (iso) => iso ? new Date(iso).toLocaleTimeString(state.lang === "ko" ? "ko-KR" : "en-GB", { timeZone: "Asia/Seoul", hour: "2-digit", minute: "2-digit" }) : "–";
   const num = (v, digits = 1) => v == null || Number.isNaN(v) ? "–" : Number(v).toLocaleString(state.lang === "ko" ? "ko-KR" : "en-GB", { maximumFractionDigits: digits });
 
@@ -51,7 +45,7 @@ const SCPM = (() => {
     } else {
       const d = state.display;
       if (action.type === "show") {
-        state.display = { ...d, screen: action.topic, topic: action.topic, district: action.district ?? null,
+        state.display = { ...d, screen: action.topic, topic: action.topic, page: SCPM_PAGES.of[action.topic], district: action.district ?? null,
                           indicator: action.indicator ?? null, zoom: action.district ? 1 : 0, search: null };
       } else if (action.type === "zoom") {
         state.display = { ...d, zoom: Math.max(0, Math.min(4, d.zoom + (action.direction === "in" ? 1 : -1))) };
@@ -78,9 +72,9 @@ const SCPM = (() => {
     $("screen").textContent = `${topic} · ${districtName(d.district)}`;
     $("screen").dataset.topic = d.screen === "search" ? "search" : d.topic;
     $("screen").dataset.district = d.district || "";
-    $("screen").dataset.screen = screenOf(d.screen);
+    $("screen").dataset.screen = pageOf(d);
     document.body.dataset.version = d.version;
-    const current = d.topic === "pledges" ? "pledges" : screenOf(d.screen);
+    const current = pageOf(d);
     $("tabs").innerHTML = TABS.map(([screen, topic]) =>
       `<button type="button" data-topic="${topic}" class="${screen === current ? "active" : ""}">${esc(t().screens[screen])}</button>`).join("") +
       (d.district ? `<button type="button" data-city="1">${esc(t().whole_city)}</button>` : "");
@@ -159,7 +153,7 @@ const SCPM = (() => {
     rendering = rendering.then(async () => {
       renderChrome();
       try {
-        await SCPM_SCREENS.render(screenOf(state.display.screen), state.display);
+        await SCPM_SCREENS.render(pageOf(state.display), state.display);
         $("status").textContent = PUBLIC || (state.socket && state.socket.readyState === WebSocket.OPEN) ? t().live : t().connecting;
       } catch (e) {
         console.error(e);

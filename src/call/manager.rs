@@ -4,17 +4,19 @@
 //! call log and the audit rows before it tells anyone, and shows the call on the wall through
 //! the display callback it was given.
 
+use super::legs::{backoff, Call, Leg, LegState, Retry, WallPeer, OPEN};
 use super::media::OfficeMedia;
-use super::peer::{self, PeerEvent};
+use super::peer::{self, apply_answer, browser_ice_servers, candidate_init, close_later, PeerEvent};
 use super::pumps::{self, Forward};
 use super::signal::{ClientMessage, ServerMessage};
 use super::{Calls, Input};
 use crate::action::{Action, OfficialRef};
 use crate::config::CallsConfig;
+use crate::display::CallView;
 use crate::store::{AuditRow, Store};
 use futures_util::FutureExt;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -24,7 +26,7 @@ use tokio::task::JoinHandle;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
 use webrtc::media_stream::track_local::TrackLocal;
-use webrtc::peer_connection::{PeerConnection, RTCIceCandidateInit, RTCPeerConnectionState, RTCSessionDescription};
+use webrtc::peer_connection::RTCPeerConnectionState;
 
 /// How long the wall shows how a call ended.
 const ENDED_SHOWN: Duration = Duration::from_secs(5);
@@ -35,18 +37,21 @@ pub struct Wiring {
     pub office_name: String,
     pub store: Arc<Mutex<Store>>,
     pub officials: Vec<OfficialRef>,
-    /// Shows the call on the wall (None: no call).
-    pub show: Box<dyn Fn(Option<Value>) + Send + Sync>,
 }
 
-/// Starts the manager task; `secret` signs the officials' links.
-pub fn spawn(wiring: Wiring, secret: String) -> Calls {
+/// Shows the call on the wall (None: no call).
+pub type ShowCall = Box<dyn Fn(Option<CallView>) + Send + Sync>;
+
+/// Starts the manager task; it shows calls on the wall through `show`; `secret` signs the
+/// officials' links.
+pub fn spawn(wiring: Wiring, show: ShowCall, secret: String) -> Calls {
     let (tx, rx) = mpsc::unbounded_channel();
     let media = OfficeMedia::new();
     let calls = Calls::new(tx.clone(), media.clone(), secret, wiring.officials.clone());
     let manager = Manager {
         officials: wiring.officials.iter().map(|o| (o.id.clone(), o.clone())).collect(),
         wiring,
+        show,
         tx,
         media,
         online: HashMap::new(),
@@ -59,69 +64,6 @@ pub fn spawn(wiring: Wiring, secret: String) -> Calls {
     calls
 }
 
-/// The delay before ICE restart attempt `n` (0-based): 0.3 s doubling, at most 7 s.
-pub fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis((300u64 << attempt.min(5)).min(7000))
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum LegState {
-    Ringing,
-    Connecting,
-    Connected,
-    Reconnecting,
-    Ended,
-}
-
-/// The states of a leg that has not ended.
-const OPEN: &[LegState] = &[LegState::Ringing, LegState::Connecting, LegState::Connected, LegState::Reconnecting];
-
-impl LegState {
-    fn name(self) -> &'static str {
-        match self {
-            LegState::Ringing => "ringing",
-            LegState::Connecting => "connecting",
-            LegState::Connected => "connected",
-            LegState::Reconnecting => "reconnecting",
-            LegState::Ended => "ended",
-        }
-    }
-}
-
-struct Retry {
-    since: Instant,
-    next: Instant,
-    attempt: u32,
-}
-
-struct Leg {
-    id: String,
-    official: OfficialRef,
-    state: LegState,
-    reason: Option<String>,
-    log_row: Option<i64>,
-    placed: Instant,
-    answered: Option<Instant>,
-    pc: Option<Arc<dyn PeerConnection>>,
-    /// Up while the official's connection is connected: the media pumps wait for it.
-    connected: watch::Sender<bool>,
-    forward: Forward,
-    walls: HashMap<u64, WallPeer>,
-    tasks: Vec<JoinHandle<()>>,
-    retry: Option<Retry>,
-}
-
-/// A wall's connection for one leg, and whether it is up.
-struct WallPeer {
-    pc: Arc<dyn PeerConnection>,
-    connected: watch::Sender<bool>,
-}
-
-struct Call {
-    id: String,
-    legs: Vec<Leg>,
-}
-
 struct Online {
     conn: u64,
     out: mpsc::UnboundedSender<ServerMessage>,
@@ -130,6 +72,7 @@ struct Online {
 
 struct Manager {
     wiring: Wiring,
+    show: ShowCall,
     tx: mpsc::UnboundedSender<Input>,
     media: OfficeMedia,
     officials: HashMap<String, OfficialRef>,
@@ -137,8 +80,8 @@ struct Manager {
     walls: HashMap<u64, mpsc::UnboundedSender<ServerMessage>>,
     call: Option<Call>,
     /// The last call's final view, and when it ended.
-    ended: Option<(Value, Instant)>,
-    shown: Option<Value>,
+    ended: Option<(CallView, Instant)>,
+    shown: Option<CallView>,
 }
 
 impl Manager {
@@ -559,7 +502,7 @@ impl Manager {
         self.tell_official(&official, ended);
         tracing::info!(official = %official, reason, duration_s = duration, "call leg ended");
         if self.call.as_ref().is_some_and(|c| c.legs.iter().all(|l| l.state == LegState::Ended)) {
-            if let Some(view) = self.view() {
+            if let Some(view) = self.call.as_ref().and_then(|call| call.view(&self.media)) {
                 self.ended = Some((view, Instant::now()));
             }
             self.call = None;
@@ -620,37 +563,14 @@ impl Manager {
         }
     }
 
-    /// What the wall shows of the call.
-    fn view(&self) -> Option<Value> {
-        let call = self.call.as_ref()?;
-        let first = call.legs.first()?;
-        let states: Vec<LegState> = call.legs.iter().map(|l| l.state).collect();
-        let overall = [LegState::Connected, LegState::Reconnecting, LegState::Connecting, LegState::Ringing]
-            .into_iter()
-            .find(|s| states.contains(s))
-            .unwrap_or(LegState::Ended);
-        let legs: Vec<Value> = call
-            .legs
-            .iter()
-            .map(|l| json!({"leg": l.id, "official": l.official, "state": l.state.name(), "reason": l.reason}))
-            .collect();
-        let reason = if overall == LegState::Ended { call.legs.last().and_then(|l| l.reason.clone()) } else { None };
-        Some(json!({
-            "id": call.id,
-            "state": overall.name(),
-            "official": first.official,
-            "legs": legs,
-            "reason": reason,
-            "muted": self.media.muted(),
-            "office_media": self.media.video_source(),
-            "office_audio": self.media.audio_source(),
-        }))
-    }
-
     fn sync_display(&mut self) {
-        let wanted = self.view().or_else(|| self.ended.as_ref().map(|(v, _)| v.clone()));
+        let wanted = self
+            .call
+            .as_ref()
+            .and_then(|call| call.view(&self.media))
+            .or_else(|| self.ended.as_ref().map(|(v, _)| v.clone()));
         if wanted != self.shown {
-            (self.wiring.show)(wanted.clone());
+            (self.show)(wanted.clone());
             self.shown = wanted;
         }
     }
@@ -697,41 +617,6 @@ impl Manager {
     }
 }
 
-async fn apply_answer(pc: &Arc<dyn PeerConnection>, sdp: String) -> Result<(), String> {
-    let answer = RTCSessionDescription::answer(sdp).map_err(|e| format!("the SDP answer is not valid: {e}"))?;
-    pc.set_remote_description(answer).await.map_err(|e| format!("the SDP answer was not accepted: {e}"))
-}
-
-fn candidate_init(c: super::signal::Candidate) -> RTCIceCandidateInit {
-    RTCIceCandidateInit {
-        candidate: c.candidate,
-        sdp_mid: c.sdp_mid,
-        sdp_mline_index: c.sdp_mline_index,
-        username_fragment: c.username_fragment,
-        ..Default::default()
-    }
-}
-
-/// The configured STUN/TURN servers in the browser's `RTCIceServer` form.
-fn browser_ice_servers(config: &CallsConfig) -> Value {
-    let mut servers = Vec::new();
-    if !config.stun_urls.is_empty() {
-        servers.push(json!({"urls": config.stun_urls}));
-    }
-    if !config.turn_urls.is_empty() {
-        servers.push(
-            json!({"urls": config.turn_urls, "username": config.turn_username, "credential": config.turn_credential}),
-        );
-    }
-    Value::Array(servers)
-}
-
-fn close_later(pc: Arc<dyn PeerConnection>) {
-    tokio::spawn(async move {
-        let _ = pc.close().await;
-    });
-}
-
 fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339()
 }
@@ -758,16 +643,5 @@ async fn write_store<T: Send + 'static>(
             tracing::error!("the call log writer stopped: {e}");
             None
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ice_restarts_back_off_from_300_ms_to_7_s() {
-        let delays: Vec<u64> = (0..8).map(|n| backoff(n).as_millis() as u64).collect();
-        assert_eq!(delays, [300, 600, 1200, 2400, 4800, 7000, 7000, 7000]);
     }
 }

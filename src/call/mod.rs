@@ -8,6 +8,7 @@
 //! peer connections' events (`peer`). Every leg is in the call log before the wall shows it,
 //! and every answer, decline and hang-up is audited.
 
+mod legs;
 pub mod manager;
 pub mod media;
 pub mod peer;
@@ -19,7 +20,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use tokio::sync::mpsc;
 
-pub use manager::{spawn, Wiring};
+pub use manager::{spawn, ShowCall, Wiring};
 pub use signal::{ClientMessage, ServerMessage};
 
 /// Where a page's messages go: the manager's input.

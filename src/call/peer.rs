@@ -10,6 +10,7 @@ use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYP
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
 };
+use serde_json::{json, Value};
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,8 +18,8 @@ use tokio::sync::mpsc;
 use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::{
     register_default_interceptors, MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
-    RTCConfigurationBuilder, RTCIceCandidateType, RTCIceServer, RTCPeerConnectionIceEvent, RTCPeerConnectionState,
-    Registry, SettingEngineBuilder,
+    RTCConfigurationBuilder, RTCIceCandidateInit, RTCIceCandidateType, RTCIceServer, RTCPeerConnectionIceEvent,
+    RTCPeerConnectionState, RTCSessionDescription, Registry, SettingEngineBuilder,
 };
 
 pub const VP8_PT: u8 = 96;
@@ -182,4 +183,39 @@ pub fn reachable(config: &CallsConfig, candidate: &super::signal::Candidate) -> 
         (Ok(local), Ok(remote)) => !local.is_loopback() || remote.is_loopback(),
         _ => false,
     }
+}
+
+pub(super) async fn apply_answer(pc: &Arc<dyn PeerConnection>, sdp: String) -> Result<(), String> {
+    let answer = RTCSessionDescription::answer(sdp).map_err(|e| format!("the SDP answer is not valid: {e}"))?;
+    pc.set_remote_description(answer).await.map_err(|e| format!("the SDP answer was not accepted: {e}"))
+}
+
+pub(super) fn candidate_init(c: super::signal::Candidate) -> RTCIceCandidateInit {
+    RTCIceCandidateInit {
+        candidate: c.candidate,
+        sdp_mid: c.sdp_mid,
+        sdp_mline_index: c.sdp_mline_index,
+        username_fragment: c.username_fragment,
+        ..Default::default()
+    }
+}
+
+/// The configured STUN/TURN servers in the browser's `RTCIceServer` form.
+pub(super) fn browser_ice_servers(config: &CallsConfig) -> Value {
+    let mut servers = Vec::new();
+    if !config.stun_urls.is_empty() {
+        servers.push(json!({"urls": config.stun_urls}));
+    }
+    if !config.turn_urls.is_empty() {
+        servers.push(
+            json!({"urls": config.turn_urls, "username": config.turn_username, "credential": config.turn_credential}),
+        );
+    }
+    Value::Array(servers)
+}
+
+pub(super) fn close_later(pc: Arc<dyn PeerConnection>) {
+    tokio::spawn(async move {
+        let _ = pc.close().await;
+    });
 }

@@ -3,10 +3,11 @@
 
 use anyhow::{Context as _, Result};
 use opencv::prelude::MatTraitConst;
+use scpm::commands::Commands;
 use scpm::config::Config;
 use scpm::gesture::hands::{HandModels, HandTracker};
-use scpm::gesture::{self, source, Catalog, HandFrame, Recognizer, Screen};
-use scpm::resolve::{Context, Resolver};
+use scpm::gesture::{self, source, Catalog, HandFrame, Meaning, Recognizer, Screen};
+use scpm::resolve::Context;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -23,6 +24,9 @@ pub struct Options {
 }
 
 pub fn run(config: &Config, index: scpm::index::CityIndex, options: Options) -> Result<()> {
+    // Gestures resolve through the same commands as speech (their intents are the grammar's).
+    let city = scpm::city::City::load(&config.paths.data_dir)?;
+    let commands = Commands::load(&city, &config.paths.grammars, config.commands.confirm_calls)?;
     let catalog = Catalog::load(&config.gestures.catalog_path())?;
     anyhow::ensure!(
         scpm::gesture::catalog::SCREENS.contains(&options.screen.as_str()),
@@ -43,8 +47,6 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, options: Options) -> 
         )),
         None => None,
     };
-    let confirm_calls = config.commands.confirm_calls;
-    let resolver = Resolver { index: &index, confirm_calls };
     let mut context = Context::default();
     // The screen follows the events, as the wall would (a swipe pages on).
     let mut display = scpm::display::DisplayState::new(&config.office.language);
@@ -73,12 +75,16 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, options: Options) -> 
             if options.screen == "call" {
                 screen.name = "call".into();
             }
-            let (intent, actions) = match gesture::actions(&catalog, &event, &screen, &resolver, &mut context) {
-                Ok(done) => done,
-                Err(e) => {
-                    eprintln!("warning: {} at {} ms: {e}", event.gesture, event.t_ms);
-                    (String::new(), Vec::new())
-                }
+            let (intent, actions) = match gesture::meaning(&catalog, &event, &screen) {
+                Meaning::Nothing => (String::new(), Vec::new()),
+                Meaning::Wall(intent, actions) => (intent, actions),
+                Meaning::Command(intent) => match commands.resolve(&index, &intent, &mut context) {
+                    Ok(actions) => (intent.name, actions),
+                    Err(e) => {
+                        eprintln!("warning: {} at {} ms: {e}", event.gesture, event.t_ms);
+                        (String::new(), Vec::new())
+                    }
+                },
             };
             display.apply(&actions);
             if options.json {

@@ -23,18 +23,17 @@ pub fn serve(
         let addr = listener.local_addr()?;
         tracing::info!(%addr, office = %config.office.name, "serving; /healthz, /api/search, /api/state, /metrics");
         println!("scpm listening on http://{addr}");
-        use scpm::server::voice::{start as start_voice, AudioSource};
+        use scpm::office::microphone::{start as start_voice, AudioSource};
+        let (office, city) = (service.state.office.clone(), service.state.city.clone());
         match audio_file {
-            Some(file) => start_voice(service.state.clone(), service.state.commands.clone(), AudioSource::File(file)),
-            None if config.voice.enabled => {
-                start_voice(service.state.clone(), service.state.commands.clone(), AudioSource::Microphone)
-            }
+            Some(file) => start_voice(office.clone(), city, AudioSource::File(file)),
+            None if config.voice.enabled => start_voice(office.clone(), city, AudioSource::Microphone),
             None => tracing::info!("voice is off (voice.enabled = false)"),
         }
-        use scpm::server::camera::{start as start_camera, VideoSource};
+        use scpm::office::camera::{start as start_camera, VideoSource};
         match video_file {
-            Some(file) => start_camera(service.state.clone(), VideoSource::File(file)),
-            None if config.gestures.enabled => start_camera(service.state.clone(), VideoSource::Camera),
+            Some(file) => start_camera(office, VideoSource::File(file)),
+            None if config.gestures.enabled => start_camera(office, VideoSource::Camera),
             None => tracing::info!("gestures are off (gestures.enabled = false)"),
         }
         let app = scpm::server::app(service.state.clone());

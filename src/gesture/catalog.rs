@@ -164,7 +164,7 @@ pub fn parse_intent(spec: &str) -> Option<(String, BTreeMap<String, String>)> {
 impl Catalog {
     /// The project's own gestures file.
     pub fn default_path() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("gestures/gestures.toml")
+        crate::config::GesturesConfig::default().catalog_path()
     }
 
     pub fn load(path: &Path) -> Result<Catalog, CatalogError> {

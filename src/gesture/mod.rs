@@ -16,7 +16,6 @@ pub mod track;
 
 use crate::action::Action;
 use crate::intent::Intent;
-use crate::resolve::{Context, Resolver};
 use serde::{Deserialize, Serialize};
 
 pub use catalog::Catalog;
@@ -141,36 +140,42 @@ impl Screen {
         let name = if display.call.is_some() {
             "call".to_string()
         } else {
-            crate::display::screen_of(&display.topic).to_string()
+            crate::display::page_of(&display.topic).to_string()
         };
         Screen { name, topic: display.topic.clone() }
     }
 }
 
-/// The actions of an event on a screen: the gesture's intent, resolved like a spoken one.
-/// Returns the intent's name too (for the audit log); "" when the gesture does nothing there.
-pub fn actions(
-    catalog: &Catalog,
-    event: &Event,
-    screen: &Screen,
-    resolver: &Resolver,
-    ctx: &mut Context,
-) -> Result<(String, Vec<Action>), crate::resolve::ResolveError> {
-    let Some(gesture) = catalog.get(&event.gesture) else { return Ok((String::new(), Vec::new())) };
+/// What a gesture means on a screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Meaning {
+    /// Nothing here (a point that only moves the cursor).
+    Nothing,
+    /// The wall's own moves (select, pan, listen), with the intent's name for the audit.
+    Wall(String, Vec<Action>),
+    /// A command's intent, understood and resolved like a spoken one (`Commands::resolve`).
+    Command(Intent),
+}
+
+/// What an event means on a screen: the gesture's intent from the catalog.
+pub fn meaning(catalog: &Catalog, event: &Event, screen: &Screen) -> Meaning {
+    let Some(gesture) = catalog.get(&event.gesture) else { return Meaning::Nothing };
     // Resting on a spot while pointing selects it, whatever `point` does otherwise.
     let spec = if event.gesture == "point" && event.at.is_some() { "select" } else { gesture.intent_on(&screen.name) };
-    let Some((name, mut slots)) = catalog::parse_intent(spec) else { return Ok((String::new(), Vec::new())) };
-    let actions = match name.as_str() {
-        "" => Vec::new(),
+    let Some((name, mut slots)) = catalog::parse_intent(spec) else { return Meaning::Nothing };
+    let wall =
+        |actions: Vec<Action>| if actions.is_empty() { Meaning::Nothing } else { Meaning::Wall(name.clone(), actions) };
+    match name.as_str() {
+        "" => Meaning::Nothing,
         "select" => {
             let [x, y] = event.at.unwrap_or([0.5, 0.5]);
-            vec![Action::Select { x: round(x), y: round(y) }]
+            wall(vec![Action::Select { x: round(x), y: round(y) }])
         }
         "pan" => match event.pan {
-            Some([dx, dy]) if dx.hypot(dy) >= 0.02 => vec![Action::Pan { dx: round(dx), dy: round(dy) }],
-            _ => Vec::new(),
+            Some([dx, dy]) if dx.hypot(dy) >= 0.02 => wall(vec![Action::Pan { dx: round(dx), dy: round(dy) }]),
+            _ => Meaning::Nothing,
         },
-        "listen" => vec![Action::Listen],
+        "listen" => wall(vec![Action::Listen]),
         other => {
             if other == "call" {
                 let official = catalog
@@ -181,17 +186,15 @@ pub fn actions(
                     .unwrap_or_default();
                 slots.insert("official".into(), official);
             }
-            let intent = Intent {
+            Meaning::Command(Intent {
                 name: name.clone(),
                 slots,
                 slot_text: Default::default(),
                 confidence: event.confidence,
                 matched: format!("gestures/gestures.toml: {}", event.gesture),
-            };
-            resolver.resolve(&intent, ctx)?
+            })
         }
-    };
-    Ok((name, actions))
+    }
 }
 
 fn round(v: f32) -> f32 {

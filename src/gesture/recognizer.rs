@@ -8,15 +8,7 @@ use super::motion::{Path, Sample};
 use super::pose::Pose;
 use super::track::Lock;
 use super::{Event, HandFrame, Side};
-
-/// Where the locked hand points on the wall (0–1 each way) and what it is doing.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Cursor {
-    pub x: f32,
-    pub y: f32,
-    /// "point" (moving the cursor), "grab" (a fist panning the map) or "hand" (just seen).
-    pub mode: String,
-}
+pub use crate::display::Cursor;
 
 /// What one frame produced.
 #[derive(Debug, Default)]

@@ -40,10 +40,10 @@ fn token(params: Result<Query<TokenParam>, axum::extract::rejection::QueryReject
 }
 
 fn check_official(state: &AppState, id: &str, token: &str) -> Result<(), ApiError> {
-    if state.calls.official(id).is_none() {
+    if state.office.calls().official(id).is_none() {
         return Err(ApiError::NotFound(format!("no official `{id}` in the directory (data/officials.toml)")));
     }
-    if !state.calls.token_matches(id, token) {
+    if !state.office.calls().token_matches(id, token) {
         return Err(ApiError::Forbidden(format!(
             "this link is not valid for `{id}`; ask the mayor's office for your link (`scpm officials`)"
         )));
@@ -71,14 +71,14 @@ pub async fn official_socket(
     Ok(websocket(upgrade)?.max_message_size(FRAME_LIMIT).on_upgrade(move |ws| async move {
         let conn = CONNECTIONS.fetch_add(1, Relaxed);
         let (out, outgoing) = mpsc::unbounded_channel();
-        state.calls.send(Input::OfficialJoined { official: id.clone(), conn, out: out.clone() });
-        let calls = state.calls.clone();
+        state.office.calls().send(Input::OfficialJoined { official: id.clone(), conn, out: out.clone() });
+        let calls = state.office.calls().clone();
         let official = id.clone();
         relay(ws, outgoing, out, move |message| {
             calls.send(Input::OfficialSaid { official: official.clone(), message });
         })
         .await;
-        state.calls.send(Input::OfficialLeft { official: id, conn });
+        state.office.calls().send(Input::OfficialLeft { official: id, conn });
     }))
 }
 
@@ -97,10 +97,10 @@ pub async fn wall_socket(
     Ok(websocket(upgrade)?.max_message_size(FRAME_LIMIT).on_upgrade(move |ws| async move {
         let wall = CONNECTIONS.fetch_add(1, Relaxed);
         let (out, outgoing) = mpsc::unbounded_channel();
-        state.calls.send(Input::WallJoined { wall, out: out.clone() });
-        let calls = state.calls.clone();
+        state.office.calls().send(Input::WallJoined { wall, out: out.clone() });
+        let calls = state.office.calls().clone();
         relay(ws, outgoing, out, move |message| calls.send(Input::WallSaid { wall, message })).await;
-        state.calls.send(Input::WallLeft { wall });
+        state.office.calls().send(Input::WallLeft { wall });
     }))
 }
 
@@ -149,8 +149,7 @@ pub async fn calls(State(state): State<AppState>, headers: HeaderMap) -> Result<
     require_office(&state, &headers).map_err(|_| {
         ApiError::Forbidden("calls are placed and seen from the office only (office token required)".into())
     })?;
-    let active =
-        state.office.lock().map_err(|_| ApiError::Internal("office lock poisoned".into()))?.display.call.clone();
+    let active = state.office.display()?.call;
     let log = super::api::store(&state)?.call_log_tail(100)?;
     Ok(Json(json!({"active": active, "log": log})))
 }
@@ -159,11 +158,11 @@ pub async fn calls(State(state): State<AppState>, headers: HeaderMap) -> Result<
 pub async fn officials(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
     require_office(&state, &headers)
         .map_err(|_| ApiError::Forbidden("officials' links are for the office only (office token required)".into()))?;
-    let list: Vec<Value> = state
-        .calls
+    let calls = state.office.calls();
+    let list: Vec<Value> = calls
         .officials()
         .iter()
-        .map(|o| json!({"official": o, "link": format!("/official/{}?token={}", o.id, state.calls.official_token(&o.id))}))
+        .map(|o| json!({"official": o, "link": format!("/official/{}?token={}", o.id, calls.official_token(&o.id))}))
         .collect();
     Ok(Json(json!({"officials": list})))
 }

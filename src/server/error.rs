@@ -63,6 +63,16 @@ impl From<crate::index::IndexError> for ApiError {
     }
 }
 
+impl From<crate::office::OfficeError> for ApiError {
+    fn from(e: crate::office::OfficeError) -> Self {
+        match e {
+            // The disk is full or gone: the office must know its command was not carried out.
+            crate::office::OfficeError::Audit(_) => ApiError::Unavailable(e.to_string()),
+            crate::office::OfficeError::Poisoned => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         ApiError::Internal(e.to_string())

@@ -81,5 +81,5 @@ fn trusted(state: &AppState, req: &Request) -> bool {
     // An official's link opens that official's page and socket.
     let path = req.uri().path();
     let official = path.strip_prefix("/official/").or_else(|| path.strip_prefix("/ws/official/"));
-    official.is_some_and(|id| state.calls.token_matches(id, token))
+    official.is_some_and(|id| state.office.calls().token_matches(id, token))
 }

@@ -4,25 +4,21 @@
 
 mod api;
 mod calls;
-pub mod camera;
 mod cctv;
 mod error;
 mod limit;
 mod office;
 mod screens;
-pub mod voice;
 mod wall;
 mod web;
 
 pub use error::ApiError;
 
 use crate::city::City;
-use crate::commands::Commands;
 use crate::config::Config;
-use crate::display::DisplayState;
 use crate::index::CityIndex;
 use crate::metrics::Metrics;
-use crate::resolve::Context;
+use crate::office::Office;
 use crate::sources::{Health, Sink};
 use crate::store::Store;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -45,33 +41,12 @@ pub struct AppState {
     pub sink: Sink,
     pub health: Health,
     pub metrics: Arc<Metrics>,
-    pub commands: Arc<Commands>,
-    /// The office wall's conversation and display, one per office.
-    pub office: Arc<Mutex<OfficeSession>>,
+    /// The office: its wall, conversation and calls. Handlers change the wall only through it.
+    pub office: Arc<Office>,
     /// The bearer token of the office wall (from the config, or generated on first start).
     pub office_token: Arc<String>,
-    /// The latest display state, for every connected wall page.
-    pub display_tx: tokio::sync::watch::Sender<DisplayState>,
-    /// The call manager.
-    pub calls: crate::call::Calls,
     /// Per-address rate limit for requests without a token.
     pub limiter: Arc<limit::Limiter>,
-}
-
-pub struct OfficeSession {
-    pub context: Context,
-    pub display: DisplayState,
-    /// Push-to-talk: the voice listener acts on what is said until then, as after the wake
-    /// phrase (a `wave` gesture opens it).
-    pub listen_until: Option<std::time::Instant>,
-}
-
-impl OfficeSession {
-    /// The conversation as a command sees it: what was said before, and whether a call is on
-    /// the wall now.
-    pub fn conversation(&self) -> Context {
-        Context { in_call: self.display.call.is_some(), ..self.context.clone() }
-    }
 }
 
 pub fn app(state: AppState) -> Router {

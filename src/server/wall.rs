@@ -3,9 +3,9 @@
 //! it may send `{"action": {...}}` (a touch or click on the wall), which is audited and applied
 //! like any command. Browsers cannot set headers on a WebSocket, hence the token in the query.
 
-use super::office::apply_audited;
 use super::{ApiError, AppState};
 use crate::action::Action;
+use crate::office::{Channel, Command};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -42,7 +42,7 @@ fn state_message(state: &crate::display::DisplayState) -> Message {
 }
 
 async fn serve(mut ws: WebSocket, state: AppState) {
-    let mut changes = state.display_tx.subscribe();
+    let mut changes = state.office.subscribe();
     let current = changes.borrow_and_update().clone();
     if ws.send(state_message(&current)).await.is_err() {
         return;
@@ -62,10 +62,11 @@ async fn serve(mut ws: WebSocket, state: AppState) {
                 Some(Ok(Message::Text(text))) => {
                     let reply = match serde_json::from_str::<Touch>(&text) {
                         Ok(touch) => {
-                            let worker = state.clone();
+                            let office = state.office.clone();
                             let input = text.to_string();
                             let applied = tokio::task::spawn_blocking(move || {
-                                apply_audited(&worker, "touch", &input, "touch", std::slice::from_ref(&touch.action), "applied")
+                                let actions = std::slice::from_ref(&touch.action);
+                                office.apply(Command { channel: Channel::Touch, input: &input, intent: "touch", actions, outcome: "applied" })
                             })
                             .await;
                             match applied {

@@ -31,12 +31,30 @@ pub async fn page() -> Html<&'static str> {
     Html(PAGE)
 }
 
-pub async fn static_file(Path(name): Path<String>) -> Result<impl IntoResponse, ApiError> {
+/// `/static/pages.js`: the wall's pages, the topic each tab opens on and the page each topic
+/// is shown on, from `display` (the one table; the office wall also gets a display's `page`).
+fn pages_js() -> String {
+    let of: serde_json::Map<String, Value> = crate::action::TOPICS
+        .iter()
+        .chain(["search"].iter())
+        .map(|t| (t.to_string(), json!(crate::display::page_of(t))))
+        .collect();
+    let tabs: Vec<[&str; 2]> = crate::display::PAGES.iter().map(|(page, topic)| [*page, *topic]).collect();
+    format!(
+        "// The wall's pages, from the server (src/display.rs).\nwindow.SCPM_PAGES = {};\n",
+        json!({"tabs": tabs, "of": of})
+    )
+}
+
+pub async fn static_file(Path(name): Path<String>) -> Result<axum::response::Response, ApiError> {
+    if name == "pages.js" {
+        return Ok(([(header::CONTENT_TYPE, JS), (header::CACHE_CONTROL, "no-cache")], pages_js()).into_response());
+    }
     let (_, content_type, body) = STATIC
         .iter()
         .find(|(file, _, _)| *file == name)
         .ok_or_else(|| ApiError::NotFound(format!("no static file `{name}`")))?;
-    Ok(([(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "no-cache")], *body))
+    Ok(([(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "no-cache")], *body).into_response())
 }
 
 /// Boundaries for the map: districts and neighbourhoods with names and centroids.

@@ -329,16 +329,7 @@ mod tests {
     fn timed(understood: bool, amends: bool) -> Timed {
         let mut answer = Answer::not_understood("x", "en", None);
         answer.understood = understood;
-        let heard = Heard {
-            answer,
-            transcript: String::new(),
-            start_ms: 0,
-            end_ms: 0,
-            alternatives: Vec::new(),
-            decode_ms: 0.0,
-            fit: None,
-            note: None,
-        };
+        let heard = Heard { answer, ..Heard::nothing(0, 0, "") };
         Timed { heard, latency_ms: 0.0, work_ms: 0.0, amends }
     }
 

@@ -16,7 +16,7 @@ pub mod vosk;
 
 use crate::audio::vad::Utterance;
 use crate::city::City;
-use crate::commands::{Answer, Commands};
+use crate::commands::{Answer, Commands, Reading};
 use crate::config::{Config, VoiceConfig};
 use crate::grammar::Grammar;
 use crate::index::CityIndex;
@@ -35,16 +35,37 @@ const WHOLE_COMMAND: f32 = 0.99;
 /// a loose reading ("The Promise", "Can I ask?") at fits of -1.6 to -3.0 on the voice set.
 const GUESS_MIN_FIT: f32 = -1.5;
 
-/// Whether a transcript is a whole command, not a command word inside other words: grammar
+/// Whether a reading is a whole command, not a command word inside other words: grammar
 /// mode turns any speech into grammar words, and a stray "됐어" (never mind) in the middle of
 /// small talk must not cancel anything.
-fn whole_command(answer: &Answer, text: &str) -> bool {
-    if !answer.understood || answer.confidence < WHOLE_COMMAND {
-        return false;
-    }
-    match answer.matched.strip_prefix("cancel phrase \"").and_then(|m| m.strip_suffix('"')) {
-        Some(phrase) => crate::text::compact(phrase) == crate::text::compact(text),
+fn whole_command(reading: &Reading) -> bool {
+    let Some(intent) = reading.intent().filter(|i| i.confidence >= WHOLE_COMMAND) else { return false };
+    match intent.matched.strip_prefix("cancel phrase \"").and_then(|m| m.strip_suffix('"')) {
+        Some(phrase) => crate::text::compact(phrase) == crate::text::compact(&reading.text),
         None => true,
+    }
+}
+
+/// Whether an utterance began with the wake phrase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Wake {
+    /// No wake phrase: a command only while the office listens (or with the wake phrase off).
+    #[default]
+    None,
+    /// The wake phrase alone: the office listens to what comes next.
+    Alone,
+    /// The wake phrase and a command after it ("Office, show traffic"): the answer is the
+    /// command's.
+    Before,
+}
+
+/// A transcript with the wake phrase taken off its front: whether it was there, and the rest.
+fn split_wake(text: &str, wake: &str) -> (Wake, String) {
+    match after_wake_phrase(text, wake) {
+        Some(rest) if rest.is_empty() => (Wake::Alone, rest),
+        Some(rest) => (Wake::Before, rest),
+        None => (Wake::None, text.to_string()),
     }
 }
 
@@ -73,17 +94,22 @@ pub fn after_wake_phrase(text: &str, wake: &str) -> Option<String> {
 /// same command. Grammar mode turns talk into grammar phrases, but different ones in each
 /// alternative (ten different commands, none the recogniser is sure of); a command that was
 /// said comes back in many alternatives, give or take an ending or a dropped word.
-fn n_best_agree(taken: &Answer, answers: &[(Answer, Context)]) -> bool {
-    let same = answers.iter().filter(|(a, _)| a.understood && a.intent == taken.intent && a.actions == taken.actions);
-    same.count() * 3 >= answers.len()
+fn n_best_agree(taken: &Reading, readings: &[Reading]) -> bool {
+    let meaning = |r: &Reading| r.intent().map(|i| (i.name.clone(), i.slots.clone()));
+    let same = readings.iter().filter(|r| meaning(r).is_some() && meaning(r) == meaning(taken));
+    same.count() * 3 >= readings.len()
 }
 
 /// What was heard in one utterance: the `scpm ask` answer plus where and what was heard.
 #[derive(Debug, Clone, Serialize)]
 pub struct Heard {
+    /// The answer to the command heard (after the wake phrase, if it began with one).
     #[serde(flatten)]
     pub answer: Answer,
+    /// Everything heard, the wake phrase included.
     pub transcript: String,
+    #[serde(skip_serializing_if = "is_no_wake")]
+    pub wake: Wake,
     pub start_ms: u64,
     pub end_ms: u64,
     /// The recogniser's other hypotheses (Korean n-best).
@@ -99,6 +125,32 @@ pub struct Heard {
     /// writes speech it does not take for English (0 to 1); see `voice::constraint`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<f32>,
+}
+
+fn is_no_wake(wake: &Wake) -> bool {
+    *wake == Wake::None
+}
+
+impl Heard {
+    /// Nothing heard yet in the utterance from `start_ms` to `end_ms`.
+    pub fn nothing(start_ms: u64, end_ms: u64, reason: &str) -> Heard {
+        Heard {
+            answer: Answer::not_understood("", "ko", Some(reason.into())),
+            transcript: String::new(),
+            wake: Wake::None,
+            start_ms,
+            end_ms,
+            alternatives: Vec::new(),
+            decode_ms: 0.0,
+            fit: None,
+            note: None,
+        }
+    }
+}
+
+/// The answer to the wake phrase said alone.
+fn wake_alone(text: &str, lang: &str) -> Answer {
+    Answer::not_understood(text, lang, Some("the wake phrase".into()))
 }
 
 pub struct Voice {
@@ -198,11 +250,6 @@ impl Voice {
         (Voice { korean, english, commands, index, order: langs.to_vec(), wake_ko, wake_en }, warnings)
     }
 
-    /// Answers text (what followed a wake phrase) through the same commands, in `lang`.
-    pub fn answer_text(&self, text: &str, lang: &str, ctx: &mut Context) -> Answer {
-        self.commands.answer_spoken(&self.index, text, Some(lang), ctx)
-    }
-
     pub fn languages(&self) -> Vec<&str> {
         let mut out = Vec::new();
         if self.korean.is_some() {
@@ -258,40 +305,31 @@ impl Voice {
         if self.korean.is_none() {
             return false;
         }
-        let command = match after_wake_phrase(korean, &self.wake_ko) {
-            Some(rest) if rest.is_empty() => return true,
-            Some(rest) => rest,
-            None => korean.to_string(),
-        };
-        let answer = self.commands.answer(&self.index, &command, Some("ko"), &mut ctx.clone());
-        whole_command(&answer, &command)
+        let _ = ctx;
+        match split_wake(korean, &self.wake_ko) {
+            (Wake::Alone, _) => true,
+            (_, command) => whole_command(&self.commands.read(&command, Some("ko"), false)),
+        }
     }
 
     /// English at a short pause: decodes the open utterance now and returns what was heard when
     /// it is a whole command, the wake phrase, or the wake phrase and a whole command.
     fn english_at_pause(&mut self, open: &Utterance, ctx: &mut Context) -> Option<Heard> {
         let started = Instant::now();
-        let mut trial = ctx.clone();
-        let (transcript, answer) = self.english(&open.samples, &mut trial, false)?.ok()?;
-        tracing::debug!(text = %transcript.text, understood = answer.understood, confidence = answer.confidence, rejection = ?transcript.rejection(), "English at a pause");
+        let transcript = self.english.as_mut()?.transcribe_with(&open.samples, false).ok()?;
+        tracing::debug!(text = %transcript.text, rejection = ?transcript.rejection(), "English at a pause");
         if transcript.rejection().is_some() {
             return None;
         }
-        let complete = match after_wake_phrase(&transcript.text, &self.wake_en) {
-            Some(rest) if rest.is_empty() => true,
-            Some(rest) => {
-                let answer = self.commands.answer_spoken(&self.index, &rest, Some("en"), &mut ctx.clone());
-                whole_command(&answer, &rest)
-            }
-            None => whole_command(&answer, &transcript.text),
-        };
-        if !complete {
+        let (wake, reading) = self.english_reading(&transcript);
+        if !(wake == Wake::Alone || whole_command(&reading)) {
             return None;
         }
-        *ctx = trial;
+        let answer = self.english_answer(&transcript, wake, reading, ctx);
         Some(Heard {
             answer,
             transcript: transcript.text,
+            wake,
             start_ms: open.start_ms,
             end_ms: open.end_ms,
             alternatives: Vec::new(),
@@ -301,45 +339,41 @@ impl Voice {
         })
     }
 
-    /// Whisper's transcript of `samples` and the command it is (not understood, with the reason,
-    /// when the transcript cannot be one); `None` without an English recogniser. With `retry`, a
-    /// decoding that left the grammar is done once more (see [`english::English::transcribe_with`]).
-    fn english(
-        &mut self,
-        samples: &[f32],
+    /// What an English transcript says after the wake phrase, read, not yet resolved.
+    fn english_reading(&self, transcript: &english::Transcript) -> (Wake, Reading) {
+        let (wake, rest) = split_wake(&transcript.text, &self.wake_en);
+        (wake, self.commands.read(&rest, Some("en"), true))
+    }
+
+    /// The answer to an English transcript read as `reading`: refused when the recogniser
+    /// doubts it, else resolved once (`ctx` changes only then).
+    fn english_answer(
+        &self,
+        transcript: &english::Transcript,
+        wake: Wake,
+        reading: Reading,
         ctx: &mut Context,
-        retry: bool,
-    ) -> Option<Result<(english::Transcript, Answer), english::WhisperError>> {
-        let transcript = match self.english.as_mut()?.transcribe_with(samples, retry) {
-            Ok(t) => t,
-            Err(e) => return Some(Err(e)),
-        };
-        let answer = match transcript.rejection() {
-            Some(reason) => Answer::not_understood(&transcript.text, "en", Some(reason)),
-            None => {
-                let mut trial = ctx.clone();
-                let answer = self.commands.answer_spoken(&self.index, &transcript.text, Some("en"), &mut trial);
-                match transcript.fit {
-                    // A reading that is not a whole command (a near miss, a loose reading) is a
-                    // guess; from a decoding the grammar had to push hard, it is a guess at noise.
-                    Some(fit) if answer.understood && answer.confidence < WHOLE_COMMAND && fit < GUESS_MIN_FIT => {
-                        Answer::not_understood(
-                            &transcript.text,
-                            "en",
-                            Some(format!(
-                                "heard “{}”, not a whole command, and too unlike the commands to guess at (fit {fit:.1} below {GUESS_MIN_FIT:.1})",
-                                transcript.text
-                            )),
-                        )
-                    }
-                    _ => {
-                        *ctx = trial;
-                        answer
-                    }
-                }
-            }
-        };
-        Some(Ok((transcript, answer)))
+    ) -> Answer {
+        if let Some(reason) = transcript.rejection() {
+            return Answer::not_understood(&transcript.text, "en", Some(reason));
+        }
+        if wake == Wake::Alone {
+            return wake_alone(&transcript.text, "en");
+        }
+        let guess = reading.intent().is_some_and(|i| i.confidence < WHOLE_COMMAND);
+        match transcript.fit {
+            // A reading that is not a whole command (a near miss, a loose reading) is a guess;
+            // from a decoding the grammar had to push hard, it is a guess at noise.
+            Some(fit) if guess && fit < GUESS_MIN_FIT => Answer::not_understood(
+                &reading.text,
+                "en",
+                Some(format!(
+                    "heard “{}”, not a whole command, and too unlike the commands to guess at (fit {fit:.1} below {GUESS_MIN_FIT:.1})",
+                    transcript.text
+                )),
+            ),
+            _ => self.commands.answer_reading(&self.index, reading, ctx),
+        }
     }
 
     /// Forgets what was streamed (the endpointer dropped the utterance as too short).
@@ -351,68 +385,29 @@ impl Voice {
 
     /// As [`Voice::understand`]; with `streamed`, the Korean recogniser already has the audio
     /// (through [`Voice::feed`]) and only finishes: the decoding happened while the person spoke.
+    /// Every alternative is read; only the one taken is resolved.
     pub fn understand_with(&mut self, utterance: &Utterance, ctx: &mut Context, streamed: bool) -> Heard {
         let started = Instant::now();
-        let no_recogniser = Some("no recogniser is loaded; run `scpm models prepare`".to_string());
-        let mut heard = Heard {
-            answer: Answer::not_understood("", "ko", no_recogniser),
-            transcript: String::new(),
-            start_ms: utterance.start_ms,
-            end_ms: utterance.end_ms,
-            alternatives: Vec::new(),
-            decode_ms: 0.0,
-            fit: None,
-            note: None,
-        };
+        let no_recogniser = "no recogniser is loaded; run `scpm models prepare`";
+        let mut heard = Heard::nothing(utterance.start_ms, utterance.end_ms, no_recogniser);
         for lang in self.order.clone() {
             if lang == "ko" {
-                if let Some(k) = self.korean.as_mut() {
-                    let alternatives = if streamed { k.finish() } else { k.recognize(&utterance.samples) };
-                    let wake_alone = |a: &&String| after_wake_phrase(a, &self.wake_ko).is_some_and(|r| r.is_empty());
-                    if let Some(w) = alternatives.iter().find(wake_alone) {
-                        heard.transcript = w.clone();
-                        heard.answer.utterance = w.clone();
-                        heard.answer.lang = "ko".into();
-                        heard.answer.reason = Some("the wake phrase".into());
-                        heard.alternatives = alternatives;
-                        break;
-                    }
-                    // Each alternative is tried on a copy of the conversation; the one taken keeps it.
-                    let answers: Vec<(Answer, Context)> = alternatives
-                        .iter()
-                        .map(|alt| {
-                            let mut trial = ctx.clone();
-                            (self.commands.answer(&self.index, alt, Some("ko"), &mut trial), trial)
-                        })
-                        .collect();
-                    let best = alternatives
-                        .iter()
-                        .zip(&answers)
-                        .find(|(alt, (answer, _))| whole_command(answer, alt))
-                        .map(|(alt, (answer, trial))| (alt.clone(), answer.clone(), trial.clone()))
-                        .filter(|(_, answer, _)| n_best_agree(answer, &answers));
-                    if let Some((text, answer, trial)) = best {
-                        *ctx = trial;
-                        heard.answer = answer;
-                        heard.transcript = text;
-                        heard.alternatives = alternatives;
-                        break;
-                    }
-                    heard.transcript = alternatives.first().cloned().unwrap_or_default();
-                    heard.answer.utterance = heard.transcript.clone();
-                    heard.answer.lang = "ko".into();
-                    heard.answer.reason =
-                        Some("not a command (no alternative the recogniser agrees on is a whole command)".into());
-                    heard.alternatives = alternatives;
+                let Some(k) = self.korean.as_mut() else { continue };
+                let alternatives = if streamed { k.finish() } else { k.recognize(&utterance.samples) };
+                heard = self.korean_heard(alternatives, heard, ctx);
+                if heard.answer.understood || heard.wake == Wake::Alone {
+                    break;
                 }
-            } else if let Some(english) = self.english(&utterance.samples, ctx, true) {
-                match english {
-                    Ok((transcript, answer)) => {
-                        heard.answer = answer;
+            } else if let Some(english) = self.english.as_mut() {
+                match english.transcribe_with(&utterance.samples, true) {
+                    Ok(transcript) => {
+                        let (wake, reading) = self.english_reading(&transcript);
+                        heard.answer = self.english_answer(&transcript, wake, reading, ctx);
                         heard.transcript = transcript.text;
+                        heard.wake = wake;
                         heard.fit = transcript.fit;
                         heard.note = transcript.note;
-                        if heard.answer.understood {
+                        if heard.answer.understood || wake == Wake::Alone {
                             break;
                         }
                     }
@@ -421,6 +416,37 @@ impl Voice {
             }
         }
         heard.decode_ms = started.elapsed().as_secs_f64() * 1000.0;
+        heard
+    }
+
+    /// The Korean n-best list heard: the wake phrase alone, or the first alternative that is a
+    /// whole command the list agrees on, resolved; else not a command.
+    fn korean_heard(&self, alternatives: Vec<String>, mut heard: Heard, ctx: &mut Context) -> Heard {
+        let split: Vec<(Wake, String)> = alternatives.iter().map(|a| split_wake(a, &self.wake_ko)).collect();
+        if let Some(i) = split.iter().position(|(wake, _)| *wake == Wake::Alone) {
+            heard.transcript = alternatives[i].clone();
+            heard.answer = wake_alone(&alternatives[i], "ko");
+            heard.wake = Wake::Alone;
+            heard.alternatives = alternatives;
+            return heard;
+        }
+        let readings: Vec<Reading> =
+            split.iter().map(|(_, rest)| self.commands.read(rest, Some("ko"), false)).collect();
+        let taken = readings.iter().position(whole_command).filter(|&i| n_best_agree(&readings[i], &readings));
+        match taken {
+            Some(i) => {
+                heard.answer = self.commands.answer_reading(&self.index, readings[i].clone(), ctx);
+                heard.transcript = alternatives[i].clone();
+                heard.wake = split[i].0;
+            }
+            None => {
+                heard.transcript = alternatives.first().cloned().unwrap_or_default();
+                let reason = "not a command (no alternative the recogniser agrees on is a whole command)";
+                heard.answer = Answer::not_understood(&heard.transcript, "ko", Some(reason.into()));
+                heard.wake = Wake::None;
+            }
+        }
+        heard.alternatives = alternatives;
         heard
     }
 }

@@ -1,16 +1,16 @@
 //! The camera (or `serve --video-file`) driving the wall: frames → hand tracker → gesture
-//! recognizer → the same audited path as a typed command (channel "gesture"), plus the cursor
-//! on every wall. With no camera the service runs, says so once, and picks the camera up when
-//! it appears; a camera that vanishes is waited for in the same way.
+//! recognizer → [`Office::gesture`] (channel "gesture"), plus the cursor on every wall
+//! ([`View::Cursor`]). With no camera the service runs, says so once, and picks the camera up
+//! when it appears; a camera that vanishes is waited for in the same way.
 
-use super::office::apply_audited;
-use super::AppState;
+use super::{Office, View};
+use crate::display::Cursor;
 use crate::gesture::hands::{HandModels, HandTracker};
-use crate::gesture::{self, source, Catalog, Cursor, HandFrame, Recognizer, Screen};
-use crate::resolve::Resolver;
+use crate::gesture::{source, Catalog, HandFrame, Recognizer};
 use opencv::core::Mat;
 use opencv::prelude::*;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Where the frames come from.
@@ -23,14 +23,15 @@ pub enum VideoSource {
 const RETRY: Duration = Duration::from_secs(5);
 
 /// Starts the camera thread. Returns at once; a missing model or camera is logged once.
-pub fn start(state: AppState, source: VideoSource) {
+pub fn start(office: Arc<Office>, source: VideoSource) {
     let spawned = std::thread::Builder::new().name("scpm-camera".into()).spawn(move || {
-        let config = state.config.gestures.clone();
+        let state = &*office;
+        let config = state.config().gestures.clone();
         let catalog = match Catalog::load(&config.catalog_path()) {
             Ok(c) => c,
             Err(e) => return tracing::warn!("gestures are off: {e}"),
         };
-        let models = HandModels::in_dir(&state.config.paths.models);
+        let models = HandModels::in_dir(&state.config().paths.models);
         let mut tracker = match HandTracker::load(&models, config.max_hands) {
             Ok(t) => t,
             Err(e) => return tracing::warn!("gestures are off: {e}"),
@@ -47,14 +48,14 @@ pub fn start(state: AppState, source: VideoSource) {
                         if let Some(wait) = due.checked_sub(started.elapsed()) {
                             std::thread::sleep(wait);
                         }
-                        see(&state, &mut tracker, &mut recognizer, frame.t_ms, &frame.image);
+                        see(state, &mut tracker, &mut recognizer, frame.t_ms, &frame.image);
                     }
                     tracing::info!(file = %path.display(), "video played");
-                    show_cursor(&state, None);
+                    show_cursor(state, None);
                 }
                 Err(e) => tracing::warn!("{e}"),
             },
-            VideoSource::Camera => watch_camera(&state, &config, &mut tracker, &mut recognizer),
+            VideoSource::Camera => watch_camera(state, &config, &mut tracker, &mut recognizer),
         }
     });
     if let Err(e) = spawned {
@@ -63,7 +64,7 @@ pub fn start(state: AppState, source: VideoSource) {
 }
 
 fn watch_camera(
-    state: &AppState,
+    state: &Office,
     config: &crate::config::GesturesConfig,
     tracker: &mut HandTracker,
     recognizer: &mut Recognizer,
@@ -97,19 +98,19 @@ fn watch_camera(
 }
 
 /// The frame as the calls' video (640 × 480 I420), when a call is on.
-fn share_with_calls(state: &AppState, image: &Mat) {
-    if !state.calls.wants_camera() {
+fn share_with_calls(state: &Office, image: &Mat) {
+    if !state.calls().wants_camera() {
         return;
     }
     let (w, h) = (crate::call::media::WIDTH as i32, crate::call::media::HEIGHT as i32);
     match crate::gesture::hands::to_i420(image, w, h) {
-        Ok(i420) => state.calls.camera(i420),
+        Ok(i420) => state.calls().camera(i420),
         Err(e) => tracing::debug!("camera frame not sent to the call: {e}"),
     }
 }
 
 /// One frame through the tracker and the recognizer, its events acted on.
-fn see(state: &AppState, tracker: &mut HandTracker, recognizer: &mut Recognizer, t_ms: u64, image: &Mat) {
+fn see(state: &Office, tracker: &mut HandTracker, recognizer: &mut Recognizer, t_ms: u64, image: &Mat) {
     if image.empty() {
         return;
     }
@@ -126,43 +127,17 @@ fn see(state: &AppState, tracker: &mut HandTracker, recognizer: &mut Recognizer,
     }
 }
 
-fn show_cursor(state: &AppState, cursor: Option<Cursor>) {
-    if let Ok(mut office) = state.office.lock() {
-        // Small moves are not worth a message to every wall.
-        let moved = match (&office.display.cursor, &cursor) {
-            (Some(a), Some(b)) => a.mode != b.mode || (a.x - b.x).hypot(a.y - b.y) > 0.004,
-            (None, None) => false,
-            _ => true,
-        };
-        if moved && office.display.set_cursor(cursor) {
-            state.display_tx.send_replace(office.display.clone());
-        }
-    }
+fn show_cursor(state: &Office, cursor: Option<Cursor>) {
+    state.show(View::Cursor(cursor));
 }
 
 /// Resolves a gesture on the wall's current screen and applies it, audited.
-fn act(state: &AppState, catalog: &Catalog, event: &gesture::Event) {
-    let resolved = {
-        let Ok(mut office) = state.office.lock() else { return };
-        let screen = Screen::of(&office.display);
-        let resolver = Resolver { index: &state.index, confirm_calls: state.config.commands.confirm_calls };
-        let mut ctx = office.conversation();
-        let result = gesture::actions(catalog, event, &screen, &resolver, &mut ctx);
-        office.context = ctx;
-        result
-    };
-    let hand = if event.hand == gesture::Side::Left { "left" } else { "right" };
-    let input = format!("{} ({hand} hand, {:.2})", event.gesture, event.confidence);
-    let (intent, actions, outcome) = match resolved {
-        Ok((intent, actions)) => (intent, actions, "understood".to_string()),
-        Err(e) => (String::new(), Vec::new(), format!("not resolved: {e}")),
-    };
-    if actions.is_empty() && outcome == "understood" {
-        // A gesture that does nothing on this screen (a point that only moves the cursor).
-        return tracing::debug!(gesture = %event.gesture, "gesture without an action here");
-    }
-    match apply_audited(state, "gesture", &input, &intent, &actions, &outcome) {
-        Ok((audit_id, version)) => tracing::info!(audit_id, version, gesture = %event.gesture, "gesture"),
+fn act(state: &Office, catalog: &Catalog, event: &crate::gesture::Event) {
+    match state.gesture(catalog, event) {
+        Ok(Some(applied)) => {
+            tracing::info!(audit_id = applied.audit_id, version = applied.version, gesture = %event.gesture, "gesture")
+        }
+        Ok(None) => tracing::debug!(gesture = %event.gesture, "gesture without an action here"),
         Err(e) => tracing::warn!(error = %e, "gesture not applied"),
     }
 }

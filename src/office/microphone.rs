@@ -1,15 +1,15 @@
 //! The office microphone (or `serve --audio-file`) driving the wall: audio → endpointer →
-//! recogniser → the same audited path as `POST /api/commands` (channel "voice"). With the wake
+//! recogniser → [`Office::apply_answer`] (channel "voice"), as a typed command. With the wake
 //! phrase on, only what follows "시장실" / "office" (within `voice.listen_window_s`) is acted on
-//! and audited: office small talk is neither kept nor logged.
+//! and audited: office small talk is neither kept nor logged. The wake phrase is found once, by
+//! the recogniser (`Heard::wake`); each utterance is resolved once.
 
-use super::office::apply_audited;
-use super::AppState;
+use super::{Channel, Office, View};
 use crate::audio::{capture, wav};
-use crate::commands::Commands;
+use crate::city::City;
 use crate::display::Listening;
 use crate::voice::listener::{Event, Listener};
-use crate::voice::{after_wake_phrase, Heard, Voice};
+use crate::voice::{Heard, Voice, Wake};
 use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
@@ -22,19 +22,15 @@ pub enum AudioSource {
     File(PathBuf),
 }
 
-fn show_listening(state: &AppState, listening: Option<Listening>) {
-    if let Ok(mut office) = state.office.lock() {
-        if office.display.set_listening(listening) {
-            state.display_tx.send_replace(office.display.clone());
-        }
-    }
+fn show_listening(office: &Office, listening: Option<Listening>) {
+    office.show(View::Listening(listening));
 }
 
 /// Starts the voice thread. Returns at once; problems (no model, no microphone) are logged once
 /// and the service runs on without voice.
-pub fn start(state: AppState, commands: Arc<Commands>, source: AudioSource) {
+pub fn start(office: Arc<Office>, city: Arc<City>, source: AudioSource) {
     let spawned = std::thread::Builder::new().name("scpm-voice".into()).spawn(move || {
-        let config = state.config.clone();
+        let config = office.config().clone();
         // The microphone first: with none, the models (~700 MB) are not loaded at all.
         let (_mic, audio): (Option<capture::Microphone>, Receiver<Vec<f32>>) = match source {
             AudioSource::Microphone => match capture::open(&config.voice.input_device) {
@@ -49,9 +45,9 @@ pub fn start(state: AppState, commands: Arc<Commands>, source: AudioSource) {
             },
             AudioSource::File(path) => (None, play_file(path)),
         };
-        let audio = share_with_calls(state.calls.clone(), audio);
-        let (mut voice, warnings) =
-            Voice::load(&config, &state.city, commands, state.index.clone(), &config.voice.languages);
+        let audio = share_with_calls(office.calls().clone(), audio);
+        let (commands, index) = (office.commands().clone(), office.index().clone());
+        let (mut voice, warnings) = Voice::load(&config, &city, commands, index, &config.voice.languages);
         for w in warnings {
             tracing::warn!("{w}");
         }
@@ -60,7 +56,7 @@ pub fn start(state: AppState, commands: Arc<Commands>, source: AudioSource) {
             return;
         }
         tracing::info!(languages = ?voice.languages(), "voice ready");
-        run(&state, &mut voice, audio);
+        run(&office, &mut voice, audio);
     });
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "cannot start the voice thread");
@@ -119,30 +115,30 @@ fn is_awake(config: &crate::config::VoiceConfig, awake_until: Option<Instant>) -
     !config.wake_word || awake_until.is_some_and(|t| Instant::now() < t)
 }
 
-fn run(state: &AppState, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
-    let config = &state.config.voice;
+fn run(office: &Office, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
+    let config = &office.config().voice;
     let mut awake_until: Option<Instant> = None;
     let mut listener = Listener::new(config);
-    let mut conversation = || state.office.lock().map(|o| o.conversation()).unwrap_or_default();
+    let mut conversation = || office.conversation();
     while let Ok(chunk) = audio.recv() {
         // A wave (push-to-talk) opens the window as the wake phrase does.
-        if let Some(pushed) = state.office.lock().ok().and_then(|mut o| o.listen_until.take()) {
+        if let Some(pushed) = office.take_push_to_talk() {
             awake_until = Some(awake_until.map_or(pushed, |t| t.max(pushed)));
         }
         for event in listener.push(voice, &chunk, &mut conversation) {
             let awake = is_awake(config, awake_until);
             match event {
                 Event::Speaking | Event::Partial(_) if !awake => {}
-                Event::Speaking => show_listening(state, Some(listening("listening", String::new(), ""))),
+                Event::Speaking => show_listening(office, Some(listening("listening", String::new(), ""))),
                 // The partial text shows on the wall while the person speaks.
-                Event::Partial(text) => show_listening(state, Some(listening("listening", text, "ko"))),
+                Event::Partial(text) => show_listening(office, Some(listening("listening", text, "ko"))),
                 Event::Heard { heard, ctx, amends } => {
                     if amends {
                         // The person went on after a pause that had ended a command: the whole
                         // of it is the command now (audited as one more, shown in its place).
                         tracing::info!(transcript = %heard.transcript, "the command before goes on");
                     }
-                    respond(state, voice, heard, ctx, &mut awake_until)
+                    respond(office, heard, ctx, &mut awake_until)
                 }
             }
         }
@@ -155,72 +151,47 @@ fn listening(state: &str, transcript: String, lang: &str) -> Listening {
 
 /// Acts on what was heard (`ctx`: the conversation after it) as the wake phrase and listening
 /// window allow.
-fn respond(
-    state: &AppState,
-    voice: &mut Voice,
-    heard: Heard,
-    mut ctx: crate::resolve::Context,
-    awake_until: &mut Option<Instant>,
-) {
-    let config = &state.config.voice;
+fn respond(office: &Office, heard: Heard, ctx: crate::resolve::Context, awake_until: &mut Option<Instant>) {
+    let config = &office.config().voice;
     let window = Duration::from_secs_f64(config.listen_window_s);
-    let awake = is_awake(config, *awake_until);
-    let wake = [&config.wake_phrase_ko, &config.wake_phrase_en];
-    let after_wake = wake.iter().find_map(|w| after_wake_phrase(&heard.transcript, w));
-    match (awake, after_wake) {
-        (_, Some(rest)) if rest.is_empty() => {
+    match (is_awake(config, *awake_until), heard.wake) {
+        (_, Wake::Alone) => {
             *awake_until = Some(Instant::now() + window);
-            show_listening(
-                state,
-                Some(Listening {
-                    state: "wake".into(),
-                    transcript: heard.transcript.clone(),
-                    lang: heard.answer.lang.clone(),
-                    understood: false,
-                }),
-            );
+            let shown = Listening {
+                state: "wake".into(),
+                transcript: heard.transcript.clone(),
+                lang: heard.answer.lang.clone(),
+                understood: false,
+            };
+            show_listening(office, Some(shown));
         }
-        (_, Some(rest)) => {
-            // "Office, show traffic": the command is what follows the wake phrase.
-            let mut heard = heard;
-            heard.answer = voice.answer_text(&rest, &heard.answer.lang.clone(), &mut ctx);
-            act(state, &heard, ctx);
+        // "Office, show traffic": the answer is already the command's after the wake phrase.
+        (_, Wake::Before) | (true, Wake::None) => {
+            act(office, &heard, ctx);
             *awake_until = config.wake_word.then(|| Instant::now() + window);
         }
-        (true, None) => {
-            act(state, &heard, ctx);
-            *awake_until = config.wake_word.then(|| Instant::now() + window);
+        (false, Wake::None) => {
+            tracing::debug!(transcript = %heard.transcript, "speech without the wake phrase ignored")
         }
-        (false, None) => tracing::debug!(transcript = %heard.transcript, "speech without the wake phrase ignored"),
     }
 }
 
 /// Audits and applies what was heard, like a typed command from the office.
-fn act(state: &AppState, heard: &Heard, ctx: crate::resolve::Context) {
-    if let Ok(mut office) = state.office.lock() {
-        office.context = ctx;
-    }
+fn act(office: &Office, heard: &Heard, ctx: crate::resolve::Context) {
+    office.remember(ctx);
     let a = &heard.answer;
-    let outcome = if a.understood {
-        "understood".to_string()
-    } else {
-        format!("not understood: {}", a.reason.clone().unwrap_or_default())
-    };
-    let intent = a.intent.clone().unwrap_or_default();
     let input = format!("[{}] {}", a.lang, heard.transcript);
-    match apply_audited(state, "voice", &input, &intent, &a.actions, &outcome) {
-        Ok((audit_id, version)) => {
-            tracing::info!(audit_id, version, transcript = %heard.transcript, understood = a.understood, decode_ms = heard.decode_ms, "voice command")
+    match office.apply_answer(Channel::Voice, &input, a) {
+        Ok(applied) => {
+            tracing::info!(audit_id = applied.audit_id, version = applied.version, transcript = %heard.transcript, understood = a.understood, decode_ms = heard.decode_ms, "voice command")
         }
         Err(e) => tracing::warn!(error = %e, "voice command not applied"),
     }
-    show_listening(
-        state,
-        Some(Listening {
-            state: "heard".into(),
-            transcript: heard.transcript.clone(),
-            lang: a.lang.clone(),
-            understood: a.understood,
-        }),
-    );
+    let shown = Listening {
+        state: "heard".into(),
+        transcript: heard.transcript.clone(),
+        lang: a.lang.clone(),
+        understood: a.understood,
+    };
+    show_listening(office, Some(shown));
 }

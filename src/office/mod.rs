@@ -1,0 +1,315 @@
+//! The office below HTTP: its wall's display state, its conversation and its call bridge.
+//!
+//! Every command — typed, spoken, gestured or touched — changes the wall through one function,
+//! [`Office::apply`]: the audit row is on disk first, then the display changes, then every wall is
+//! told once, then the calls act. What the wall shows that is not a command (the gesture cursor,
+//! the listening overlay, the call manager's view of a call) goes through [`Office::show`],
+//! unaudited. The HTTP handlers (`server`), the microphone loop ([`microphone`]) and the camera
+//! loop ([`camera`]) all hold an `Arc<Office>`; nothing else changes the wall.
+
+pub mod camera;
+pub mod microphone;
+
+use crate::action::Action;
+use crate::call::{Calls, ShowCall};
+use crate::commands::{Answer, Commands};
+use crate::config::Config;
+use crate::display::{CallView, Cursor, DisplayState, Listening};
+use crate::gesture::{self, Catalog, Meaning, Screen};
+use crate::index::CityIndex;
+use crate::resolve::Context;
+use crate::store::{AuditRow, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// How a command reached the office.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Text,
+    Voice,
+    Gesture,
+    Touch,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [Channel::Text, Channel::Voice, Channel::Gesture, Channel::Touch];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Text => "text",
+            Channel::Voice => "voice",
+            Channel::Gesture => "gesture",
+            Channel::Touch => "touch",
+        }
+    }
+}
+
+impl std::str::FromStr for Channel {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Channel, String> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+            format!("channel `{s}` is not one of {}", names.join(", "))
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OfficeError {
+    #[error("the audit log cannot be written, so nothing was changed: {0}")]
+    Audit(#[from] StoreError),
+    #[error("the office's state was left unusable by a thread that crashed; restart scpm")]
+    Poisoned,
+}
+
+/// A command for the wall: what was asked, what it was understood as, what it does.
+#[derive(Debug, Clone, Copy)]
+pub struct Command<'a> {
+    pub channel: Channel,
+    /// What the person said, typed or did, as the audit log keeps it.
+    pub input: &'a str,
+    /// The intent's name ("" when none).
+    pub intent: &'a str,
+    pub actions: &'a [Action],
+    /// "understood", or why not.
+    pub outcome: &'a str,
+}
+
+/// A command applied: its audit row and the display version after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    pub audit_id: i64,
+    pub version: u64,
+}
+
+/// What the wall shows that is not a command: neither audited nor in the wall's history.
+#[derive(Debug, Clone)]
+pub enum View {
+    /// The gesture cursor (not counted in the version either: walls move it without
+    /// re-rendering).
+    Cursor(Option<Cursor>),
+    /// The voice overlay.
+    Listening(Option<Listening>),
+    /// The call manager's view of the call. "No call" does not clear a call that waits for the
+    /// mayor's yes: that one is the conversation's.
+    Call(Option<CallView>),
+}
+
+struct Session {
+    context: Context,
+    display: DisplayState,
+    /// Push-to-talk: the microphone acts on what is said until then, as after the wake phrase.
+    listen_until: Option<Instant>,
+}
+
+impl Session {
+    /// The conversation as a command sees it: what was said before, and whether a call is on
+    /// the wall now.
+    fn conversation(&self) -> Context {
+        Context { in_call: self.display.call.is_some(), ..self.context.clone() }
+    }
+}
+
+pub struct Office {
+    config: Arc<Config>,
+    commands: Arc<Commands>,
+    index: Arc<CityIndex>,
+    /// The office's own connection for audit rows.
+    audit: Mutex<Store>,
+    calls: Calls,
+    session: Mutex<Session>,
+    display_tx: watch::Sender<DisplayState>,
+}
+
+impl Office {
+    /// The office, with the call bridge `start_calls` makes (given how to show a call; it is
+    /// called once, at once).
+    pub fn start(
+        config: Arc<Config>,
+        commands: Arc<Commands>,
+        index: Arc<CityIndex>,
+        audit: Store,
+        start_calls: impl FnOnce(ShowCall) -> Calls,
+    ) -> Arc<Office> {
+        let display = DisplayState::new(&config.office.language);
+        let display_tx = watch::channel(display.clone()).0;
+        Arc::new_cyclic(|office: &std::sync::Weak<Office>| {
+            let office = office.clone();
+            let calls = start_calls(Box::new(move |view| {
+                if let Some(office) = office.upgrade() {
+                    office.show(View::Call(view));
+                }
+            }));
+            Office {
+                config,
+                commands,
+                index,
+                audit: Mutex::new(audit),
+                calls,
+                session: Mutex::new(Session { context: Context::default(), display, listen_until: None }),
+                display_tx,
+            }
+        })
+    }
+
+    fn session(&self) -> Result<MutexGuard<'_, Session>, OfficeError> {
+        self.session.lock().map_err(|_| OfficeError::Poisoned)
+    }
+
+    /// The one way a command changes the wall: the audit row is on disk before the display
+    /// changes; every wall is told once; then the calls act (every modality places, mutes and
+    /// ends calls through here).
+    pub fn apply(&self, command: Command) -> Result<Applied, OfficeError> {
+        let Command { channel, input, intent, actions, outcome } = command;
+        let row = AuditRow {
+            at: chrono::Utc::now().to_rfc3339(),
+            actor: "office".into(),
+            channel: channel.as_str().into(),
+            input: input.into(),
+            intent: intent.into(),
+            actions: serde_json::to_string(actions).unwrap_or_default(),
+            outcome: outcome.into(),
+        };
+        // The session is held across the audit write, so the log's order is the wall's order.
+        let mut session = self.session()?;
+        let audit_id = self.audit.lock().map_err(|_| OfficeError::Poisoned)?.append_audit(&row)?;
+        // A call placed, cancelled or ended settles the question the wall asked by voice.
+        if actions
+            .iter()
+            .any(|a| matches!(a, Action::Call { needs_confirmation: false, .. } | Action::Cancel | Action::HangUp))
+        {
+            session.context.pending_call = None;
+        }
+        // Push-to-talk (a wave, the wall's microphone button): the microphone acts on what is
+        // said next, as after the wake phrase.
+        if actions.iter().any(|a| matches!(a, Action::Listen)) {
+            let window = Duration::from_secs_f64(self.config.voice.listen_window_s);
+            session.listen_until = Some(Instant::now() + window);
+        }
+        let before = session.display.version;
+        session.display.apply(actions);
+        if session.display.version != before {
+            self.display_tx.send_replace(session.display.clone());
+        }
+        let version = session.display.version;
+        drop(session);
+        self.calls.execute(actions, channel.as_str());
+        Ok(Applied { audit_id, version })
+    }
+
+    /// Applies an answer of the command pipeline (typed or spoken), audited with `input`.
+    pub fn apply_answer(&self, channel: Channel, input: &str, answer: &Answer) -> Result<Applied, OfficeError> {
+        let outcome = match (answer.understood, &answer.reason) {
+            (true, _) => "understood".to_string(),
+            (false, reason) => format!("not understood: {}", reason.clone().unwrap_or_default()),
+        };
+        let intent = answer.intent.clone().unwrap_or_default();
+        self.apply(Command { channel, input, intent: &intent, actions: &answer.actions, outcome: &outcome })
+    }
+
+    /// A typed command: understood in the conversation, then applied.
+    pub fn command(&self, text: &str, lang: Option<&str>, channel: Channel) -> Result<(Answer, Applied), OfficeError> {
+        let answer = self.converse(|_, ctx| self.commands.answer(&self.index, text, lang, ctx))?;
+        let applied = self.apply_answer(channel, text, &answer)?;
+        Ok((answer, applied))
+    }
+
+    /// A gesture event on the screen the wall shows now: its meaning, a command's intent
+    /// resolved as a spoken one would be, applied. `None` when it does nothing here.
+    pub fn gesture(&self, catalog: &Catalog, event: &gesture::Event) -> Result<Option<Applied>, OfficeError> {
+        let done = self.converse(|display, ctx| match gesture::meaning(catalog, event, &Screen::of(display)) {
+            Meaning::Nothing => None,
+            Meaning::Wall(intent, actions) => Some((intent, actions, "understood".to_string())),
+            Meaning::Command(intent) => Some(match self.commands.resolve(&self.index, &intent, ctx) {
+                Ok(actions) if actions.is_empty() => return None,
+                Ok(actions) => (intent.name, actions, "understood".to_string()),
+                Err(e) => (String::new(), Vec::new(), format!("not resolved: {e}")),
+            }),
+        })?;
+        let Some((intent, actions, outcome)) = done else { return Ok(None) };
+        let hand = if event.hand == gesture::Side::Left { "left" } else { "right" };
+        let input = format!("{} ({hand} hand, {:.2})", event.gesture, event.confidence);
+        let command =
+            Command { channel: Channel::Gesture, input: &input, intent: &intent, actions: &actions, outcome: &outcome };
+        self.apply(command).map(Some)
+    }
+
+    /// Runs `f` on the conversation (and the display it is about), keeping what it leaves.
+    pub fn converse<T>(&self, f: impl FnOnce(&DisplayState, &mut Context) -> T) -> Result<T, OfficeError> {
+        let mut session = self.session()?;
+        let mut ctx = session.conversation();
+        let out = f(&session.display, &mut ctx);
+        session.context = ctx;
+        Ok(out)
+    }
+
+    /// The conversation now (what the microphone hears next is understood in it).
+    pub fn conversation(&self) -> Context {
+        self.session().map(|s| s.conversation()).unwrap_or_default()
+    }
+
+    /// Keeps the conversation after something heard elsewhere (the microphone's).
+    pub fn remember(&self, ctx: Context) {
+        if let Ok(mut session) = self.session() {
+            session.context = ctx;
+        }
+    }
+
+    /// Push-to-talk opened since last asked: until when.
+    pub fn take_push_to_talk(&self) -> Option<Instant> {
+        self.session().ok().and_then(|mut s| s.listen_until.take())
+    }
+
+    /// Shows what is not a command (see [`View`]).
+    pub fn show(&self, view: View) {
+        let Ok(mut session) = self.session() else { return };
+        let display = &mut session.display;
+        let changed = match view {
+            View::Cursor(cursor) => {
+                // Small moves are not worth a message to every wall.
+                let moved = match (&display.cursor, &cursor) {
+                    (Some(a), Some(b)) => a.mode != b.mode || (a.x - b.x).hypot(a.y - b.y) > 0.004,
+                    (None, None) => false,
+                    _ => true,
+                };
+                moved && display.set_cursor(cursor)
+            }
+            View::Listening(listening) => display.set_listening(listening),
+            View::Call(None) if display.confirming_call() => false,
+            View::Call(call) => display.set_call(call),
+        };
+        if changed {
+            self.display_tx.send_replace(session.display.clone());
+        }
+    }
+
+    /// What the wall shows now.
+    pub fn display(&self) -> Result<DisplayState, OfficeError> {
+        Ok(self.session()?.display.clone())
+    }
+
+    /// The display now and every change after it, for a wall page.
+    pub fn subscribe(&self) -> watch::Receiver<DisplayState> {
+        self.display_tx.subscribe()
+    }
+
+    pub fn calls(&self) -> &Calls {
+        &self.calls
+    }
+
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    pub fn commands(&self) -> &Arc<Commands> {
+        &self.commands
+    }
+
+    pub fn index(&self) -> &Arc<CityIndex> {
+        &self.index
+    }
+}
