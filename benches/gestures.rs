@@ -87,7 +87,7 @@ fn main() -> anyhow::Result<()> {
     );
     println!("  frames that ran palm detection: {:.1}% ({palm_runs} of {n})", palm_runs as f64 * 100.0 / n as f64);
     if latencies.is_empty() {
-        println!("  swipes: none recognised (the clip has {})", ends.len() * rounds);
+        println!("  swipes: none recognized (the clip has {})", ends.len() * rounds);
     } else {
         println!(
             "  swipe end → event: median {:.0} ms, max {:.0} ms over {} swipes of {} (negative: the event came before the movement ended)",

@@ -121,3 +121,37 @@ pub const TOPICS: &[&str] = &[
     "budget",
     "population",
 ];
+
+/// How a command reached the office.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Text,
+    Voice,
+    Gesture,
+    Touch,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [Channel::Text, Channel::Voice, Channel::Gesture, Channel::Touch];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Text => "text",
+            Channel::Voice => "voice",
+            Channel::Gesture => "gesture",
+            Channel::Touch => "touch",
+        }
+    }
+}
+
+impl std::str::FromStr for Channel {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Channel, String> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+            format!("channel `{s}` is not one of {}", names.join(", "))
+        })
+    }
+}

@@ -115,7 +115,7 @@ impl Commands {
 
     /// What the matcher makes of `text` (`spoken`: an English transcript, see
     /// [`Commands::answer_spoken`]), before anything is resolved: the voice path reads every
-    /// alternative a recogniser offers and resolves only the one it takes.
+    /// alternative a recognizer offers and resolves only the one it takes.
     pub fn read(&self, text: &str, lang: Option<&str>, spoken: bool) -> Reading {
         let lang = lang.unwrap_or_else(|| detect_language(text)).to_string();
         let Some(matcher) = self.matcher(&lang) else {

@@ -210,7 +210,7 @@ pub struct VoiceConfig {
     pub wake_phrase_ko: String,
     pub wake_phrase_en: String,
     pub listen_window_s: f64,
-    /// Recognisers to run: "ko" (Vosk), "en" (Whisper), or both.
+    /// Recognizers to run: "ko" (Vosk), "en" (Whisper), or both.
     pub languages: Vec<String>,
     /// Which Whisper decodes English: "tiny.en" (default, fast) or "base" (bigger, slower;
     /// `scpm models prepare --whisper-base` fetches it).

@@ -84,7 +84,7 @@ const SCPM = (() => {
     $("listening").hidden = !heard;
     if (heard) {
       $("listening").className = heard.state === "heard" ? (heard.understood ? "heard" : "missed") : "live";
-      // While speaking: the recogniser's partial text as it comes; then what was heard.
+      // While speaking: the recognizer's partial text as it comes; then what was heard.
       $("listening").textContent = heard.state === "heard" ? `“${heard.transcript}”`
         : heard.transcript ? `${t().listening} ${heard.transcript}` : t().listening;
     }

@@ -30,7 +30,7 @@ impl Drop for Microphone {
 fn forward(tx: &SyncSender<Vec<f32>>, resampler: &mut Resampler, mono: &[f32]) {
     let mut out = Vec::with_capacity(mono.len());
     resampler.push(mono, &mut out);
-    // A recogniser that falls behind loses audio rather than growing a queue without bound.
+    // A recognizer that falls behind loses audio rather than growing a queue without bound.
     if let Err(TrySendError::Full(_)) = tx.try_send(out) {
         tracing::warn!("voice pipeline is behind; dropped 1 audio chunk");
     }

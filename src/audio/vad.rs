@@ -62,7 +62,7 @@ impl Endpointer {
         self.current.is_some()
     }
 
-    /// The open utterance's audio so far (pre-roll included), for a recogniser that decodes
+    /// The open utterance's audio so far (pre-roll included), for a recognizer that decodes
     /// while the person is still speaking.
     pub fn open_samples(&self) -> Option<&[f32]> {
         self.current.as_ref().map(|u| u.samples.as_slice())
@@ -79,13 +79,13 @@ impl Endpointer {
     }
 
     /// Ends the open utterance now, before `end_silence_ms` of quiet: the caller knows it is
-    /// complete (a recogniser already heard a whole command in it).
+    /// complete (a recognizer already heard a whole command in it).
     pub fn cut(&mut self) -> Option<Utterance> {
         self.trim_trailing_silence();
         self.close()
     }
 
-    /// The open utterance as [`Endpointer::cut`] would end it now, but left open: a recogniser
+    /// The open utterance as [`Endpointer::cut`] would end it now, but left open: a recognizer
     /// checks whether it is already complete. `None` when none is open or it is too short to be
     /// speech.
     pub fn peek(&self) -> Option<Utterance> {

@@ -109,7 +109,7 @@ impl Manager {
             Input::Actions { actions, channel } => {
                 for action in actions {
                     match action {
-                        Action::Call { official, .. } => self.place(official, &channel).await,
+                        Action::Call { official, .. } => self.place(official, channel.as_str()).await,
                         Action::HangUp => self.end_all("hung_up", "office").await,
                         Action::Mute => self.media.set_muted(true),
                         Action::Unmute => self.media.set_muted(false),

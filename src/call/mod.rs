@@ -27,7 +27,7 @@ pub use signal::{ClientMessage, ServerMessage};
 pub enum Input {
     Actions {
         actions: Vec<Action>,
-        channel: String,
+        channel: crate::action::Channel,
     },
     OfficialJoined {
         official: String,
@@ -101,7 +101,7 @@ impl Calls {
     }
 
     /// The actions of an audited command: the call ones place, end, mute or add to a call.
-    pub fn execute(&self, actions: &[Action], channel: &str) {
+    pub fn execute(&self, actions: &[Action], channel: crate::action::Channel) {
         let relevant: Vec<Action> = actions
             .iter()
             .filter(|a| {
@@ -113,7 +113,7 @@ impl Calls {
             .cloned()
             .collect();
         if !relevant.is_empty() {
-            self.send(Input::Actions { actions: relevant, channel: channel.into() });
+            self.send(Input::Actions { actions: relevant, channel });
         }
     }
 

@@ -79,7 +79,7 @@ pub enum Command {
         #[arg(long)]
         vocabulary: bool,
     },
-    /// Recognise the commands spoken in a WAV file: one line (or JSON object) per utterance.
+    /// Recognize the commands spoken in a WAV file: one line (or JSON object) per utterance.
     Listen {
         /// ko or en; the configured languages (voice.languages) when absent.
         #[arg(long)]
@@ -88,7 +88,7 @@ pub enum Command {
         json: bool,
         file: PathBuf,
     },
-    /// Recognise the hand gestures in a video, a folder of images or recorded landmarks: one
+    /// Recognize the hand gestures in a video, a folder of images or recorded landmarks: one
     /// line (or JSON object) per gesture, with the actions it resolves to.
     Gestures {
         #[arg(long, group = "input")]

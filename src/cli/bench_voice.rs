@@ -1,5 +1,5 @@
 //! `scpm bench voice --set DIR`: the voice pipeline on the evaluation set that
-//! scripts/voice-set.sh makes, with both recognisers loaded as in the office. Prints, per language
+//! scripts/voice-set.sh makes, with both recognizers loaded as in the office. Prints, per language
 //! and noise level: intent accuracy (the same intent and actions as the typed sentence), false
 //! accepts on out-of-domain speech, latency from the last voiced sample to the answer (p50/p95:
 //! the pause that ends the utterance, then decoding; also to the answers that acted, and

@@ -7,7 +7,7 @@ pub fn import_rhino(file: &std::path::Path, lang: &str, out: &std::path::Path) -
         anyhow::bail!("--lang {lang}: use ko or en");
     }
     let yaml = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    // "coffee_maker.yaml" → "Coffee maker": what the context is about, for the recogniser's prompt.
+    // "coffee_maker.yaml" → "Coffee maker": what the context is about, for the recognizer's prompt.
     let stem = file.file_stem().map(|s| s.to_string_lossy().replace(['_', '-'], " ")).unwrap_or_default();
     let title: String = stem.chars().take(1).flat_map(char::to_uppercase).chain(stem.chars().skip(1)).collect();
     let imported = scpm::grammar::rhino::import(&yaml, lang, &title).with_context(|| file.display().to_string())?;

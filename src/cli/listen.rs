@@ -1,5 +1,5 @@
 //! `scpm listen FILE.wav`: the voice pipeline on a file, as if it were the microphone — the
-//! listener (`voice::listener`) cuts it into utterances, each is recognised and answered like a
+//! listener (`voice::listener`) cuts it into utterances, each is recognized and answered like a
 //! typed command.
 
 use anyhow::Result;
@@ -31,7 +31,7 @@ pub fn run(
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    anyhow::ensure!(!voice.languages().is_empty(), "no recogniser could be loaded (see the warnings above)");
+    anyhow::ensure!(!voice.languages().is_empty(), "no recognizer could be loaded (see the warnings above)");
     let mut samples = Vec::new();
     let info = scpm::audio::wav::stream_wav(file, |chunk| {
         samples.extend_from_slice(chunk);

@@ -89,7 +89,7 @@ struct CommonFile {
     intents: Vec<String>,
     #[serde(default)]
     skip_words: Vec<String>,
-    /// How a recogniser is primed for this grammar: a line in the style of its sentences
+    /// How a recognizer is primed for this grammar: a line in the style of its sentences
     /// (Whisper's initial prompt).
     #[serde(default)]
     prompt: String,
@@ -146,7 +146,7 @@ pub struct Grammar {
     pub commands: Vec<Command>,
     /// Intents this grammar adds to the city's (`intents` in `_common.toml`).
     pub extra_intents: Vec<String>,
-    /// A line in the style of the grammar's sentences that primes a recogniser (`prompt` in
+    /// A line in the style of the grammar's sentences that primes a recognizer (`prompt` in
     /// `_common.toml`; may be empty).
     pub prompt: String,
     /// A request that names what to see and no action ("Nowon population by age", "서초구 노인

@@ -3,7 +3,7 @@
 //!
 //! Rhino's expression syntax maps onto our templates: `[a, b]` (optional choice) → `[a|b]`,
 //! `(a, b)` (required choice) → `(a|b)`, `$type:name` → `{name}` with the type's values as the
-//! list `name`, `@macro` → the rule `<macro>`. Slot values get the forms a recogniser writes for
+//! list `name`, `@macro` → the rule `<macro>`. Slot values get the forms a recognizer writes for
 //! them (digits for number words, plurals, "oz"), all mapped back to the value Rhino would give.
 
 use serde::Deserialize;
@@ -120,7 +120,7 @@ const NUMBER_WORDS: [&str; 21] = [
     "twenty",
 ];
 
-/// The ways a recogniser may write a slot value: digits for number words ("twelve ounce" →
+/// The ways a recognizer may write a slot value: digits for number words ("twelve ounce" →
 /// "12 ounce"), counts for "single/double/triple", plurals and common abbreviations.
 pub fn written_forms(value: &str) -> Vec<String> {
     let mut forms = vec![value.to_string()];
@@ -164,7 +164,7 @@ fn quote(s: &str) -> String {
 }
 
 /// Imports a Rhino context for language `lang`; `title` says what it is about ("Coffee maker"),
-/// and begins the prompt that primes the recogniser.
+/// and begins the prompt that primes the recognizer.
 pub fn import(yaml: &str, lang: &str, title: &str) -> Result<Imported, RhinoError> {
     let file: File = serde_yaml::from_str(yaml).map_err(|e| RhinoError::Yaml(e.to_string()))?;
     let expressions = file.context.expressions.unwrap_or_default();
@@ -210,7 +210,7 @@ pub fn import(yaml: &str, lang: &str, title: &str) -> Result<Imported, RhinoErro
     }
     used.sort();
     used.dedup();
-    // The recogniser's prompt, in the style of the city grammar's: what the context is about and
+    // The recognizer's prompt, in the style of the city grammar's: what the context is about and
     // a sentence or two as its commands go. A list of every slot value was tried and cost real
     // speech: Whisper went on listing past the end of the speech ("…with a bit of sweetener,
     // and, a lot of sweetener, and,"), and its hundreds of tokens doubled the decoding time.
@@ -230,7 +230,7 @@ pub fn import(yaml: &str, lang: &str, title: &str) -> Result<Imported, RhinoErro
         })?;
         common.push_str(&format!("{name} = {}\n", quote(&format!("({})", converted.join("|")))));
     }
-    common.push_str(&format!("\n# The slots; `words` are how a recogniser may write the value ({lang}).\n[lists]\n"));
+    common.push_str(&format!("\n# The slots; `words` are how a recognizer may write the value ({lang}).\n[lists]\n"));
     for (var, kind) in &used {
         let values = slot_types.get(kind).ok_or_else(|| RhinoError::UnknownSlot(var.clone(), kind.clone()))?;
         common.push_str(&format!("{var} = [\n"));

@@ -1,4 +1,4 @@
-//! Speech has edges that typing does not: a recogniser adds words after the command ("…with
+//! Speech has edges that typing does not: a recognizer adds words after the command ("…with
 //! sugar, a little bit of") or mishears the first ("Bruet triple shot…"). For spoken English,
 //! when the whole transcript is not a command, the matcher is asked again with up to four words
 //! dropped from the end and at most one from the start, fewest first; the first parse that is a

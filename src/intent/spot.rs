@@ -41,7 +41,7 @@ const FUZZY_MIN: usize = 5;
 const MAX_SPAN_WORDS: usize = 6;
 
 /// A Latin-script name's words without their inflection endings (-ing, -ed, -es, -d, -s), so
-/// that a recogniser's "roasted" or "ice" meets the grammar's "roast" or "iced". Other scripts:
+/// that a recognizer's "roasted" or "ice" meets the grammar's "roast" or "iced". Other scripts:
 /// None.
 pub(super) fn loose(text: &str) -> Option<String> {
     if !text.chars().any(|c| c.is_ascii_alphabetic()) || text.chars().any(is_hangul) {

@@ -1,8 +1,8 @@
 //! The office microphone (or `serve --audio-file`) driving the wall: audio → endpointer →
-//! recogniser → [`Office::apply_answer`] (channel "voice"), as a typed command. With the wake
+//! recognizer → [`Office::apply_answer`] (channel "voice"), as a typed command. With the wake
 //! phrase on, only what follows "시장실" / "office" (within `voice.listen_window_s`) is acted on
 //! and audited: office small talk is neither kept nor logged. The wake phrase is found once, by
-//! the recogniser (`Heard::wake`); each utterance is resolved once.
+//! the recognizer (`Heard::wake`); each utterance is resolved once.
 
 use super::{Channel, Office, View};
 use crate::audio::{capture, wav};
@@ -52,7 +52,7 @@ pub fn start(office: Arc<Office>, city: Arc<City>, source: AudioSource) {
             tracing::warn!("{w}");
         }
         if voice.languages().is_empty() {
-            tracing::warn!("voice is off: no recogniser loaded");
+            tracing::warn!("voice is off: no recognizer loaded");
             return;
         }
         tracing::info!(languages = ?voice.languages(), "voice ready");
@@ -65,16 +65,16 @@ pub fn start(office: Arc<Office>, city: Arc<City>, source: AudioSource) {
 
 /// The microphone also feeds the calls: a thread of its own hands each chunk to the calls first,
 /// so a slow recognition never delays the office's voice in a call (and calls keep the
-/// microphone if the recognisers fail to load).
+/// microphone if the recognizers fail to load).
 fn share_with_calls(calls: crate::call::Calls, audio: Receiver<Vec<f32>>) -> Receiver<Vec<f32>> {
     let (tx, rx) = std::sync::mpsc::sync_channel(64);
     let spawned = std::thread::Builder::new().name("scpm-mic-share".into()).spawn(move || {
-        let mut recogniser = Some(tx);
+        let mut recognizer = Some(tx);
         while let Ok(chunk) = audio.recv() {
             calls.microphone(&chunk);
-            if let Some(tx) = &recogniser {
+            if let Some(tx) = &recognizer {
                 if tx.send(chunk).is_err() {
-                    recogniser = None;
+                    recognizer = None;
                 }
             }
         }

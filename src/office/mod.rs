@@ -11,6 +11,7 @@ pub mod camera;
 pub mod microphone;
 
 use crate::action::Action;
+pub use crate::action::Channel;
 use crate::call::{Calls, ShowCall};
 use crate::commands::{Answer, Commands};
 use crate::config::Config;
@@ -19,44 +20,9 @@ use crate::gesture::{self, Catalog, Meaning, Screen};
 use crate::index::CityIndex;
 use crate::resolve::Context;
 use crate::store::{AuditRow, Store, StoreError};
-use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
-
-/// How a command reached the office.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    Text,
-    Voice,
-    Gesture,
-    Touch,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 4] = [Channel::Text, Channel::Voice, Channel::Gesture, Channel::Touch];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Text => "text",
-            Channel::Voice => "voice",
-            Channel::Gesture => "gesture",
-            Channel::Touch => "touch",
-        }
-    }
-}
-
-impl std::str::FromStr for Channel {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Channel, String> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| {
-            let names: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
-            format!("channel `{s}` is not one of {}", names.join(", "))
-        })
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum OfficeError {
@@ -197,7 +163,7 @@ impl Office {
         }
         let version = session.display.version;
         drop(session);
-        self.calls.execute(actions, channel.as_str());
+        self.calls.execute(actions, channel);
         Ok(Applied { audit_id, version })
     }
 

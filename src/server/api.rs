@@ -38,7 +38,11 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let docs = state.index.num_docs() as f64;
-    let body = state.metrics.render(&[("scpm_index_docs", "documents in the index", docs)]);
+    let resolved = state.office.commands().resolutions() as f64;
+    let body = state.metrics.render(&[
+        ("scpm_index_docs", "documents in the index", docs),
+        ("scpm_intents_resolved", "intents resolved to actions since the start, every modality", resolved),
+    ]);
     ([("content-type", "text/plain; version=0.0.4")], body)
 }
 

@@ -178,7 +178,7 @@ impl English {
     /// "show me…") leads into word pairs that no sentence has, and the matcher, which trims a
     /// misheard first word, can still have the rest. On the English half of the voice set, 155
     /// commands of 224 against 150, no talk taken for a command either way; with both
-    /// recognisers, 153 against 149, and talk taken for a command 6 times in 320 against 4. The
+    /// recognizers, 153 against 149, and talk taken for a command 6 times in 320 against 4. The
     /// check at a short pause does without it (it would double the work at every pause in talk).
     pub fn transcribe_with(&mut self, samples: &[f32], retry: bool) -> Result<Transcript, WhisperError> {
         let first = self.decode(samples, false)?;

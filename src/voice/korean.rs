@@ -298,7 +298,7 @@ pub fn out_of_vocabulary(model: &Model, phrases: &[String]) -> Vec<String> {
 impl Korean {
     /// Loads libvosk and the model, checks the grammar's words, and builds the recognizer.
     /// Also returns the city names that cannot be spoken to this model.
-    /// `extra` phrases (the wake phrase) are recognised too.
+    /// `extra` phrases (the wake phrase) are recognized too.
     pub fn load(
         lib: &Path,
         model_dir: &Path,

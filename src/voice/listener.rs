@@ -1,5 +1,5 @@
 //! The microphone path from audio to what was heard: the endpointer cuts the stream into
-//! utterances, the Korean recogniser decodes the open one as it comes (its partial transcript is
+//! utterances, the Korean recognizer decodes the open one as it comes (its partial transcript is
 //! the listening indicator), and a short pause after a whole command ends the utterance early.
 //! `serve` feeds it the microphone; `scpm listen`, `scpm bench voice` and `scpm bench
 //! speech-to-intent` feed it files chunk by chunk ([`hear_samples`]): one path, measured where
@@ -20,7 +20,7 @@ pub enum Event {
     /// The Korean partial transcript of the utterance being spoken changed.
     Partial(String),
     /// An utterance ended (at the end silence, or at a short pause after a whole command) and
-    /// was recognised; `ctx` is the conversation after it. With `amends`, the person went on
+    /// was recognized; `ctx` is the conversation after it. With `amends`, the person went on
     /// after a pause that had ended a command early ("Brew house coffee, … with soy milk"), and
     /// this is the whole of it, heard again from the start: it takes the place of that command.
     Heard { heard: Heard, ctx: Context, amends: bool },
@@ -44,7 +44,7 @@ pub struct Listener {
     endpointer: Endpointer,
     early_end_ms: u32,
     speaking: bool,
-    /// Samples of the open utterance already streamed to the Korean recogniser.
+    /// Samples of the open utterance already streamed to the Korean recognizer.
     fed: usize,
     partial: String,
     /// The partial transcript last checked for a whole command in the current pause (Vosk may
@@ -83,7 +83,7 @@ impl Listener {
         self.remember(chunk);
         let utterances = self.endpointer.push(chunk);
         if utterances.is_empty() && !self.endpointer.in_speech() && self.fed > 0 {
-            // The endpointer dropped the utterance as too short: so does the recogniser.
+            // The endpointer dropped the utterance as too short: so does the recognizer.
             voice.reset();
             self.fed = 0;
             self.partial.clear();
@@ -110,7 +110,7 @@ impl Listener {
         if !self.speaking && self.cut.as_ref().is_some_and(|c| self.now_ms() > c.end_ms + GOES_ON_MS) {
             self.cut = None;
         }
-        // The utterance being spoken goes to the Korean recogniser now, so that only its last
+        // The utterance being spoken goes to the Korean recognizer now, so that only its last
         // words are left to decode when the person stops.
         if let Some(open) = self.endpointer.open_samples() {
             if open.len() > self.fed {

@@ -2,7 +2,7 @@
 //! Whisper; both end in the same command matcher and resolver as typed text, so a spoken command
 //! produces exactly the actions `POST /api/commands` would.
 //!
-//! Which language: the recognisers are tried in the configured order (the office's language
+//! Which language: the recognizers are tried in the configured order (the office's language
 //! first). Korean is cheap (tens of milliseconds) and strict — an alternative counts only when
 //! the matcher parses it as a whole command — so it goes first when both are on; English runs
 //! when Korean found no command.
@@ -92,7 +92,7 @@ pub fn after_wake_phrase(text: &str, wake: &str) -> Option<String> {
 
 /// Whether Vosk's n-best list agrees on `taken`: at least a third of its alternatives mean the
 /// same command. Grammar mode turns talk into grammar phrases, but different ones in each
-/// alternative (ten different commands, none the recogniser is sure of); a command that was
+/// alternative (ten different commands, none the recognizer is sure of); a command that was
 /// said comes back in many alternatives, give or take an ending or a dropped word.
 fn n_best_agree(taken: &Reading, readings: &[Reading]) -> bool {
     let meaning = |r: &Reading| r.intent().map(|i| (i.name.clone(), i.slots.clone()));
@@ -112,7 +112,7 @@ pub struct Heard {
     pub wake: Wake,
     pub start_ms: u64,
     pub end_ms: u64,
-    /// The recogniser's other hypotheses (Korean n-best).
+    /// The recognizer's other hypotheses (Korean n-best).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<String>,
     /// From the end of the utterance (the endpoint) to the answer, in milliseconds: decoding.
@@ -195,7 +195,7 @@ pub fn english_decoding(config: &VoiceConfig, city: &City, grammar: &Grammar) ->
 }
 
 impl Voice {
-    /// Loads the recognisers for `langs` (a subset of ko, en). A recogniser that cannot load is
+    /// Loads the recognizers for `langs` (a subset of ko, en). A recognizer that cannot load is
     /// reported in the returned warnings and left out; the error says how to fix it.
     pub fn load(
         config: &Config,
@@ -267,7 +267,7 @@ impl Voice {
         self.understand_with(utterance, ctx, false)
     }
 
-    /// Streams audio of the utterance being spoken to the Korean recogniser, which decodes it
+    /// Streams audio of the utterance being spoken to the Korean recognizer, which decodes it
     /// as it comes; returns its partial transcript (for the listening indicator).
     pub fn feed(&mut self, samples: &[f32]) -> Option<String> {
         self.korean.as_mut().map(|k| k.feed(samples))
@@ -277,7 +277,7 @@ impl Voice {
     /// [`crate::audio::vad::Endpointer::peek`]): what was heard, when it is already complete, so
     /// that the utterance ends there and the wall need not wait the full end silence; `None`:
     /// wait for the endpoint. Korean first: when its partial transcript (`partial`, from
-    /// [`Voice::feed`]) is complete, the recogniser finishes. Then, with `english`, one Whisper
+    /// [`Voice::feed`]) is complete, the recognizer finishes. Then, with `english`, one Whisper
     /// decoding of `open`. `ctx` changes only when something is returned. `serve` and
     /// `scpm bench voice` decide through this one function.
     pub fn answer_at_pause(
@@ -294,7 +294,7 @@ impl Voice {
             return None;
         }
         let heard = self.english_at_pause(open, ctx)?;
-        self.reset(); // the Korean recogniser's stream ends with the utterance
+        self.reset(); // the Korean recognizer's stream ends with the utterance
         Some(heard)
     }
 
@@ -345,7 +345,7 @@ impl Voice {
         (wake, self.commands.read(&rest, Some("en"), true))
     }
 
-    /// The answer to an English transcript read as `reading`: refused when the recogniser
+    /// The answer to an English transcript read as `reading`: refused when the recognizer
     /// doubts it, else resolved once (`ctx` changes only then).
     fn english_answer(
         &self,
@@ -383,13 +383,13 @@ impl Voice {
         }
     }
 
-    /// As [`Voice::understand`]; with `streamed`, the Korean recogniser already has the audio
+    /// As [`Voice::understand`]; with `streamed`, the Korean recognizer already has the audio
     /// (through [`Voice::feed`]) and only finishes: the decoding happened while the person spoke.
     /// Every alternative is read; only the one taken is resolved.
     pub fn understand_with(&mut self, utterance: &Utterance, ctx: &mut Context, streamed: bool) -> Heard {
         let started = Instant::now();
-        let no_recogniser = "no recogniser is loaded; run `scpm models prepare`";
-        let mut heard = Heard::nothing(utterance.start_ms, utterance.end_ms, no_recogniser);
+        let no_recognizer = "no recognizer is loaded; run `scpm models prepare`";
+        let mut heard = Heard::nothing(utterance.start_ms, utterance.end_ms, no_recognizer);
         for lang in self.order.clone() {
             if lang == "ko" {
                 let Some(k) = self.korean.as_mut() else { continue };
@@ -441,7 +441,7 @@ impl Voice {
             }
             None => {
                 heard.transcript = alternatives.first().cloned().unwrap_or_default();
-                let reason = "not a command (no alternative the recogniser agrees on is a whole command)";
+                let reason = "not a command (no alternative the recognizer agrees on is a whole command)";
                 heard.answer = Answer::not_understood(&heard.transcript, "ko", Some(reason.into()));
                 heard.wake = Wake::None;
             }

@@ -270,7 +270,7 @@ fn names_inside_a_query_do_not_swallow_the_district() {
 }
 
 /// Spoken English gets its edges trimmed when the whole transcript is not a command: a
-/// recogniser's tail ("…, a little bit of") or misheard first word no longer loses the command,
+/// recognizer's tail ("…, a little bit of") or misheard first word no longer loses the command,
 /// and office small talk still is not one.
 #[test]
 fn spoken_english_is_trimmed_at_the_edges_and_small_talk_stays_talk() {

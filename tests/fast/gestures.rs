@@ -8,7 +8,7 @@ use crate::common;
 use common::hands::{self, clip, frame, hand, Place, Shape};
 use scpm::gesture::{read_landmarks, Catalog, Event, Recognizer, Side};
 
-fn recognise(lines: &[String]) -> Vec<Event> {
+fn recognize(lines: &[String]) -> Vec<Event> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hands.jsonl");
     std::fs::write(&path, lines.join("\n")).unwrap();
@@ -55,7 +55,7 @@ fn every_static_gesture_near_and_far_with_either_hand_fires_once() {
                 // Either hand: the right hand's pose is the left's mirror image.
                 let turn = if label == "Right" { -turn } else { turn };
                 let place = Place { turn, label, ..Place::at(320.0, 260.0, size) };
-                let events = recognise(&held(shape, place));
+                let events = recognize(&held(shape, place));
                 // A fist fires when it opens (with how far it moved the map): here, at the end.
                 assert_eq!(names(&events), vec![name.to_string()], "{name} size {size} {label}: {events:?}");
                 let side = if label == "Left" { Side::Right } else { Side::Left };
@@ -71,7 +71,7 @@ fn static_gestures_hold_when_the_hand_is_turned() {
     for (name, shape, _) in static_cases().into_iter().filter(|(n, _, _)| !n.starts_with("thumbs")) {
         for turn in [-30.0, 30.0] {
             let place = Place { turn, ..Place::at(300.0, 250.0, 80.0) };
-            let events = recognise(&held(shape, place));
+            let events = recognize(&held(shape, place));
             assert_eq!(names(&events), vec![name.to_string()], "{name} turned {turn}°");
         }
     }
@@ -81,12 +81,12 @@ fn static_gestures_hold_when_the_hand_is_turned() {
 fn a_pose_held_long_fires_once_and_a_passing_pose_not_at_all() {
     let place = Place::at(320.0, 240.0, 90.0);
     let mut lines: Vec<String> = clip(0, 3000, |_| vec![hand(hands::VICTORY, place)]);
-    assert_eq!(names(&recognise(&lines)), vec!["victory"]);
+    assert_eq!(names(&recognize(&lines)), vec!["victory"]);
     // 150 ms of a pose (less than its hold time) between two others is not a gesture.
     lines = clip(0, 500, |_| vec![hand(hands::OPEN, place)]);
     lines.extend(clip(500, 150, |_| vec![hand(hands::VICTORY, place)]));
     lines.extend(clip(650, 200, |_| vec![]));
-    assert!(recognise(&lines).is_empty(), "{:?}", recognise(&lines));
+    assert!(recognize(&lines).is_empty(), "{:?}", recognize(&lines));
 }
 
 fn moving(shape: Shape, size: f32, from: (f32, f32), to: (f32, f32), ms: u64) -> Vec<String> {
@@ -111,12 +111,12 @@ fn swipes_go_the_persons_way_near_and_far() {
             ("swipe_down", (320.0, 240.0 - d / 2.0), (320.0, 240.0 + d / 2.0)),
         ];
         for (name, from, to) in cases {
-            let events = recognise(&moving(hands::OPEN, size, from, to, 400));
+            let events = recognize(&moving(hands::OPEN, size, from, to, 400));
             assert_eq!(names(&events), vec![name], "size {size}: {events:?}");
         }
     }
     // Too short a move is no swipe.
-    let events = recognise(&moving(hands::OPEN, NEAR, (300.0, 240.0), (300.0 + NEAR * 0.8, 240.0), 400));
+    let events = recognize(&moving(hands::OPEN, NEAR, (300.0, 240.0), (300.0 + NEAR * 0.8, 240.0), 400));
     assert!(events.iter().all(|e| !e.gesture.starts_with("swipe")), "{events:?}");
 }
 
@@ -156,8 +156,8 @@ fn pinches_in_and_out_near_and_far() {
     // which does nothing else); the pinch still comes.
     let moves = |events: Vec<Event>| names(&events).into_iter().filter(|n| n != "point").collect::<Vec<_>>();
     for size in [NEAR, FAR] {
-        assert_eq!(moves(recognise(&pinch(true, size))), vec!["pinch_in"], "size {size}");
-        assert_eq!(moves(recognise(&pinch(false, size))), vec!["pinch_out"], "size {size}");
+        assert_eq!(moves(recognize(&pinch(true, size))), vec!["pinch_in"], "size {size}");
+        assert_eq!(moves(recognize(&pinch(false, size))), vec!["pinch_out"], "size {size}");
     }
 }
 
@@ -170,7 +170,7 @@ fn a_pointing_finger_drawing_a_circle() {
             let a = p * std::f32::consts::TAU * 1.05;
             vec![hand(hands::POINT, Place::at(320.0 + r * a.cos(), 240.0 + r * a.sin(), size))]
         }));
-        assert_eq!(names(&recognise(&lines)), vec!["circle"], "size {size}");
+        assert_eq!(names(&recognize(&lines)), vec!["circle"], "size {size}");
     }
 }
 
@@ -182,7 +182,7 @@ fn a_wave_is_a_wave_not_swipes_nor_an_open_palm() {
             let x = 320.0 + size * 0.5 * (p * std::f32::consts::TAU * 2.5).sin();
             vec![hand(hands::OPEN, Place::at(x, 240.0, size))]
         }));
-        assert_eq!(names(&recognise(&lines)), vec!["wave"], "size {size}");
+        assert_eq!(names(&recognize(&lines)), vec!["wave"], "size {size}");
     }
 }
 
@@ -195,12 +195,12 @@ fn a_second_persons_hand_is_ignored_while_the_first_is_locked() {
         let other = Place::at(380.0 + 200.0 * p, 200.0, 45.0);
         vec![hand(hands::OPEN, other), hand(hands::FIST, mayor)]
     }));
-    let events = recognise(&lines);
+    let events = recognize(&lines);
     assert!(events.iter().all(|e| !e.gesture.starts_with("swipe")), "{events:?}");
     // Once the mayor's hand has gone (longer than the lock lasts), the other person may swipe.
     let mut lines = clip(0, 400, |_| vec![hand(hands::OPEN, mayor)]);
     lines.extend(clip(2500, 400, |p| vec![hand(hands::OPEN, Place::at(380.0 + 150.0 * p, 200.0, 45.0))]));
-    assert_eq!(names(&recognise(&lines)), vec!["swipe_left"]);
+    assert_eq!(names(&recognize(&lines)), vec!["swipe_left"]);
 }
 
 #[test]
@@ -211,7 +211,7 @@ fn the_same_persons_other_hand_takes_over() {
     let mut lines = clip(0, 800, |_| vec![hand(hands::THUMB, right)]);
     lines.extend(clip(800, 400, |_| vec![]));
     lines.extend(clip(1200, 800, |_| vec![hand(hands::VICTORY, left)]));
-    let events = recognise(&lines);
+    let events = recognize(&lines);
     assert_eq!(names(&events), vec!["thumbs_up", "victory"]);
     assert_eq!((events[0].hand, events[1].hand), (Side::Right, Side::Left));
 }
@@ -220,7 +220,7 @@ fn the_same_persons_other_hand_takes_over() {
 fn resting_a_pointing_finger_selects_where_the_cursor_is() {
     let place = Place::at(250.0, 200.0, 90.0);
     let lines = clip(0, 2200, |_| vec![hand(hands::POINT, place)]);
-    let events = recognise(&lines);
+    let events = recognize(&lines);
     // The pose (no place: it only moves the cursor), then the dwell's select, with the place.
     assert_eq!(names(&events), vec!["point", "point"], "{events:?}");
     assert_eq!(events[0].at, None);
@@ -241,7 +241,7 @@ fn a_handedness_flip_in_a_few_frames_does_not_change_the_hand() {
         let flip = (0.3..0.45).contains(&p);
         vec![hand(hands::VICTORY, if flip { flipped } else { place })]
     });
-    let events = recognise(&lines);
+    let events = recognize(&lines);
     assert_eq!(names(&events), vec!["victory"]);
     assert_eq!(events[0].hand, Side::Right);
 }
@@ -251,7 +251,7 @@ fn a_fist_dragged_and_opened_pans_the_map() {
     let mut lines = clip(0, 500, |_| vec![hand(hands::FIST, Place::at(300.0, 240.0, 90.0))]);
     lines.extend(clip(500, 600, |p| vec![hand(hands::FIST, Place::at(300.0 - 120.0 * p, 240.0, 90.0))]));
     lines.extend(clip(1100, 400, |_| vec![hand(hands::OPEN, Place::at(180.0, 240.0, 90.0))]));
-    let events = recognise(&lines);
+    let events = recognize(&lines);
     let fist = events.iter().find(|e| e.gesture == "fist").expect("a fist event");
     let pan = fist.pan.expect("how far");
     // Moved to the image's left = the person's right: the map goes right.

@@ -5,11 +5,13 @@
 mod common;
 
 mod api;
+mod architecture;
 mod call_signaling;
 mod city_data;
 mod commands;
 mod display_ws;
 mod gestures;
+mod office;
 mod resolution;
 mod screens;
 mod simulator;

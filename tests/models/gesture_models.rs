@@ -1,6 +1,6 @@
 //! Gestures on the real hand models (MediaPipe's, converted to ONNX by `scpm models prepare`)
 //! and real hand photos (npm fingerpose 0.1.0, MIT: tests/data/hands): landmarks land on the
-//! hand, thumbs up and victory are recognised in a recorded GIF, a picture without a hand has
+//! hand, thumbs up and victory are recognized in a recorded GIF, a picture without a hand has
 //! none, swipes come from a photo moved across video frames, and bad frames and videos get a
 //! clear answer.
 #![allow(clippy::unwrap_used)]

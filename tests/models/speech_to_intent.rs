@@ -21,7 +21,7 @@ fn data() -> &'static Path {
 }
 
 #[test]
-fn the_benchmark_context_imports_and_commands_are_recognised_from_real_speech() {
+fn the_benchmark_context_imports_and_commands_are_recognized_from_real_speech() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("grammar");
     let yaml = data().join("coffee_maker.yaml");

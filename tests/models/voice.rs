@@ -1,5 +1,5 @@
 //! Voice on the real models (fetched by `scpm models prepare`, which scripts/test.sh runs):
-//! speech made with espeak-ng, recognised by Vosk (Korean) and Whisper (English), answered by the
+//! speech made with espeak-ng, recognized by Vosk (Korean) and Whisper (English), answered by the
 //! command pipeline. The sentences are ones espeak's robotic voices say clearly enough; the
 //! benchmark (`scpm bench voice`) measures accuracy on the whole set.
 
@@ -145,7 +145,7 @@ fn a_command_that_goes_on_after_a_pause_is_heard_whole_in_place_of_its_start() {
 }
 
 #[test]
-fn korean_commands_are_recognised_in_grammar_mode() {
+fn korean_commands_are_recognized_in_grammar_mode() {
     models_ready();
     let dir = tempfile::tempdir().expect("tempdir");
     // One command per file. espeak's Korean is robotic and the small Vosk model hears little of
@@ -175,7 +175,7 @@ fn korean_commands_are_recognised_in_grammar_mode() {
 #[test]
 fn small_talk_is_not_a_command() {
     let heard = spoken_and_heard("ko", "ko+f2", "오늘 점심은 뭐 먹을까요");
-    assert!(!heard.is_empty(), "the speech was found (so 'not a command' is the recogniser's answer)");
+    assert!(!heard.is_empty(), "the speech was found (so 'not a command' is the recognizer's answer)");
     assert!(heard.iter().all(|h| h["understood"] == false), "{heard:#?}");
 }
 
@@ -269,6 +269,31 @@ fn serve_plays_an_audio_file_into_the_wall_with_the_wake_phrase() {
     assert_eq!(display["listening"]["understood"], true);
 }
 
+/// Each utterance is resolved once, and its answer is the command's after the wake phrase: the
+/// recognizer reads its alternatives and resolves only the one it takes; the microphone loop
+/// does not answer again. Counted by the service's own metric, against the voice audit rows.
+#[test]
+fn each_utterance_is_resolved_once_and_the_wake_phrase_found_once() {
+    models_ready();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let parts =
+        [speak(dir.path(), "a", "en-us", "office zoom out", 3.0), speak(dir.path(), "b", "en-us", "zoom in", 3.0)];
+    let file = concat(dir.path(), "session", &parts);
+    let config =
+        "[simulator]\nenabled = false\n[voice]\nlanguages = [\"en\"]\nwake_word = true\nlisten_window_s = 30\n";
+    let server = common::Server::start_with(dir.path(), config, &["--audio-file", file.to_str().unwrap_or_default()]);
+    let voice = voice_rows_once_there_are(&server.base, 2).expect("both commands reach the audit log");
+    // Newest first: the command after the wake phrase, then the one said within the window.
+    assert!(voice.iter().all(|r| r["outcome"] == "understood"), "{voice:#?}");
+    let first = voice[1]["input"].as_str().unwrap_or_default();
+    assert!(first.to_lowercase().starts_with("[en] office"), "the wake phrase is heard with the command: {first}");
+    assert_eq!(voice[0]["intent"], "zoom", "{voice:#?}");
+    let (_, metrics) = common::reqwest::get_json(&format!("{}/metrics", server.base)).expect("metrics");
+    let metrics = metrics.as_str().unwrap_or_default().to_string();
+    let resolved = metrics.lines().find_map(|l| l.strip_prefix("scpm_intents_resolved ")).unwrap_or_default();
+    assert_eq!(resolved.trim(), "2", "one resolution per utterance heard:\n{metrics}");
+}
+
 /// Push-to-talk: with the wake phrase on, "zoom out" alone is office talk — unless someone has
 /// pressed the wall's talk button (or waved) first. The press goes over the wall's socket as a
 /// touch, like every button, and is audited.
@@ -307,7 +332,7 @@ fn push_to_talk_opens_the_listener_without_the_wake_phrase() {
 }
 
 /// Two commands said one after the other, with only espeak's own quiet between them (~0.4 s,
-/// below the 600 ms `end_silence_ms`), played into `serve` with one recogniser (`lang`): the
+/// below the 600 ms `end_silence_ms`), played into `serve` with one recognizer (`lang`): the
 /// voice audit rows, in the order they were made, once there are two.
 fn two_commands_a_short_pause_apart(lang: &str, voice: &str, first: &str, second: &str) -> Vec<Value> {
     models_ready();
@@ -322,7 +347,7 @@ fn two_commands_a_short_pause_apart(lang: &str, voice: &str, first: &str, second
     rows
 }
 
-/// Korean: the recogniser, fed while the person speaks, has a whole command when the pause
+/// Korean: the recognizer, fed while the person speaks, has a whole command when the pause
 /// begins, so the first utterance ends there (`voice.early_end_ms`) and acts at once; waiting the
 /// full `end_silence_ms` would run both into one utterance that is no command.
 #[test]
@@ -369,7 +394,7 @@ fn whisper_base_is_a_choice_in_the_configuration() {
     std::fs::write(&config, "[voice]\nlanguages = [\"en\"]\nwhisper_model = \"base\"\n").expect("config");
     let file = speak(dir.path(), "said", "en-us", "call the mayor of Gangnam", 0.5);
     // With this configuration only base can answer: when it cannot load, `listen` fails with
-    // "no recogniser could be loaded" (tiny.en is not a fallback).
+    // "no recognizer could be loaded" (tiny.en is not a fallback).
     let (ok, heard, err) = listen_with(Some(&config), "en", &file);
     assert!(ok, "{err}");
     assert_eq!(heard.len(), 1, "{heard:#?}");
