@@ -45,6 +45,27 @@ impl Answer {
     }
 }
 
+/// What an input that is neither speech nor text means: a gesture on the screen shown, a touch
+/// on the wall.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Meaning {
+    /// Nothing here (a point that only moves the cursor).
+    Nothing,
+    /// The wall's own moves (select, pan, listen), with a name for the audit.
+    Wall(String, Vec<Action>),
+    /// A command's intent, resolved as a spoken one is.
+    Command(Intent),
+}
+
+/// What a meaning came to: the intent's name, its actions, and why there are none when it was
+/// refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acted {
+    pub intent: String,
+    pub actions: Vec<Action>,
+    pub refused: Option<String>,
+}
+
 pub struct Commands {
     matchers: Vec<Matcher>,
     pub confirm_calls: bool,
@@ -89,6 +110,19 @@ impl Commands {
     pub fn resolve(&self, index: &CityIndex, intent: &Intent, ctx: &mut Context) -> Result<Vec<Action>, ResolveError> {
         self.resolved.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Resolver { index, confirm_calls: self.confirm_calls }.resolve(intent, ctx)
+    }
+
+    /// The actions of what a gesture or a touch means; `None` when it does nothing here.
+    pub fn act_on(&self, index: &CityIndex, meaning: Meaning, ctx: &mut Context) -> Option<Acted> {
+        match meaning {
+            Meaning::Nothing => None,
+            Meaning::Wall(intent, actions) => Some(Acted { intent, actions, refused: None }),
+            Meaning::Command(intent) => match self.resolve(index, &intent, ctx) {
+                Ok(actions) if actions.is_empty() => None,
+                Ok(actions) => Some(Acted { intent: intent.name, actions, refused: None }),
+                Err(e) => Some(Acted { intent: intent.name, actions: Vec::new(), refused: Some(e.to_string()) }),
+            },
+        }
     }
 
     /// How many intents [`Commands::resolve`] has resolved since the start.

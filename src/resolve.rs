@@ -51,6 +51,19 @@ impl Resolver<'_> {
         let fixed = |name: &str| {
             slot(name).ok_or_else(|| ResolveError::Unknown(format!("command `{}` lacks slot `{name}`", intent.name)))
         };
+        // A value of the few the wall knows (a spoken command's always is; a touch's is checked).
+        let one_of = |name: &str, allowed: &[&str]| {
+            let value = fixed(name)?;
+            if allowed.contains(&value.as_str()) {
+                return Ok(value);
+            }
+            let wanted = allowed.join(", ");
+            Err(ResolveError::Unknown(format!("`{value}` is not a {name} of `{}`; use one of {wanted}", intent.name)))
+        };
+        if intent.slots.contains_key("district") {
+            // Checked against the city (a touch names districts by code).
+            self.entity(intent, "district")?;
+        }
         let district = match (slot("district"), self.entity(intent, "neighbourhood")?) {
             (Some(d), _) => Some(d),
             (None, Some(n)) => n["district"].as_str().map(String::from),
@@ -161,10 +174,12 @@ impl Resolver<'_> {
             "hang_up" => vec![Action::HangUp],
             "mute" => vec![Action::Mute],
             "unmute" => vec![Action::Unmute],
-            "volume" => vec![Action::Volume { direction: fixed("direction")? }],
-            "navigate" => vec![Action::Navigate { to: fixed("to")? }],
-            "zoom" => vec![Action::Zoom { direction: fixed("direction")? }],
-            "layout" => vec![Action::Layout { mode: fixed("mode")? }],
+            "volume" => vec![Action::Volume { direction: one_of("direction", &["up", "down"])? }],
+            "navigate" => {
+                vec![Action::Navigate { to: one_of("to", &["home", "back", "next", "previous", "up", "down"])? }]
+            }
+            "zoom" => vec![Action::Zoom { direction: one_of("direction", &["in", "out"])? }],
+            "layout" => vec![Action::Layout { mode: one_of("mode", &["full_screen", "split", "close", "single"])? }],
             "help" => vec![Action::Help],
             "repeat" => {
                 if ctx.last.is_empty() {
@@ -175,7 +190,7 @@ impl Resolver<'_> {
             "undo" => vec![Action::Undo],
             "lock" => vec![Action::Lock],
             "public_mode" => vec![Action::PublicMode],
-            "switch_language" => vec![Action::SwitchLanguage { to: fixed("language")? }],
+            "switch_language" => vec![Action::SwitchLanguage { to: one_of("language", &["ko", "en"])? }],
             other => return Err(ResolveError::Unknown(format!("intent `{other}` has no resolution"))),
         };
         if let Some(show @ Action::Show { .. }) = actions.iter().rev().find(|a| matches!(a, Action::Show { .. })) {

@@ -15,6 +15,7 @@ pub mod source;
 pub mod track;
 
 use crate::action::Action;
+pub use crate::commands::Meaning;
 use crate::intent::Intent;
 use serde::{Deserialize, Serialize};
 
@@ -144,17 +145,6 @@ impl Screen {
         };
         Screen { name, topic: display.topic.clone() }
     }
-}
-
-/// What a gesture means on a screen.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Meaning {
-    /// Nothing here (a point that only moves the cursor).
-    Nothing,
-    /// The wall's own moves (select, pan, listen), with the intent's name for the audit.
-    Wall(String, Vec<Action>),
-    /// A command's intent, understood and resolved like a spoken one (`Commands::resolve`).
-    Command(Intent),
 }
 
 /// What an event means on a screen: the gesture's intent from the catalog.

@@ -134,8 +134,9 @@ fn show_cursor(state: &Office, cursor: Option<Cursor>) {
 /// Resolves a gesture on the wall's current screen and applies it, audited.
 fn act(state: &Office, catalog: &Catalog, event: &crate::gesture::Event) {
     match state.gesture(catalog, event) {
-        Ok(Some(applied)) => {
-            tracing::info!(audit_id = applied.audit_id, version = applied.version, gesture = %event.gesture, "gesture")
+        Ok(Some(done)) => {
+            let (audit_id, version) = (done.applied.audit_id, done.applied.version);
+            tracing::info!(audit_id, version, gesture = %event.gesture, refused = ?done.refused, "gesture")
         }
         Ok(None) => tracing::debug!(gesture = %event.gesture, "gesture without an action here"),
         Err(e) => tracing::warn!(error = %e, "gesture not applied"),

@@ -9,14 +9,15 @@
 
 pub mod camera;
 pub mod microphone;
+mod touch;
 
 use crate::action::Action;
 pub use crate::action::Channel;
 use crate::call::{Calls, ShowCall};
-use crate::commands::{Answer, Commands};
+use crate::commands::{Answer, Commands, Meaning};
 use crate::config::Config;
 use crate::display::{CallView, Cursor, DisplayState, Listening};
-use crate::gesture::{self, Catalog, Meaning, Screen};
+use crate::gesture::{self, Catalog, Screen};
 use crate::index::CityIndex;
 use crate::resolve::Context;
 use crate::store::{AuditRow, Store, StoreError};
@@ -50,6 +51,13 @@ pub struct Command<'a> {
 pub struct Applied {
     pub audit_id: i64,
     pub version: u64,
+}
+
+/// A gesture or a touch applied, and why it did nothing when it was refused (audited so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Done {
+    pub applied: Applied,
+    pub refused: Option<String>,
 }
 
 /// What the wall shows that is not a command: neither audited nor in the wall's history.
@@ -184,24 +192,39 @@ impl Office {
         Ok((answer, applied))
     }
 
-    /// A gesture event on the screen the wall shows now: its meaning, a command's intent
-    /// resolved as a spoken one would be, applied. `None` when it does nothing here.
-    pub fn gesture(&self, catalog: &Catalog, event: &gesture::Event) -> Result<Option<Applied>, OfficeError> {
-        let done = self.converse(|display, ctx| match gesture::meaning(catalog, event, &Screen::of(display)) {
-            Meaning::Nothing => None,
-            Meaning::Wall(intent, actions) => Some((intent, actions, "understood".to_string())),
-            Meaning::Command(intent) => Some(match self.commands.resolve(&self.index, &intent, ctx) {
-                Ok(actions) if actions.is_empty() => return None,
-                Ok(actions) => (intent.name, actions, "understood".to_string()),
-                Err(e) => (String::new(), Vec::new(), format!("not resolved: {e}")),
-            }),
-        })?;
-        let Some((intent, actions, outcome)) = done else { return Ok(None) };
+    /// A gesture event on the screen the wall shows now: its meaning, resolved as a spoken
+    /// command's intent would be, applied. `None` when it does nothing here.
+    pub fn gesture(&self, catalog: &Catalog, event: &gesture::Event) -> Result<Option<Done>, OfficeError> {
         let hand = if event.hand == gesture::Side::Left { "left" } else { "right" };
         let input = format!("{} ({hand} hand, {:.2})", event.gesture, event.confidence);
-        let command =
-            Command { channel: Channel::Gesture, input: &input, intent: &intent, actions: &actions, outcome: &outcome };
-        self.apply(command).map(Some)
+        self.act_on(Channel::Gesture, &input, |display, _| gesture::meaning(catalog, event, &Screen::of(display)))
+    }
+
+    /// A touch on the wall (`input`: the message as the page sent it): the intent the touched
+    /// action stands for, resolved and checked like a spoken one, applied.
+    pub fn touch(&self, input: &str, action: &Action) -> Result<Option<Done>, OfficeError> {
+        self.act_on(Channel::Touch, input, |_, ctx| touch::meaning(action, ctx))
+    }
+
+    /// What a gesture or a touch means, in the conversation, resolved and applied.
+    fn act_on(
+        &self,
+        channel: Channel,
+        input: &str,
+        meaning: impl FnOnce(&DisplayState, &Context) -> Meaning,
+    ) -> Result<Option<Done>, OfficeError> {
+        let acted = self.converse(|display, ctx| {
+            let meaning = meaning(display, ctx);
+            self.commands.act_on(&self.index, meaning, ctx)
+        })?;
+        let Some(acted) = acted else { return Ok(None) };
+        let outcome = match &acted.refused {
+            None => "understood".to_string(),
+            Some(reason) => format!("not resolved: {reason}"),
+        };
+        let command = Command { channel, input, intent: &acted.intent, actions: &acted.actions, outcome: &outcome };
+        let applied = self.apply(command)?;
+        Ok(Some(Done { applied, refused: acted.refused }))
     }
 
     /// Runs `f` on the conversation (and the display it is about), keeping what it leaves.

@@ -1,11 +1,11 @@
 //! `/ws/display?token=…`: the wall pages' live connection. On connect a page gets the current
 //! display state (so a page that reconnects resumes at the current version), then every change;
-//! it may send `{"action": {...}}` (a touch or click on the wall), which is audited and applied
-//! like any command. Browsers cannot set headers on a WebSocket, hence the token in the query.
+//! it may send `{"action": {...}}` (a touch or click on the wall), which the office takes as the
+//! intent it stands for, checked, audited and applied like any command. Browsers cannot set headers
+//! on a WebSocket, hence the token in the query.
 
 use super::{ApiError, AppState};
 use crate::action::Action;
-use crate::office::{Channel, Command};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -16,6 +16,9 @@ pub struct SocketParams {
     #[serde(default)]
     token: String,
 }
+
+/// The largest touch message a wall may send.
+const MAX_TOUCH: usize = 4096;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,16 +64,13 @@ async fn serve(mut ws: WebSocket, state: AppState) {
             incoming = ws.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
                     let reply = match serde_json::from_str::<Touch>(&text) {
+                        _ if text.len() > MAX_TOUCH => Some(format!("a touch message is at most {MAX_TOUCH} bytes")),
                         Ok(touch) => {
                             let office = state.office.clone();
                             let input = text.to_string();
-                            let applied = tokio::task::spawn_blocking(move || {
-                                let actions = std::slice::from_ref(&touch.action);
-                                office.apply(Command { channel: Channel::Touch, input: &input, intent: "touch", actions, outcome: "applied" })
-                            })
-                            .await;
-                            match applied {
-                                Ok(Ok(_)) => None,
+                            let touched = tokio::task::spawn_blocking(move || office.touch(&input, &touch.action)).await;
+                            match touched {
+                                Ok(Ok(done)) => done.and_then(|d| d.refused).map(|reason| format!("the touch was not carried out: {reason}")),
                                 Ok(Err(e)) => Some(e.to_string()),
                                 Err(e) => Some(e.to_string()),
                             }

@@ -111,8 +111,8 @@ async fn every_channel_is_audited_on_disk_before_the_wall_changes() {
     touch(&mut ws, &Action::show("pledges")).await;
     common::eventually(Duration::from_secs(10), || (audit_on_disk(&store) == 2).then_some(()))
         .expect("the touch is audited");
-    let applied = office.gesture(&catalog, &swipe()).expect("audited").expect("a swipe pages on");
-    assert_eq!(applied.version, 3);
+    let done = office.gesture(&catalog, &swipe()).expect("audited").expect("a swipe pages on");
+    assert_eq!((done.applied.version, done.refused), (3, None));
     let seen = tokio::time::timeout(Duration::from_secs(10), watcher).await.expect("watched").expect("watcher");
     assert!(!seen.is_empty());
     for (version, rows) in &seen {
@@ -143,4 +143,46 @@ async fn what_is_not_a_command_shows_without_an_audit_row() {
     office.show(View::Listening(Some(heard)));
     assert_eq!(office.display().expect("display").version, 1);
     assert_eq!(audit_on_disk(&dir.path().join("store.sqlite")), 0);
+}
+
+/// A touch stands for the intent a spoken command with its effect has, and is checked like one:
+/// a district that does not exist or a zoom "sideways" is refused with the reason, audited, and
+/// changes nothing; placing the call the wall asks about is a yes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_touch_is_checked_like_a_spoken_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let service = common::app::service(dir.path(), "city").await;
+    let office = service.state.office.clone();
+    let addr = serve(&service).await;
+    let url = format!("ws://{addr}/ws/display?token={}", common::app::OFFICE);
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("the wall's socket");
+    let bad = [
+        r#"{"action":{"type":"show","topic":"air_quality","district":"99999"}}"#,
+        r#"{"action":{"type":"zoom","direction":"sideways"}}"#,
+        r#"{"action":{"type":"show","topic":"teleport"}}"#,
+    ];
+    for message in bad {
+        ws.send(Message::Text(message.into())).await.expect("send");
+        let error = next_error(&mut ws).await;
+        assert!(error.contains("not carried out"), "{message}: {error}");
+    }
+    assert_eq!(office.display().expect("display").version, 0, "nothing changed");
+    let store = scpm::store::Store::open(&dir.path().join("store.sqlite")).expect("store");
+    let rows = store.audit_tail(10).expect("audit");
+    assert_eq!(rows.len(), 3, "refused touches are audited too: {rows:?}");
+    assert!(rows.iter().all(|r| r.channel == "touch" && r.outcome.starts_with("not resolved")), "{rows:?}");
+
+    // "Call the head of Gangnam?" on the wall, and the wall's button places it.
+    let ask = common::app::post("/api/commands", Some(common::app::OFFICE), r#"{"text":"call the mayor of Gangnam"}"#);
+    let (status, body) = common::app::call(&service, ask).await;
+    assert_eq!((status.as_u16(), body["actions"][0]["needs_confirmation"].as_bool()), (200, Some(true)), "{body}");
+    let official = body["actions"][0]["official"].clone();
+    let place = serde_json::json!({"action": {"type": "call", "official": official, "needs_confirmation": false}});
+    ws.send(Message::Text(place.to_string().into())).await.expect("send");
+    let placed = common::eventually(Duration::from_secs(10), || {
+        let rows = store.audit_tail(10).ok()?;
+        rows.into_iter().find(|r| r.channel == "touch" && r.intent == "confirm")
+    })
+    .unwrap_or_else(|| panic!("the touch is taken as a yes: {:#?}", store.audit_tail(10)));
+    assert!(placed.actions.contains("\"needs_confirmation\":false"), "{placed:?}");
 }
