@@ -47,6 +47,16 @@ pub(super) const OFFICE_WORK: &[&str] = &[
     "statement",
     "speech",
     "reply",
+    "spreadsheet",
+    "spreadsheets",
+    "file",
+    "files",
+    "version",
+    "review",
+    "briefing",
+    "agenda",
+    "schedule",
+    "appointment",
 ];
 
 /// What the wall is asked to do, in Korean (word starts).
@@ -91,6 +101,23 @@ pub(super) const ENGLISH_WALL_VERBS: &[&str] = &[
 /// English question words, wherever they stand ("the air in Guro, how bad is it").
 pub(super) const ENGLISH_QUESTIONS: &[&str] =
     &["what", "whats", "how", "hows", "which", "where", "wheres", "any", "anything"];
+
+/// Sounds and words an English request may begin or pause with.
+pub(super) const ENGLISH_FILLERS: &[&str] = &[
+    "hmm", "hm", "uh", "um", "er", "erm", "ah", "oh", "ok", "okay", "so", "well", "right", "alright", "hey", "now",
+    "and",
+];
+
+/// Whether an English (compact) word is, or is likely, a verb that says something: forms of
+/// be, have and do, modal verbs, and words with a verb's ending ("-ed", "-ing").
+pub(super) fn english_verb(word: &str) -> bool {
+    const VERBS: &[&str] = &[
+        "is", "are", "was", "were", "am", "be", "been", "being", "has", "have", "had", "do", "does", "did", "will",
+        "would", "can", "could", "should", "must", "shall", "may", "might", "got", "get", "gets", "says", "said",
+        "think", "thinks", "know", "knows", "want", "wants", "need", "needs", "like", "looks", "seems", "went", "goes",
+    ];
+    VERBS.contains(&word) || (word.len() > 4 && (word.ends_with("ed") || word.ends_with("ing")))
+}
 
 /// How an English request or question to the wall begins.
 pub(super) const ENGLISH_OPENINGS: &[&str] = &[

@@ -17,6 +17,7 @@
 use super::forms::SlotMask;
 use super::spot::Span;
 use super::talk::{small_word, talk};
+use super::Shape;
 use super::{Intent, Matcher, Outcome, Sentence, UNUSED_SLOT};
 use crate::text::compact;
 use rustc_hash::FxHashMap as HashMap;
@@ -201,9 +202,9 @@ impl Loose {
         self.required.get(c).is_some_and(|r| r & !mask == 0) && mask & !self.allowed(c) == 0
     }
 
-    /// What `words` (normalised, skip words out; `question`: the text ended in a question mark)
+    /// What `words` (normalised, skip words out; `shape`: how the text was written)
     /// mean when no template matched: a command, or why not — `not_matched` is the template matcher's answer, kept when nothing is heard.
-    pub(super) fn understand(&self, m: &Matcher, words: &[&str], question: bool, not_matched: Outcome) -> Outcome {
+    pub(super) fn understand(&self, m: &Matcher, words: &[&str], shape: Shape, not_matched: Outcome) -> Outcome {
         let spotted = m.spotter.spot(words);
         let spans = heard_names(&spotted, words);
         if talk(&m.lang, words) {
@@ -239,7 +240,7 @@ impl Loose {
                 // A call is asked for in words; a guess at one from other words is not taken
                 // ("can you get the budget slides to me" is not a call to the budget officer).
                 if taken.name == "call" && !hits.iter().any(|h| h.cue == super::names::Cue::Call) {
-                    let named = self.second_opinion(m, words, question, taken);
+                    let named = self.second_opinion(m, words, shape, taken);
                     if named.name == "call" {
                         return refuse(
                             not_matched,
@@ -248,7 +249,7 @@ impl Loose {
                     }
                     return Outcome::Understood(named);
                 }
-                return Outcome::Understood(self.second_opinion(m, words, question, taken));
+                return Outcome::Understood(self.second_opinion(m, words, shape, taken));
             }
         }
         if spans.is_empty() && hits.is_empty() {
@@ -257,7 +258,7 @@ impl Loose {
         if let Some(asked) = self.bare_request(m, words, &spotted) {
             return asked;
         }
-        if let Some(named) = m.names.decide(m, words, question, &spans, &hits) {
+        if let Some(named) = m.names.decide(m, words, shape, &spans, &hits) {
             return Outcome::Understood(named);
         }
         if spans.is_empty() && !hits.iter().any(|h| matches!(h.cue, super::names::Cue::Topic(_))) {
@@ -279,7 +280,7 @@ impl Loose {
     /// topic called by its everyday word outweighs a guess at another topic from the other
     /// words ("any water main problems" is water, not a train), and a call where nothing asked
     /// for one ("budget, put it on the screen") is the topic.
-    pub(super) fn second_opinion(&self, m: &Matcher, words: &[&str], question: bool, taken: Intent) -> Intent {
+    pub(super) fn second_opinion(&self, m: &Matcher, words: &[&str], shape: Shape, taken: Intent) -> Intent {
         if taken.name != "show_topic" && taken.name != "call" {
             return taken;
         }
@@ -288,7 +289,7 @@ impl Loose {
             return taken;
         }
         let spans = heard_names(&m.spotter.spot(words), words);
-        match m.names.decide(m, words, question, &spans, &hits) {
+        match m.names.decide(m, words, shape, &spans, &hits) {
             Some(named) if named.name == "show_topic" && named.slots.get("topic") != taken.slots.get("topic") => named,
             _ => taken,
         }

@@ -94,6 +94,15 @@ pub struct Matcher {
 /// Particles taken off the end of a Korean free-text query.
 const QUERY_PARTICLES: &[&str] = &["에서", "에", "으로", "이랑", "하고", "에게"];
 
+/// How a text was written, beyond its words.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Shape {
+    /// It ends with a question mark.
+    pub question: bool,
+    /// Where its last sentence starts, in words.
+    pub sentence: usize,
+}
+
 /// Whether the text was written as a question (typed, or a recognizer's punctuation): Korean
 /// asks with the same words it tells with ("차 막혀?" / "차 막혀.").
 fn question(text: &str) -> bool {
@@ -217,6 +226,15 @@ impl Matcher {
         counts
     }
 
+    /// How the text was written: as a question, and where its last sentence starts, in words
+    /// ("별일 없지? 전체 현황 좀": at "전체").
+    fn shape(&self, text: &str) -> Shape {
+        const ENDS: [char; 4] = ['.', '?', '!', '？'];
+        let body = text.trim_end().trim_end_matches(ENDS);
+        let sentence = body.rfind(ENDS).map_or(0, |at| self.words(&body[..at]).len());
+        Shape { question: question(text), sentence }
+    }
+
     fn words(&self, text: &str) -> Vec<String> {
         let cleaned: String = normalize(text)
             .chars()
@@ -271,7 +289,7 @@ impl Matcher {
         if refs.is_empty() || !matches!(not_matched, Outcome::NotUnderstood { .. }) {
             return not_matched;
         }
-        self.loose.understand(self, &refs, question(text), not_matched)
+        self.loose.understand(self, &refs, self.shape(text), not_matched)
     }
 
     /// As [`Matcher::parse`]; without `loose`, templates only.
@@ -287,11 +305,11 @@ impl Matcher {
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
         let outcome = match self.best(&refs) {
             not_matched @ Outcome::NotUnderstood { .. } if loose => {
-                self.loose.understand(self, &refs, question(text), not_matched)
+                self.loose.understand(self, &refs, self.shape(text), not_matched)
             }
             // A near miss is a guess: what was named may say otherwise.
             Outcome::Understood(near) if loose && near.confidence < NEAR_MISS => {
-                Outcome::Understood(self.loose.second_opinion(self, &refs, question(text), near))
+                Outcome::Understood(self.loose.second_opinion(self, &refs, self.shape(text), near))
             }
             outcome => outcome,
         };

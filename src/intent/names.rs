@@ -10,8 +10,8 @@
 //! and the officials' `handles_*` lists in the city data; both are data, per language.
 
 use super::cues::{
-    asking_word, CASE_PARTICLES, ENGLISH_OPENINGS, ENGLISH_QUESTIONS, ENGLISH_WALL_VERBS, KOREAN_ASKING,
-    KOREAN_FILLERS, KOREAN_SELF, KOREAN_WALL_VERBS, OFFICE_WORK,
+    asking_word, english_verb, CASE_PARTICLES, ENGLISH_FILLERS, ENGLISH_OPENINGS, ENGLISH_QUESTIONS,
+    ENGLISH_WALL_VERBS, KOREAN_ASKING, KOREAN_FILLERS, KOREAN_SELF, KOREAN_WALL_VERBS, OFFICE_WORK,
 };
 use super::spot::{loose, Span};
 use super::{Intent, Matcher};
@@ -179,19 +179,29 @@ impl Names {
         &self,
         m: &Matcher,
         words: &[&str],
-        question: bool,
+        shape: super::Shape,
         names: &[Span],
         hits: &[Hit],
     ) -> Option<Intent> {
         // In Korean the request comes last, after what led to it ("비 올 것 같은데 우산
-        // 챙겼어?" asks about an umbrella, not the weather).
-        let from = if self.lang == "ko" { last_clause(words) } else { 0 };
-        let names: Vec<&Span> = names.iter().filter(|s| s.start >= from).collect();
+        // 챙겼어?" asks about an umbrella, not the weather). So does the last sentence, when it
+        // names something ("It's been a long day. Traffic?"); a district named in the sentence
+        // before still holds ("Has something happened in Yongsan? Emergencies, I mean").
+        let clause = if self.lang == "ko" { last_clause(words) } else { 0 };
+        let sentence = shape.sentence.min(words.len());
+        let named_from = |i: usize| names.iter().any(|s| s.start >= i) || hits.iter().any(|h| h.start >= i);
+        let split = sentence > clause && named_from(sentence);
+        let from = if split { sentence } else { clause };
+        let district_after = names.iter().any(|s| s.slot == "district" && s.start >= from);
+        let carried = |s: &Span| split && !district_after && s.slot == "district" && s.start >= clause;
+        let names: Vec<&Span> = names.iter().filter(|s| s.start >= from || carried(s)).collect();
         let hits: Vec<&Hit> = hits.iter().filter(|h| h.start >= from).collect();
         let has = |cue: &Cue| hits.iter().any(|h| &h.cue == cue);
         // A call word asks for a call; as a noun with a particle it is talked about ("통화가
         // 어려우세요").
-        let call = hits.iter().any(|h| h.cue == Cue::Call && !CASE_PARTICLES.contains(&h.rest.as_str()));
+        // "화상으로" (by video) asks for one.
+        let as_noun = |rest: &str| CASE_PARTICLES.contains(&rest) && !matches!(rest, "로" | "으로");
+        let call = hits.iter().any(|h| h.cue == Cue::Call && !as_noun(&h.rest));
         let role = has(&Cue::Role);
         // "Who is writing the statement on fine dust?", "인구 통계 자료 언제까지 내야 돼요?" ask
         // about people and their work, not for the wall.
@@ -243,7 +253,7 @@ impl Names {
             // A person named without asking for a call: asked back, not guessed.
             return None;
         }
-        if !self.asks(words, from, question, &spotted, &hits) {
+        if !self.asks(words, from, shape.question, split, &spotted, &hits) {
             return None;
         }
         let shown: Vec<Span> = names.iter().filter(|s| s.slot != "official").cloned().collect();
@@ -285,7 +295,7 @@ impl Names {
     /// names a topic in passing says much besides it ("Traffic on the Olympic Expressway is
     /// heavy this morning", "밖에 먼지 들어와"), or asks a person for what the wall does not do
     /// ("사진 몇 장만 보내 주세요"). The request is `words[from..]`.
-    fn asks(&self, words: &[&str], from: usize, question: bool, names: &[Span], hits: &[&Hit]) -> bool {
+    fn asks(&self, words: &[&str], from: usize, question: bool, split: bool, names: &[Span], hits: &[&Hit]) -> bool {
         let named = |i: usize| {
             names.iter().any(|s| s.start <= i && i < s.end) || hits.iter().any(|h| h.start <= i && i < h.end)
         };
@@ -293,11 +303,21 @@ impl Names {
         let clause: Vec<String> = words[from..].iter().map(|w| compact(w)).collect();
         let wall_verb = clause.iter().any(|w| self.wall_verb(w));
         if self.lang == "en" {
-            let other =
-                (from..words.len()).filter(|i| !named(*i) && !asking_word(words[*i]) && !correction(words[*i])).count();
-            let opens = clause.first().is_some_and(|w| ENGLISH_OPENINGS.contains(&w.as_str()))
+            let filler = |w: &str| ENGLISH_FILLERS.contains(&compact(w).as_str());
+            let other = (from..words.len())
+                .filter(|i| !named(*i) && !asking_word(words[*i]) && !correction(words[*i]) && !filler(words[*i]))
+                .count();
+            let first = clause.iter().find(|w| !ENGLISH_FILLERS.contains(&w.as_str()));
+            let asked = question
+                || first.is_some_and(|w| ENGLISH_OPENINGS.contains(&w.as_str()))
                 || clause.iter().any(|w| ENGLISH_QUESTIONS.contains(&w.as_str()));
-            return (question || opens || wall_verb || other == 0) && other <= 2.max(clause.len() * 2 / 5);
+            if asked || wall_verb {
+                return other <= 3;
+            }
+            // A phrase without a verb names what is wanted ("budget breakdown for Gangbuk");
+            // talk that names a topic says something about it.
+            let verb = clause.iter().any(|w| english_verb(w));
+            return other == 0 || (!verb && other <= 3);
         }
         let last = clause.last().cloned().unwrap_or_default();
         // A request ("…주세요") is for the wall when its verb is something the wall does.
@@ -313,7 +333,9 @@ impl Names {
         let other = (from..words.len())
             .filter(|i| !named(*i) && !correction(words[*i]) && !KOREAN_FILLERS.contains(&compact(words[*i]).as_str()))
             .count();
-        other <= 2
+        // After a sentence of its own, a bare request is its names alone ("…없지? 전체 현황
+        // 좀"); "…닫아 줄래? 밖에 먼지 들어와" tells, it does not ask.
+        other <= if split { 0 } else { 2 }
             || KOREAN_ASKING.iter().any(|e| last.ends_with(e))
             || clause.iter().any(|w| super::talk::korean_question(w))
     }
@@ -402,8 +424,10 @@ fn topic(hits: &[&Hit], words: &[&str]) -> Option<String> {
 }
 
 /// Where the request starts in Korean: after the last word that ends a clause of context
-/// ("…길인데", "…같은데", "…니까").
+/// ("…길인데", "…같은데", "…니까"). The last word does not: a request may trail off politely
+/// ("통화하고 싶은데").
 pub fn last_clause(words: &[&str]) -> usize {
     const CONNECTIVES: &[&str] = &["는데", "인데", "은데", "니까", "지만", "던데"];
-    words.iter().rposition(|w| CONNECTIVES.iter().any(|c| compact(w).ends_with(c))).map_or(0, |i| i + 1)
+    let before_last = &words[..words.len().saturating_sub(1)];
+    before_last.iter().rposition(|w| CONNECTIVES.iter().any(|c| compact(w).ends_with(c))).map_or(0, |i| i + 1)
 }
