@@ -19,6 +19,9 @@ pub enum ResolveError {
     Index(#[from] IndexError),
 }
 
+/// The longest search the wall runs (as `/api/search` allows).
+const MAX_QUERY: usize = 200;
+
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     pub shown: Option<Action>,
@@ -125,7 +128,13 @@ impl Resolver<'_> {
                 }
                 vec![show]
             }
-            "search" => vec![Action::Search { query: fixed("query")?, kind: slot("kind"), district }],
+            "search" => {
+                let query = fixed("query")?;
+                if query.chars().count() > MAX_QUERY {
+                    return Err(ResolveError::Unknown(format!("a search is at most {MAX_QUERY} characters")));
+                }
+                vec![Action::Search { query, kind: slot("kind"), district }]
+            }
             "incident_detail" => {
                 let mut show = Action::show(&slot("topic").unwrap_or_else(|| "incidents".into()));
                 if let Action::Show { focus, district: d, .. } = &mut show {

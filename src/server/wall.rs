@@ -37,6 +37,8 @@ pub async fn socket(
         headers.insert("authorization", v);
     }
     super::office::require_office(&state, &headers)?;
+    // A larger message ends the connection before it is read whole (the page reconnects).
+    let upgrade = upgrade.max_message_size(MAX_TOUCH).max_frame_size(MAX_TOUCH);
     Ok(upgrade.on_upgrade(move |ws| serve(ws, state)))
 }
 
@@ -64,7 +66,6 @@ async fn serve(mut ws: WebSocket, state: AppState) {
             incoming = ws.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
                     let reply = match serde_json::from_str::<Touch>(&text) {
-                        _ if text.len() > MAX_TOUCH => Some(format!("a touch message is at most {MAX_TOUCH} bytes")),
                         Ok(touch) => {
                             let office = state.office.clone();
                             let input = text.to_string();

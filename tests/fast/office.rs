@@ -185,4 +185,21 @@ async fn a_touch_is_checked_like_a_spoken_command() {
     })
     .unwrap_or_else(|| panic!("the touch is taken as a yes: {:#?}", store.audit_tail(10)));
     assert!(placed.actions.contains("\"needs_confirmation\":false"), "{placed:?}");
+
+    // A search is bounded as typed ones are, and a message larger than a touch ends the socket.
+    let long = serde_json::json!({"action": {"type": "search", "query": "x".repeat(300)}});
+    ws.send(Message::Text(long.to_string().into())).await.expect("send");
+    assert!(next_error(&mut ws).await.contains("at most 200"));
+    let huge = serde_json::json!({"action": {"type": "search", "query": "x".repeat(5000)}});
+    let _ = ws.send(Message::Text(huge.to_string().into())).await;
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match ws.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert_eq!(closed.ok(), Some(true), "the wall's socket is closed on a message over 4 KiB");
 }
