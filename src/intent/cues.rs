@@ -55,7 +55,6 @@ pub(super) const OFFICE_WORK: &[&str] = &[
     "review",
     "briefing",
     "agenda",
-    "schedule",
     "appointment",
 ];
 
@@ -292,6 +291,10 @@ pub(super) fn asking_word(word: &str) -> bool {
         "problem",
         "problems",
         "issues",
+        "people",
+        "citizens",
+        "residents",
+        "public",
         "thing",
         "things",
     ];

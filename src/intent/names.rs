@@ -219,9 +219,20 @@ impl Names {
             .filter(|s| call || role || !topic_words(s))
             .map(|s| (*s).clone());
         // "송파 구청장님", "Dongdaemun's mayor": the district's own head.
-        let heads_district =
-            has(&Cue::DistrictHead) || official.as_ref().is_some_and(|o| self.mayors.contains(&o.value));
-        if let (Some(d), true) = (district, heads_district) {
+        // "the mayor's election promises": what is theirs is the topic, not the person.
+        let possessive = |o: &Span| {
+            let owns = words.get(o.end.wrapping_sub(1)).is_some_and(|w| w.ends_with("'s") || w.ends_with("s'"));
+            owns && hits.iter().any(|h| matches!(h.cue, Cue::Topic(_)) && (o.end..=o.end + 1).contains(&h.start))
+        };
+        official = official.filter(|o| call || !possessive(o));
+        let district_mayor = |o: &Span| self.district_heads.values().any(|id| *id == o.value);
+        let heads_district = has(&Cue::DistrictHead)
+            || official.as_ref().is_some_and(|o| self.mayors.contains(&o.value) || district_mayor(o));
+        // The one named last holds: "마포 말고 은평 구청장" is Eunpyeong's, "the mayor of Mapo, no,
+        // Eunpyeong" too.
+        let named_after =
+            official.as_ref().is_some_and(|o| district.is_some_and(|d| district_mayor(o) && o.start > d.start));
+        if let (Some(d), true, false) = (district, heads_district, named_after) {
             if let Some(id) = self.district_heads.get(&d.value) {
                 let text = official.as_ref().map_or_else(|| d.text.clone(), |o| format!("{} {}", d.text, o.text));
                 official = Some(span(d.start, "official", id, &text));
