@@ -34,6 +34,7 @@ pub const KEYS: &[&str] = &[
     "server.listen",
     "server.office_token",
     "server.intake_token",
+    "server.header_read_timeout_s",
     "paths.data_dir",
     "paths.index_dir",
     "paths.store",
@@ -139,11 +140,19 @@ pub struct ServerConfig {
     pub office_token: String,
     /// Bearer token for systems that submit complaints; empty disables intake.
     pub intake_token: String,
+    /// A client that has not sent a request's headers within this many seconds (a new
+    /// connection, or the next request on a kept-alive one) is disconnected.
+    pub header_read_timeout_s: f64,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { listen: "127.0.0.1:8080".into(), office_token: String::new(), intake_token: String::new() }
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            office_token: String::new(),
+            intake_token: String::new(),
+            header_read_timeout_s: 10.0,
+        }
     }
 }
 
@@ -442,6 +451,10 @@ impl Config {
                 "server.listen",
                 format!("`{}` is not an address like 127.0.0.1:8080", self.server.listen),
             ));
+        }
+        let timeout = self.server.header_read_timeout_s;
+        if !(timeout.is_finite() && (0.1..=600.0).contains(&timeout)) {
+            return Err(invalid("server.header_read_timeout_s", format!("{timeout} is not between 0.1 and 600 seconds")));
         }
         let scope = &self.office.scope;
         if scope != "city"

@@ -37,9 +37,8 @@ pub fn serve(
             None => tracing::info!("gestures are off (gestures.enabled = false)"),
         }
         let app = scpm::server::app(service.state.clone());
-        // Client addresses feed the public rate limit.
-        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        let header_read = std::time::Duration::from_secs_f64(config.server.header_read_timeout_s);
+        scpm::server::serve(listener, app, header_read, shutdown_signal()).await;
         tracing::info!("shutting down");
         service.stop().await;
         Ok(())

@@ -7,12 +7,14 @@ mod calls;
 mod cctv;
 mod error;
 mod limit;
+mod listen;
 mod office;
 mod screens;
 mod wall;
 mod web;
 
 pub use error::ApiError;
+pub use listen::serve;
 
 use crate::city::City;
 use crate::config::Config;

@@ -380,3 +380,35 @@ async fn answers_carry_guard_headers_and_office_answers_are_not_cached() {
     }
     svc.stop().await;
 }
+
+/// The server's own accept loop: a client that does not finish its request headers in time is
+/// disconnected (slow headers do not hold connections open), while a whole request is answered
+/// on the same server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_headers_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = service(dir.path(), "city").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = scpm::server::app(svc.state.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(scpm::server::serve(listener, app, std::time::Duration::from_millis(500), async {
+        let _ = stopped.await;
+    }));
+
+    let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.expect("half the headers");
+    let mut whole = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    whole.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.expect("a request");
+    let mut answer = String::new();
+    whole.read_to_string(&mut answer).await.expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), slow.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the slow client is disconnected, not left waiting");
+    assert!(!String::from_utf8_lossy(&rest).contains("200 OK"), "no answer to half a request");
+    let _ = stop.send(());
+    tokio::time::timeout(std::time::Duration::from_secs(15), server).await.expect("shuts down").expect("serve");
+}
