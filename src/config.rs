@@ -454,7 +454,10 @@ impl Config {
         }
         let timeout = self.server.header_read_timeout_s;
         if !(timeout.is_finite() && (0.1..=600.0).contains(&timeout)) {
-            return Err(invalid("server.header_read_timeout_s", format!("{timeout} is not between 0.1 and 600 seconds")));
+            return Err(invalid(
+                "server.header_read_timeout_s",
+                format!("{timeout} is not between 0.1 and 600 seconds"),
+            ));
         }
         let scope = &self.office.scope;
         if scope != "city"

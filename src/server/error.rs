@@ -18,11 +18,37 @@ pub enum ApiError {
     #[error("{0}")]
     TooLarge(String),
     #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
     TooManyRequests(String),
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
     Internal(String),
+}
+
+/// Any error answer that is not in the JSON shape yet (the framework's own refusals: a path it
+/// cannot decode, a query it cannot read, a plain GET on a socket, a method not allowed) put into
+/// it, keeping its status, its headers and its words.
+pub async fn in_json_shape(response: Response) -> Response {
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    if json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 16 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes).trim().to_string();
+    let message = if text.is_empty() { status.canonical_reason().unwrap_or("error").to_lowercase() } else { text };
+    let code = status.canonical_reason().unwrap_or("error").to_lowercase().replace(' ', "_");
+    let body = serde_json::json!({"error": code, "message": message}).to_string();
+    parts.headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 impl ApiError {
@@ -33,6 +59,7 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -84,6 +111,11 @@ impl ApiError {
     pub fn from_json(e: axum::extract::rejection::JsonRejection, endpoint: &str) -> ApiError {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             return ApiError::TooLarge("the body is larger than 64 KiB".into());
+        }
+        if e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            return ApiError::UnsupportedMediaType(format!(
+                "send the body as JSON with `Content-Type: application/json`; see README.md, \"{endpoint}\""
+            ));
         }
         ApiError::BadRequest(format!("{}; see README.md, \"{endpoint}\"", e.body_text()))
     }

@@ -88,19 +88,46 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Headers every answer carries: no content sniffing, no referrer, no framing of the pages (the
-/// wall keeps the office token); an answer to a request with a token is never cached.
+/// What the pages may load: their own scripts and the service's own data and sockets, nothing
+/// from elsewhere, never framed (the wall keeps the office token).
+const PAGE_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+form-action 'self'; frame-ancestors 'none'";
+
+/// Whether a WebSocket request comes from a page of this service: browsers send the page's
+/// origin, which must name the host the request was sent to (a page elsewhere cannot open the
+/// wall's sockets with a token it took). Clients that are not browsers send none.
+fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else { return true };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let origin = origin.to_str().unwrap_or_default();
+    let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+}
+
+/// Headers every answer carries: no content sniffing, no referrer, no framing, and for the pages
+/// a content security policy; an answer to a request with a token is never cached. WebSockets
+/// opened from another site's page are refused.
 async fn guard_headers(req: Request, next: Next) -> Response {
     let private =
         req.headers().contains_key(header::AUTHORIZATION) || req.uri().query().is_some_and(|q| q.contains("token="));
-    let mut response = next.run(req).await;
+    if req.uri().path().starts_with("/ws/") && !same_origin(req.headers()) {
+        return axum::response::IntoResponse::into_response(ApiError::Forbidden(
+            "this socket opens only from the service's own pages (the Origin names another site)".into(),
+        ));
+    }
+    let mut response = error::in_json_shape(next.run(req).await).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
-    }
+    let policy = if html { PAGE_POLICY } else { "frame-ancestors 'none'" };
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
     if private {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

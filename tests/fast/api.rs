@@ -378,6 +378,23 @@ async fn answers_carry_guard_headers_and_office_answers_are_not_cached() {
             .is_some_and(|v| v.contains("frame-ancestors 'none'")));
         assert_eq!(h.get("cache-control").and_then(|v| v.to_str().ok()) == Some("no-store"), private);
     }
+    // The pages load nothing from elsewhere.
+    let page = scpm::server::app(svc.state.clone()).oneshot(get("/")).await.expect("response");
+    let policy = page.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(policy.contains("script-src 'self'") && policy.contains("default-src 'self'"), "{policy}");
+    // A page of another site cannot open the wall's socket, even with the token.
+    let socket = |origin: &str| {
+        Request::get(format!("/ws/display?token={OFFICE}"))
+            .header("host", "127.0.0.1:8080")
+            .header("origin", origin)
+            .body(Body::empty())
+            .expect("request")
+    };
+    let (status, body) = call(&svc, socket("http://evil.example")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["message"].as_str().unwrap_or_default().contains("Origin"), "{body}");
+    let (status, _) = call(&svc, socket("http://127.0.0.1:8080")).await;
+    assert_ne!(status, StatusCode::FORBIDDEN, "the wall's own page is let through to the upgrade");
     svc.stop().await;
 }
 
@@ -411,4 +428,36 @@ async fn slow_headers_are_cut_off() {
     assert!(!String::from_utf8_lossy(&rest).contains("200 OK"), "no answer to half a request");
     let _ = stop.send(());
     tokio::time::timeout(std::time::Duration::from_secs(15), server).await.expect("shuts down").expect("serve");
+}
+
+/// Every refusal is in the one JSON shape, the framework's own included, and a body that is not
+/// JSON is refused as such (415).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_refusal_is_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = service(dir.path(), "city").await;
+    let plain = Request::post("/api/commands")
+        .header("authorization", format!("Bearer {OFFICE}"))
+        .header("content-type", "text/plain")
+        .body(Body::from("show traffic"))
+        .expect("request");
+    let refusals = [
+        (get("/static/%FF"), None),
+        (common::app::get_as("/api/cctv/x/frame?token=a&token=b", OFFICE), None),
+        (get(&format!("/ws/display?token={OFFICE}")), None),
+        (Request::delete("/api/search").body(Body::empty()).expect("request"), Some(StatusCode::METHOD_NOT_ALLOWED)),
+        (plain, Some(StatusCode::UNSUPPORTED_MEDIA_TYPE)),
+    ];
+    for (req, want) in refusals {
+        let uri = req.uri().to_string();
+        let (status, content_type, bytes) = common::app::call_raw(&svc, req).await;
+        assert!(status.is_client_error(), "{uri}: {status}");
+        if let Some(want) = want {
+            assert_eq!(status, want, "{uri}");
+        }
+        assert!(content_type.starts_with("application/json"), "{uri}: {content_type}");
+        let body: Value = serde_json::from_slice(&bytes).expect("JSON");
+        assert!(body["error"].is_string() && !body["message"].as_str().unwrap_or_default().is_empty(), "{uri}: {body}");
+    }
+    svc.stop().await;
 }
