@@ -287,7 +287,7 @@ impl Voice {
         english: bool,
         ctx: &mut Context,
     ) -> Option<Heard> {
-        if !partial.is_empty() && self.is_whole_command(partial, ctx) {
+        if !partial.is_empty() && self.is_whole_command(partial) {
             return Some(self.understand_with(open, ctx, true));
         }
         if !english {
@@ -300,12 +300,11 @@ impl Voice {
 
     /// Whether a Korean transcript (the partial one of an utterance still open) is complete:
     /// the wake phrase, a whole command by the rule the final transcript is held to, or the
-    /// wake phrase and a whole command. `ctx` is not changed.
-    fn is_whole_command(&self, korean: &str, ctx: &Context) -> bool {
+    /// wake phrase and a whole command. Read only: nothing is resolved.
+    fn is_whole_command(&self, korean: &str) -> bool {
         if self.korean.is_none() {
             return false;
         }
-        let _ = ctx;
         match split_wake(korean, &self.wake_ko) {
             (Wake::Alone, _) => true,
             (_, command) => whole_command(&self.commands.read(&command, Some("ko"), false)),
