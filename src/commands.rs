@@ -219,9 +219,4 @@ impl Reading {
             Outcome::NotUnderstood { .. } => None,
         }
     }
-
-    /// A reading that is no command, with the reason.
-    pub fn refused(text: &str, lang: &str, reason: String) -> Reading {
-        Reading { text: text.into(), lang: lang.into(), outcome: not_understood(reason, 0.0), extra: false }
-    }
 }
