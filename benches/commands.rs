@@ -19,8 +19,8 @@ fn percentiles(mut v: Vec<f64>) -> (f64, f64, f64) {
 }
 
 fn main() -> anyhow::Result<()> {
-    let city = City::load(&City::default_data_dir())?;
-    let grammar_dir = Grammar::default_dir();
+    let city = City::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))?;
+    let grammar_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("grammars");
     let t = Instant::now();
     let commands = Commands::load(&city, &grammar_dir, true)?;
     println!("grammars loaded and compiled in {:.0} ms", t.elapsed().as_secs_f64() * 1e3);

@@ -29,7 +29,7 @@ fn percentiles(mut micros: Vec<f64>) -> (f64, f64, f64) {
 
 fn main() -> anyhow::Result<()> {
     let docs: usize = std::env::var("SCPM_BENCH_DOCS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-    let city = City::load(&City::default_data_dir())?;
+    let city = City::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))?;
     let dir = tempfile::tempdir()?;
     let mut store = Store::open(&dir.path().join("store.sqlite"))?;
     let writer_mb = scpm::config::IndexConfig::default().writer_memory_mb;

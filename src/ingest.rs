@@ -113,7 +113,7 @@ impl Loop {
             match env.record.validate() {
                 Ok(()) => valid.push(env),
                 Err(reason) => {
-                    self.metrics.records_rejected.fetch_add(1, Relaxed);
+                    self.metrics.records_rejected.inc();
                     tracing::warn!(source = %env.source, %reason, "record rejected");
                     if let Some(ack) = env.ack {
                         let _ = ack.send(Err(reason));
@@ -127,15 +127,15 @@ impl Loop {
                 for (env, rev) in valid.into_iter().zip(revs) {
                     match rev {
                         Some(rev) => {
-                            self.metrics.records_stored.fetch_add(1, Relaxed);
+                            self.metrics.records_stored.inc();
                             if let Err(e) = self.writer.put(rev, &env.record) {
                                 // The store has it; the next start re-indexes from the store.
-                                self.metrics.index_errors.fetch_add(1, Relaxed);
+                                self.metrics.index_errors.inc();
                                 tracing::error!(error = %e, "indexing failed");
                             }
                         }
                         None => {
-                            self.metrics.records_unchanged.fetch_add(1, Relaxed);
+                            self.metrics.records_unchanged.inc();
                         }
                     }
                     if let Some(ack) = env.ack {
@@ -144,7 +144,7 @@ impl Loop {
                 }
             }
             Err(e) => {
-                self.metrics.store_errors.fetch_add(1, Relaxed);
+                self.metrics.store_errors.inc();
                 tracing::error!(error = %e, "store write failed; records not acknowledged");
                 for env in valid {
                     if let Some(ack) = env.ack {
@@ -158,11 +158,11 @@ impl Loop {
     fn commit(&mut self) {
         match self.index.commit(&mut self.writer) {
             Ok(()) => {
-                self.metrics.index_commits.fetch_add(1, Relaxed);
-                self.metrics.index_rev.store(self.writer.rev(), Relaxed);
+                self.metrics.index_commits.inc();
+                self.metrics.index_rev.set(self.writer.rev() as i64);
             }
             Err(e) => {
-                self.metrics.index_errors.fetch_add(1, Relaxed);
+                self.metrics.index_errors.inc();
                 tracing::error!(error = %e, "index commit failed");
             }
         }

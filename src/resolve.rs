@@ -159,11 +159,17 @@ impl Resolver<'_> {
                 }
                 vec![call]
             }
+            // "Yes" answers a question; with none waiting, it is talk (or a thumbs up to the
+            // room), and a wall that said "done" to it would have done nothing.
             "confirm" => match ctx.pending_call.take() {
                 Some(Action::Call { official, .. }) => {
                     vec![Action::Confirm, Action::Call { official, needs_confirmation: false }]
                 }
-                _ => vec![Action::Confirm],
+                _ => {
+                    return Err(ResolveError::NoContext(
+                        "a “yes”, and nothing is waiting for a yes or no (a call asks first: “call the director of transportation”)".into(),
+                    ))
+                }
             },
             // "No" answers a question; with none waiting, it is talk, not a command.
             "deny" if ctx.pending_call.is_none() => {

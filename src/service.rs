@@ -114,10 +114,11 @@ impl Service {
             office_name: config.office.name.clone(),
             store: Arc::new(Mutex::new(Store::open(&config.paths.store)?)),
             officials: city.officials.iter().map(|o| o.reference()).collect(),
+            metrics: metrics.clone(),
         };
         let secret = office_token.to_string();
         let audit = Store::open(&config.paths.store)?;
-        let office = Office::start(config.clone(), commands, index.clone(), audit, |show| {
+        let office = Office::start(config.clone(), commands, index.clone(), audit, metrics.clone(), |show| {
             crate::call::spawn(wiring, show, secret)
         });
         let state = AppState {

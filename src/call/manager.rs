@@ -39,6 +39,8 @@ pub struct Wiring {
     pub office_name: String,
     pub store: Arc<Mutex<Store>>,
     pub officials: Vec<OfficialRef>,
+    /// Where the call setup time goes.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Shows the call on the wall (None: no call).

@@ -22,8 +22,8 @@ pub use pledges::{Pledge, PledgeStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CityError {
-    #[error("cannot read {path}: {source}; run `scpm data prepare` to produce the generated city data")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot read {path}: {source}; {fix}")]
+    Read { path: PathBuf, source: std::io::Error, fix: &'static str },
     #[error("{path} is malformed: {message}")]
     Malformed { path: PathBuf, message: String },
     #[error("city data is inconsistent: {0}")]
@@ -188,8 +188,24 @@ struct IndicatorsFile {
 pub const EXPECTED_DISTRICTS: usize = 25;
 pub const EXPECTED_INDICATORS: usize = 62;
 
+/// What to do when a city file cannot be read: the generated ones are made by `scpm data
+/// prepare`; the hand-kept ones are part of scpm and are found where it is.
+fn fix_for(path: &Path) -> &'static str {
+    if path.components().any(|c| c.as_os_str() == "generated") {
+        "run `scpm data prepare` to produce the generated city data"
+    } else {
+        "it is part of scpm: set `paths.data_dir` in scpm.toml to the folder that has it (the repository's data/, \
+         or /usr/share/scpm/data when installed; a relative path is relative to the config file), or set SCPM_SHARE \
+         to the folder that holds data/, grammars/ and gestures/"
+    }
+}
+
 fn read(path: &Path, hasher: &mut Sha256) -> Result<String, CityError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CityError::Read { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| CityError::Read {
+        path: path.to_path_buf(),
+        source,
+        fix: fix_for(path),
+    })?;
     hasher.update(text.as_bytes());
     Ok(text)
 }
@@ -305,12 +321,6 @@ impl City {
     /// The district whose boundary contains the point, if any.
     pub fn district_at(&self, p: LonLat) -> Option<&District> {
         self.districts.iter().find(|d| d.boundary.contains(p))
-    }
-
-    /// Where data files live relative to the project: the configured dir, or the crate's own
-    /// `data/` when run from elsewhere (tests, benches).
-    pub fn default_data_dir() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")
     }
 }
 

@@ -9,8 +9,18 @@ pub struct Cli {
     /// Configuration file; a missing file means the built-in defaults.
     #[arg(long, global = true, default_value = "scpm.toml")]
     pub config: PathBuf,
+    /// Log lines as text for people, or as JSON objects (one per line) for a log collector.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written (to standard error).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -185,7 +195,7 @@ pub enum BenchWhat {
         no_clean: bool,
         #[arg(long)]
         json: bool,
-        /// Print every command that was not accepted, with what was heard.
+        /// Print every command that was not accepted, with what was heard, and each hit's fit.
         #[arg(long)]
         verbose: bool,
         /// Files decoded in parallel (one Whisper each).

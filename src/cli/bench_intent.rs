@@ -132,6 +132,12 @@ fn score(
     let right =
         |t: &&Timed| t.heard.answer.intent.as_deref() == Some(label.intent.as_str()) && t.heard.answer.slots == want;
     let ok = !acted.is_empty() && acted.iter().all(right);
+    if ok && verbose {
+        // The fit of each hit: the bar a gate on fit must stay under, on real speech.
+        for t in &acted {
+            eprintln!("{key:>5} {stem}: hit “{}” fit {:?}", t.heard.transcript, t.heard.fit);
+        }
+    }
     if !ok && verbose {
         let heard: Vec<String> = timed
             .iter()

@@ -7,11 +7,12 @@
 //! `scpm ask` and `POST /api/commands`, from a fresh conversation.
 
 use anyhow::{bail, Context as _, Result};
-use scpm::action::Action;
+use scpm::action::{Action, OfficialRef};
 use scpm::city::City;
 use scpm::commands::{Answer, Commands};
 use scpm::config::Config;
 use scpm::index::CityIndex;
+use scpm::resolve::Context;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
@@ -89,6 +90,19 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[((v.len() - 1) as f64 * p).round() as usize]
 }
 
+/// A call the wall has asked about ("Call the director of transportation?"), as a `confirm`
+/// row finds it.
+fn a_call_waiting(city: &City) -> Option<Action> {
+    let official = city.officials.first()?;
+    let official = OfficialRef {
+        id: official.id.clone(),
+        title_ko: official.title_ko.clone(),
+        title_en: official.title_en.clone(),
+        department_en: official.department_en.clone(),
+    };
+    Some(Action::Call { official, needs_confirmation: true })
+}
+
 /// What the answer did, for a miss.
 fn described(answer: &Answer) -> String {
     if !answer.understood {
@@ -124,7 +138,13 @@ pub fn run(config: &Config, index: CityIndex, set: &Path, json: bool) -> Result<
     let mut misses = Vec::new();
     for (lang, utterance, expected) in &rows {
         let started = Instant::now();
-        let answer = commands.answer(&index, utterance, Some(lang), &mut Default::default());
+        // A yes is said to a question: a `confirm` row is asked while a call waits for one (and
+        // every other row with nothing waiting, where a yes is talk).
+        let mut ctx = Context::default();
+        if matches!(expected, Expected::Simple { kind, .. } if kind == "confirm") {
+            ctx.pending_call = a_call_waiting(&city);
+        }
+        let answer = commands.answer(&index, utterance, Some(lang), &mut ctx);
         times.push(started.elapsed().as_secs_f64() * 1000.0);
         let ok = meets(expected, &answer);
         if *expected == Expected::None {

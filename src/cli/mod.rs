@@ -15,8 +15,8 @@ mod officials;
 mod serve;
 
 use anyhow::Result;
-pub use args::Cli;
 use args::{BenchWhat, Command, DataAction, GrammarAction, IndexAction, ModelsAction};
+pub use args::{Cli, LogFormat};
 use ask::ask;
 use grammar::import_rhino;
 use index::{index_build, index_stats, reading_index, search};
@@ -112,6 +112,11 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Config => {
             print!("{}", toml::to_string_pretty(&config)?);
+            // The paths as scpm uses them, as comments: the output stays a valid scpm.toml.
+            println!("\n# Paths, resolved against {}:", scpm::config::base_of(&cli.config).display());
+            for (key, path, exists) in config.path_report() {
+                println!("#   {key:<16} {}  ({})", path.display(), if exists { "exists" } else { "missing" });
+            }
             Ok(())
         }
         Command::Officials { base_url, json } => officials(&config, base_url, json),

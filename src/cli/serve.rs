@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use scpm::config::Config;
+use scpm::readiness::PartState;
 use scpm::service::Service;
 use std::path::PathBuf;
 
@@ -28,13 +29,13 @@ pub fn serve(
         match audio_file {
             Some(file) => start_voice(office.clone(), city, AudioSource::File(file)),
             None if config.voice.enabled => start_voice(office.clone(), city, AudioSource::Microphone),
-            None => tracing::info!("voice is off (voice.enabled = false)"),
+            None => office.parts().set("voice", PartState::Off("voice.enabled = false".into())),
         }
         use scpm::office::camera::{start as start_camera, VideoSource};
         match video_file {
             Some(file) => start_camera(office, VideoSource::File(file)),
             None if config.gestures.enabled => start_camera(office, VideoSource::Camera),
-            None => tracing::info!("gestures are off (gestures.enabled = false)"),
+            None => office.parts().set("gestures", PartState::Off("gestures.enabled = false".into())),
         }
         let app = scpm::server::app(service.state.clone());
         let header_read = std::time::Duration::from_secs_f64(config.server.header_read_timeout_s);

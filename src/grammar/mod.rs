@@ -61,7 +61,7 @@ pub const LANGS: &[&str] = &["ko", "en"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum GrammarError {
-    #[error("cannot read grammar {path}: {source}")]
+    #[error("cannot read grammar {path}: {source}; the grammars are part of scpm: set `paths.grammars` in scpm.toml (a relative path is relative to the config file), or SCPM_SHARE to the folder that holds grammars/")]
     Read { path: PathBuf, source: std::io::Error },
     #[error("grammar {path}: {message}")]
     Invalid { path: PathBuf, message: String },
@@ -175,11 +175,6 @@ fn invalid(path: &Path, message: impl Into<String>) -> GrammarError {
 }
 
 impl Grammar {
-    /// The grammars shipped with scpm.
-    pub fn default_dir() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("grammars")
-    }
-
     /// Loads `dir/<lang>/`: `_common.toml`, `_words.toml` if there is one, and every other
     /// `*.toml` (files whose name starts with `_` are not command files), in name order.
     pub fn load(dir: &Path, lang: &str) -> Result<Grammar, GrammarError> {

@@ -235,10 +235,12 @@ fn english(words: &[&str]) -> bool {
     if !asks_wall && ((!opens && !question && states) || refuses) {
         return true;
     }
+    if reports(&lower) {
+        return true;
+    }
     const TALK: &[&[&str]] = &[
         &["by", "the", "way"],
         &["i", "think"],
-        &["they", "say"],
         &["i", "said"],
         &["he", "said"],
         &["she", "said"],
@@ -264,6 +266,24 @@ fn english(words: &[&str]) -> bool {
         &["ask", "her"],
     ];
     TALK.iter().any(|phrase| lower.windows(phrase.len()).any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b)))
+}
+
+/// Whether an English sentence opens by telling what someone says, thinks or heard ("they say
+/// it will rain this weekend", "I guess the buses are late again", "so he told me…"): reported
+/// speech and opinions are said to the room. Only at the opening: "show me what people say
+/// about noise" asks the wall.
+fn reports(lower: &[String]) -> bool {
+    const FILLERS: &[&str] =
+        &["and", "but", "so", "well", "oh", "yeah", "apparently", "actually", "because", "um", "uh"];
+    const PEOPLE: &[&str] = &["i", "we", "you", "he", "she", "they", "people", "everyone", "everybody"];
+    const SAYS: &[&str] = &[
+        "say", "says", "said", "tell", "tells", "told", "think", "thinks", "thought", "hear", "hears", "heard", "read",
+        "saw", "guess", "reckon", "believe", "bet", "suppose", "doubt", "feel", "felt",
+    ];
+    let mut words = lower.iter().map(String::as_str).skip_while(|w| FILLERS.contains(w));
+    let (Some(who), Some(verb)) = (words.next(), words.next()) else { return false };
+    // "you tell me" is asked of the wall as often as of a person; "tell me…" has no subject.
+    PEOPLE.contains(&who) && SAYS.contains(&verb) && !(who == "you" && matches!(verb, "tell" | "say"))
 }
 
 #[cfg(test)]
@@ -296,6 +316,11 @@ mod tests {
     #[test]
     fn colleagues_asked_for_other_things_are_talk_and_the_wall_asked_is_not() {
         assert!(en("can you print the unemployment chart for the mayor"));
+        assert!(en("they say it will rain this weekend"));
+        assert!(en("so he told me the bridge is closed"));
+        assert!(en("I guess the buses are late again"));
+        assert!(!en("show me what people say about the buses"));
+        assert!(!en("you tell me how the air is in Guro"));
         assert!(en("can someone tell facilities"));
         assert!(en("the traffic was awful"));
         assert!(!en("can you show me the traffic in mapo"));

@@ -40,8 +40,14 @@ impl ModelPaths {
     }
 }
 
+/// The converter script: in the working folder (a clone), else where scpm is installed.
 fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/hand-models.py")
+    const SCRIPT: &str = "scripts/hand-models.py";
+    let beside = PathBuf::from(SCRIPT);
+    if beside.exists() {
+        return beside;
+    }
+    crate::install::find(SCRIPT).unwrap_or(beside)
 }
 
 fn run(command: &mut Command, what: &str) -> Result<(), ModelError> {

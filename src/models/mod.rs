@@ -135,11 +135,6 @@ impl ModelPaths {
             Err(ModelError::Missing(path))
         }
     }
-
-    /// The models directory next to the project (`models/`), unless configured elsewhere.
-    pub fn default_dir() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

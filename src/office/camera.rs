@@ -7,6 +7,7 @@ use super::{Office, View};
 use crate::display::Cursor;
 use crate::gesture::hands::{HandModels, HandTracker};
 use crate::gesture::{source, Catalog, HandFrame, Recognizer};
+use crate::readiness::PartState;
 use opencv::core::Mat;
 use opencv::prelude::*;
 use std::path::PathBuf;
@@ -27,14 +28,16 @@ pub fn start(office: Arc<Office>, source: VideoSource) {
     let spawned = std::thread::Builder::new().name("scpm-camera".into()).spawn(move || {
         let state = &*office;
         let config = state.config().gestures.clone();
+        let parts = state.parts();
+        parts.set("gestures", PartState::Starting);
         let catalog = match Catalog::load(&config.catalog_path()) {
             Ok(c) => c,
-            Err(e) => return tracing::warn!("gestures are off: {e}"),
+            Err(e) => return parts.set("gestures", PartState::Failed(format!("gestures are off: {e}"))),
         };
         let models = HandModels::in_dir(&state.config().paths.models);
         let mut tracker = match HandTracker::load(&models, config.max_hands) {
             Ok(t) => t,
-            Err(e) => return tracing::warn!("gestures are off: {e}"),
+            Err(e) => return parts.set("gestures", PartState::Failed(format!("gestures are off: {e}"))),
         };
         // The camera's work runs on one core: the other is for voice and the server.
         let _ = opencv::core::set_num_threads(1);
@@ -42,6 +45,7 @@ pub fn start(office: Arc<Office>, source: VideoSource) {
         match source {
             VideoSource::File(path) => match source::video(&path) {
                 Ok(frames) => {
+                    parts.set("gestures", PartState::Ready);
                     let started = Instant::now();
                     for frame in frames.flatten() {
                         let due = Duration::from_millis(frame.t_ms);
@@ -76,7 +80,13 @@ fn watch_camera(
             Ok(c) => c,
             Err(e) => {
                 if !said_missing {
-                    tracing::warn!("{e}; gestures wait for the camera (checked every {} s)", RETRY.as_secs());
+                    // The default camera absent is a wall without gestures; a camera the
+                    // config names, absent, is a fault.
+                    let waiting = format!("{e}; gestures wait for the camera (checked every {} s)", RETRY.as_secs());
+                    let named = config.camera != crate::config::GesturesConfig::default().camera;
+                    state
+                        .parts()
+                        .set("gestures", if named { PartState::Failed(waiting) } else { PartState::Off(waiting) });
                     said_missing = true;
                 }
                 std::thread::sleep(RETRY);
@@ -85,6 +95,7 @@ fn watch_camera(
         };
         let _ = camera.set(opencv::videoio::CAP_PROP_FPS, config.fps);
         tracing::info!(camera = %config.camera, "watching the camera for gestures");
+        state.parts().set("gestures", PartState::Ready);
         said_missing = false;
         tracker.reset();
         let mut image = Mat::default();
@@ -114,6 +125,7 @@ fn see(state: &Office, tracker: &mut HandTracker, recognizer: &mut Recognizer, t
     if image.empty() {
         return;
     }
+    let seen = Instant::now();
     share_with_calls(state, image);
     let hands = match tracker.hands(image) {
         Ok((hands, _)) => hands,
@@ -123,7 +135,9 @@ fn see(state: &Office, tracker: &mut HandTracker, recognizer: &mut Recognizer, t
     let step = recognizer.feed(&frame);
     show_cursor(state, step.cursor.clone());
     for event in step.events {
-        act(state, recognizer.catalog(), &event);
+        if act(state, recognizer.catalog(), &event) {
+            crate::metrics::Metrics::observe(&state.metrics().gesture_to_action, seen.elapsed());
+        }
     }
 }
 
@@ -131,14 +145,21 @@ fn show_cursor(state: &Office, cursor: Option<Cursor>) {
     state.show(View::Cursor(cursor));
 }
 
-/// Resolves a gesture on the wall's current screen and applies it, audited.
-fn act(state: &Office, catalog: &Catalog, event: &crate::gesture::Event) {
+/// Resolves a gesture on the wall's current screen and applies it, audited; whether it acted.
+fn act(state: &Office, catalog: &Catalog, event: &crate::gesture::Event) -> bool {
     match state.gesture(catalog, event) {
         Ok(Some(done)) => {
             let (audit_id, version) = (done.applied.audit_id, done.applied.version);
-            tracing::info!(audit_id, version, gesture = %event.gesture, refused = ?done.refused, "gesture")
+            tracing::info!(audit_id, version, gesture = %event.gesture, refused = ?done.refused, "gesture");
+            done.refused.is_none()
         }
-        Ok(None) => tracing::debug!(gesture = %event.gesture, "gesture without an action here"),
-        Err(e) => tracing::warn!(error = %e, "gesture not applied"),
+        Ok(None) => {
+            tracing::debug!(gesture = %event.gesture, "gesture without an action here");
+            false
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "gesture not applied");
+            false
+        }
     }
 }

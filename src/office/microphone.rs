@@ -8,6 +8,7 @@ use super::{Channel, Office, View};
 use crate::audio::{capture, wav};
 use crate::city::City;
 use crate::display::Listening;
+use crate::readiness::PartState;
 use crate::voice::listener::{Event, Listener};
 use crate::voice::{Heard, Voice, Wake};
 use std::path::PathBuf;
@@ -31,6 +32,8 @@ fn show_listening(office: &Office, listening: Option<Listening>) {
 pub fn start(office: Arc<Office>, city: Arc<City>, source: AudioSource) {
     let spawned = std::thread::Builder::new().name("scpm-voice".into()).spawn(move || {
         let config = office.config().clone();
+        let parts = office.parts().clone();
+        parts.set("voice", PartState::Starting);
         // The microphone first: with none, the models (~700 MB) are not loaded at all.
         let (_mic, audio): (Option<capture::Microphone>, Receiver<Vec<f32>>) = match source {
             AudioSource::Microphone => match capture::open(&config.voice.input_device) {
@@ -39,8 +42,11 @@ pub fn start(office: Arc<Office>, city: Arc<City>, source: AudioSource) {
                     (Some(mic), rx)
                 }
                 Err(e) => {
-                    tracing::warn!("{e}");
-                    return;
+                    // No microphone at all is an office without voice; the one the config
+                    // names, absent, is a fault. The models are not loaded without one.
+                    let named = !config.voice.input_device.is_empty();
+                    let reason = format!("{e}");
+                    return parts.set("voice", if named { PartState::Failed(reason) } else { PartState::Off(reason) });
                 }
             },
             AudioSource::File(path) => (None, play_file(path)),
@@ -52,10 +58,11 @@ pub fn start(office: Arc<Office>, city: Arc<City>, source: AudioSource) {
             tracing::warn!("{w}");
         }
         if voice.languages().is_empty() {
-            tracing::warn!("voice is off: no recognizer loaded");
-            return;
+            let reason = "no recognizer loaded; run `scpm models prepare`".to_string();
+            return parts.set("voice", PartState::Failed(reason));
         }
         tracing::info!(languages = ?voice.languages(), "voice ready");
+        parts.set("voice", PartState::Ready);
         run(&office, &mut voice, audio);
     });
     if let Err(e) = spawned {
@@ -120,7 +127,12 @@ fn run(office: &Office, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
     let mut awake_until: Option<Instant> = None;
     let mut listener = Listener::new(config);
     let mut conversation = || office.conversation();
+    // Samples heard so far: the listener's clock, to place the end of speech in time.
+    let mut received: u64 = 0;
     while let Ok(chunk) = audio.recv() {
+        let arrived = Instant::now();
+        received += chunk.len() as u64;
+        let stream_ms = received * 1000 / u64::from(wav::RATE);
         // A wave (push-to-talk) opens the window as the wake phrase does.
         if let Some(pushed) = office.take_push_to_talk() {
             awake_until = Some(awake_until.map_or(pushed, |t| t.max(pushed)));
@@ -138,7 +150,9 @@ fn run(office: &Office, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
                         // of it is the command now (audited as one more, shown in its place).
                         tracing::info!(transcript = %heard.transcript, "the command before goes on");
                     }
-                    respond(office, heard, ctx, &mut awake_until)
+                    // The speech ended as long before this chunk came as the chunk is after it.
+                    let ended = arrived.checked_sub(Duration::from_millis(stream_ms.saturating_sub(heard.end_ms)));
+                    respond(office, heard, ctx, &mut awake_until, ended)
                 }
             }
         }
@@ -151,7 +165,13 @@ fn listening(state: &str, transcript: String, lang: &str) -> Listening {
 
 /// Acts on what was heard (`ctx`: the conversation after it) as the wake phrase and listening
 /// window allow.
-fn respond(office: &Office, heard: Heard, ctx: crate::resolve::Context, awake_until: &mut Option<Instant>) {
+fn respond(
+    office: &Office,
+    heard: Heard,
+    ctx: crate::resolve::Context,
+    awake_until: &mut Option<Instant>,
+    ended: Option<Instant>,
+) {
     let config = &office.config().voice;
     let window = Duration::from_secs_f64(config.listen_window_s);
     match (is_awake(config, *awake_until), heard.wake) {
@@ -167,7 +187,7 @@ fn respond(office: &Office, heard: Heard, ctx: crate::resolve::Context, awake_un
         }
         // "Office, show traffic": the answer is already the command's after the wake phrase.
         (_, Wake::Before) | (true, Wake::None) => {
-            act(office, &heard, ctx);
+            act(office, &heard, ctx, ended);
             *awake_until = config.wake_word.then(|| Instant::now() + window);
         }
         (false, Wake::None) => {
@@ -176,13 +196,17 @@ fn respond(office: &Office, heard: Heard, ctx: crate::resolve::Context, awake_un
     }
 }
 
-/// Audits and applies what was heard, like a typed command from the office.
-fn act(office: &Office, heard: &Heard, ctx: crate::resolve::Context) {
+/// Audits and applies what was heard, like a typed command from the office (`ended`: when the
+/// speech ended, for the metrics).
+fn act(office: &Office, heard: &Heard, ctx: crate::resolve::Context, ended: Option<Instant>) {
     office.remember(ctx);
     let a = &heard.answer;
     let input = format!("[{}] {}", a.lang, heard.transcript);
     match office.apply_answer(Channel::Voice, &input, a) {
         Ok(applied) => {
+            if let Some(ended) = ended.filter(|_| a.understood) {
+                crate::metrics::Metrics::observe(&office.metrics().speech_to_action, ended.elapsed());
+            }
             tracing::info!(audit_id = applied.audit_id, version = applied.version, transcript = %heard.transcript, understood = a.understood, decode_ms = heard.decode_ms, "voice command")
         }
         Err(e) => tracing::warn!(error = %e, "voice command not applied"),

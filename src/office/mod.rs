@@ -19,6 +19,8 @@ use crate::config::Config;
 use crate::display::{CallView, Cursor, DisplayState, Listening};
 use crate::gesture::{self, Catalog, Screen};
 use crate::index::CityIndex;
+use crate::metrics::Metrics;
+use crate::readiness::Parts;
 use crate::resolve::Context;
 use crate::store::{AuditRow, Store, StoreError};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -97,6 +99,9 @@ pub struct Office {
     calls: Calls,
     session: Mutex<Session>,
     display_tx: watch::Sender<DisplayState>,
+    /// The voice's and the camera's state, for `/readyz`.
+    parts: Parts,
+    metrics: Arc<Metrics>,
 }
 
 impl Office {
@@ -107,10 +112,12 @@ impl Office {
         commands: Arc<Commands>,
         index: Arc<CityIndex>,
         audit: Store,
+        metrics: Arc<Metrics>,
         start_calls: impl FnOnce(ShowCall) -> Calls,
     ) -> Arc<Office> {
         let display = DisplayState::new(&config.office.language);
         let display_tx = watch::channel(display.clone()).0;
+        let parts = Parts::default();
         Arc::new_cyclic(|office: &std::sync::Weak<Office>| {
             let office = office.clone();
             let calls = start_calls(Box::new(move |view| {
@@ -126,6 +133,8 @@ impl Office {
                 calls,
                 session: Mutex::new(Session { context: Context::default(), display, listen_until: None }),
                 display_tx,
+                parts,
+                metrics,
             }
         })
     }
@@ -288,6 +297,16 @@ impl Office {
 
     pub fn calls(&self) -> &Calls {
         &self.calls
+    }
+
+    /// The voice's and the camera's state, which their loops set.
+    pub fn parts(&self) -> &Parts {
+        &self.parts
+    }
+
+    /// Where the loops record how long the office took to act.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     pub fn config(&self) -> &Arc<Config> {

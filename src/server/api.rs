@@ -13,7 +13,6 @@ use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
 pub(super) fn store(state: &AppState) -> Result<std::sync::MutexGuard<'_, crate::store::Store>, ApiError> {
@@ -37,13 +36,9 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
 }
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let docs = state.index.num_docs() as f64;
-    let resolved = state.office.commands().resolutions() as f64;
-    let body = state.metrics.render(&[
-        ("scpm_index_docs", "documents in the index", docs),
-        ("scpm_intents_resolved", "intents resolved to actions since the start, every modality", resolved),
-    ]);
-    ([("content-type", "text/plain; version=0.0.4")], body)
+    state.metrics.index_docs.set(state.index.num_docs() as i64);
+    state.metrics.intents_resolved.set(state.office.commands().resolutions() as i64);
+    ([("content-type", crate::metrics::CONTENT_TYPE)], state.metrics.render())
 }
 
 #[derive(Deserialize)]
@@ -90,8 +85,8 @@ pub async fn search(
     let hits = tokio::task::spawn_blocking(move || index.search(&req))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
-    state.metrics.searches.fetch_add(1, Relaxed);
-    state.metrics.search_micros_total.fetch_add(started.elapsed().as_micros() as u64, Relaxed);
+    state.metrics.searches.inc();
+    state.metrics.search_seconds.inc_by(started.elapsed().as_secs_f64());
     let hits: Vec<_> = hits.into_iter().filter(|h| in_scope(&state, &h.kind, h.district.as_deref())).collect();
     Ok(Json(json!({"query": p.q, "count": hits.len(), "hits": hits})))
 }

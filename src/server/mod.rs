@@ -9,6 +9,7 @@ mod error;
 mod limit;
 mod listen;
 mod office;
+mod ready;
 mod screens;
 mod wall;
 mod web;
@@ -29,7 +30,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 
 /// Everything a handler may use. Cheap to clone.
@@ -54,6 +54,7 @@ pub struct AppState {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(api::healthz))
+        .route("/readyz", get(ready::readyz))
         .route("/metrics", get(api::metrics))
         .route("/api/search", get(api::search))
         .route("/api/resolve", get(api::resolve))
@@ -135,10 +136,10 @@ async fn guard_headers(req: Request, next: Next) -> Response {
 }
 
 async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    state.metrics.http_requests.fetch_add(1, Relaxed);
+    state.metrics.http_requests.inc();
     let response = next.run(req).await;
     if response.status().is_client_error() {
-        state.metrics.http_client_errors.fetch_add(1, Relaxed);
+        state.metrics.http_client_errors.inc();
     }
     response
 }

@@ -34,6 +34,7 @@ pub async fn command(
     body: Result<Json<CommandRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     require_office(&state, &headers)?;
+    let started = std::time::Instant::now();
     let Json(req) = body.map_err(|e| ApiError::from_json(e, "POST /api/commands"))?;
     if req.text.chars().count() > MAX_UTTERANCE {
         return Err(ApiError::BadRequest(format!("text is longer than {MAX_UTTERANCE} characters")));
@@ -53,6 +54,7 @@ pub async fn command(
     let mut body = serde_json::to_value(&answer).map_err(|e| ApiError::Internal(e.to_string()))?;
     body["display_version"] = json!(applied.version);
     body["audit_id"] = json!(applied.audit_id);
+    crate::metrics::Metrics::observe(&state.metrics.command_request, started.elapsed());
     Ok(Json(body))
 }
 

@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub fn data_dir() -> PathBuf {
-    City::default_data_dir()
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
 }
 
 /// The prepared city; tests need `scpm data prepare` (scripts/test.sh runs it).
@@ -51,9 +51,10 @@ pub fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {
     if !extra.contains("[gestures]") {
         extra.push_str("\n[gestures]\nenabled = false\n");
     }
+    let repo = env!("CARGO_MANIFEST_DIR");
     let config = format!(
         "[server]\nlisten = \"127.0.0.1:{port}\"\nintake_token = \"{INTAKE_TOKEN}\"\noffice_token = \"{OFFICE_TOKEN}\"\n\
-         [paths]\ndata_dir = \"{}\"\nindex_dir = \"{}\"\nstore = \"{}\"\n{extra}",
+         [paths]\ndata_dir = \"{}\"\ngrammars = \"{repo}/grammars\"\nmodels = \"{repo}/models\"\nindex_dir = \"{}\"\nstore = \"{}\"\n{extra}",
         data_dir().display(),
         dir.join("index").display(),
         dir.join("store.sqlite").display(),

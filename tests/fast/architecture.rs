@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Lowest first. The table ARCHITECTURE.md states.
 const LAYERS: &[&[&str]] = &[
-    &["text", "action", "wheels", "metrics", "audio"],
+    &["text", "action", "wheels", "metrics", "audio", "install", "readiness"],
     &["models"],
     &["config", "city", "display"],
     &["sources"],

@@ -6,7 +6,6 @@ use crate::common;
 use proptest::prelude::*;
 use scpm::action::Action;
 use scpm::commands::{Answer, Commands};
-use scpm::grammar::Grammar;
 use scpm::index::CityIndex;
 use scpm::intent::{Matcher, Outcome};
 use scpm::resolve::Context;
@@ -24,7 +23,8 @@ fn world() -> &'static World {
         let city = common::city();
         let dir = tempfile::tempdir().expect("tempdir");
         let (_store, index, _writer) = common::index_in(dir.path(), &city);
-        let commands = Commands::load(&city, &Grammar::default_dir(), true).expect("grammars load");
+        let commands = Commands::load(&city, &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("grammars"), true)
+            .expect("grammars load");
         World { commands, index, _dir: dir }
     })
 }

@@ -12,6 +12,8 @@ mod commands;
 mod display_ws;
 mod gestures;
 mod office;
+mod operations;
+mod paths;
 mod resolution;
 mod screens;
 mod simulator;

@@ -109,9 +109,11 @@ fn thumbs_up_and_victory_in_a_recorded_gif() {
     assert_eq!(gestures_of(&replayed), gestures_of(&events));
     assert!(stderr.contains("43 frames"), "{stderr}");
     assert_eq!(gestures_of(&events), vec!["victory", "thumbs_up", "victory", "thumbs_up"], "{events:?}");
-    // Each with what it does on the overview: victory goes back, thumbs up confirms.
-    assert_eq!(events[1]["actions"][0]["type"], "confirm");
+    // Each with what it does on the overview: victory goes back; thumbs up would confirm, and
+    // with no call waiting for a yes it does nothing, named.
     assert_eq!(events[0]["intent"], "navigate");
+    assert_eq!(events[1]["actions"], serde_json::json!([]), "{events:?}");
+    assert!(stderr.contains("nothing is waiting for a yes"), "{stderr}");
 }
 
 #[test]

@@ -292,6 +292,11 @@ fn each_utterance_is_resolved_once_and_the_wake_phrase_found_once() {
     let metrics = metrics.as_str().unwrap_or_default().to_string();
     let resolved = metrics.lines().find_map(|l| l.strip_prefix("scpm_intents_resolved ")).unwrap_or_default();
     assert_eq!(resolved.trim(), "2", "one resolution per utterance heard:\n{metrics}");
+    // Both acted: the time from the end of speech to the action is in the histogram.
+    assert!(metrics.contains("scpm_speech_to_action_seconds_count 2"), "{metrics}");
+    // The voice loaded its models: the office is ready, voice included.
+    let (status, ready) = common::reqwest::get_json(&format!("{}/readyz", server.base)).expect("readyz");
+    assert_eq!((status, &ready["parts"]["voice"]["state"]), (200, &serde_json::json!("ready")), "{ready}");
 }
 
 /// Push-to-talk: with the wake phrase on, "zoom out" alone is office talk — unless someone has

@@ -44,6 +44,9 @@ impl Manager {
                 self.leg_mut(i).retry = None;
                 self.leg(i).connected.send_replace(true);
                 if matches!(leg_state, LegState::Connecting | LegState::Reconnecting) {
+                    if let Some(answered) = self.leg(i).answered.filter(|_| leg_state == LegState::Connecting) {
+                        crate::metrics::Metrics::observe(&self.wiring.metrics.call_setup, answered.elapsed());
+                    }
                     self.leg_mut(i).state = LegState::Connected;
                     let (official, call) = (self.leg(i).official.id.clone(), self.leg(i).id.clone());
                     self.tell_official(&official, ServerMessage::State { call, state: "connected".into() });

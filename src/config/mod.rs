@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod paths;
+pub use paths::{base_of, PathsConfig, GESTURES_FILE};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]
@@ -158,30 +161,6 @@ impl Default for ServerConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
-pub struct PathsConfig {
-    pub data_dir: PathBuf,
-    pub index_dir: PathBuf,
-    pub store: PathBuf,
-    /// Command grammars, one folder per language.
-    pub grammars: PathBuf,
-    /// Speech models prepared by `scpm models prepare`.
-    pub models: PathBuf,
-}
-
-impl Default for PathsConfig {
-    fn default() -> Self {
-        Self {
-            data_dir: "data".into(),
-            index_dir: "index".into(),
-            store: "var/scpm.sqlite".into(),
-            grammars: "grammars".into(),
-            models: "models".into(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
 pub struct IndexConfig {
     /// New records become searchable within this many milliseconds.
     pub commit_interval_ms: u64,
@@ -288,10 +267,14 @@ impl Default for GesturesConfig {
 }
 
 impl GesturesConfig {
+    /// The gestures file: `file` (resolved by [`Config::load`]), or the product's own.
     pub fn catalog_path(&self) -> PathBuf {
         if self.file.is_empty() {
-            // The project's own gestures file.
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("gestures/gestures.toml")
+            let beside = PathBuf::from(GESTURES_FILE);
+            if beside.exists() {
+                return beside;
+            }
+            crate::install::find(GESTURES_FILE).unwrap_or(beside)
         } else {
             PathBuf::from(&self.file)
         }
@@ -408,13 +391,16 @@ fn default_timeout() -> u64 {
 }
 
 impl Config {
-    /// Loads `path`; a missing file means all defaults.
+    /// Loads `path`; a missing file means all defaults. Relative paths are resolved against the
+    /// file's folder (the working folder when there is no file): see [`PathsConfig`].
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(source) => Err(ConfigError::Read { path: path.to_path_buf(), source }),
-        }
+        let mut config = match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text, path)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(source) => return Err(ConfigError::Read { path: path.to_path_buf(), source }),
+        };
+        config.resolve_paths(&base_of(path));
+        Ok(config)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
@@ -592,7 +578,7 @@ mod tests {
 
     #[test]
     fn example_file_documents_every_key_and_parses() {
-        let text = include_str!("../scpm.example.toml");
+        let text = include_str!("../../scpm.example.toml");
         let table: toml::Table = text.parse().expect("example is TOML");
         let mut keys = Vec::new();
         collect_keys(&table, "", &mut keys);
