@@ -21,6 +21,8 @@ if [ "$for_tests" = 1 ]; then
   # Browser tests: Debian's chromium and its driver, Korean fonts for the wall, and `ip` for the
   # loopback-only network namespace the browser runs in.
   packages+=(procps chromium chromium-driver fonts-noto-cjk iproute2 util-linux)
+  # The package check: installs the .deb (a new system user) and drives it with curl.
+  packages+=(adduser curl)
   # Voice tests: speech from espeak-ng, conversion and noise from sox.
   packages+=(espeak-ng sox)
 fi

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 #[derive(Parser)]
 #[command(name = "scpm", version, about = "Smart City Platform for the Mayor")]
 pub struct Cli {
-    /// Configuration file; a missing file means the built-in defaults.
-    #[arg(long, global = true, default_value = "scpm.toml")]
-    pub config: PathBuf,
+    /// Configuration file; relative paths in it are relative to its folder. Without this
+    /// option, `scpm.toml` in the working folder if there is one, else the built-in defaults.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
     /// Log lines as text for people, or as JSON objects (one per line) for a log collector.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

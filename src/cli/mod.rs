@@ -30,7 +30,16 @@ use serve::serve;
 pub const QUIET_LIBRARIES: &str = "info,tantivy=warn,rtc=error,rtc_ice=error,rtc_dtls=error,webrtc=error";
 
 pub fn run(cli: Cli) -> Result<()> {
-    let config = Config::load(&cli.config)?;
+    // A config file named on the command line must be there: falling back to the defaults
+    // would run an office with settings nobody chose.
+    let config_file = match &cli.config {
+        Some(path) if !path.exists() => {
+            anyhow::bail!("no config file at {} (leave out --config to use the defaults)", path.display())
+        }
+        Some(path) => path.clone(),
+        None => std::path::PathBuf::from("scpm.toml"),
+    };
+    let config = Config::load(&config_file)?;
     match cli.command {
         Command::Serve { listen, audio_file, video_file } => serve(config, listen, audio_file, video_file),
         Command::Search { kind, district, limit, json, query } => search(&config, kind, district, limit, json, query),
@@ -113,7 +122,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Config => {
             print!("{}", toml::to_string_pretty(&config)?);
             // The paths as scpm uses them, as comments: the output stays a valid scpm.toml.
-            println!("\n# Paths, resolved against {}:", scpm::config::base_of(&cli.config).display());
+            println!("\n# Paths, resolved against {}:", scpm::config::base_of(&config_file).display());
             for (key, path, exists) in config.path_report() {
                 println!("#   {key:<16} {}  ({})", path.display(), if exists { "exists" } else { "missing" });
             }

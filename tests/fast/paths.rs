@@ -80,4 +80,10 @@ fn the_products_own_files_are_found_where_it_is_installed() {
     let said = text(&out);
     assert!(said.contains("paths.data_dir") && said.contains("SCPM_SHARE"), "{said}");
     assert!(!said.contains("data prepare"), "the hand-kept data is not made by `data prepare`: {said}");
+
+    // A config file named on the command line and not there is an error, not the defaults.
+    let missing = office.path().join("typo.toml");
+    let out = scpm_in(elsewhere.path(), None, &["--config", missing.to_str().expect("utf-8"), "config"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("no config file at"), "{}", text(&out));
 }
