@@ -38,6 +38,7 @@ pub const KEYS: &[&str] = &[
     "server.office_token",
     "server.intake_token",
     "server.header_read_timeout_s",
+    "server.trusted_proxies",
     "paths.data_dir",
     "paths.index_dir",
     "paths.store",
@@ -89,6 +90,7 @@ pub const KEYS: &[&str] = &[
     "http_poll[].service",
     "http_poll[].interval_s",
     "http_poll[].timeout_s",
+    "http_poll[].ca_file",
 ];
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -146,6 +148,9 @@ pub struct ServerConfig {
     /// A client that has not sent a request's headers within this many seconds (a new
     /// connection, or the next request on a kept-alive one) is disconnected.
     pub header_read_timeout_s: f64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the public rate limit);
+    /// from any other address the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServerConfig {
@@ -155,6 +160,7 @@ impl Default for ServerConfig {
             office_token: String::new(),
             intake_token: String::new(),
             header_read_timeout_s: 10.0,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -381,6 +387,10 @@ pub struct HttpPollConfig {
     pub interval_s: u64,
     #[serde(default = "default_timeout")]
     pub timeout_s: u64,
+    /// A PEM file of certificate authorities to trust for this feed's `https://` URL, beside the
+    /// system's (`/etc/ssl/certs`): the city's own CA. Relative to the config file's folder.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 fn default_interval() -> u64 {

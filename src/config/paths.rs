@@ -89,6 +89,9 @@ impl Config {
         for replay in &mut self.replay {
             replay.path = install::under(base, &replay.path);
         }
+        for poll in &mut self.http_poll {
+            poll.ca_file = poll.ca_file.as_deref().map(|f| install::under(base, f));
+        }
     }
 
     /// Each path the configuration uses, by key, with whether it exists: what `scpm config`

@@ -1,5 +1,6 @@
 //! Handlers of the HTTP API.
 
+use super::screens::{mask_numbers, viewer, Viewer};
 use super::{ApiError, AppState};
 use crate::index::documents::ENTITY_KINDS;
 use crate::index::SearchRequest;
@@ -69,8 +70,10 @@ fn in_scope(state: &AppState, kind: &str, district: Option<&str>) -> bool {
 
 pub async fn search(
     State(state): State<AppState>,
+    headers: HeaderMap,
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let who = viewer(&state, &headers)?;
     let Query(p) = params.map_err(query_error)?;
     bounded_query(&p.q)?;
     let kinds = known_kinds(&p.kind, true)?;
@@ -87,7 +90,13 @@ pub async fn search(
         .map_err(|e| ApiError::Internal(e.to_string()))??;
     state.metrics.searches.inc();
     state.metrics.search_seconds.inc_by(started.elapsed().as_secs_f64());
-    let hits: Vec<_> = hits.into_iter().filter(|h| in_scope(&state, &h.kind, h.district.as_deref())).collect();
+    let mut hits: Vec<_> = hits.into_iter().filter(|h| in_scope(&state, &h.kind, h.district.as_deref())).collect();
+    // A complaint's text may hold the number its citizen wrote into it.
+    if who == Viewer::Public {
+        for hit in hits.iter_mut().filter(|h| matches!(h.kind.as_str(), "complaint" | "suggestion")) {
+            hit.snippet = mask_numbers(&hit.snippet);
+        }
+    }
     Ok(Json(json!({"query": p.q, "count": hits.len(), "hits": hits})))
 }
 
@@ -156,14 +165,20 @@ fn known_kinds(list: &str, records: bool) -> Result<Vec<String>, ApiError> {
 }
 
 /// Removes personal data before a record leaves the office.
-fn redacted(record: Record) -> Record {
+/// A record as `who` may see it: a complaint never carries its citizen, and for the public the
+/// numbers in its text are masked.
+fn redacted(record: Record, who: Viewer) -> Record {
+    let mask = |text: String| if who == Viewer::Public { mask_numbers(&text) } else { text };
     match record {
-        Record::Complaint(c) => Record::Complaint(Complaint { citizen: None, ..c }),
+        Record::Complaint(c) => {
+            Record::Complaint(Complaint { citizen: None, text_ko: mask(c.text_ko), text_en: mask(c.text_en), ..c })
+        }
         other => other,
     }
 }
 
-pub async fn city_state(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub async fn city_state(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let who = viewer(&state, &headers)?;
     let scope = state.config.office.district();
     let now = Utc::now();
     let day_ago = (now - chrono::Duration::hours(24)).timestamp();
@@ -192,7 +207,7 @@ pub async fn city_state(State(state): State<AppState>) -> Result<Json<Value>, Ap
         })
         .collect();
     let incidents: Vec<Record> = store.latest("incident", scope, 10)?;
-    let complaints: Vec<Record> = store.latest("complaint", scope, 10)?.into_iter().map(redacted).collect();
+    let complaints: Vec<Record> = store.latest("complaint", scope, 10)?.into_iter().map(|c| redacted(c, who)).collect();
     let trends = store.latest("trend", None, 6)?;
     Ok(Json(json!({
         "office": state.config.office.name,

@@ -1,64 +1,99 @@
-//! Rate limit for the public: a token bucket per client address. Only a token this service gave
-//! out exempts a request — the office's or the intake's bearer token, or an official's link on
-//! that official's pages; any other `Authorization` header or `token=` is limited like the
-//! public, so tokens cannot be guessed at speed.
+//! Rate limit for the public: a GCRA bucket per client address (`governor`). Only a token this
+//! service gave out exempts a request — the office's or the intake's bearer token, or an
+//! official's link on that official's pages; any other `Authorization` header or `token=` is
+//! limited like the public, so tokens cannot be guessed at speed. Behind a reverse proxy named
+//! in `server.trusted_proxies`, the client is the address the proxy puts in `X-Forwarded-For`;
+//! from anyone else that header is ignored (it is the client's to forge).
 
 use super::AppState;
 use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::collections::HashMap;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Mutex;
-use std::time::Instant;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Requests a client may burst, and how many it earns back per second.
-pub const BURST: f64 = 60.0;
-pub const PER_SECOND: f64 = 20.0;
-const MAX_CLIENTS: usize = 10_000;
+pub const BURST: u32 = 60;
+pub const PER_SECOND: u32 = 20;
+/// Every this many requests, buckets that are full again are dropped: the table holds the
+/// clients of the last few seconds, not every address ever seen.
+const SWEEP_EVERY: u64 = 4096;
 
-#[derive(Default)]
 pub struct Limiter {
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    buckets: DefaultKeyedRateLimiter<IpAddr>,
+    seen: AtomicU64,
+}
+
+impl Default for Limiter {
+    fn default() -> Self {
+        let per_second = NonZeroU32::new(PER_SECOND).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(BURST).unwrap_or(NonZeroU32::MIN);
+        Limiter {
+            buckets: DefaultKeyedRateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
+            seen: 0.into(),
+        }
+    }
 }
 
 impl Limiter {
-    /// Takes one request from `client`'s bucket; false when it is empty.
-    pub fn allow(&self, client: IpAddr) -> bool {
-        let Ok(mut buckets) = self.buckets.lock() else { return true };
-        let now = Instant::now();
-        if buckets.len() > MAX_CLIENTS {
-            buckets.retain(|_, (_, at)| now.duration_since(*at).as_secs() < 60);
+    /// Takes one request from `client`'s bucket: `Err(seconds)` to wait when it is empty.
+    pub fn allow(&self, client: IpAddr) -> Result<(), u64> {
+        if self.seen.fetch_add(1, Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            self.buckets.retain_recent();
+            self.buckets.shrink_to_fit();
         }
-        let (tokens, at) = buckets.entry(client).or_insert((BURST, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * PER_SECOND).min(BURST);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.buckets.check_key(&client).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })
+    }
+
+    /// Clients with a bucket now.
+    pub fn clients(&self) -> usize {
+        self.buckets.len()
     }
 }
 
 pub async fn public_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !trusted(&state, &req) {
-        let client = req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        if !state.limiter.allow(client) {
+        let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let client = client_of(peer, req.headers(), &state.config.server.trusted_proxies);
+        if let Err(wait) = state.limiter.allow(client) {
             let mut refused = super::ApiError::TooManyRequests(format!(
                 "more than {PER_SECOND} requests a second from one address; slow down"
             ))
             .into_response();
-            refused.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+            let wait = HeaderValue::from(wait.max(1));
+            refused.headers_mut().insert(axum::http::header::RETRY_AFTER, wait);
             return refused;
         }
     }
     next.run(req).await
+}
+
+/// The client a request counts against: the peer, or — when the peer is a trusted proxy — the
+/// last address in `X-Forwarded-For` that is not one of the proxies (each proxy appends the
+/// address it was reached from, so the ones before it are the client's to write).
+pub fn client_of(peer: Option<IpAddr>, headers: &axum::http::HeaderMap, proxies: &[IpAddr]) -> IpAddr {
+    let peer = peer.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    if !proxies.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+    let hops: Vec<&str> = forwarded.flat_map(|v| v.split(',')).map(str::trim).collect();
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if proxies.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            // A hop that is not an address: nothing before it can be trusted.
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 /// Whether the request carries a token this service gave out (checked again, with the rights,
@@ -82,4 +117,37 @@ fn trusted(state: &AppState, req: &Request) -> bool {
     let path = req.uri().path();
     let official = path.strip_prefix("/official/").or_else(|| path.strip_prefix("/ws/official/"));
     official.is_some_and(|id| state.office.calls().token_matches(id, token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("address")
+    }
+
+    #[test]
+    fn the_client_behind_a_trusted_proxy_is_the_last_address_it_did_not_add() {
+        let proxies = [ip("127.0.0.1"), ip("10.0.0.2")];
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "1.2.3.4, 203.0.113.9, 10.0.0.2".parse().expect("header"));
+        assert_eq!(client_of(Some(ip("127.0.0.1")), &headers, &proxies), ip("203.0.113.9"));
+        // From an address that is not a proxy, the header is the client's own words.
+        assert_eq!(client_of(Some(ip("198.51.100.7")), &headers, &proxies), ip("198.51.100.7"));
+        headers.insert("x-forwarded-for", "203.0.113.9, junk".parse().expect("header"));
+        assert_eq!(client_of(Some(ip("127.0.0.1")), &headers, &proxies), ip("127.0.0.1"));
+        assert_eq!(client_of(Some(ip("127.0.0.1")), &HeaderMap::new(), &proxies), ip("127.0.0.1"));
+    }
+
+    #[test]
+    fn a_burst_is_cut_and_told_when_to_come_back() {
+        let limiter = Limiter::default();
+        let client = ip("203.0.113.9");
+        let allowed = (0..100).filter(|_| limiter.allow(client).is_ok()).count();
+        assert!((BURST as usize..BURST as usize + 5).contains(&allowed), "{allowed}");
+        assert_eq!(limiter.allow(client), Err(1));
+        assert!(limiter.allow(ip("203.0.113.10")).is_ok(), "another client has its own bucket");
+    }
 }

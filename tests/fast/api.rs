@@ -98,7 +98,7 @@ async fn garbage_gets_clear_errors() {
 async fn a_submitted_complaint_is_stored_then_searchable_and_redacted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let svc = service(dir.path(), "city").await;
-    let body = r#"{"form":"complaint","category":"noise","district":"11440","text_ko":"망원동 공사장 굴착기 소음","text_en":"excavator noise in Mangwon",
+    let body = r#"{"form":"complaint","category":"noise","district":"11440","text_ko":"망원동 공사장 굴착기 소음, 010-9876-5432로 연락 주세요","text_en":"excavator noise in Mangwon",
                    "citizen":{"name":"홍길동","phone":"010-1234-5678"}}"#;
     let (status, created) = call(&svc, post("/api/complaints", Some(common::INTAKE_TOKEN), body)).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
@@ -117,9 +117,19 @@ async fn a_submitted_complaint_is_stored_then_searchable_and_redacted() {
     }
     let found = found.expect("the complaint becomes searchable");
     assert!(!found.to_string().contains("홍길동"), "search never carries personal data");
+    // The number the citizen wrote into the text is masked for the public, shown to the office.
+    assert!(!found.to_string().contains("9876"), "the public snippet is masked: {found}");
+    assert!(found["hits"][0]["snippet"].as_str().unwrap_or_default().contains("***-****-****"), "{found}");
+    let office = common::app::get_as("/api/search?q=%EA%B5%B4%EC%B0%A9%EA%B8%B0&kind=complaint", OFFICE);
+    let (_, office) = call(&svc, office).await;
+    assert!(office.to_string().contains("010-9876-5432"), "the office reads the text as written: {office}");
     let (_, state) = call(&svc, get("/api/state")).await;
     assert!(state.to_string().contains(&id));
     assert!(!state.to_string().contains("010-1234-5678"), "state is redacted");
+    assert!(!state.to_string().contains("9876"), "state's complaint text is masked for the public");
+    let (_, state) = call(&svc, common::app::get_as("/api/state", OFFICE)).await;
+    assert!(state.to_string().contains("010-9876-5432"), "the office's state is not masked");
+    assert!(!state.to_string().contains("010-1234-5678"), "nor does it carry the citizen");
     svc.stop().await;
 }
 
@@ -335,6 +345,49 @@ async fn the_public_is_rate_limited_and_the_office_is_not() {
             .expect("req");
         assert_eq!(call(&svc, req).await.0, StatusCode::OK, "the office is never limited");
     }
+    svc.stop().await;
+}
+
+/// Behind the reverse proxy, every request comes from the proxy's address: the clients it
+/// names in `X-Forwarded-For` get a bucket each — and only when the proxy is a trusted one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_behind_a_trusted_proxy_are_limited_each_and_forged_headers_are_ignored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = scpm::config::Config::default();
+    config.paths.data_dir = common::data_dir();
+    config.paths.index_dir = dir.path().join("index");
+    config.paths.store = dir.path().join("store.sqlite");
+    config.simulator.enabled = false;
+    config.server.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
+    let svc = scpm::service::Service::start(config).await.expect("service");
+    let from = |peer: &str, forwarded: &str| {
+        let mut req = Request::get("/api/search?q=Mapo&kind=district").body(Body::empty()).expect("req");
+        let peer: std::net::SocketAddr = format!("{peer}:40000").parse().expect("addr");
+        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        if !forwarded.is_empty() {
+            req.headers_mut().insert("x-forwarded-for", forwarded.parse().expect("header"));
+        }
+        req
+    };
+    let limited = |statuses: Vec<StatusCode>| statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    // 100 requests through the proxy from five clients: 20 each, within every client's burst.
+    let mut statuses = Vec::new();
+    for i in 0..100 {
+        statuses.push(call(&svc, from("127.0.0.1", &format!("203.0.113.{}", i % 5))).await.0);
+    }
+    assert_eq!(limited(statuses), 0, "five clients behind the proxy are five buckets");
+    // One client through the proxy bursting 100: cut after its 60.
+    let mut statuses = Vec::new();
+    for _ in 0..100 {
+        statuses.push(call(&svc, from("127.0.0.1", "198.51.100.1")).await.0);
+    }
+    assert!(limited(statuses) >= 30, "one client behind the proxy is limited");
+    // An address that is not the proxy cannot name other clients to dodge the limit.
+    let mut statuses = Vec::new();
+    for i in 0..100 {
+        statuses.push(call(&svc, from("192.0.2.50", &format!("203.0.113.{i}"))).await.0);
+    }
+    assert!(limited(statuses) >= 30, "a forged X-Forwarded-For is ignored");
     svc.stop().await;
 }
 

@@ -52,8 +52,14 @@ async fn recorded_api() -> (String, tokio::task::JoinHandle<()>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_poll_reads_good_payloads_and_reports_bad_ones() {
     let (url, server) = recorded_api().await;
-    let cfg =
-        HttpPollConfig { name: "air".into(), url, service: "RealtimeCityAir".into(), interval_s: 1, timeout_s: 2 };
+    let cfg = HttpPollConfig {
+        name: "air".into(),
+        url,
+        service: "RealtimeCityAir".into(),
+        interval_s: 1,
+        timeout_s: 2,
+        ca_file: None,
+    };
     let connector = Box::new(HttpPollConnector::new(cfg, district_names()).expect("supported"));
     let (sink, mut rx) = mpsc::channel(100);
     let (stop, stop_rx) = watch::channel(false);
@@ -88,9 +94,83 @@ async fn http_poll_refuses_unknown_services() {
         service: "Nope".into(),
         interval_s: 1,
         timeout_s: 1,
+        ca_file: None,
     };
     let err = HttpPollConnector::new(cfg, HashMap::new()).err().expect("refused").to_string();
     assert!(err.contains("RealtimeCityAir"), "{err}");
+}
+
+/// The recorded payload over HTTPS, with a certificate for `localhost` from an authority of
+/// its own (as a city's internal feeds have); the authority's certificate is returned as PEM.
+async fn recorded_api_over_tls() -> (String, String) {
+    let authority = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("certificate");
+    let key = tokio_rustls::rustls::pki_types::PrivateKeyDer::Pkcs8(authority.signing_key.serialize_der().into());
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let tls = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![authority.cert.der().clone()], key)
+        .expect("server certificate");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+    let app = axum::Router::new().route("/{*path}", get(|| async { fixture(FIXTURES[0]) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url =
+        format!("https://localhost:{}/sample/json/RealtimeCityAir/1/25/", listener.local_addr().expect("addr").port());
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                let Ok(stream) = acceptor.accept(stream).await else { return };
+                let service = hyper_util::service::TowerToHyperService::new(app);
+                let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+                let _ = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+            });
+        }
+    });
+    (url, authority.cert.pem())
+}
+
+/// One poll of a feed: the records it delivered, or the error its health board shows.
+async fn poll_once(cfg: HttpPollConfig) -> Result<usize, String> {
+    let connector = Box::new(HttpPollConnector::new(cfg, district_names()).map_err(|e| e.to_string())?);
+    let (sink, mut rx) = mpsc::channel(100);
+    let (stop, stop_rx) = watch::channel(false);
+    let health = Health::default();
+    let task = tokio::spawn(connector.run(sink, health.clone(), stop_rx));
+    let first = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+    let _ = stop.send(true);
+    let _ = task.await;
+    match first {
+        Ok(Some(_)) => Ok(1 + std::iter::from_fn(|| rx.try_recv().ok()).count()),
+        _ => Err(health.snapshot().get("feed").and_then(|h| h.last_error.clone()).unwrap_or_default()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_poll_reads_a_feed_over_https_and_refuses_a_certificate_it_cannot_trust() {
+    let (url, authority) = recorded_api_over_tls().await;
+    let feed = |ca_file| HttpPollConfig {
+        name: "feed".into(),
+        url: url.clone(),
+        service: "RealtimeCityAir".into(),
+        interval_s: 60,
+        timeout_s: 2,
+        ca_file,
+    };
+    // The system's authorities do not know the feed's: refused, and the error says why.
+    let refused = poll_once(feed(None)).await.expect_err("an unknown authority is refused");
+    assert!(refused.to_lowercase().contains("certificate"), "{refused}");
+    // With the city's authority in `ca_file`, the feed is read over TLS.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pem = dir.path().join("city-ca.pem");
+    std::fs::write(&pem, authority).expect("pem");
+    assert!(poll_once(feed(Some(pem))).await.expect("read over https") > 0);
+    // A file that is not certificates is named when the connector is made.
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").expect("junk");
+    let err = HttpPollConnector::new(feed(Some(junk)), HashMap::new()).err().expect("refused").to_string();
+    assert!(err.contains("junk.pem"), "{err}");
 }
 
 #[tokio::test]

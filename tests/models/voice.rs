@@ -396,7 +396,13 @@ fn whisper_base_is_a_choice_in_the_configuration() {
     models_ready();
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("base.toml");
-    std::fs::write(&config, "[voice]\nlanguages = [\"en\"]\nwhisper_model = \"base\"\n").expect("config");
+    // Relative paths in a config are relative to its folder: the models are named.
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let text = format!(
+        "[paths]\nmodels = \"{}\"\n[voice]\nlanguages = [\"en\"]\nwhisper_model = \"base\"\n",
+        models.display()
+    );
+    std::fs::write(&config, text).expect("config");
     let file = speak(dir.path(), "said", "en-us", "call the mayor of Gangnam", 0.5);
     // With this configuration only base can answer: when it cannot load, `listen` fails with
     // "no recognizer could be loaded" (tiny.en is not a fallback).
