@@ -68,6 +68,9 @@ pub enum Action {
     Undo,
     Lock,
     PublicMode,
+    /// Leaves the lock and public mode: only from the PIN typed on the wall (`POST
+    /// /api/unlock`), never from what anyone in the room can say, touch or gesture.
+    Unlock,
     SwitchLanguage {
         to: String,
     },

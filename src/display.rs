@@ -149,7 +149,50 @@ pub struct Listening {
     pub understood: bool,
 }
 
+/// What a wall that is locked is sent instead of its state: nothing of the city, not even
+/// which screen was on.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LockedWall {
+    pub version: u64,
+    pub locked: bool,
+    pub page: &'static str,
+    pub language: String,
+}
+
+/// Why the wall will not carry out `actions` now: locked (everything but ending or muting a
+/// call waits for the PIN), or in public mode (no calls: the wall shows what `/public` shows).
+pub fn refusal(display: &DisplayState, actions: &[Action]) -> Option<String> {
+    let harmless = |a: &Action| {
+        matches!(
+            a,
+            Action::Unlock | Action::HangUp | Action::Mute | Action::Unmute | Action::Cancel | Action::Volume { .. }
+        )
+    };
+    if display.locked && !actions.iter().all(harmless) {
+        return Some("the wall is locked: type the PIN on the wall to unlock it".into());
+    }
+    if display.public_mode && actions.iter().any(|a| matches!(a, Action::Call { .. } | Action::Confirm)) {
+        return Some("the wall is in public mode: calls wait until it is unlocked with the PIN".into());
+    }
+    None
+}
+
 impl DisplayState {
+    /// What a wall may be sent: the state, or only that it is locked.
+    pub fn for_wall(&self) -> serde_json::Value {
+        let value = if self.locked {
+            serde_json::to_value(LockedWall {
+                version: self.version,
+                locked: true,
+                page: "locked",
+                language: self.language.clone(),
+            })
+        } else {
+            serde_json::to_value(self)
+        };
+        value.unwrap_or_default()
+    }
+
     /// Whether a call waits for the mayor's yes.
     pub fn confirming_call(&self) -> bool {
         self.call.as_ref().is_some_and(CallView::confirming)
@@ -325,6 +368,10 @@ impl DisplayState {
             Action::Unmute => self.muted = false,
             Action::Lock => self.locked = true,
             Action::PublicMode => self.public_mode = true,
+            Action::Unlock => {
+                self.locked = false;
+                self.public_mode = false;
+            }
             Action::SwitchLanguage { to } => self.language = to.clone(),
             Action::Undo => self.restore(),
             Action::Volume { direction } => {

@@ -204,6 +204,13 @@ impl Resolver<'_> {
             }
             "undo" => vec![Action::Undo],
             "lock" => vec![Action::Lock],
+            // Anyone in the room can say it, touch it or make the gesture: the PIN typed on the
+            // wall unlocks it (`POST /api/unlock`), nothing else.
+            "unlock" => {
+                return Err(ResolveError::NoContext(
+                    "the wall unlocks only with the PIN typed on it (words or gestures anyone in the room can make do not)".into(),
+                ))
+            }
             "public_mode" => vec![Action::PublicMode],
             "switch_language" => vec![Action::SwitchLanguage { to: one_of("language", &["ko", "en"])? }],
             other => return Err(ResolveError::Unknown(format!("intent `{other}` has no resolution"))),

@@ -59,6 +59,7 @@ impl Service {
         }
         let commands = Arc::new(Commands::load(&city, &config.paths.grammars, config.commands.confirm_calls)?);
         let office_token = Arc::new(office_token(&config)?);
+        let unlock_pin = Arc::new(unlock_pin(&config)?);
         let store = Store::open(&config.paths.store)?;
         let (index, writer, opened) = {
             let (city, dir, mem) = (city.clone(), config.paths.index_dir.clone(), config.index.writer_memory_mb);
@@ -131,7 +132,9 @@ impl Service {
             metrics,
             office,
             office_token,
+            unlock_pin,
             limiter: Default::default(),
+            unlock_attempts: Default::default(),
         };
         Ok(Service { state, opened, ingest, shutdown, sources })
     }
@@ -151,10 +154,30 @@ impl Service {
 /// The office token: from the config, else the one generated on first start beside the store
 /// (readable only by its owner), so a fresh install has a secret no one else knows.
 pub fn office_token(config: &Config) -> Result<String, StartError> {
-    if !config.server.office_token.is_empty() {
-        return Ok(config.server.office_token.clone());
+    let token = || (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
+    secret(&config.server.office_token, config, "office_token", "server.office_token", token)
+}
+
+/// The PIN that unlocks the office wall: `office.unlock_pin`, else six digits generated on
+/// first start beside the store, as the office token is.
+pub fn unlock_pin(config: &Config) -> Result<String, StartError> {
+    let pin = || format!("{:06}", rand::random::<u32>() % 1_000_000);
+    secret(&config.office.unlock_pin, config, "unlock_pin", "office.unlock_pin", pin)
+}
+
+/// A secret: `configured` when set, else the file `name` beside the store, made with `make`
+/// on first start (mode 600).
+fn secret(
+    configured: &str,
+    config: &Config,
+    name: &str,
+    key: &str,
+    make: impl FnOnce() -> String,
+) -> Result<String, StartError> {
+    if !configured.is_empty() {
+        return Ok(configured.to_string());
     }
-    let path = config.paths.store.with_file_name("office_token");
+    let path = config.paths.store.with_file_name(name);
     let err = |source| StartError::Token { path: path.clone(), source };
     match std::fs::read_to_string(&path) {
         Ok(t) if !t.trim().is_empty() => return Ok(t.trim().to_string()),
@@ -165,13 +188,13 @@ pub fn office_token(config: &Config) -> Result<String, StartError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(err)?;
     }
-    let token: String = (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
+    let token = make();
     std::fs::write(&path, &token).map_err(err)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(err)?;
     }
-    tracing::info!(path = %path.display(), "generated the office token (server.office_token overrides it)");
+    tracing::info!(path = %path.display(), "generated the {name} ({key} overrides it)");
     Ok(token)
 }

@@ -58,12 +58,52 @@ const SCPM = (() => {
     act({ type: "show", topic, district: district ?? null, indicator: indicator ?? null });
   }
 
+  // Locked, the page shows the lock and nothing else (the server sends it nothing of the city);
+  // in public mode, a badge and the way out. Either way out is the PIN, typed here.
+  let askingPin = false;
+  function renderLock(d) {
+    const locked = !PUBLIC && !!d.locked;
+    const publicMode = !PUBLIC && !!d.public_mode;
+    if (!publicMode) askingPin = false;
+    document.body.classList.toggle("locked", locked);
+    document.body.classList.toggle("public-mode", publicMode);
+    $("lock").hidden = !(locked || askingPin);
+    $("lock-title").textContent = locked ? t().locked : t().leave_public_title;
+    $("unlock-button").textContent = t().unlock;
+    $("unlock-cancel").textContent = t().cancel;
+    $("unlock-cancel").hidden = locked;
+    $("leave-public").hidden = !publicMode;
+    $("leave-public").textContent = t().leave_public;
+    if (locked) {
+      $("side").innerHTML = "";
+      $("call").hidden = true;
+    }
+    if (!$("lock").hidden) $("pin").focus();
+  }
+
+  async function unlock(event) {
+    event.preventDefault();
+    const response = await fetch("/api/unlock", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${state.token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ pin: $("pin").value }),
+    }).catch(() => null);
+    $("pin").value = "";
+    if (response && response.ok) {
+      askingPin = false;
+      $("lock-message").textContent = "";
+      return; // the display state that follows redraws the wall
+    }
+    $("lock-message").textContent = response && response.status === 429 ? t().pin_wait : t().pin_wrong;
+  }
+
   function renderChrome() {
     const d = state.display;
     document.documentElement.lang = state.lang;
     document.title = t().title;
     $("title").textContent = t().title;
-    $("mode").textContent = PUBLIC ? t().public : t().office;
+    $("mode").textContent = PUBLIC ? t().public : d.public_mode ? t().public_mode : t().office;
+    renderLock(d);
     $("lang").textContent = t().other;
     // Push-to-talk: the office listens to what is said next, as after "시장실" (a wave does the same).
     $("talk").hidden = PUBLIC;
@@ -94,7 +134,8 @@ const SCPM = (() => {
   // The call panel: who, the state of each official's leg, and their video (call.js attaches
   // the streams to #call-videos, which is never re-rendered so playback is not interrupted).
   function renderCall(d) {
-    const call = d.call;
+    // A locked wall or one in public mode shows no call controls.
+    const call = d.locked || d.public_mode ? null : d.call;
     $("call").hidden = !call;
     if (!call) return;
     const title = (o) => esc(state.lang === "ko" ? (o || {}).title_ko : (o || {}).title_en);
@@ -152,6 +193,10 @@ const SCPM = (() => {
   function render() {
     rendering = rendering.then(async () => {
       renderChrome();
+      if (!PUBLIC && state.display.locked) {
+        document.body.dataset.rendered = state.display.version;
+        return;
+      }
       try {
         await SCPM_SCREENS.render(pageOf(state.display), state.display);
         $("status").textContent = PUBLIC || (state.socket && state.socket.readyState === WebSocket.OPEN) ? t().live : t().connecting;
@@ -190,6 +235,9 @@ const SCPM = (() => {
 
   async function start() {
     $("talk").addEventListener("click", () => act({ type: "listen" }));
+    $("unlock").addEventListener("submit", unlock);
+    $("leave-public").addEventListener("click", () => { askingPin = true; renderLock(state.display); });
+    $("unlock-cancel").addEventListener("click", () => { askingPin = false; renderLock(state.display); });
     $("lang").addEventListener("click", () => {
       state.lang = state.lang === "ko" ? "en" : "ko";
       localStorage.setItem("scpm.lang", state.lang);
@@ -204,6 +252,7 @@ const SCPM = (() => {
     await render();
     // Live figures: re-read the current screen's data every few seconds.
     setInterval(async () => {
+      if (!PUBLIC && state.display.locked) return;
       state.city = await api("/api/state").catch(() => state.city);
       render();
     }, 5000);

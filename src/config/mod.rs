@@ -34,6 +34,7 @@ pub const KEYS: &[&str] = &[
     "office.name",
     "office.scope",
     "office.language",
+    "office.unlock_pin",
     "server.listen",
     "server.office_token",
     "server.intake_token",
@@ -118,6 +119,9 @@ pub struct OfficeConfig {
     pub scope: String,
     /// "ko" or "en": the language the wall starts in.
     pub language: String,
+    /// The digits typed on the wall to unlock it (and leave public mode); empty: six digits
+    /// generated on first start in `unlock_pin` beside the store.
+    pub unlock_pin: String,
 }
 
 impl Default for OfficeConfig {
@@ -126,6 +130,7 @@ impl Default for OfficeConfig {
             name: "Seoul Metropolitan Government — Mayor's Office".into(),
             scope: "city".into(),
             language: "ko".into(),
+            unlock_pin: String::new(),
         }
     }
 }
@@ -454,6 +459,10 @@ impl Config {
                 "server.header_read_timeout_s",
                 format!("{timeout} is not between 0.1 and 600 seconds"),
             ));
+        }
+        let pin = &self.office.unlock_pin;
+        if !pin.is_empty() && !(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+            return Err(invalid("office.unlock_pin", "is not 4 to 12 digits (or empty, for a generated one)".into()));
         }
         let scope = &self.office.scope;
         if scope != "city"

@@ -47,6 +47,7 @@ pub const INTENTS: &[&str] = &[
     "deny",
     "lock",
     "public_mode",
+    "unlock",
     "switch_language",
 ];
 

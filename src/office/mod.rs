@@ -49,10 +49,12 @@ pub struct Command<'a> {
 }
 
 /// A command applied: its audit row and the display version after it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
     pub audit_id: i64,
     pub version: u64,
+    /// Why nothing changed: the wall is locked, or in public mode ([`display::refusal`]).
+    pub refused: Option<String>,
 }
 
 /// A gesture or a touch applied, and why it did nothing when it was refused (audited so).
@@ -148,6 +150,13 @@ impl Office {
     /// ends calls through here).
     pub fn apply(&self, command: Command) -> Result<Applied, OfficeError> {
         let Command { channel, input, intent, actions, outcome } = command;
+        // The session is held across the audit write, so the log's order is the wall's order.
+        let mut session = self.session()?;
+        let refused = crate::display::refusal(&session.display, actions);
+        let outcome = match &refused {
+            Some(reason) => format!("refused: {reason}"),
+            None => outcome.to_string(),
+        };
         let row = AuditRow {
             at: chrono::Utc::now().to_rfc3339(),
             actor: "office".into(),
@@ -155,11 +164,12 @@ impl Office {
             input: input.into(),
             intent: intent.into(),
             actions: serde_json::to_string(actions).unwrap_or_default(),
-            outcome: outcome.into(),
+            outcome,
         };
-        // The session is held across the audit write, so the log's order is the wall's order.
-        let mut session = self.session()?;
         let audit_id = self.audit.lock().map_err(|_| OfficeError::Poisoned)?.append_audit(&row)?;
+        if let Some(reason) = refused {
+            return Ok(Applied { audit_id, version: session.display.version, refused: Some(reason) });
+        }
         // A call placed, cancelled or ended settles the question the wall asked by voice.
         if actions
             .iter()
@@ -181,7 +191,7 @@ impl Office {
         let version = session.display.version;
         drop(session);
         self.calls.execute(actions, channel);
-        Ok(Applied { audit_id, version })
+        Ok(Applied { audit_id, version, refused: None })
     }
 
     /// Applies an answer of the command pipeline (typed or spoken), audited with `input`.
@@ -194,10 +204,29 @@ impl Office {
         self.apply(Command { channel, input, intent: &intent, actions: &answer.actions, outcome: &outcome })
     }
 
+    /// The PIN typed on the locked wall: right, the wall unlocks (and leaves public mode);
+    /// wrong, nothing changes. Audited either way, the PIN itself never.
+    pub fn unlock(&self, pin_right: bool) -> Result<Applied, OfficeError> {
+        let (actions, outcome) =
+            if pin_right { (vec![Action::Unlock], "understood") } else { (Vec::new(), "refused: wrong PIN") };
+        self.apply(Command {
+            channel: Channel::Touch,
+            input: "the PIN, typed on the wall",
+            intent: "unlock",
+            actions: &actions,
+            outcome,
+        })
+    }
+
     /// A typed command: understood in the conversation, then applied.
     pub fn command(&self, text: &str, lang: Option<&str>, channel: Channel) -> Result<(Answer, Applied), OfficeError> {
-        let answer = self.converse(|_, ctx| self.commands.answer(&self.index, text, lang, ctx))?;
+        let mut answer = self.converse(|_, ctx| self.commands.answer(&self.index, text, lang, ctx))?;
         let applied = self.apply_answer(channel, text, &answer)?;
+        if let Some(reason) = &applied.refused {
+            answer.understood = false;
+            answer.reason = Some(reason.clone());
+            answer.actions.clear();
+        }
         Ok((answer, applied))
     }
 
@@ -233,7 +262,8 @@ impl Office {
         };
         let command = Command { channel, input, intent: &acted.intent, actions: &acted.actions, outcome: &outcome };
         let applied = self.apply(command)?;
-        Ok(Some(Done { applied, refused: acted.refused }))
+        let refused = acted.refused.or_else(|| applied.refused.clone());
+        Ok(Some(Done { applied, refused }))
     }
 
     /// Runs `f` on the conversation (and the display it is about), keeping what it leaves.

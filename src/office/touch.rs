@@ -58,6 +58,7 @@ pub fn meaning(action: &Action, ctx: &Context) -> Meaning {
         Action::Help => intent("help", &[]),
         Action::Repeat => intent("repeat", &[]),
         Action::Lock => intent("lock", &[]),
+        Action::Unlock => intent("unlock", &[]),
         Action::PublicMode => intent("public_mode", &[]),
         Action::Listen | Action::Select { .. } | Action::Pan { .. } => {
             Meaning::Wall("touch".into(), vec![action.clone()])

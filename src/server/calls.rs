@@ -149,6 +149,7 @@ pub async fn calls(State(state): State<AppState>, headers: HeaderMap) -> Result<
     require_office(&state, &headers).map_err(|_| {
         ApiError::Forbidden("calls are placed and seen from the office only (office token required)".into())
     })?;
+    super::lock::office_data(&state, &headers)?;
     let active = state.office.display()?.call;
     let log = super::api::store(&state)?.call_log_tail(100)?;
     Ok(Json(json!({"active": active, "log": log})))
@@ -158,6 +159,7 @@ pub async fn calls(State(state): State<AppState>, headers: HeaderMap) -> Result<
 pub async fn officials(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
     require_office(&state, &headers)
         .map_err(|_| ApiError::Forbidden("officials' links are for the office only (office token required)".into()))?;
+    super::lock::office_data(&state, &headers)?;
     let calls = state.office.calls();
     let list: Vec<Value> = calls
         .officials()

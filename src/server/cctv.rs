@@ -27,7 +27,9 @@ fn require_office_media(state: &AppState, headers: &HeaderMap, token: Option<&st
         headers.insert("authorization", v);
     }
     super::office::require_office(state, &headers)
-        .map_err(|_| ApiError::Forbidden("live CCTV is for the office wall only (office token required)".into()))
+        .map_err(|_| ApiError::Forbidden("live CCTV is for the office wall only (office token required)".into()))?;
+    // Locked or in public mode, the wall shows no camera.
+    super::lock::office_data(state, &headers)
 }
 
 /// The camera `id`, once the caller is known to be the office.

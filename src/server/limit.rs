@@ -58,6 +58,30 @@ impl Limiter {
     }
 }
 
+/// Attempts at a secret a person types (the wall's PIN): a few a minute per address, so the
+/// digits cannot be tried through.
+pub struct Attempts(DefaultKeyedRateLimiter<IpAddr>);
+
+/// PIN attempts an address may make in a row, then one every 12 s.
+pub const ATTEMPTS: u32 = 5;
+
+impl Default for Attempts {
+    fn default() -> Self {
+        let per_minute = NonZeroU32::new(ATTEMPTS).unwrap_or(NonZeroU32::MIN);
+        Attempts(DefaultKeyedRateLimiter::keyed(Quota::per_minute(per_minute)))
+    }
+}
+
+impl Attempts {
+    /// One attempt from `client`: `Err(seconds)` to wait when it has used its attempts.
+    pub fn allow(&self, client: IpAddr) -> Result<(), u64> {
+        self.0.check_key(&client).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })
+    }
+}
+
 pub async fn public_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !trusted(&state, &req) {
         let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());

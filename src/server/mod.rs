@@ -8,6 +8,7 @@ mod cctv;
 mod error;
 mod limit;
 mod listen;
+mod lock;
 mod office;
 mod ready;
 mod screens;
@@ -49,6 +50,10 @@ pub struct AppState {
     pub office_token: Arc<String>,
     /// Per-address rate limit for requests without a token.
     pub limiter: Arc<limit::Limiter>,
+    /// The digits that unlock the office wall (from the config, or generated on first start).
+    pub unlock_pin: Arc<String>,
+    /// PIN attempts per address: a few a minute.
+    pub unlock_attempts: Arc<limit::Attempts>,
 }
 
 pub fn app(state: AppState) -> Router {
@@ -61,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/state", get(api::city_state))
         .route("/api/complaints", post(api::submit_complaint))
         .route("/api/commands", post(office::command))
+        .route("/api/unlock", post(lock::unlock))
         .route("/api/display", get(office::display))
         .route("/api/audit", get(office::audit))
         .route("/api/calls", get(calls::calls))

@@ -61,8 +61,7 @@ pub async fn command(
 /// The office display state: it names the official being called, so it is the office's only.
 pub async fn display(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
     require_office(&state, &headers)?;
-    let display = state.office.display()?;
-    Ok(Json(serde_json::to_value(&display).map_err(|e| ApiError::Internal(e.to_string()))?))
+    Ok(Json(state.office.display()?.for_wall()))
 }
 
 #[derive(Deserialize)]
@@ -76,7 +75,7 @@ pub async fn audit(
     headers: HeaderMap,
     params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    require_office(&state, &headers)?;
+    super::lock::office_data(&state, &headers)?;
     let Query(p) = params.map_err(|e| ApiError::BadRequest(format!("{}; the parameter is limit", e.body_text())))?;
     let rows = store(&state)?.audit_tail(p.limit.unwrap_or(50).min(1000))?;
     Ok(Json(json!({"rows": rows})))

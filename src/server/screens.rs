@@ -32,7 +32,12 @@ pub(super) fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Ap
         return Ok(Viewer::Public);
     }
     super::office::require_office(state, headers)?;
-    Ok(Viewer::Office)
+    // The office's own wall, locked, gets nothing; in public mode, what the public gets.
+    let display = state.office.display()?;
+    if display.locked {
+        return Err(super::lock::locked());
+    }
+    Ok(if display.public_mode { Viewer::Public } else { Viewer::Office })
 }
 
 #[derive(Deserialize, Default)]

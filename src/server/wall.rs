@@ -42,8 +42,9 @@ pub async fn socket(
     Ok(upgrade.on_upgrade(move |ws| serve(ws, state)))
 }
 
+/// The state as a wall may see it: a locked wall is told only that it is locked.
 fn state_message(state: &crate::display::DisplayState) -> Message {
-    Message::Text(serde_json::json!({"type": "display", "state": state}).to_string().into())
+    Message::Text(serde_json::json!({"type": "display", "state": state.for_wall()}).to_string().into())
 }
 
 async fn serve(mut ws: WebSocket, state: AppState) {

@@ -79,6 +79,7 @@ pub async fn complaint(
     super::office::require_office(&state, &headers).map_err(|_| {
         ApiError::Forbidden("a complaint in full, with the citizen's personal data, is for the office only".into())
     })?;
+    super::lock::office_data(&state, &headers)?;
     match super::api::store(&state)?.get("complaint", &id)? {
         Some(record @ Record::Complaint(_)) => {
             Ok(Json(serde_json::to_value(record).map_err(|e| ApiError::Internal(e.to_string()))?))

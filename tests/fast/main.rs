@@ -11,6 +11,7 @@ mod city_data;
 mod commands;
 mod display_ws;
 mod gestures;
+mod lock;
 mod office;
 mod operations;
 mod paths;
