@@ -257,5 +257,14 @@ const SCPM_SCREENS = (() => {
   }
 
   const SCREENS = { overview, realtime, opinion, administration, pledges, search };
-  return { render: (screen, display) => (SCREENS[screen] || overview)(display) };
+  // Takes every screen off the page (the wall locked): the next render draws it anew.
+  function clear() {
+    for (const c of charts.values()) c.destroy();
+    charts.clear();
+    skeletonKey = null;
+    cameraKey = null;
+    $("side").innerHTML = "";
+  }
+
+  return { render: (screen, display) => (SCREENS[screen] || overview)(display), clear };
 })();

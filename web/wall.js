@@ -75,7 +75,7 @@ const SCPM = (() => {
     $("leave-public").hidden = !publicMode;
     $("leave-public").textContent = t().leave_public;
     if (locked) {
-      $("side").innerHTML = "";
+      SCPM_SCREENS.clear();
       $("call").hidden = true;
     }
     if (!$("lock").hidden) $("pin").focus();

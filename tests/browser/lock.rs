@@ -1,0 +1,94 @@
+//! The lock and public mode on the office wall in chromium: "화면 잠가" blanks the wall and it
+//! fetches nothing until the PIN is typed on it; "공개 모드" shows the public's screens (no
+//! camera is loaded, checked from the page's own network record) until the PIN again.
+
+use crate::common;
+
+use common::webdriver::{loopback_only, rerun_isolated, Driver};
+use serde_json::{json, Value};
+
+async fn post_command(base: &str, text: &str) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/commands"))
+        .bearer_auth(common::OFFICE_TOKEN)
+        .json(&json!({"text": text}))
+        .send()
+        .await
+        .expect("post");
+    let body: Value = response.json().await.unwrap_or_default();
+    assert_eq!(body["understood"], json!(true), "{text}: {body}");
+}
+
+/// The page's requests to the city's data since `mark` (a `performance.now()` kept in `window`).
+fn fetched_since(mark: &str, pattern: &str) -> String {
+    format!(
+        "return performance.getEntriesByType('resource').filter((e) => e.startTime > window.{mark} && /{pattern}/.test(e.name)).map((e) => e.name);"
+    )
+}
+
+/// Types `pin` on the wall's PIN form and sends it, as a person at the wall does.
+fn type_pin(pin: &str) -> String {
+    format!("document.getElementById('pin').value = '{pin}'; document.getElementById('unlock').requestSubmit(); return true;")
+}
+
+const CAMERAS: &str = "const imgs = [...document.querySelectorAll('#cctv img')]; return imgs.length === 4 && imgs.every((i) => i.naturalWidth === 320);";
+
+#[test]
+fn the_lock_blanks_the_wall_and_public_mode_shows_the_publics_screens_until_the_pin() {
+    if !loopback_only() {
+        return rerun_isolated(
+            module_path!(),
+            "the_lock_blanks_the_wall_and_public_mode_shows_the_publics_screens_until_the_pin",
+        );
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = common::Server::start(dir.path(), "[office]\nunlock_pin = \"2468\"\n");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let d = Driver::start().await;
+        let a = d.session(&dir.path().join("chrome-lock")).await;
+        d.call("POST", &format!("/session/{a}/url"), json!({"url": format!("{}/?token={}", server.base, common::OFFICE_TOKEN)})).await;
+        d.wait_for(&a, "return document.getElementById('status').textContent", json!("실시간")).await;
+        post_command(&server.base, "강남구 사건 사고 보여줘").await;
+        d.wait_for(&a, CAMERAS, json!(true)).await;
+
+        // Locked: the lock covers the wall, the screen's data is gone from the page, and the page
+        // asks the server for nothing of the city (past one 5 s refresh).
+        post_command(&server.base, "화면 잠가").await;
+        let blank = "return !document.getElementById('lock').hidden && document.body.classList.contains('locked') && document.getElementById('side').innerHTML === '' && document.getElementById('lock-title').textContent;";
+        d.wait_for(&a, blank, json!("화면이 잠겨 있습니다")).await;
+        d.script(&a, "window.lockedAt = performance.now(); return true;").await;
+        d.screenshot(&a, "office-locked.png").await;
+        tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+        let fetched = d.script(&a, &fetched_since("lockedAt", r"\/api\/(realtime|opinion|state|search|cctv|audit)")).await;
+        assert_eq!(fetched, json!([]), "a locked wall fetches nothing of the city");
+
+        // A wrong PIN is said so; the right one brings the screen back as it was.
+        d.script(&a, &type_pin("1111")).await;
+        d.wait_for(&a, "return document.getElementById('lock-message').textContent", json!("PIN이 맞지 않습니다")).await;
+        d.script(&a, &type_pin("2468")).await;
+        d.wait_for(&a, "return document.getElementById('lock').hidden && !document.body.classList.contains('locked')", json!(true)).await;
+        d.wait_for(&a, CAMERAS, json!(true)).await;
+        d.screenshot(&a, "office-unlocked.png").await;
+
+        // Public mode: the same command shows the public's realtime screen, no camera loaded.
+        post_command(&server.base, "공개 모드로 전환").await;
+        d.wait_for(&a, "return document.getElementById('mode').textContent", json!("공개 모드")).await;
+        post_command(&server.base, "마포구 사건 사고 보여줘").await;
+        let public = "return document.getElementById('screen').dataset.district === '11440' && !!document.querySelector('#cctv .restricted') && document.querySelectorAll('#cctv img').length === 0;";
+        d.wait_for(&a, public, json!(true)).await;
+        d.script(&a, "window.publicAt = performance.now(); return true;").await;
+        tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+        d.screenshot(&a, "office-public-mode.png").await;
+        let cameras = d.script(&a, &fetched_since("publicAt", r"\/api\/cctv")).await;
+        assert_eq!(cameras, json!([]), "no camera frame is loaded in public mode");
+
+        // Leaving public mode is the PIN too.
+        d.click(&a, "#leave-public").await;
+        d.wait_for(&a, "return !document.getElementById('lock').hidden", json!(true)).await;
+        d.script(&a, &type_pin("2468")).await;
+        d.wait_for(&a, "return document.body.classList.contains('public-mode') || !document.getElementById('lock').hidden", json!(false)).await;
+        d.wait_for(&a, "return document.getElementById('mode').textContent", json!("시장실")).await;
+        d.call("DELETE", &format!("/session/{a}"), Value::Null).await;
+    });
+}
