@@ -20,6 +20,8 @@ pub struct DisplayState {
     pub language: String,
     pub public_mode: bool,
     pub locked: bool,
+    /// The help overlay: what can be said and gestured on this screen (`GET /api/help`).
+    pub help: bool,
     pub search: Option<String>,
     /// A call waiting for confirmation, or placed.
     pub call: Option<CallView>,
@@ -171,6 +173,17 @@ pub fn refusal(display: &DisplayState, actions: &[Action]) -> Option<String> {
     if display.locked && !actions.iter().all(harmless) {
         return Some("the wall is locked: type the PIN on the wall to unlock it".into());
     }
+    if let [Action::Layout { mode }] = actions {
+        let already = match mode.as_str() {
+            "close" if !display.help && display.layout == "split" => Some("nothing is open to close"),
+            "split" if display.layout == "split" => Some("the wall already shows the map and the screen side by side"),
+            "full_screen" | "single" if display.layout == "full_screen" => Some("the screen is already full"),
+            _ => None,
+        };
+        if let Some(reason) = already {
+            return Some(reason.into());
+        }
+    }
     if display.public_mode && actions.iter().any(|a| matches!(a, Action::Call { .. } | Action::Confirm)) {
         return Some("the wall is in public mode: calls wait until it is unlocked with the PIN".into());
     }
@@ -238,10 +251,11 @@ impl DisplayState {
             indicator: None,
             period: None,
             zoom: 0,
-            layout: "single".into(),
+            layout: "split".into(),
             language: language.into(),
             public_mode: false,
             locked: false,
+            help: false,
             search: None,
             call: None,
             muted: false,
@@ -259,6 +273,10 @@ impl DisplayState {
         let before = self.clone();
         for action in actions {
             self.apply_one(action);
+        }
+        // The help is about the screen it was opened on: another screen closes it.
+        if (&self.screen, &self.district, &self.indicator) != (&before.screen, &before.district, &before.indicator) {
+            self.help = false;
         }
         self.page = page_of(&self.screen).into();
         if *self != before {
@@ -353,12 +371,25 @@ impl DisplayState {
                 self.pan = [(self.pan[0] + dx).clamp(-1.0, 1.0), (self.pan[1] + dy).clamp(-1.0, 1.0)];
             }
             Action::Zoom { direction } => self.zoom = (self.zoom + if direction == "in" { 1 } else { -1 }).clamp(0, 4),
-            Action::Layout { mode } => self.layout = mode.clone(),
+            // "Close": the help overlay if it is open, else the full-screen view.
+            Action::Layout { mode } if mode == "close" => {
+                if self.help {
+                    self.help = false;
+                } else {
+                    self.layout = "split".into();
+                }
+            }
+            // Two screens side by side (the map beside the page's data), or the map alone,
+            // across the whole wall.
+            Action::Layout { mode } => {
+                self.layout = if mode == "split" { "split".into() } else { "full_screen".into() };
+            }
             Action::Call { official, needs_confirmation } => {
                 let state = if *needs_confirmation { CallState::Confirming } else { CallState::Ringing };
                 self.call = Some(CallView::asked(official, state));
             }
             Action::Cancel => {
+                self.help = false;
                 if self.confirming_call() {
                     self.call = None;
                 }
@@ -377,7 +408,8 @@ impl DisplayState {
             Action::Volume { direction } => {
                 self.volume = if direction == "up" { (self.volume + 2).min(10) } else { self.volume.saturating_sub(2) };
             }
-            Action::Confirm | Action::Help | Action::Repeat => {}
+            Action::Help => self.help = true,
+            Action::Confirm | Action::Repeat => {}
         }
     }
 }

@@ -97,6 +97,24 @@ const SCPM = (() => {
     $("lock-message").textContent = response && response.status === 429 ? t().pin_wait : t().pin_wrong;
   }
 
+  // The help overlay: the server's list for this page and language (GET /api/help).
+  let helpShown = "";
+  async function renderHelp(d) {
+    const open = !PUBLIC && !!d.help && !d.locked;
+    $("help").hidden = !open;
+    const key = open ? `${pageOf(d)}/${state.lang}` : "";
+    if (!open || key === helpShown) { helpShown = key; return; }
+    helpShown = key;
+    const help = await api(`/api/help?page=${encodeURIComponent(pageOf(d))}&lang=${state.lang}`);
+    const list = (items) => items.map((s) => `<li>${esc(s)}</li>`).join("");
+    const gestures = help.gestures.map((g) => `<li><b>${esc(t().gesture_names[g.gesture] || g.gesture)}</b> — ${esc(t().gesture_does[g.does] || g.does)}</li>`).join("");
+    $("help").innerHTML = `<h2 id="help-title">${esc(t().help_title)}</h2><div class="columns">
+      <div><h3>${esc(t().help_here)}</h3><ul class="say" id="help-here">${list(help.here)}</ul></div>
+      <div><h3>${esc(t().help_anywhere)}</h3><ul class="say" id="help-anywhere">${list(help.anywhere)}</ul></div>
+      <div><h3>${esc(t().help_gestures)}</h3><ul id="help-gestures">${gestures}</ul></div></div>
+      <p class="close">${esc(t().help_close)}</p>`;
+  }
+
   function renderChrome() {
     const d = state.display;
     document.documentElement.lang = state.lang;
@@ -114,6 +132,7 @@ const SCPM = (() => {
     $("screen").dataset.district = d.district || "";
     $("screen").dataset.screen = pageOf(d);
     document.body.dataset.version = d.version;
+    document.body.dataset.layout = PUBLIC ? "split" : d.layout || "split";
     const current = pageOf(d);
     $("tabs").innerHTML = TABS.map(([screen, topic]) =>
       `<button type="button" data-topic="${topic}" class="${screen === current ? "active" : ""}">${esc(t().screens[screen])}</button>`).join("") +
@@ -193,6 +212,7 @@ const SCPM = (() => {
   function render() {
     rendering = rendering.then(async () => {
       renderChrome();
+      await renderHelp(state.display).catch((e) => console.error(e));
       if (!PUBLIC && state.display.locked) {
         document.body.dataset.rendered = state.display.version;
         return;

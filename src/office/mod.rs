@@ -8,6 +8,7 @@
 //! loop ([`camera`]) all hold an `Arc<Office>`; nothing else changes the wall.
 
 pub mod camera;
+pub mod help;
 pub mod microphone;
 mod touch;
 

@@ -6,6 +6,7 @@ mod api;
 mod calls;
 mod cctv;
 mod error;
+mod help;
 mod limit;
 mod listen;
 mod lock;
@@ -79,6 +80,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/indicators", get(screens::indicators))
         .route("/api/indicators/{id}", get(screens::indicator))
         .route("/api/pledges", get(screens::pledges))
+        .route("/api/help", get(help::page_help))
         .route("/api/cctv/{id}/frame", get(cctv::still))
         .route("/api/cctv/{id}/stream", get(cctv::stream))
         .route("/ws/display", get(wall::socket))

@@ -6,5 +6,5 @@ mod common;
 
 mod calls;
 mod gesture_wall;
-mod lock;
 mod wall;
+mod wall_modes;

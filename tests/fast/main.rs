@@ -11,6 +11,7 @@ mod city_data;
 mod commands;
 mod display_ws;
 mod gestures;
+mod help;
 mod lock;
 mod office;
 mod operations;

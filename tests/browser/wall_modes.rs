@@ -1,6 +1,8 @@
-//! The lock and public mode on the office wall in chromium: "화면 잠가" blanks the wall and it
-//! fetches nothing until the PIN is typed on it; "공개 모드" shows the public's screens (no
-//! camera is loaded, checked from the page's own network record) until the PIN again.
+//! The wall's modes in chromium: "도움말" opens the help overlay and "닫아" closes it; "전체
+//! 화면" puts the map across the wall and "화면 나눠 줘" brings the screen back beside it; "화면
+//! 잠가" blanks the wall and it fetches nothing until the PIN is typed on it; "공개 모드" shows
+//! the public's screens (no camera is loaded, checked from the page's own network record)
+//! until the PIN again.
 
 use crate::common;
 
@@ -34,12 +36,9 @@ fn type_pin(pin: &str) -> String {
 const CAMERAS: &str = "const imgs = [...document.querySelectorAll('#cctv img')]; return imgs.length === 4 && imgs.every((i) => i.naturalWidth === 320);";
 
 #[test]
-fn the_lock_blanks_the_wall_and_public_mode_shows_the_publics_screens_until_the_pin() {
+fn help_lock_and_public_mode_on_the_office_wall() {
     if !loopback_only() {
-        return rerun_isolated(
-            module_path!(),
-            "the_lock_blanks_the_wall_and_public_mode_shows_the_publics_screens_until_the_pin",
-        );
+        return rerun_isolated(module_path!(), "help_lock_and_public_mode_on_the_office_wall");
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let server = common::Server::start(dir.path(), "[office]\nunlock_pin = \"2468\"\n");
@@ -51,6 +50,23 @@ fn the_lock_blanks_the_wall_and_public_mode_shows_the_publics_screens_until_the_
         d.wait_for(&a, "return document.getElementById('status').textContent", json!("실시간")).await;
         post_command(&server.base, "강남구 사건 사고 보여줘").await;
         d.wait_for(&a, CAMERAS, json!(true)).await;
+
+        // Help: what to say here and anywhere, and the gestures, in the wall's language.
+        post_command(&server.base, "도움말").await;
+        let help = "const h = document.getElementById('help'); return !h.hidden && document.querySelectorAll('#help-here li').length >= 4 && document.querySelectorAll('#help-gestures li').length >= 10 && document.getElementById('help-title').textContent;";
+        d.wait_for(&a, help, json!("이렇게 말하거나 손짓하세요")).await;
+        d.screenshot(&a, "office-help.png").await;
+        post_command(&server.base, "닫아").await;
+        d.wait_for(&a, "return document.getElementById('help').hidden", json!(true)).await;
+
+        // Full screen: the map across the wall; split: the map and the screen side by side.
+        post_command(&server.base, "전체 화면").await;
+        let full = "return document.getElementById('side').offsetWidth === 0 && document.getElementById('map-panel').offsetWidth > window.innerWidth * 0.9;";
+        d.wait_for(&a, full, json!(true)).await;
+        d.screenshot(&a, "office-full-screen.png").await;
+        post_command(&server.base, "화면 나눠 줘").await;
+        let split = "return document.getElementById('side').offsetWidth > 0 && document.getElementById('map-panel').offsetWidth > 0;";
+        d.wait_for(&a, split, json!(true)).await;
 
         // Locked: the lock covers the wall, the screen's data is gone from the page, and the page
         // asks the server for nothing of the city (past one 5 s refresh).
