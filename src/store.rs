@@ -6,6 +6,9 @@
 //! after a crash it catches up with [`Store::since`] — the index can always be rebuilt from here.
 //! A write returns only after SQLite has committed it to disk: callers acknowledge after that.
 
+mod opinion;
+pub use opinion::OpinionCounts;
+
 use crate::sources::Record;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;

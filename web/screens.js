@@ -164,18 +164,31 @@ const SCPM_SCREENS = (() => {
   }
 
   // ---- Citizen opinion ------------------------------------------------------------------------
+  // The window a screen shows, as the wall says it: "지난주 · 11. 23. – 11. 29.".
+  function windowName(data) {
+    const locale = lang() === "ko" ? "ko-KR" : "en-GB";
+    const day = (iso) => new Date(iso).toLocaleDateString(locale, { timeZone: "Asia/Seoul", month: "short", day: "numeric" });
+    const last = new Date(new Date(data.to).getTime() - 1000).toISOString();
+    const span = data.bucket === "day" ? `${day(data.from)} – ${day(last)}` : `${day(data.from)} ${kst(data.from)} – ${kst(data.to)}`;
+    return `${t().periods[data.period] || data.period} · ${span}`;
+  }
+
   async function opinion(display) {
-    const data = await api(`/api/opinion${where(display)}`);
-    skeleton(`opinion/${display.district}/${lang()}`, `<div id="figures" class="figures"></div>
-      <h2>${esc(t().by_hour)}</h2><div class="chart"><canvas id="chart-hourly"></canvas></div>
+    const query = [display.district && `district=${display.district}`, display.period && `period=${display.period}`].filter(Boolean).join("&");
+    const data = await api(`/api/opinion${query ? "?" + query : ""}`);
+    skeleton(`opinion/${display.district}/${display.period}/${lang()}`, `<div id="figures" class="figures"></div>
+      <h2 id="opinion-window"></h2><div class="chart"><canvas id="chart-hourly"></canvas></div>
       <div class="columns"><div><h2>${esc(t().by_category)}</h2><div class="chart"><canvas id="chart-category"></canvas></div></div>
       <div><h2>${esc(t().trending)}</h2><ol id="trends" class="list"></ol></div></div>
       <h2>${esc(t().latest_complaints)}</h2><ol id="complaints" class="list"></ol>`);
-    $("figures").innerHTML = figure(data.last_24h.complaints, t().complaints) + figure(data.last_24h.suggestions, t().suggestions);
-    const hours = data.hourly.map((h) => kst(h.hour));
-    chart("chart-hourly", { type: "line", data: { labels: hours, datasets: [
-      { label: t().complaints, data: data.hourly.map((h) => h.complaints), borderColor: "#e0a030", backgroundColor: "#e0a030", tension: 0.3 },
-      { label: t().suggestions, data: data.hourly.map((h) => h.suggestions), borderColor: "#3fa9f5", backgroundColor: "#3fa9f5", tension: 0.3 },
+    $("figures").innerHTML = figure(data.totals.complaints, t().complaints) + figure(data.totals.suggestions, t().suggestions);
+    $("opinion-window").textContent = windowName(data);
+    $("opinion-window").dataset.period = data.period;
+    const day = (iso) => new Date(iso).toLocaleDateString(lang() === "ko" ? "ko-KR" : "en-GB", { timeZone: "Asia/Seoul", month: "numeric", day: "numeric" });
+    const labels = data.series.map((h) => data.bucket === "day" ? day(h.at) : kst(h.at));
+    chart("chart-hourly", { type: "line", data: { labels, datasets: [
+      { label: t().complaints, data: data.series.map((h) => h.complaints), borderColor: "#e0a030", backgroundColor: "#e0a030", tension: 0.3 },
+      { label: t().suggestions, data: data.series.map((h) => h.suggestions), borderColor: "#3fa9f5", backgroundColor: "#3fa9f5", tension: 0.3 },
     ] } });
     const cats = [...data.by_category].sort((a, b) => (b.complaints + b.suggestions) - (a.complaints + a.suggestions));
     chart("chart-category", { type: "bar", options: { indexAxis: "y", scales: { x: { stacked: true }, y: { stacked: true } } }, data: {

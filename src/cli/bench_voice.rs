@@ -96,6 +96,8 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, set: &Path, json: boo
     for w in &warnings {
         eprintln!("warning: {w}");
     }
+    // A bench of no recognizer would print zeros that look like figures.
+    anyhow::ensure!(!voice.languages().is_empty(), "no recognizer could be loaded (see the warnings above)");
     let rss_loaded = peak_rss_mb();
     let mut tallies: BTreeMap<(String, String), Tally> = BTreeMap::new();
     let mut misses = Vec::new();

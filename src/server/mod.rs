@@ -15,6 +15,7 @@ mod ready;
 mod screens;
 mod wall;
 mod web;
+mod window;
 
 pub use error::ApiError;
 pub use listen::serve;

@@ -8,13 +8,13 @@ use super::{ApiError, AppState};
 use crate::city::geo::{distance_m, LonLat};
 use crate::city::indicators::{months_back, Month, AGE_GROUPS, GENDERS};
 use crate::city::{FacilityKind, PledgeStatus};
-use crate::sources::record::{Complaint, Form};
+use crate::sources::record::Complaint;
 use crate::sources::Record;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -209,70 +209,67 @@ pub fn complaint_for(c: &Complaint, who: Viewer) -> Value {
            "received_at": c.received_at, "updated_at": c.updated_at})
 }
 
-/// At most this many complaints feed one opinion screen (a day in a 10-million city is ~5,000).
-const OPINION_WINDOW: usize = 20_000;
-
-fn hour_floor(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.with_minute(0).and_then(|t| t.with_second(0)).and_then(|t| t.with_nanosecond(0)).unwrap_or(t)
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct OpinionParams {
+    #[serde(default)]
+    district: Option<String>,
+    #[serde(default)]
+    period: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
 }
 
-/// `/api/opinion`: complaints and suggestions of the last 24 hours by category, by district and
-/// by hour, the trending topics, and the newest ones (without personal data).
+/// `/api/opinion?district=&period=|from=&to=`: complaints and suggestions of a window (the last
+/// 24 hours unless asked, see `window`) by category, by district and by hour or day, the
+/// trending topics, and the newest ones (without personal data). The window is echoed.
 pub async fn opinion(
     State(state): State<AppState>,
     headers: HeaderMap,
-    params: Result<Query<ScreenParams>, QueryRejection>,
+    params: Result<Query<OpinionParams>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let who = viewer(&state, &headers)?;
-    let district = district_param(&state, params)?;
+    let Query(p) = params.map_err(|e| {
+        ApiError::BadRequest(format!("{}; the parameters are district, period, from and to", e.body_text()))
+    })?;
+    let district = district_param(&state, Ok(Query(ScreenParams { district: p.district })))?;
     let now = Utc::now();
-    let since = now - Duration::hours(24);
+    let max_days = if who == Viewer::Public { super::window::PUBLIC_DAYS } else { super::window::OFFICE_DAYS };
+    let window = super::window::window(p.period.as_deref(), p.from.as_deref(), p.to.as_deref(), now, max_days)?;
+    let (step, buckets) = window.buckets();
+    // Whole seconds, the end rounded up: what came in this second is in a window that ends now.
+    let to = window.to.timestamp() + i64::from(window.to.timestamp_subsec_nanos() > 0);
+    let from = window.from.timestamp();
     let store = store(&state)?;
-    let records = store.latest_since("complaint", district.as_deref(), since.timestamp(), OPINION_WINDOW)?;
-    let trends = store.latest_since("trend", None, since.timestamp(), 500)?;
+    let counts = store.opinion_counts(district.as_deref(), from, to, step, 8)?;
+    let latest = store.latest_between("complaint", district.as_deref(), from, to, 12)?;
     drop(store);
-    let complaints: Vec<&Complaint> = records
+    let pair = |(k, [c, s]): &(String, [u64; 2])| json!({"key": k, "complaints": c, "suggestions": s});
+    let series: Vec<Value> = (0..buckets)
+        .map(|b| {
+            let [c, s] = counts.by_bucket.iter().find(|(n, _)| *n == b as i64).map_or([0, 0], |(_, c)| *c);
+            json!({"at": window.from + Duration::seconds(step * b as i64), "complaints": c, "suggestions": s})
+        })
+        .collect();
+    let latest: Vec<Value> = latest
         .iter()
         .filter_map(|r| match r {
-            Record::Complaint(c) => Some(c),
+            Record::Complaint(c) => Some(complaint_for(c, who)),
             _ => None,
         })
         .collect();
-    let slot = |form: Form| usize::from(form == Form::Suggestion);
-    let mut by_category: BTreeMap<&str, [u32; 2]> = BTreeMap::new();
-    let mut by_district: BTreeMap<&str, [u32; 2]> = BTreeMap::new();
-    let first_hour = hour_floor(since) + Duration::hours(1);
-    let mut hourly = [[0u32; 2]; 24];
-    for c in &complaints {
-        by_category.entry(&c.category).or_default()[slot(c.form)] += 1;
-        by_district.entry(&c.district).or_default()[slot(c.form)] += 1;
-        let h = (hour_floor(c.received_at) - first_hour).num_hours();
-        if let Some(bucket) = usize::try_from(h).ok().and_then(|h| hourly.get_mut(h)) {
-            bucket[slot(c.form)] += 1;
-        }
-    }
-    let mut topics: BTreeMap<(&str, &str), u32> = BTreeMap::new();
-    for r in &trends {
-        if let Record::Trend(t) = r {
-            *topics.entry((&t.topic_ko, &t.topic_en)).or_default() += t.mentions;
-        }
-    }
-    let mut topics: Vec<_> = topics.into_iter().collect();
-    topics.sort_by_key(|t| std::cmp::Reverse(t.1));
-    let pair = |(k, [c, s]): (&&str, &[u32; 2])| json!({"key": k, "complaints": c, "suggestions": s});
     Ok(Json(json!({
         "generated_at": now, "district": district,
-        "last_24h": {
-            "complaints": complaints.iter().filter(|c| c.form == Form::Complaint).count(),
-            "suggestions": complaints.iter().filter(|c| c.form == Form::Suggestion).count(),
-        },
-        "by_category": by_category.iter().map(pair).collect::<Vec<_>>(),
-        "by_district": by_district.iter().map(pair).collect::<Vec<_>>(),
-        "hourly": hourly.iter().enumerate().map(|(h, [c, s])| json!({
-            "hour": first_hour + Duration::hours(h as i64), "complaints": c, "suggestions": s,
-        })).collect::<Vec<_>>(),
-        "trends": topics.iter().take(8).map(|((ko, en), n)| json!({"topic_ko": ko, "topic_en": en, "mentions": n})).collect::<Vec<_>>(),
-        "latest": complaints.iter().take(12).map(|c| complaint_for(c, who)).collect::<Vec<_>>(),
+        "from": window.from, "to": window.to, "period": window.period,
+        "bucket": if step == 3600 { "hour" } else { "day" },
+        "totals": {"complaints": counts.totals[0], "suggestions": counts.totals[1]},
+        "by_category": counts.by_category.iter().map(pair).collect::<Vec<_>>(),
+        "by_district": counts.by_district.iter().map(pair).collect::<Vec<_>>(),
+        "series": series,
+        "trends": counts.trends.iter().map(|(ko, en, n)| json!({"topic_ko": ko, "topic_en": en, "mentions": n})).collect::<Vec<_>>(),
+        "latest": latest,
     })))
 }
 

@@ -2,7 +2,7 @@
 //! 화면" puts the map across the wall and "화면 나눠 줘" brings the screen back beside it; "화면
 //! 잠가" blanks the wall and it fetches nothing until the PIN is typed on it; "공개 모드" shows
 //! the public's screens (no camera is loaded, checked from the page's own network record)
-//! until the PIN again.
+//! until the PIN again; "지난주 민원" shows last week's opinion, and says which window it is.
 
 use crate::common;
 
@@ -105,6 +105,12 @@ fn help_lock_and_public_mode_on_the_office_wall() {
         d.script(&a, &type_pin("2468")).await;
         d.wait_for(&a, "return document.body.classList.contains('public-mode') || !document.getElementById('lock').hidden", json!(false)).await;
         d.wait_for(&a, "return document.getElementById('mode').textContent", json!("시장실")).await;
+
+        // "지난주 민원": the opinion screen counts last week's seven days, and says so.
+        post_command(&server.base, "지난주 민원 보여줘").await;
+        let week = "const h = document.getElementById('opinion-window'); const c = window.Chart && Chart.getChart('chart-hourly'); return !!h && h.dataset.period === 'last_week' && !!c && c.data.labels.length === 7 && h.textContent.startsWith('지난주');";
+        d.wait_for(&a, week, json!(true)).await;
+        d.screenshot(&a, "office-opinion-last-week.png").await;
         d.call("DELETE", &format!("/session/{a}"), Value::Null).await;
     });
 }

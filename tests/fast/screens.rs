@@ -60,12 +60,44 @@ async fn the_public_never_gets_cctv_calls_or_personal_data() {
     let (_, office) = call(&svc, get_as("/api/opinion", OFFICE)).await;
     assert!(office["latest"][0]["text_ko"].as_str().unwrap_or_default().contains("010-2345-6789"));
     assert!(!office.to_string().contains("홍길동"), "the list never carries the citizen: {office}");
-    assert_eq!(office["last_24h"]["complaints"], 1);
+    assert_eq!((office["totals"]["complaints"].clone(), office["period"].clone()), (json!(1), json!("last_24h")));
     assert_eq!(office["by_category"], json!([{"key": "noise", "complaints": 1, "suggestions": 0}]));
     assert_eq!(office["by_district"][0]["key"], "11440");
-    let hourly: u64 =
-        office["hourly"].as_array().map(|h| h.iter().map(|x| x["complaints"].as_u64().unwrap_or(0)).sum()).unwrap_or(0);
-    assert_eq!(hourly, 1, "the complaint falls in one of the 24 hours");
+    let in_series = |answer: &Value| -> u64 {
+        answer["series"].as_array().map(|h| h.iter().map(|x| x["complaints"].as_u64().unwrap_or(0)).sum()).unwrap_or(0)
+    };
+    assert_eq!((in_series(&office), office["series"].as_array().map(Vec::len)), (1, Some(24)), "one of 24 hours");
+
+    // "지난주 민원": the window is last week's seven Seoul days, echoed, counted by day; the
+    // complaint of today is not in it, and is in this week's.
+    let (status, week) = call(&svc, get_as("/api/opinion?period=last_week", OFFICE)).await;
+    assert_eq!(status, StatusCode::OK, "{week}");
+    let (from, to) = (week["from"].as_str().unwrap_or_default(), week["to"].as_str().unwrap_or_default());
+    let days = chrono::DateTime::parse_from_rfc3339(to).expect("to")
+        - chrono::DateTime::parse_from_rfc3339(from).expect("from");
+    assert_eq!(
+        (days.num_days(), week["bucket"].clone(), week["series"].as_array().map(Vec::len)),
+        (7, json!("day"), Some(7)),
+        "{week}"
+    );
+    assert!(from.ends_with("T15:00:00Z"), "midnight in Seoul: {from}");
+    assert_eq!(week["totals"]["complaints"], 0, "today's complaint is not last week's");
+    let (_, this_week) = call(&svc, get_as("/api/opinion?period=this_week", OFFICE)).await;
+    assert_eq!(this_week["totals"]["complaints"], 1, "{this_week}");
+    let custom = "/api/opinion?from=2026-01-01T00:00:00%2B09:00&to=2026-01-02T00:00:00%2B09:00";
+    let (status, custom) = call(&svc, get_as(custom, OFFICE)).await;
+    assert_eq!(
+        (status, custom["period"].clone(), custom["bucket"].clone()),
+        (StatusCode::OK, json!("custom"), json!("hour"))
+    );
+    // The public's windows are bounded; a wrong one is named.
+    let (status, body) = call(&svc, get("/api/opinion?period=this_year")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = call(&svc, get("/api/opinion?period=fortnight")).await;
+    assert!(
+        status == StatusCode::BAD_REQUEST && body["message"].as_str().unwrap_or_default().contains("last_week"),
+        "{body}"
+    );
 
     // The office display state names the official being called: not for the public either.
     let (status, _) = call(&svc, get("/api/display")).await;
