@@ -237,18 +237,7 @@ impl Store {
         since_unix: i64,
         limit: usize,
     ) -> Result<Vec<Record>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, key, body FROM records WHERE kind = ?1 AND (?2 IS NULL OR district = ?2) AND at >= ?3
-             ORDER BY at DESC, rev DESC LIMIT ?4",
-        )?;
-        let rows = stmt.query_map(params![kind, district, since_unix, limit as i64], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
-        })?;
-        rows.map(|row| {
-            let (kind, key, body) = row?;
-            Self::decode(kind, key, &body)
-        })
-        .collect()
+        self.latest_between(kind, district, since_unix, i64::MAX, limit)
     }
 
     /// How many records of a kind happened at or after `since_unix`, optionally in one district.
