@@ -74,6 +74,8 @@ const SCPM_SCREENS = (() => {
 
   const figure = (value, label, extra = "") => `<div class="figure"><b>${esc(value)}</b><span>${esc(label)}</span>${extra}</div>`;
   const items = (rows, render) => rows.length ? rows.map(render).join("") : `<li class="empty">${esc(t().none)}</li>`;
+  // An indicator's unit in the wall's language (the data keeps the English one).
+  const unit = (u) => t().units[u] ?? u;
   const where = (display) => display.district ? `?district=${display.district}` : "";
   const avg = (xs) => { const v = xs.filter((x) => x != null); return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null; };
 
@@ -92,7 +94,7 @@ const SCPM_SCREENS = (() => {
     const ds = city.districts.filter((d) => !display.district || d.code === display.district);
     $("figures").innerHTML = figure(city.incidents.last_24h, t().incidents_24h) + figure(city.complaints.last_24h, t().complaints_24h) +
       figure(num(avg(ds.map((d) => d.air && d.air.pm25))) + " µg/m³", t().pm25) + figure(num(avg(ds.map((d) => d.traffic_kmh))) + " km/h", t().traffic_speed);
-    $("headline").innerHTML = values.map((v) => figure(`${num(v.latest)} ${v.indicator.unit}`, name(v.indicator),
+    $("headline").innerHTML = values.map((v) => figure(`${num(v.latest)} ${unit(v.indicator.unit)}`, name(v.indicator),
       `<small class="${v.change_pct >= 0 === v.indicator.higher_is_better ? "good" : "bad"}">${v.change_pct >= 0 ? "▲" : "▼"} ${num(Math.abs(v.change_pct))}% ${esc(t().vs_last_year)}</small>`)).join("") +
       figure(`${num(pledges.summary.average_progress)}%`, t().pledge_progress);
     $("incidents").innerHTML = items(city.incidents.latest, incidentItem);
@@ -224,16 +226,16 @@ const SCPM_SCREENS = (() => {
       <div id="gender-box"><h2>${esc(t().by_gender)}</h2><div class="chart small"><canvas id="chart-gender"></canvas></div></div></div>
       <p class="note">${esc(t().simulated_data)}</p>`);
     const good = data.change_pct >= 0 === ind.higher_is_better;
-    $("figures").innerHTML = figure(`${num(data.latest, 2)} ${ind.unit}`, `${name(ind)} · ${data.month}`) +
+    $("figures").innerHTML = figure(`${num(data.latest, 2)} ${unit(ind.unit)}`, `${name(ind)} · ${data.month}`) +
       figure(`${data.change_pct >= 0 ? "▲" : "▼"} ${num(Math.abs(data.change_pct))}%`, t().vs_last_year,
-        `<small class="${good ? "good" : "bad"}">${esc(t().last_year)} ${num(data.last_year, 2)} ${esc(ind.unit)}</small>`);
+        `<small class="${good ? "good" : "bad"}">${esc(t().last_year)} ${num(data.last_year, 2)} ${esc(unit(ind.unit))}</small>`);
     const label = (p) => `${p.year}-${String(p.month).padStart(2, "0")}`;
     const datasets = [{ label: t().city_series, data: data.series.map((p) => p.value), borderColor: "#3fa9f5", pointRadius: 0 }];
     if (data.district_series) datasets.push({ label: SCPM.districtName(data.district), data: data.district_series.map((p) => p.value), borderColor: "#ffcc66", pointRadius: 0 });
     chart("chart-series", { type: "line", data: { labels: data.series.map(label), datasets } });
     $("age-box").hidden = !data.by_age.length;
     $("gender-box").hidden = !data.by_gender.length;
-    const groups = (rows, colour) => ({ labels: rows.map((r) => t().groups[r.group] || r.group), datasets: [{ label: ind.unit, data: rows.map((r) => r.value), backgroundColor: colour }] });
+    const groups = (rows, colour) => ({ labels: rows.map((r) => t().groups[r.group] || r.group), datasets: [{ label: unit(ind.unit), data: rows.map((r) => r.value), backgroundColor: colour }] });
     const noLegend = { plugins: { legend: { display: false } } };
     if (data.by_age.length) chart("chart-age", { type: "bar", options: noLegend, data: groups(data.by_age, "#3fb36b") });
     if (data.by_gender.length) chart("chart-gender", { type: "bar", options: noLegend, data: groups(data.by_gender, "#b07be0") });

@@ -26,7 +26,8 @@ const OFFICE_SCREENS: &[(&str, &str, &str, &str)] = &[
      "return document.querySelectorAll('#pledges li').length >= 25 && !!Chart.getChart('chart-visions');",
      "office-pledges.png"),
     ("처음으로 돌아가자", "overview/",
-     "return document.querySelectorAll('#headline .figure').length === 5 && document.querySelectorAll('#map .district').length === 25;",
+     // The Korean wall says its units in Korean ("명", "건"), not "persons", "count".
+     "return document.querySelectorAll('#headline .figure').length === 5 && document.querySelectorAll('#map .district').length === 25 && !/persons|count|units|places|households|jobs|score/.test(document.getElementById('headline').textContent);",
      "office-overview.png"),
     ("교통실장 연결해", "overview/",
      "const c = document.getElementById('call'); return !c.hidden && c.textContent.includes('교통');",
