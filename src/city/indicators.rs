@@ -94,14 +94,25 @@ impl Indicator {
         u.contains('%') || u.contains("per ") || u.contains('/') || u == "score" || u == "m²"
     }
 
-    /// The value for one population group ("20s", "elderly", "female", …) in one month: the
-    /// group's stable offset around the whole population's value.
-    pub fn value_for_group(&self, district: Option<&str>, month: Month, group: &str) -> f64 {
+    /// The value for each population group of one breakdown (`shares`: the groups of an age
+    /// or gender table of `data/population.toml`, adding up to 1) in one month. Each group has a
+    /// stable offset, centred on the population's weighted mean, so the breakdown agrees with
+    /// the whole: a rate's groups average (weighted by the shares) to the whole's value, a
+    /// count's groups add up to it.
+    pub fn breakdown(&self, district: Option<&str>, month: Month, shares: &[(String, f64)]) -> Vec<(String, f64)> {
         let all = self.value(district, month);
-        let offset = jitter(&format!("{}:group:{group}", self.id));
-        let v = if self.is_rate() { all * (1.0 + 0.12 * offset) } else { all * (0.15 + 0.05 * offset) };
-        let v = if self.unit == "%" { v.clamp(0.0, 100.0) } else { v.max(0.0) };
-        (v * 100.0).round() / 100.0
+        let offsets: Vec<f64> = shares.iter().map(|(g, _)| jitter(&format!("{}:group:{g}", self.id))).collect();
+        let mean: f64 = shares.iter().zip(&offsets).map(|((_, w), o)| w * o).sum();
+        shares
+            .iter()
+            .zip(&offsets)
+            .map(|((group, share), offset)| {
+                let spread = 1.0 + 0.12 * (offset - mean);
+                let v = if self.is_rate() { all * spread } else { all * share * spread };
+                let v = if self.unit == "%" { v.clamp(0.0, 100.0) } else { v.max(0.0) };
+                (group.clone(), (v * 100.0).round() / 100.0)
+            })
+            .collect()
     }
 
     /// Monthly points from `from` to `to` inclusive.
@@ -147,15 +158,34 @@ mod tests {
         assert_eq!(months_back((2026, 1), 25), (2023, 12));
     }
 
+    fn shares(table: &[(&str, f64)]) -> Vec<(String, f64)> {
+        table.iter().map(|(g, w)| (g.to_string(), *w)).collect()
+    }
+
     #[test]
-    fn groups_differ_and_stay_in_range() {
-        let i = employment();
+    fn breakdowns_differ_stay_in_range_and_agree_with_the_whole() {
+        let genders = shares(&[("male", 0.487), ("female", 0.513)]);
+        let ages = shares(&[("children", 0.2), ("youth", 0.3), ("elderly", 0.5)]);
         let m = (2026, 10);
-        let young = i.value_for_group(None, m, "youth");
-        let old = i.value_for_group(None, m, "elderly");
-        assert_ne!(young, old);
-        assert!((0.0..=100.0).contains(&young) && (0.0..=100.0).contains(&old));
-        assert_eq!(young, i.value_for_group(None, m, "youth"));
+        // A rate: the groups' weighted average is the whole's value, in every district.
+        let rate = employment();
+        for district in [None, Some("11350"), Some("11680")] {
+            let all = rate.value(district, m);
+            for table in [&genders, &ages] {
+                let groups = rate.breakdown(district, m, table);
+                let mean: f64 = groups.iter().zip(table.iter()).map(|((_, v), (_, w))| v * w).sum();
+                assert!((mean - all).abs() < 0.05, "{district:?}: {groups:?} average {mean}, whole {all}");
+                assert!(groups.iter().all(|(_, v)| (0.0..=100.0).contains(v)));
+            }
+        }
+        let groups = rate.breakdown(None, m, &ages);
+        assert_ne!(groups[0].1, groups[2].1, "the groups differ");
+        assert_eq!(groups, rate.breakdown(None, m, &ages), "and stay the same");
+        // A count: the groups add up to the whole.
+        let count = Indicator { unit: "persons".into(), baseline_2016: 300.0, ..employment() };
+        let all = count.value(None, m);
+        let sum: f64 = count.breakdown(None, m, &ages).iter().map(|(_, v)| v).sum();
+        assert!((sum - all).abs() < 0.05, "{sum} against {all}");
     }
 
     #[test]

@@ -163,8 +163,46 @@ pub struct City {
     pub indicators: Vec<Indicator>,
     pub facilities: Vec<Facility>,
     pub pledges: Vec<Pledge>,
+    /// The population's shares by age group and by gender (`data/population.toml`), which the
+    /// indicators' breakdowns are weighted by.
+    pub population: Population,
     /// sha256 over every input file: the index is rebuilt when the city data changes.
     pub fingerprint: String,
+}
+
+/// `data/population.toml`: each table's shares, in the order of `AGE_GROUPS` and `GENDERS`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Population {
+    pub age: Vec<(String, f64)>,
+    pub gender: Vec<(String, f64)>,
+}
+
+#[derive(Deserialize)]
+struct PopulationFile {
+    age: std::collections::BTreeMap<String, f64>,
+    gender: std::collections::BTreeMap<String, f64>,
+}
+
+/// A table of shares in `order`, each group present and the whole adding up to 1.
+fn shares_in(
+    path: &Path,
+    name: &str,
+    table: &std::collections::BTreeMap<String, f64>,
+    order: &[&str],
+) -> Result<Vec<(String, f64)>, CityError> {
+    let malformed = |message: String| CityError::Malformed { path: path.to_path_buf(), message };
+    let shares: Vec<(String, f64)> = order
+        .iter()
+        .map(|g| table.get(*g).map(|w| (g.to_string(), *w)).ok_or_else(|| malformed(format!("[{name}] has no `{g}`"))))
+        .collect::<Result<_, _>>()?;
+    if let Some(extra) = table.keys().find(|k| !order.contains(&k.as_str())) {
+        return Err(malformed(format!("[{name}] has `{extra}`, which is none of {}", order.join(", "))));
+    }
+    let total: f64 = shares.iter().map(|(_, w)| w).sum();
+    if (total - 1.0).abs() > 0.005 || shares.iter().any(|(_, w)| !(0.0..=1.0).contains(w)) {
+        return Err(malformed(format!("[{name}] shares add up to {total:.3}, not 1")));
+    }
+    Ok(shares)
 }
 
 #[derive(Deserialize)]
@@ -231,6 +269,12 @@ impl City {
         let IndicatorsFile { vision: visions, indicator: indicators } =
             toml_file(&data_dir.join("indicators.toml"), &mut hasher)?;
         let pledges = toml_file::<PledgesFile>(&data_dir.join("pledges.toml"), &mut hasher)?.pledge;
+        let population_path = data_dir.join("population.toml");
+        let PopulationFile { age, gender } = toml_file(&population_path, &mut hasher)?;
+        let population = Population {
+            age: shares_in(&population_path, "age", &age, indicators::AGE_GROUPS)?,
+            gender: shares_in(&population_path, "gender", &gender, indicators::GENDERS)?,
+        };
         let boundaries: Boundaries = json_file(&data_dir.join(prepare::BOUNDARIES_FILE), &mut hasher)?;
         let facilities: Vec<Facility> = json_file(&data_dir.join(prepare::FACILITIES_FILE), &mut hasher)?;
 
@@ -252,6 +296,7 @@ impl City {
             indicators,
             facilities,
             pledges,
+            population,
             fingerprint: format!("{:x}", hasher.finalize()),
         };
         city.check()?;

@@ -6,7 +6,7 @@
 use super::api::store;
 use super::{ApiError, AppState};
 use crate::city::geo::{distance_m, LonLat};
-use crate::city::indicators::{months_back, Month, AGE_GROUPS, GENDERS};
+use crate::city::indicators::{months_back, Month};
 use crate::city::{FacilityKind, PledgeStatus};
 use crate::sources::record::Complaint;
 use crate::sources::Record;
@@ -310,8 +310,10 @@ pub async fn indicator(
     let from = months_back(now, SERIES_MONTHS - 1);
     let latest = ind.value(d, now);
     let last_year = ind.value(d, months_back(now, 12));
-    let groups = |names: &[&str]| -> Vec<Value> {
-        names.iter().map(|g| json!({"group": g, "value": ind.value_for_group(d, now, g)})).collect()
+    // Weighted by the population's shares, so that they agree with the whole.
+    let groups = |shares: &[(String, f64)]| -> Vec<Value> {
+        let groups = ind.breakdown(d, now, shares);
+        groups.iter().zip(shares).map(|((g, v), (_, w))| json!({"group": g, "value": v, "share": w})).collect()
     };
     Ok(Json(json!({
         "indicator": ind, "district": d, "month": format!("{:04}-{:02}", now.0, now.1), "simulated": true,
@@ -322,8 +324,8 @@ pub async fn indicator(
         "by_district": if ind.per_district {
             state.city.districts.iter().map(|x| json!({"code": x.code, "value": ind.value(Some(&x.code), now)})).collect()
         } else { Vec::new() },
-        "by_age": if ind.per_age { groups(AGE_GROUPS) } else { Vec::new() },
-        "by_gender": if ind.per_gender { groups(GENDERS) } else { Vec::new() },
+        "by_age": if ind.per_age { groups(&state.city.population.age) } else { Vec::new() },
+        "by_gender": if ind.per_gender { groups(&state.city.population.gender) } else { Vec::new() },
     })))
 }
 

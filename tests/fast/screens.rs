@@ -170,3 +170,27 @@ async fn a_district_office_sees_its_district_only() {
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     svc.stop().await;
 }
+
+/// The breakdowns agree with the whole: Nowon's employment rate by gender and by age averages,
+/// weighted by the population's shares (`data/population.toml`), to the rate itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn breakdowns_add_up_to_the_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = service(dir.path(), "city").await;
+    let (status, body) = call(&svc, get("/api/indicators/employment_rate?district=11350")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let latest = body["latest"].as_f64().expect("latest");
+    for table in ["by_gender", "by_age"] {
+        let rows = body[table].as_array().cloned().unwrap_or_default();
+        assert!(rows.len() >= 2, "{table}: {body}");
+        let mean: f64 =
+            rows.iter().map(|r| r["value"].as_f64().unwrap_or(0.0) * r["share"].as_f64().unwrap_or(0.0)).sum();
+        assert!((mean - latest).abs() < 0.05, "{table}: {rows:?} average {mean}, the rate {latest}");
+        assert!(
+            rows.iter().any(|r| r["value"].as_f64() > Some(latest))
+                && rows.iter().any(|r| r["value"].as_f64() < Some(latest)),
+            "{table}: around the whole, not all above it"
+        );
+    }
+    svc.stop().await;
+}
