@@ -53,11 +53,18 @@ const SCPM_MAP = (() => {
     view = [view[0] - pan[0] * view[2], view[1] - pan[1] * view[3], view[2], view[3]];
     svg.setAttribute("viewBox", view.map((v) => v.toFixed(1)).join(" "));
     const unit = view[2] / 1000;   // keeps strokes and labels the same size on screen
+    // A district is picked by a click, a touch, or — from the keyboard — Enter or Space.
+    const pickable = (el) => {
+      el.addEventListener("click", () => opts.onDistrict(el.dataset.code));
+      el.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); opts.onDistrict(el.dataset.code); }
+      });
+    };
     const parts = [];
     for (const d of geo.districts) {
       const selected = opts.district === d.code;
       const dim = zoomed && !selected ? " dim" : "";
-      parts.push(`<path class="district${selected ? " selected" : ""}${dim}" data-code="${d.code}" d="${pathOf(d.boundary)}" ` +
+      parts.push(`<path class="district${selected ? " selected" : ""}${dim}" data-code="${d.code}" tabindex="0" role="button" aria-label="${SCPM.esc(SCPM.districtName(d.code))}" d="${pathOf(d.boundary)}" ` +
         `fill="${opts.fill(d.code)}" stroke-width="${(selected ? 3 : 0.8) * unit}"><title>${SCPM.esc(d.name_ko)} ${SCPM.esc(d.name_en)}</title></path>`);
     }
     if (zoomed) {
@@ -84,14 +91,14 @@ const SCPM_MAP = (() => {
       parts.push(`${shape} class="marker ${m.kind}${m.focus ? " focus" : ""}" stroke-width="${1.5 * unit}"><title>${SCPM.esc(m.title)}</title>${m.kind === "cctv" ? "</rect>" : "</circle>"}`);
     }
     svg.innerHTML = parts.join("");
-    svg.querySelectorAll(".district").forEach((el) => el.addEventListener("click", () => opts.onDistrict(el.dataset.code)));
+    svg.querySelectorAll(".district").forEach(pickable);
 
     inset.style.display = zoomed ? "block" : "none";
     if (zoomed) {
       inset.setAttribute("viewBox", `0 0 ${size[0].toFixed(0)} ${size[1].toFixed(0)}`);
       inset.innerHTML = geo.districts.map((d) =>
-        `<path class="district${d.code === opts.district ? " selected" : ""}" data-code="${d.code}" d="${pathOf(d.boundary)}" fill="${opts.fill(d.code)}"><title>${SCPM.esc(d.name_ko)}</title></path>`).join("");
-      inset.querySelectorAll(".district").forEach((el) => el.addEventListener("click", () => opts.onDistrict(el.dataset.code)));
+        `<path class="district${d.code === opts.district ? " selected" : ""}" data-code="${d.code}" tabindex="0" role="button" aria-label="${SCPM.esc(SCPM.districtName(d.code))}" d="${pathOf(d.boundary)}" fill="${opts.fill(d.code)}"><title>${SCPM.esc(d.name_ko)}</title></path>`).join("");
+      inset.querySelectorAll(".district").forEach(pickable);
     }
   }
 

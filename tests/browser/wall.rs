@@ -106,6 +106,20 @@ fn the_wall_follows_commands_and_clicks_in_chromium() {
             d.wait_for(&b, ready, json!(true)).await;
             d.screenshot(&b, shot).await;
         }
+        // By keyboard alone: Tab reaches the tabs and then the districts of the map; Enter on a
+        // district opens it.
+        let key = |k: &str| json!({"actions": [{"type": "key", "id": "keyboard", "actions": [{"type": "keyDown", "value": k}, {"type": "keyUp", "value": k}]}]});
+        let mut focused = Value::Null;
+        for _ in 0..40 {
+            d.call("POST", &format!("/session/{b}/actions"), key("\u{E004}")).await;
+            focused = d.script(&b, "const e = document.activeElement; return e && e.classList.contains('district') ? e.dataset.code : null;").await;
+            if !focused.is_null() {
+                break;
+            }
+        }
+        let code = focused.as_str().expect("Tab reaches a district of the map").to_string();
+        d.call("POST", &format!("/session/{b}/actions"), key("\u{E007}")).await;
+        d.wait_for(&b, "return document.getElementById('screen').dataset.district", json!(code)).await;
         let status = d.script(&b, "const x = new XMLHttpRequest(); x.open('GET', '/api/complaints/any', false); x.send(); return x.status;").await;
         assert_eq!(status, json!(403));
         for s in [&a, &b] {
