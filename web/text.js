@@ -4,6 +4,7 @@
 const SCPM_TEXT = {
   ko: {
     title: "서울 스마트 시장실", public: "시민 화면", office: "시장실", connecting: "연결 중…", live: "실시간",
+    sounds_on: "🔔 소리", sounds_off: "🔕 소리 꺼짐",
     locked: "화면이 잠겨 있습니다", unlock: "잠금 해제", pin_wrong: "PIN이 맞지 않습니다", pin_wait: "잠시 후 다시 입력하세요",
     public_mode: "공개 모드", leave_public: "공개 모드 해제", leave_public_title: "공개 모드를 끝내려면 PIN을 입력하세요", cancel: "취소",
     offline: "연결 끊김 — 다시 연결 중", other: "English", city: "서울 전체", whole_city: "서울 전체 보기",
@@ -46,6 +47,7 @@ const SCPM_TEXT = {
   },
   en: {
     title: "Seoul Smart Mayor's Office", public: "Public view", office: "Mayor's office", connecting: "Connecting…", live: "Live",
+    sounds_on: "🔔 Sounds", sounds_off: "🔕 Sounds off",
     locked: "The wall is locked", unlock: "Unlock", pin_wrong: "That PIN is not right", pin_wait: "Too many tries; wait a minute",
     public_mode: "Public mode", leave_public: "Leave public mode", leave_public_title: "Type the PIN to leave public mode", cancel: "Cancel",
     offline: "Disconnected — reconnecting", other: "한국어", city: "All of Seoul", whole_city: "Whole city",

@@ -58,6 +58,37 @@ const SCPM = (() => {
     act({ type: "show", topic, district: district ?? null, indicator: indicator ?? null });
   }
 
+  // Short, quiet sounds as the voice overlay changes: rising when the wall starts listening, two
+  // notes when it understood, one low note when it did not. Made with Web Audio (no files); the
+  // 🔔 button in the header turns them off and on (kept in this browser).
+  let lastHeard = "";
+  let audio = null;
+  function chime(heard) {
+    const key = heard ? `${heard.state}/${heard.understood}/${heard.transcript}` : "";
+    const opened = lastHeard === "";
+    if (key === lastHeard) return;
+    lastHeard = key;
+    if (!heard || PUBLIC || localStorage.getItem("scpm.sounds") === "off") return;
+    // Listening: once, as the overlay opens (not again for each partial transcript).
+    const notes = heard.state !== "heard" ? (opened ? [660, 880] : []) : heard.understood ? [880, 1175] : [330];
+    if (!notes.length) return;
+    try {
+      audio = audio || new AudioContext();
+      notes.forEach((f, i) => {
+        const osc = audio.createOscillator(), gain = audio.createGain();
+        const at = audio.currentTime + i * 0.09;
+        osc.frequency.value = f;
+        gain.gain.setValueAtTime(0.0001, at);
+        gain.gain.exponentialRampToValueAtTime(0.05, at + 0.01);
+        gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.08);
+        osc.connect(gain).connect(audio.destination);
+        osc.start(at);
+        osc.stop(at + 0.09);
+      });
+      window.scpmChimes = (window.scpmChimes || 0) + 1;
+    } catch (e) { console.error(e); }
+  }
+
   // Locked, the page shows the lock and nothing else (the server sends it nothing of the city);
   // in public mode, a badge and the way out. Either way out is the PIN, typed here.
   let askingPin = false;
@@ -126,6 +157,8 @@ const SCPM = (() => {
     // Push-to-talk: the office listens to what is said next, as after "시장실" (a wave does the same).
     $("talk").hidden = PUBLIC;
     $("talk").textContent = t().talk;
+    $("sounds").hidden = PUBLIC;
+    $("sounds").textContent = localStorage.getItem("scpm.sounds") === "off" ? t().sounds_off : t().sounds_on;
     const topic = d.screen === "search" ? t().topics.search : (t().topics[d.topic] || d.topic);
     $("screen").textContent = `${topic} · ${districtName(d.district)}`;
     $("screen").dataset.topic = d.screen === "search" ? "search" : d.topic;
@@ -140,6 +173,7 @@ const SCPM = (() => {
     $("tabs").querySelectorAll("button[data-topic]").forEach((b) => b.addEventListener("click", () => show(b.dataset.topic, d.district)));
     $("tabs").querySelectorAll("button[data-city]").forEach((b) => b.addEventListener("click", () => show(d.topic === "search" ? "overview" : d.topic, null, d.indicator)));
     const heard = d.listening;
+    chime(heard);
     $("listening").hidden = !heard;
     if (heard) {
       $("listening").className = heard.state === "heard" ? (heard.understood ? "heard" : "missed") : "live";
@@ -256,6 +290,10 @@ const SCPM = (() => {
   async function start() {
     $("talk").addEventListener("click", () => act({ type: "listen" }));
     $("unlock").addEventListener("submit", unlock);
+    $("sounds").addEventListener("click", () => {
+      localStorage.setItem("scpm.sounds", localStorage.getItem("scpm.sounds") === "off" ? "on" : "off");
+      render();
+    });
     $("leave-public").addEventListener("click", () => { askingPin = true; renderLock(state.display); });
     $("unlock-cancel").addEventListener("click", () => { askingPin = false; renderLock(state.display); });
     $("lang").addEventListener("click", () => {

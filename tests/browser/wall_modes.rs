@@ -51,6 +51,13 @@ fn help_lock_and_public_mode_on_the_office_wall() {
         post_command(&server.base, "강남구 사건 사고 보여줘").await;
         d.wait_for(&a, CAMERAS, json!(true)).await;
 
+        // The talk button opens the listening overlay (announced to screen readers) with a
+        // short rising sound; the sound button turns the sounds off.
+        d.click(&a, "#talk").await;
+        d.wait_for(&a, "const l = document.getElementById('listening'); return !l.hidden && l.getAttribute('aria-live') === 'polite' && (window.scpmChimes || 0) >= 1;", json!(true)).await;
+        d.click(&a, "#sounds").await;
+        d.wait_for(&a, "return document.getElementById('sounds').textContent", json!("🔕 소리 꺼짐")).await;
+
         // Help: what to say here and anywhere, and the gestures, in the wall's language.
         post_command(&server.base, "도움말").await;
         let help = "const h = document.getElementById('help'); return !h.hidden && document.querySelectorAll('#help-here li').length >= 4 && document.querySelectorAll('#help-gestures li').length >= 10 && document.getElementById('help-title').textContent;";
