@@ -8,7 +8,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
 use serde::Deserialize;
-use std::sync::OnceLock;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,9 +17,6 @@ pub struct HelpParams {
     #[serde(default)]
     lang: Option<String>,
 }
-
-/// The gestures' file, read once (it changes with a restart, as the camera's copy does).
-static CATALOG: OnceLock<Option<Catalog>> = OnceLock::new();
 
 pub async fn page_help(
     State(state): State<AppState>,
@@ -37,6 +33,8 @@ pub async fn page_help(
     if !crate::grammar::LANGS.contains(&lang.as_str()) {
         return Err(ApiError::BadRequest(format!("lang `{lang}` is not supported; use ko or en")));
     }
-    let catalog = CATALOG.get_or_init(|| Catalog::load(&state.config.gestures.catalog_path()).ok()).as_ref();
-    Ok(Json(help(state.office.commands(), catalog, &page, &lang)))
+    // The gestures' file (a few kB, read when the help opens; without it the help lists no
+    // gestures rather than failing).
+    let catalog = Catalog::load(&state.config.gestures.catalog_path()).ok();
+    Ok(Json(help(state.office.commands(), catalog.as_ref(), &page, &lang)))
 }

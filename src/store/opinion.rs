@@ -24,7 +24,8 @@ fn slot(form: &str) -> usize {
     usize::from(form == "suggestion")
 }
 
-fn add(counts: &mut Counts, key: String, form: &str, n: u64) {
+/// Adds `n` of `form` under `key`.
+fn add<K: PartialEq>(counts: &mut Vec<(K, [u64; 2])>, key: K, form: &str, n: u64) {
     match counts.iter_mut().find(|(k, _)| *k == key) {
         Some((_, c)) => c[slot(form)] += n,
         None => {
@@ -86,15 +87,7 @@ impl Store {
         })?;
         for row in rows {
             let (bucket, form, n) = row?;
-            let form = form.unwrap_or_default();
-            match out.by_bucket.iter_mut().find(|(b, _)| *b == bucket) {
-                Some((_, c)) => c[slot(&form)] += n as u64,
-                None => {
-                    let mut c = [0; 2];
-                    c[slot(&form)] = n as u64;
-                    out.by_bucket.push((bucket, c));
-                }
-            }
+            add(&mut out.by_bucket, bucket, &form.unwrap_or_default(), n as u64);
         }
         let mut stmt = self.conn.prepare_cached(
             "SELECT json_extract(body, '$.topic_ko'), json_extract(body, '$.topic_en'),

@@ -9,19 +9,6 @@ use crate::common;
 use common::webdriver::{loopback_only, rerun_isolated, Driver};
 use serde_json::{json, Value};
 
-async fn command(base: &str, text: &str) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{base}/api/commands"))
-        .bearer_auth(common::OFFICE_TOKEN)
-        .json(&json!({"text": text}))
-        .send()
-        .await
-        .expect("post");
-    let body: Value = response.json().await.expect("json");
-    assert_eq!(body["understood"], json!(true), "{text}: {body}");
-    body
-}
-
 async fn office_get(base: &str, path: &str) -> Value {
     reqwest::Client::new()
         .get(format!("{base}{path}"))
@@ -89,10 +76,10 @@ fn the_mayor_calls_an_official_who_answers_in_a_browser() {
         d.wait_for(&official, "return document.getElementById('who').textContent", json!("교통실장")).await;
 
         // The mayor asks, the wall asks back, the mayor confirms: the official's page rings.
-        let asked = command(base, "교통실장 연결해").await;
+        let asked = common::office_command(base, "교통실장 연결해").await;
         assert_eq!(asked["actions"][0]["needs_confirmation"], json!(true), "{asked}");
         d.wait_for(&wall, "return document.getElementById('call').dataset.state || ''", json!("confirming")).await;
-        command(base, "네").await;
+        common::office_command(base, "네").await;
         d.wait_for(&official, "return !document.getElementById('ringing').hidden", json!(true)).await;
         d.wait_for(&wall, "return document.getElementById('call').dataset.state", json!("ringing")).await;
         d.screenshot(&official, "call-official-ringing.png").await;
@@ -120,8 +107,8 @@ fn the_mayor_calls_an_official_who_answers_in_a_browser() {
         d.wait_async(&wall, &wall_after, "the wall's video after the outage").await;
 
         // A second official joins the running call.
-        command(base, "강남구청장 연결해").await;
-        command(base, "네").await;
+        common::office_command(base, "강남구청장 연결해").await;
+        common::office_command(base, "네").await;
         d.wait_for(&second, "return !document.getElementById('ringing').hidden", json!(true)).await;
         d.click(&second, "#accept").await;
         d.wait_async(&second, OFFICIAL_MEDIA, "the second official's page receives the office").await;
@@ -129,7 +116,7 @@ fn the_mayor_calls_an_official_who_answers_in_a_browser() {
         d.screenshot(&wall, "call-wall-two-officials.png").await;
 
         // "전화 끊어" ends the call on every page.
-        command(base, "전화 끊어").await;
+        common::office_command(base, "전화 끊어").await;
         for s in [&official, &second] {
             d.wait_for(s, "return !document.getElementById('idle').hidden", json!(true)).await;
         }

@@ -43,19 +43,6 @@ const PUBLIC_SCREENS: &[(&str, &str, &str)] = &[
     ("overview", "return document.querySelectorAll('#headline .figure').length === 5;", "public-overview.png"),
 ];
 
-async fn post_command(base: &str, text: &str) {
-    let response = reqwest::Client::new()
-        .post(format!("{base}/api/commands"))
-        .bearer_auth(common::OFFICE_TOKEN)
-        .json(&json!({"text": text}))
-        .send()
-        .await
-        .expect("post");
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or_default();
-    assert_eq!((status, body["understood"].clone()), (200, json!(true)), "{text}: {body}");
-}
-
 #[test]
 fn the_wall_follows_commands_and_clicks_in_chromium() {
     if !loopback_only() {
@@ -74,7 +61,7 @@ fn the_wall_follows_commands_and_clicks_in_chromium() {
         d.wait_for(&a, SCREEN, json!("overview/")).await;
 
         // A command from the office moves both walls.
-        post_command(&server.base, "강남구 미세먼지 보여줘").await;
+        common::office_command(&server.base, "강남구 미세먼지 보여줘").await;
         d.wait_for(&a, SCREEN, json!("air_quality/11680")).await;
         d.wait_for(&b, SCREEN, json!("air_quality/11680")).await;
         let title = d.script(&a, "return document.getElementById('screen').textContent").await;
@@ -90,7 +77,7 @@ fn the_wall_follows_commands_and_clicks_in_chromium() {
 
         // Every screen of the office, driven by voice commands, each checked for what it must show.
         for (command, screen, ready, shot) in OFFICE_SCREENS {
-            post_command(&server.base, command).await;
+            common::office_command(&server.base, command).await;
             d.wait_for(&a, SCREEN, json!(screen)).await;
             d.wait_for(&a, ready, json!(true)).await;
             d.screenshot(&a, shot).await;

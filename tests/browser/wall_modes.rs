@@ -9,18 +9,6 @@ use crate::common;
 use common::webdriver::{loopback_only, rerun_isolated, Driver};
 use serde_json::{json, Value};
 
-async fn post_command(base: &str, text: &str) {
-    let response = reqwest::Client::new()
-        .post(format!("{base}/api/commands"))
-        .bearer_auth(common::OFFICE_TOKEN)
-        .json(&json!({"text": text}))
-        .send()
-        .await
-        .expect("post");
-    let body: Value = response.json().await.unwrap_or_default();
-    assert_eq!(body["understood"], json!(true), "{text}: {body}");
-}
-
 /// The page's requests to the city's data since `mark` (a `performance.now()` kept in `window`).
 fn fetched_since(mark: &str, pattern: &str) -> String {
     format!(
@@ -48,7 +36,7 @@ fn help_lock_and_public_mode_on_the_office_wall() {
         let a = d.session(&dir.path().join("chrome-lock")).await;
         d.call("POST", &format!("/session/{a}/url"), json!({"url": format!("{}/?token={}", server.base, common::OFFICE_TOKEN)})).await;
         d.wait_for(&a, "return document.getElementById('status').textContent", json!("실시간")).await;
-        post_command(&server.base, "강남구 사건 사고 보여줘").await;
+        common::office_command(&server.base, "강남구 사건 사고 보여줘").await;
         d.wait_for(&a, CAMERAS, json!(true)).await;
 
         // The talk button opens the listening overlay (announced to screen readers) with a
@@ -59,25 +47,25 @@ fn help_lock_and_public_mode_on_the_office_wall() {
         d.wait_for(&a, "return document.getElementById('sounds').textContent", json!("🔕 소리 꺼짐")).await;
 
         // Help: what to say here and anywhere, and the gestures, in the wall's language.
-        post_command(&server.base, "도움말").await;
+        common::office_command(&server.base, "도움말").await;
         let help = "const h = document.getElementById('help'); return !h.hidden && document.querySelectorAll('#help-here li').length >= 4 && document.querySelectorAll('#help-gestures li').length >= 10 && document.getElementById('help-title').textContent;";
         d.wait_for(&a, help, json!("이렇게 말하거나 손짓하세요")).await;
         d.screenshot(&a, "office-help.png").await;
-        post_command(&server.base, "닫아").await;
+        common::office_command(&server.base, "닫아").await;
         d.wait_for(&a, "return document.getElementById('help').hidden", json!(true)).await;
 
         // Full screen: the map across the wall; split: the map and the screen side by side.
-        post_command(&server.base, "전체 화면").await;
+        common::office_command(&server.base, "전체 화면").await;
         let full = "return document.getElementById('side').offsetWidth === 0 && document.getElementById('map-panel').offsetWidth > window.innerWidth * 0.9;";
         d.wait_for(&a, full, json!(true)).await;
         d.screenshot(&a, "office-full-screen.png").await;
-        post_command(&server.base, "화면 나눠 줘").await;
+        common::office_command(&server.base, "화면 나눠 줘").await;
         let split = "return document.getElementById('side').offsetWidth > 0 && document.getElementById('map-panel').offsetWidth > 0;";
         d.wait_for(&a, split, json!(true)).await;
 
         // Locked: the lock covers the wall, the screen's data is gone from the page, and the page
         // asks the server for nothing of the city (past one 5 s refresh).
-        post_command(&server.base, "화면 잠가").await;
+        common::office_command(&server.base, "화면 잠가").await;
         let blank = "return !document.getElementById('lock').hidden && document.body.classList.contains('locked') && document.getElementById('side').innerHTML === '' && document.getElementById('lock-title').textContent;";
         d.wait_for(&a, blank, json!("화면이 잠겨 있습니다")).await;
         d.script(&a, "window.lockedAt = performance.now(); return true;").await;
@@ -95,9 +83,9 @@ fn help_lock_and_public_mode_on_the_office_wall() {
         d.screenshot(&a, "office-unlocked.png").await;
 
         // Public mode: the same command shows the public's realtime screen, no camera loaded.
-        post_command(&server.base, "공개 모드로 전환").await;
+        common::office_command(&server.base, "공개 모드로 전환").await;
         d.wait_for(&a, "return document.getElementById('mode').textContent", json!("공개 모드")).await;
-        post_command(&server.base, "마포구 사건 사고 보여줘").await;
+        common::office_command(&server.base, "마포구 사건 사고 보여줘").await;
         let public = "return document.getElementById('screen').dataset.district === '11440' && !!document.querySelector('#cctv .restricted') && document.querySelectorAll('#cctv img').length === 0;";
         d.wait_for(&a, public, json!(true)).await;
         d.script(&a, "window.publicAt = performance.now(); return true;").await;
@@ -114,7 +102,7 @@ fn help_lock_and_public_mode_on_the_office_wall() {
         d.wait_for(&a, "return document.getElementById('mode').textContent", json!("시장실")).await;
 
         // "지난주 민원": the opinion screen counts last week's seven days, and says so.
-        post_command(&server.base, "지난주 민원 보여줘").await;
+        common::office_command(&server.base, "지난주 민원 보여줘").await;
         let week = "const h = document.getElementById('opinion-window'); const c = window.Chart && Chart.getChart('chart-hourly'); return !!h && h.dataset.period === 'last_week' && !!c && c.data.labels.length === 7 && h.textContent.startsWith('지난주');";
         d.wait_for(&a, week, json!(true)).await;
         d.screenshot(&a, "office-opinion-last-week.png").await;

@@ -132,6 +132,22 @@ pub fn eventually<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Optio
 }
 
 /// Minimal blocking HTTP over a fresh tokio runtime (reqwest's async client).
+/// A typed command from the office (as the wall's own device sends it), which must be
+/// understood: its answer.
+pub async fn office_command(base: &str, text: &str) -> serde_json::Value {
+    let response = ::reqwest::Client::new()
+        .post(format!("{base}/api/commands"))
+        .bearer_auth(OFFICE_TOKEN)
+        .json(&serde_json::json!({"text": text}))
+        .send()
+        .await
+        .expect("post");
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    assert_eq!((status, body["understood"].clone()), (200, serde_json::json!(true)), "{text}: {body}");
+    body
+}
+
 pub mod reqwest {
     pub fn blocking_get(url: &str) -> Result<u16, String> {
         get_json(url).map(|(s, _)| s)
