@@ -169,6 +169,10 @@ impl Office {
         };
         let audit_id = self.audit.lock().map_err(|_| OfficeError::Poisoned)?.append_audit(&row)?;
         if let Some(reason) = refused {
+            // A call the wall refused to ask about leaves no question for a later "yes".
+            if actions.iter().any(|a| matches!(a, Action::Call { .. })) {
+                session.context.pending_call = None;
+            }
             return Ok(Applied { audit_id, version: session.display.version, refused: Some(reason) });
         }
         // A call placed, cancelled or ended settles the question the wall asked by voice.

@@ -109,5 +109,8 @@ async fn public_mode_answers_the_office_wall_as_the_public_and_places_no_calls()
     assert_eq!(status, StatusCode::OK);
     let (_, office) = call(&svc, get_as("/api/realtime", OFFICE)).await;
     assert_eq!(office["cctv"]["restricted"], false, "the office again: {}", office["cctv"]);
+    // The refused call asked nothing: a "yes" now places no call.
+    let yes = command(&svc, "yes").await;
+    assert_eq!(yes["understood"], false, "a refused call must not wait for a yes: {yes}");
     svc.stop().await;
 }
