@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Converts MediaPipe's hand models (TFLite, from the mediapipe wheel) to ONNX for OpenCV's DNN module.
+"""Converts MediaPipe's hand models (TFLite, from the mediapipe wheel) to ONNX, twice: as converted
+(opset 11, for ONNX Runtime) and repaired for OpenCV's DNN module.
 
 Called by `scpm models prepare` inside a virtual environment that holds the pinned converter
-(tflite2onnx, onnx); not meant to be run by hand. Usage: hand-models.py IN.tflite OUT.onnx
+(tflite2onnx, onnx); not meant to be run by hand.
+Usage: hand-models.py IN.tflite OUT_OPENCV.onnx OUT_ONNXRUNTIME.onnx
 
 Two repairs, both needed on the models of mediapipe 0.10.21 (see ARCHITECTURE.md, "Hand models"):
 1. tflite2onnx 0.4.1 crashes on the palm detector, whose fp16 PReLU slopes are 3-D tensors while
    the layout transform expects 4-D: such shapes get leading 1s before the transform.
 2. OpenCV 4.6 reads `Clip` only in its opset-10 form (min/max as attributes); tflite2onnx writes
-   the opset-11 form (min/max as inputs): the constant inputs are moved into attributes.
+   the opset-11 form (min/max as inputs): the constant inputs are moved into attributes. ONNX
+   Runtime refuses that form in an opset-11 model, so its copy is left as converted.
 """
 import sys
 
@@ -50,12 +53,13 @@ def clip_to_opset10(model):
 
 
 def main():
-    if len(sys.argv) != 3:
-        raise SystemExit("usage: hand-models.py IN.tflite OUT.onnx")
-    source, target = sys.argv[1], sys.argv[2]
-    tflite2onnx.convert(source, target)
-    model = clip_to_opset10(onnx.load(target))
-    onnx.save(model, target)
+    if len(sys.argv) != 4:
+        raise SystemExit("usage: hand-models.py IN.tflite OUT_OPENCV.onnx OUT_ONNXRUNTIME.onnx")
+    source, for_opencv, for_onnxruntime = sys.argv[1], sys.argv[2], sys.argv[3]
+    tflite2onnx.convert(source, for_onnxruntime)
+    model = onnx.load(for_onnxruntime)
+    onnx.checker.check_model(model)
+    onnx.save(clip_to_opset10(model), for_opencv)
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ pub fn run(config: &Config, index: scpm::index::CityIndex, options: Options) -> 
 
 /// Frames through the hand tracker.
 fn hand_frames(config: &Config, frames: source::Frames) -> Result<Box<dyn Iterator<Item = Result<HandFrame, String>>>> {
-    let models = HandModels::in_dir(&config.paths.models);
+    let models = HandModels::in_dir(&config.paths.models).on(config.gestures.engine);
     let mut tracker = HandTracker::load(&models, config.gestures.max_hands)?;
     Ok(Box::new(frames.map(move |frame| {
         let frame = frame?;

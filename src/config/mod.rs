@@ -66,6 +66,7 @@ pub const KEYS: &[&str] = &[
     "gestures.mirrored",
     "gestures.max_hands",
     "gestures.fps",
+    "gestures.engine",
     "calls.enabled",
     "calls.bind_address",
     "calls.udp_ports",
@@ -269,11 +270,22 @@ pub struct GesturesConfig {
     pub max_hands: usize,
     /// Frames per second read from the camera.
     pub fps: f64,
+    /// What runs the hand models: "onnxruntime" (the default, fastest) or "opencv" (OpenCV's DNN
+    /// module, also the fallback when ONNX Runtime's library is missing).
+    pub engine: crate::gesture::engine::Engine,
 }
 
 impl Default for GesturesConfig {
     fn default() -> Self {
-        Self { enabled: true, camera: "0".into(), file: String::new(), mirrored: false, max_hands: 2, fps: 30.0 }
+        Self {
+            enabled: true,
+            camera: "0".into(),
+            file: String::new(),
+            mirrored: false,
+            max_hands: 2,
+            fps: 30.0,
+            engine: Default::default(),
+        }
     }
 }
 

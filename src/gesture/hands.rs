@@ -1,13 +1,17 @@
-//! Hands in camera frames, on MediaPipe's models through OpenCV's DNN module: palm detection on
-//! the whole (letterboxed) frame → a rotated square crop → 21 landmarks with presence and
-//! handedness. Between frames a hand is followed from its previous landmarks, and the palm
-//! detector runs only when no hand is followed: that is what makes it real time on one core.
-//! While it searches, every other frame it looks at a quarter of the frame instead of the whole:
-//! a hand a few metres away is too small for the detector's 192 × 192 view of the whole frame.
+//! Hands in camera frames, on MediaPipe's models (run by ONNX Runtime or OpenCV's DNN module, see
+//! `engine`): palm detection on the whole (letterboxed) frame → a rotated square crop → 21
+//! landmarks with presence and handedness. Between frames a hand is followed from its previous
+//! landmarks, and the palm detector runs only when no hand is followed: that is what makes it
+//! real time on one core. While it searches, every other search looks at a quarter of the frame
+//! instead of the whole: a hand a few metres away is too small for the detector's 192 × 192 view
+//! of the whole frame. And it searches only as often as needed (`Search`): on a frame after the
+//! scene moved, and at least every few frames when nothing moves.
 
+use super::engine::{Engine, Net};
 use super::palm::{self, Letterbox, Roi};
+use super::search::{Search, Searcher};
 use super::{Hand, Side};
-use opencv::core::{self, Mat, Scalar, Size, Vector};
+use opencv::core::{self, Mat, Scalar, Size};
 use opencv::prelude::*;
 use opencv::{dnn, imgproc};
 use std::borrow::Cow;
@@ -23,8 +27,10 @@ const MIN_PALM_SCORE: f32 = 0.5;
 pub enum HandsError {
     #[error("{0} is missing; run `scpm models prepare` (scripts/setup.sh does) to fetch and convert the hand models")]
     Missing(PathBuf),
-    #[error("OpenCV cannot load {path}: {message}; delete it and run `scpm models prepare` again")]
+    #[error("cannot load {path}: {message}; delete it and run `scpm models prepare` again")]
     Load { path: PathBuf, message: String },
+    #[error("ONNX Runtime: {0}")]
+    Runtime(String),
     #[error("OpenCV: {0}")]
     OpenCv(#[from] opencv::Error),
     #[error("the frame is empty (0 × 0 pixels)")]
@@ -33,18 +39,40 @@ pub enum HandsError {
     Output { got: usize, expected: usize },
 }
 
-/// The two ONNX models, converted by `scpm models prepare`.
+/// Where the hand models and ONNX Runtime's library are (`models/`, as `scpm models prepare`
+/// leaves it), and the engine wanted.
+#[derive(Debug, Clone)]
 pub struct HandModels {
-    pub palm: PathBuf,
-    pub landmarks: PathBuf,
+    pub dir: PathBuf,
+    pub engine: Engine,
 }
 
 impl HandModels {
+    /// The models under `models/`, on the default engine.
     pub fn in_dir(models: &Path) -> HandModels {
-        HandModels {
-            palm: models.join("hands/palm_detection_full.onnx"),
-            landmarks: models.join("hands/hand_landmark_full.onnx"),
-        }
+        HandModels { dir: models.to_path_buf(), engine: Engine::default() }
+    }
+
+    pub fn on(mut self, engine: Engine) -> HandModels {
+        self.engine = engine;
+        self
+    }
+
+    fn model(&self, engine: Engine, name: &str) -> PathBuf {
+        engine.model_dir(&self.dir.join("hands")).join(format!("{name}.onnx"))
+    }
+
+    /// ONNX Runtime's shared library.
+    pub fn runtime_library(&self) -> PathBuf {
+        self.dir.join("lib/libonnxruntime.so")
+    }
+
+    fn load(&self, engine: Engine) -> Result<(Net, Net), HandsError> {
+        let library = self.runtime_library();
+        Ok((
+            Net::load(engine, &self.model(engine, "palm_detection_full"), &library)?,
+            Net::load(engine, &self.model(engine, "hand_landmark_full"), &library)?,
+        ))
     }
 }
 
@@ -58,8 +86,10 @@ pub struct FrameWork {
 type Found = (Hand, Vec<[f32; 2]>);
 
 pub struct HandTracker {
-    palm_net: dnn::Net,
-    landmark_net: dnn::Net,
+    palm_net: Net,
+    landmark_net: Net,
+    /// Why the engine asked for is not the one running (ONNX Runtime missing: OpenCV instead).
+    fallback: Option<String>,
     anchors: Vec<[f32; 2]>,
     max_hands: usize,
     /// The crops to look in next frame: the hands being followed.
@@ -67,39 +97,14 @@ pub struct HandTracker {
     /// Searches made while no hand is followed: every other one looks closer at a quarter of
     /// the frame, so that a far hand (too small for the detector in the whole frame) is found.
     searches: usize,
+    /// When to search while no hand is followed.
+    searcher: Searcher,
 }
 
 /// The quarters searched for far hands, as (x, y) of their top-left corner in frame fractions;
 /// each is 0.6 of the frame wide and high, so they overlap.
 const QUARTERS: [(f32, f32); 4] = [(0.2, 0.1), (0.0, 0.0), (0.4, 0.0), (0.2, 0.4)];
 const QUARTER: f32 = 0.6;
-
-fn load(path: &Path) -> Result<dnn::Net, HandsError> {
-    if !path.exists() {
-        return Err(HandsError::Missing(path.to_path_buf()));
-    }
-    let mut net =
-        dnn::read_net_from_onnx(path).map_err(|e| HandsError::Load { path: path.to_path_buf(), message: e.message })?;
-    net.set_preferable_backend(dnn::DNN_BACKEND_OPENCV)?;
-    net.set_preferable_target(dnn::DNN_TARGET_CPU)?;
-    Ok(net)
-}
-
-/// Runs a network on a blob and returns its outputs by name, flattened.
-fn run(net: &mut dnn::Net, blob: &Mat) -> Result<Vec<Vec<f32>>, HandsError> {
-    net.set_input(blob, "", 1.0, Scalar::default())?;
-    let names = net.get_unconnected_out_layers_names()?;
-    let mut outputs: Vector<Mat> = Vector::new();
-    net.forward(&mut outputs, &names)?;
-    let mut named: Vec<(String, Vec<f32>)> = Vec::new();
-    for (name, mat) in names.iter().zip(outputs.iter()) {
-        let mat = if mat.is_continuous() { mat } else { mat.try_clone()? };
-        named.push((name, mat.data_typed::<f32>()?.to_vec()));
-    }
-    // Identity, Identity_1, …: the models' own order.
-    named.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.0.cmp(&b.0)));
-    Ok(named.into_iter().map(|(_, v)| v).collect())
-}
 
 /// A frame as 3-channel BGR, whatever it came as (gray, BGRA); a BGR frame is used as it is
 /// (no copy on the per-frame path).
@@ -137,21 +142,50 @@ fn sure(v: f32) -> f32 {
 }
 
 impl HandTracker {
+    /// Loads the models on the engine asked for; when that is ONNX Runtime and it cannot be
+    /// loaded (library or models missing), on OpenCV, saying why in the log and in `fallback()`.
     pub fn load(models: &HandModels, max_hands: usize) -> Result<HandTracker, HandsError> {
+        let (nets, fallback) = match models.load(models.engine) {
+            Ok(nets) => (nets, None),
+            Err(e) if models.engine != Engine::OpenCv => {
+                let why = format!("{} could not run the hand models ({e}); using OpenCV DNN", models.engine.name());
+                tracing::warn!("{why}");
+                (models.load(Engine::OpenCv)?, Some(why))
+            }
+            Err(e) => return Err(e),
+        };
         Ok(HandTracker {
-            palm_net: load(&models.palm)?,
-            landmark_net: load(&models.landmarks)?,
+            palm_net: nets.0,
+            landmark_net: nets.1,
+            fallback,
             anchors: palm::anchors(),
             max_hands: max_hands.max(1),
             tracked: Vec::new(),
             searches: 0,
+            searcher: Searcher::new(Search::default()),
         })
+    }
+
+    /// The engine running the models.
+    pub fn engine(&self) -> Engine {
+        self.palm_net.engine()
+    }
+
+    /// Why the engine running is not the one asked for, if it is not.
+    pub fn fallback(&self) -> Option<&str> {
+        self.fallback.as_deref()
+    }
+
+    /// How often to look for a hand while none is followed.
+    pub fn set_search(&mut self, search: Search) {
+        self.searcher = Searcher::new(search);
     }
 
     /// Forgets the hands being followed (a new video, a camera that came back).
     pub fn reset(&mut self) {
         self.tracked.clear();
         self.searches = 0;
+        self.searcher.reset();
     }
 
     /// The hands in a frame (BGR, gray or BGRA, any size), in MediaPipe's convention.
@@ -160,6 +194,9 @@ impl HandTracker {
         let mut work = FrameWork::default();
         let mut rois = std::mem::take(&mut self.tracked);
         if rois.is_empty() {
+            if !self.searcher.due(&image)? {
+                return Ok((Vec::new(), work));
+            }
             work.palm_detection = true;
             self.searches += 1;
             let palms = if self.searches % 2 == 1 { self.palms(&image)? } else { self.palms_in_quarter(&image)? };
@@ -183,6 +220,8 @@ impl HandTracker {
         }
         if !hands.is_empty() {
             self.searches = 0;
+            // When the hand is lost, look again at once.
+            self.searcher.reset();
         }
         Ok((hands, work))
     }
@@ -213,7 +252,7 @@ impl HandTracker {
         let letterbox = Letterbox { scale: letterbox.scale, pad: [left as f32, top as f32] };
         let blob =
             dnn::blob_from_image(&square, 1.0 / 255.0, Size::new(n, n), Scalar::default(), true, false, core::CV_32F)?;
-        let outputs = run(&mut self.palm_net, &blob)?;
+        let outputs = self.palm_net.run(&blob)?;
         let (boxes, scores) = match outputs.as_slice() {
             [boxes, scores] if boxes.len() == scores.len() * palm::VALUES => (boxes, scores),
             [scores, boxes] if boxes.len() == scores.len() * palm::VALUES => (boxes, scores),
@@ -269,7 +308,7 @@ impl HandTracker {
             false,
             core::CV_32F,
         )?;
-        let outputs = run(&mut self.landmark_net, &blob)?;
+        let outputs = self.landmark_net.run(&blob)?;
         let [coords, presence, handedness, ..] = outputs.as_slice() else {
             return Err(HandsError::Output { got: outputs.len(), expected: 4 });
         };

@@ -6,11 +6,13 @@
 //! same resolver as a spoken command).
 
 pub mod catalog;
+pub mod engine;
 pub mod hands;
 pub mod motion;
 pub mod palm;
 pub mod pose;
 pub mod recognizer;
+pub mod search;
 pub mod source;
 pub mod track;
 

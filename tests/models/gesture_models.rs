@@ -9,6 +9,7 @@ use crate::common;
 
 use common::video::{self, photo};
 use opencv::core::Mat;
+use scpm::gesture::engine::Engine;
 use scpm::gesture::hands::{HandModels, HandTracker, HandsError};
 use scpm::gesture::pose::Pose;
 use serde_json::Value;
@@ -16,8 +17,14 @@ use std::path::Path;
 use std::process::Command;
 
 fn tracker() -> HandTracker {
-    let models = HandModels::in_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
-    HandTracker::load(&models, 2).unwrap_or_else(|e| panic!("{e}"))
+    tracker_on(Engine::default())
+}
+
+fn tracker_on(engine: Engine) -> HandTracker {
+    let models = HandModels::in_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models")).on(engine);
+    let tracker = HandTracker::load(&models, 2).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(tracker.engine(), engine, "{:?}", tracker.fallback());
+    tracker
 }
 
 fn scpm_gestures(args: &[&str]) -> (Vec<Value>, String, bool) {
@@ -173,7 +180,7 @@ fn a_video_that_will_not_open_and_a_missing_model_say_what_to_do() {
     assert!(stderr.contains("cannot open the video") && stderr.contains("meeting.mp4"), "{stderr}");
     let (_, stderr, ok) = scpm_gestures(&["--images", dir.path().to_str().unwrap()]);
     assert!(!ok && stderr.contains("holds no images"), "{stderr}");
-    let models = HandModels { palm: dir.path().join("palm.onnx"), landmarks: dir.path().join("hand.onnx") };
+    let models = HandModels::in_dir(dir.path());
     let error = HandTracker::load(&models, 1).err().expect("no models").to_string();
     assert!(error.contains("scpm models prepare"), "{error}");
 }
@@ -197,4 +204,58 @@ fn a_far_hand_is_found_by_looking_closer_at_quarters_of_the_frame() {
     assert!((300.0..360.0).contains(&x) && (200.0..280.0).contains(&y), "index tip at ({x:.0}, {y:.0})");
     let (again, work) = tracker.hands(&frame).unwrap();
     assert!(!work.palm_detection && again.len() == 1, "then it is followed");
+}
+
+#[test]
+fn onnx_runtime_finds_the_landmarks_opencv_finds_on_the_photos() {
+    // The default engine (ONNX Runtime) against OpenCV DNN, on the same models and photos: every
+    // landmark within 2 % of the hand's size (the diagonal of its landmarks' box).
+    let mut engines = [tracker_on(Engine::OpenCv), tracker_on(Engine::OnnxRuntime)];
+    for name in ["nocurl.jpg", "halfcurl.jpg", "fullcurl.jpg"] {
+        let image = video::read(&photo(name));
+        let [opencv, onnxruntime] = engines.each_mut().map(|t| {
+            t.reset();
+            let (hands, _) = t.hands(&image).unwrap();
+            assert_eq!(hands.len(), 1, "{name} on {}: {hands:?}", t.engine().name());
+            hands[0].landmarks.iter().map(|l| [l[0] * 480.0, l[1] * 640.0]).collect::<Vec<_>>()
+        });
+        let (lo, hi) = opencv.iter().fold(([f32::MAX; 2], [f32::MIN; 2]), |(lo, hi), p| {
+            ([lo[0].min(p[0]), lo[1].min(p[1])], [hi[0].max(p[0]), hi[1].max(p[1])])
+        });
+        let size = (hi[0] - lo[0]).hypot(hi[1] - lo[1]);
+        for (i, (a, b)) in opencv.iter().zip(&onnxruntime).enumerate() {
+            let off = (a[0] - b[0]).hypot(a[1] - b[1]) / size;
+            assert!(off <= 0.02, "{name}: landmark {i} is {:.1} % of the hand apart", off * 100.0);
+        }
+    }
+}
+
+#[test]
+fn without_onnx_runtime_the_hands_run_on_opencv_and_the_log_says_why() {
+    // A models folder with the hand models but not ONNX Runtime's library: the gestures still
+    // work (on OpenCV DNN), and the warning names the missing file and the fix.
+    let dir = tempfile::tempdir().unwrap();
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/hands");
+    std::os::unix::fs::symlink(&real, dir.path().join("hands")).unwrap();
+    let config = dir.path().join("scpm.toml");
+    std::fs::write(&config, format!("[paths]\nmodels = {:?}\n", dir.path().display().to_string())).unwrap();
+    let images = dir.path().join("photos");
+    std::fs::create_dir(&images).unwrap();
+    std::fs::copy(photo("nocurl.jpg"), images.join("nocurl.jpg")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scpm"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_LOG", "warn")
+        .args(["--config", config.to_str().unwrap(), "gestures", "--json", "--images"])
+        .arg(&images)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("libonnxruntime.so is missing")
+            && stderr.contains("scpm models prepare")
+            && stderr.contains("OpenCV"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 frames"), "{stderr}");
 }
