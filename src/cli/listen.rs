@@ -26,7 +26,10 @@ pub fn run(
         None => config.voice.languages.clone(),
     };
     let city = City::load(&config.paths.data_dir)?;
-    let commands = Arc::new(Commands::load(&city, &config.paths.grammars, config.commands.confirm_calls)?);
+    // Only the languages listened to: a grammar folder may hold one language (a test grammar).
+    let lang_refs: Vec<&str> = langs.iter().map(String::as_str).collect();
+    let commands =
+        Arc::new(Commands::load_langs(&city, &config.paths.grammars, &lang_refs, config.commands.confirm_calls)?);
     let (mut voice, warnings) = Voice::load(config, &city, commands, Arc::new(index), &langs);
     for w in &warnings {
         eprintln!("warning: {w}");

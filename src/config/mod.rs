@@ -58,6 +58,8 @@ pub const KEYS: &[&str] = &[
     "voice.whisper_audio_ctx",
     "voice.whisper_beam",
     "voice.whisper_grammar",
+    "voice.korean_recognizer",
+    "voice.korean_whisper_threads",
     "voice.end_silence_ms",
     "voice.early_end_ms",
     "gestures.enabled",
@@ -225,6 +227,13 @@ pub struct VoiceConfig {
     pub whisper_beam: u32,
     /// Hold Whisper to the grammar's words and word pairs (and reject speech it cannot fit).
     pub whisper_grammar: bool,
+    /// What decides what was said in Korean: "whisper" (multilingual Whisper base, which also
+    /// tells Korean from English; `scpm models prepare --whisper-base` fetches it) or "vosk".
+    /// Vosk streams the partial transcript and hears the wake phrase either way.
+    pub korean_recognizer: KoreanRecognizer,
+    /// Whisper base's compute threads for Korean: two were faster than one on this 2-core
+    /// machine (the bigger model keeps both busy), unlike tiny.en.
+    pub korean_whisper_threads: u32,
     /// Silence that ends an utterance.
     pub end_silence_ms: u32,
     /// A shorter pause that ends one when it already holds a whole command: the Korean partial
@@ -247,10 +256,21 @@ impl Default for VoiceConfig {
             whisper_audio_ctx: 256,
             whisper_beam: 2,
             whisper_grammar: true,
+            korean_recognizer: KoreanRecognizer::Vosk,
+            korean_whisper_threads: 2,
             end_silence_ms: 600,
             early_end_ms: 120,
         }
     }
+}
+
+/// What decides what was said in Korean (`voice.korean_recognizer`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KoreanRecognizer {
+    #[default]
+    Vosk,
+    Whisper,
 }
 
 /// The camera in front of the wall and the hand gestures read from it.
@@ -272,7 +292,7 @@ pub struct GesturesConfig {
     pub fps: f64,
     /// What runs the hand models: "onnxruntime" (the default, fastest) or "opencv" (OpenCV's DNN
     /// module, also the fallback when ONNX Runtime's library is missing).
-    pub engine: crate::gesture::engine::Engine,
+    pub engine: crate::models::hands::Engine,
 }
 
 impl Default for GesturesConfig {

@@ -9,49 +9,10 @@ use super::hands::HandsError;
 use opencv::core::{Mat, Scalar, Vector};
 use opencv::dnn;
 use opencv::prelude::*;
-use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
-/// Which engine runs the hand models (`gestures.engine`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Engine {
-    #[default]
-    #[serde(rename = "onnxruntime")]
-    OnnxRuntime,
-    #[serde(rename = "opencv")]
-    OpenCv,
-}
-
-impl Engine {
-    pub fn name(self) -> &'static str {
-        match self {
-            Engine::OnnxRuntime => "onnxruntime",
-            Engine::OpenCv => "opencv",
-        }
-    }
-
-    /// The folder of this engine's model files under `models/hands/`: OpenCV 4.6 reads `Clip`
-    /// only in its opset-10 form, which ONNX Runtime refuses in an opset-11 model, so each
-    /// engine has its own conversion (scripts/hand-models.py writes both).
-    pub fn model_dir(self, hands: &Path) -> PathBuf {
-        match self {
-            Engine::OnnxRuntime => hands.join("onnxruntime"),
-            Engine::OpenCv => hands.to_path_buf(),
-        }
-    }
-}
-
-impl std::str::FromStr for Engine {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Engine, String> {
-        match s {
-            "onnxruntime" => Ok(Engine::OnnxRuntime),
-            "opencv" => Ok(Engine::OpenCv),
-            other => Err(format!("unknown hand-model engine {other:?}: use \"onnxruntime\" or \"opencv\"")),
-        }
-    }
-}
+pub use crate::models::hands::Engine;
 
 /// One loaded model.
 pub enum Net {

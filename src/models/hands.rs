@@ -5,6 +5,7 @@
 
 use super::{io, read_member, ModelError, ModelPaths};
 use crate::wheels::Wheel;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -16,6 +17,46 @@ pub const MEDIAPIPE: Wheel = Wheel {
     license: "Apache-2.0",
     platform: Some("manylinux_2_28_x86_64"),
 };
+
+/// Which engine runs the hand models (`gestures.engine`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Engine {
+    #[default]
+    #[serde(rename = "onnxruntime")]
+    OnnxRuntime,
+    #[serde(rename = "opencv")]
+    OpenCv,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::OnnxRuntime => "onnxruntime",
+            Engine::OpenCv => "opencv",
+        }
+    }
+
+    /// The folder of this engine's model files under `models/hands/`: OpenCV 4.6 reads `Clip`
+    /// only in its opset-10 form, which ONNX Runtime refuses in an opset-11 model, so each
+    /// engine has its own conversion (scripts/hand-models.py writes both).
+    pub fn model_dir(self, hands: &Path) -> PathBuf {
+        match self {
+            Engine::OnnxRuntime => hands.join("onnxruntime"),
+            Engine::OpenCv => hands.to_path_buf(),
+        }
+    }
+}
+
+impl std::str::FromStr for Engine {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Engine, String> {
+        match s {
+            "onnxruntime" => Ok(Engine::OnnxRuntime),
+            "opencv" => Ok(Engine::OpenCv),
+            other => Err(format!("unknown hand-model engine {other:?}: use \"onnxruntime\" or \"opencv\"")),
+        }
+    }
+}
 
 /// ONNX Runtime (MIT): only its shared library is used, loaded at run time by the `ort` crate.
 pub const ONNXRUNTIME: Wheel = Wheel {
@@ -105,7 +146,7 @@ pub fn prepare(paths: &ModelPaths, wheel: &Path) -> Result<(PathBuf, String), Mo
     let target = paths.hands();
     let tmp = target.with_extension("partial");
     let _ = std::fs::remove_dir_all(&tmp);
-    let for_onnxruntime = crate::gesture::engine::Engine::OnnxRuntime.model_dir(&tmp);
+    let for_onnxruntime = Engine::OnnxRuntime.model_dir(&tmp);
     std::fs::create_dir_all(&for_onnxruntime).map_err(io(&for_onnxruntime))?;
     for (member, name) in MODELS {
         let tflite = paths.dir.join("cache").join(format!("{name}.tflite"));

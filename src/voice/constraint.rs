@@ -7,6 +7,7 @@
 //! Speech that is not a command keeps wanting other words, and the caller rejects it by the
 //! mean of that figure.
 
+use super::spaced::{compact, Position, Spaced};
 use super::vocabulary::{is_word_char, LastWords, Vocabulary};
 use std::collections::HashMap;
 
@@ -25,12 +26,26 @@ const SINK_PENALTY: f32 = -8.0;
 /// service that runs for months does not grow; a full cache starts over.
 const CACHED_STATES: usize = 4096;
 
+/// What a decoding is held to.
+pub enum Hold {
+    /// The grammar's words and word pairs, as text (English).
+    Words(Vocabulary),
+    /// The same on bytes, spacing ignored (Korean): see [`Spaced`].
+    Spaced(Spaced),
+}
+
 /// The state of one constrained decoding: the vocabulary, each text token's text,
 /// a cache of the tokens allowed after a partial word, and the running score.
 pub struct Constraint {
-    vocab: Vocabulary,
+    hold: Hold,
     /// The text of each text token (ids below end-of-text); `None` if not UTF-8.
     token_text: Vec<Option<String>>,
+    /// Held on bytes: each text token's bytes, and the tokens by their first byte as the
+    /// automaton reads it (spaces and punctuation out; those that are nothing else under 256).
+    token_bytes: Vec<Vec<u8>>,
+    by_first_byte: HashMap<u16, Vec<u32>>,
+    /// Held on bytes: the tokens allowed at a position, at most `CACHED_STATES` of them.
+    allowed_at: HashMap<Position, Vec<u32>>,
     eot: usize,
     /// The length of the logits whisper.cpp passes: text tokens, then special ones.
     pub n_vocab: usize,
@@ -60,8 +75,11 @@ impl Constraint {
             .filter(|&i| token_text[i].as_deref().is_some_and(|t| t.trim_start().starts_with(['(', '[', '♪', '*'])))
             .collect();
         Constraint {
-            vocab,
+            hold: Hold::Words(vocab),
             token_text,
+            token_bytes: Vec::new(),
+            by_first_byte: HashMap::new(),
+            allowed_at: HashMap::new(),
             eot,
             n_vocab,
             allowed: HashMap::new(),
@@ -72,11 +90,34 @@ impl Constraint {
         }
     }
 
+    /// A decoding held to `spaced` on bytes (`token_bytes`: each text token's bytes, as the model
+    /// has them).
+    pub fn on_bytes(spaced: Spaced, token_bytes: Vec<Vec<u8>>, n_vocab: usize) -> Constraint {
+        let token_text = token_bytes.iter().map(|b| std::str::from_utf8(b).ok().map(str::to_string)).collect();
+        let mut c = Constraint::new(Vocabulary::default(), token_text, n_vocab);
+        for (id, bytes) in token_bytes.iter().enumerate() {
+            let key = compact(bytes).first().map_or(256, |b| u16::from(*b));
+            c.by_first_byte.entry(key).or_default().push(id as u32);
+        }
+        c.hold = Hold::Spaced(spaced);
+        c.token_bytes = token_bytes;
+        c
+    }
+
     /// Gives the masked probability to `token` (a special token that never appears in text),
     /// which the decoder may then choose as "out of the grammar"; see [`Constraint::left_grammar`].
     pub fn with_sink(mut self, token: usize) -> Constraint {
         self.sink = (token > self.eot && token < self.n_vocab).then_some(token);
         self
+    }
+
+    /// Held on bytes: a whole sentence of the grammar spaced as its words are (see
+    /// [`Spaced::respace`]); `None` otherwise.
+    pub fn respace(&self, text: &str) -> Option<String> {
+        match &self.hold {
+            Hold::Spaced(spaced) => spaced.respace(text),
+            Hold::Words(_) => None,
+        }
     }
 
     /// Whether the hypothesis `tokens` left the grammar (took the sink).
@@ -111,9 +152,10 @@ impl Constraint {
     }
 
     fn allowed_after(&mut self, at: LastWords<'_>, case: Case) -> Vec<u32> {
+        let Hold::Words(vocab) = &self.hold else { return Vec::new() };
         // The word before the last matters only where free text may open: elsewhere it is
         // left out of the key, so the cache does not hold the same state many times.
-        let at = if self.vocab.opens_free_text_after(at.prev) { at } else { LastWords { before: None, ..at } };
+        let at = if vocab.opens_free_text_after(at.prev) { at } else { LastWords { before: None, ..at } };
         let key = format!("{}|{}|{}|{case:?}", at.before.unwrap_or(""), at.prev.unwrap_or(""), at.partial);
         if let Some(ids) = self.allowed.get(&key) {
             return ids.clone();
@@ -124,7 +166,7 @@ impl Constraint {
             .enumerate()
             .filter(|(_, t)| {
                 t.as_deref()
-                    .is_some_and(|t| !t.is_empty() && natural_case(t, case) && self.vocab.allows(at, &t.to_lowercase()))
+                    .is_some_and(|t| !t.is_empty() && natural_case(t, case) && vocab.allows(at, &t.to_lowercase()))
             })
             .filter_map(|(i, _)| u32::try_from(i).ok())
             .collect();
@@ -133,6 +175,71 @@ impl Constraint {
         }
         self.allowed.insert(key, ids.clone());
         ids
+    }
+
+    /// The text tokens allowed at a position of the byte automaton: between words, tokens that
+    /// are only spaces or punctuation; and those whose bytes go on from there.
+    fn allowed_on_bytes(&mut self, at: &Position) -> Vec<u32> {
+        if let Some(ids) = self.allowed_at.get(at) {
+            return ids.clone();
+        }
+        let Hold::Spaced(spaced) = &self.hold else { return Vec::new() };
+        let firsts = spaced.next_bytes(at);
+        let mut ids: Vec<u32> = Vec::new();
+        if spaced.between_words(at) {
+            ids.extend(self.by_first_byte.get(&256).into_iter().flatten());
+        }
+        for (b, allowed) in firsts.iter().enumerate() {
+            let Some(tokens) = self.by_first_byte.get(&(b as u16)).filter(|_| *allowed) else { continue };
+            ids.extend(tokens.iter().filter(|&&id| {
+                let bytes = compact(&self.token_bytes[id as usize]);
+                !spaced.feed(at, &bytes).is_dead()
+            }));
+        }
+        if self.allowed_at.len() >= CACHED_STATES {
+            self.allowed_at.clear();
+        }
+        self.allowed_at.insert(at.clone(), ids.clone());
+        ids
+    }
+
+    /// What the hold allows after `written` (the decoded text): the allowed text tokens,
+    /// whether the text may end here, and whether it stands between words; `None` in free
+    /// text (anything goes).
+    fn allowed(&mut self, decoded: &[i32], written: &str) -> Option<(Vec<u32>, bool, bool)> {
+        match &self.hold {
+            Hold::Words(vocab) => {
+                let text = written.to_lowercase();
+                if vocab.in_free_text(&text) {
+                    return None;
+                }
+                let at = vocab.last_words(&text);
+                let complete = vocab.complete(at.before, at.prev, at.partial);
+                let case = Case::of(written.rsplit(|c: char| !is_word_char(c)).next().unwrap_or(""));
+                // `at` borrows `text`; the cache lookup needs `self` mutably.
+                let at = LastWords { before: at.before, prev: at.prev, partial: at.partial };
+                let ids = self.allowed_after(at, case);
+                Some((ids, complete, complete))
+            }
+            Hold::Spaced(spaced) => {
+                let at = spaced.feed(&spaced.start(), &compact(&self.bytes_of(decoded)));
+                if at == Position::Free {
+                    return None;
+                }
+                let (may_end, between) = (spaced.may_end(&at), spaced.between_words(&at));
+                Some((self.allowed_on_bytes(&at), may_end, between))
+            }
+        }
+    }
+
+    /// The bytes of decoded text tokens (special tokens left out).
+    fn bytes_of(&self, decoded: &[i32]) -> Vec<u8> {
+        decoded
+            .iter()
+            .filter_map(|&id| usize::try_from(id).ok().and_then(|i| self.token_bytes.get(i)))
+            .flatten()
+            .copied()
+            .collect()
     }
 
     /// One decoding step: `decoded` are the token ids this decoder chose so far, `logits` the
@@ -149,14 +256,7 @@ impl Constraint {
             return;
         }
         let written = self.text_of(decoded);
-        let text = written.to_lowercase();
-        if self.vocab.in_free_text(&text) {
-            return;
-        }
-        let at = self.vocab.last_words(&text);
-        let LastWords { prev, partial, .. } = at;
-        let case = Case::of(written.rsplit(|c: char| !is_word_char(c)).next().unwrap_or(""));
-        let complete = self.vocab.complete(at.before, prev, partial);
+        let Some((allowed, may_end, complete)) = self.allowed(decoded, &written) else { return };
         let before = log_sum_exp(logits);
         if written.is_empty() && self.first_note.is_none() {
             let notes: Vec<f32> = self.note_tokens.iter().filter_map(|&i| logits.get(i).copied()).collect();
@@ -167,16 +267,13 @@ impl Constraint {
             let top = logits.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
             self.token_text.get(top).cloned().flatten().unwrap_or_else(|| format!("<special {top}>"))
         });
-        let kept_logits: Vec<(usize, f32)> = self
-            .allowed_after(at, case)
-            .into_iter()
-            .filter_map(|i| logits.get(i as usize).map(|l| (i as usize, *l)))
-            .collect();
+        let kept_logits: Vec<(usize, f32)> =
+            allowed.into_iter().filter_map(|i| logits.get(i as usize).map(|l| (i as usize, *l))).collect();
         logits.iter_mut().take(eot).for_each(|l| *l = f32::NEG_INFINITY);
         for (i, l) in kept_logits {
             logits[i] = l;
         }
-        if !complete {
+        if !may_end {
             if let Some(l) = logits.get_mut(eot) {
                 *l = f32::NEG_INFINITY;
             }
@@ -203,7 +300,12 @@ impl Constraint {
         }
     }
 
+    /// The decoded text: what the beam's hypotheses are told apart by. Held on bytes, its
+    /// bytes one character each (a token may end inside a Hangul syllable).
     fn text_of(&self, decoded: &[i32]) -> String {
+        if matches!(self.hold, Hold::Spaced(_)) {
+            return self.bytes_of(decoded).into_iter().map(char::from).collect();
+        }
         decoded
             .iter()
             .filter_map(|&id| usize::try_from(id).ok().and_then(|i| self.token_text.get(i)).and_then(|t| t.as_deref()))

@@ -8,11 +8,12 @@
 //! when Korean found no command.
 
 pub mod constraint;
-pub mod english;
 pub mod korean;
 pub mod listener;
+pub mod spaced;
 pub mod vocabulary;
 pub mod vosk;
+pub mod whisper;
 
 use crate::audio::vad::Utterance;
 use crate::city::City;
@@ -125,6 +126,16 @@ pub struct Heard {
     /// writes speech it does not take for English (0 to 1); see `voice::constraint`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<f32>,
+    /// The language Whisper detected (Korean through Whisper, both languages on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<Detected>,
+}
+
+/// A language decision: the language, and its probability against the other expected one.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Detected {
+    pub lang: String,
+    pub probability: f32,
 }
 
 fn is_no_wake(wake: &Wake) -> bool {
@@ -144,6 +155,7 @@ impl Heard {
             decode_ms: 0.0,
             fit: None,
             note: None,
+            language: None,
         }
     }
 }
@@ -155,7 +167,10 @@ fn wake_alone(text: &str, lang: &str) -> Answer {
 
 pub struct Voice {
     korean: Option<korean::Korean>,
-    english: Option<english::English>,
+    /// Korean through multilingual Whisper (`voice.korean_recognizer = "whisper"`): it decides
+    /// what was said in Korean, and which language an utterance is in.
+    korean_whisper: Option<whisper::Whisper>,
+    english: Option<whisper::Whisper>,
     commands: Arc<Commands>,
     index: Arc<CityIndex>,
     order: Vec<String>,
@@ -179,18 +194,39 @@ fn english_prompt(city: &City, grammar: &Grammar, held_to_grammar: bool) -> Stri
 /// beam, the grammar's prompt, and (with `voice.whisper_grammar`) the grammar's words and word
 /// pairs, the wake phrase allowed before them. Every English path — `serve`, `scpm listen`,
 /// `scpm bench voice` and `scpm bench speech-to-intent` — decodes with what this returns.
-pub fn english_decoding(config: &VoiceConfig, city: &City, grammar: &Grammar) -> english::Decoding {
+pub fn english_decoding(config: &VoiceConfig, city: &City, grammar: &Grammar) -> whisper::Decoding {
     let vocabulary = config.whisper_grammar.then(|| {
         let mut v = vocabulary::Vocabulary::of_grammar(city, grammar);
         v.allow_before_sentences(&config.wake_phrase_en);
         v
     });
-    english::Decoding {
+    whisper::Decoding {
+        language: "en".into(),
         threads: config.whisper_threads,
         audio_ctx: config.whisper_audio_ctx,
         beam: config.whisper_beam,
         prompt: english_prompt(city, grammar, vocabulary.is_some()),
         vocabulary,
+        sentences: None,
+    }
+}
+
+/// How multilingual Whisper decodes Korean for the office: in Korean, with the Korean grammar's
+/// prompt, the window and beam of English, its own threads (`voice.korean_whisper_threads`), and
+/// (with `voice.whisper_grammar`) held to the Korean grammar's sentences on bytes, spacing
+/// ignored, the wake phrase allowed before them (see `spaced`).
+pub fn korean_decoding(config: &VoiceConfig, city: &City, grammar: &Grammar) -> whisper::Decoding {
+    let sentences = config
+        .whisper_grammar
+        .then(|| spaced::Spaced::new(grammar, &vocabulary::slot_words(city, grammar), &config.wake_phrase_ko));
+    whisper::Decoding {
+        language: "ko".into(),
+        threads: config.korean_whisper_threads,
+        audio_ctx: config.whisper_audio_ctx,
+        beam: config.whisper_beam,
+        prompt: grammar.prompt.clone(),
+        vocabulary: None,
+        sentences,
     }
 }
 
@@ -232,7 +268,7 @@ impl Voice {
         };
         let english = if langs.iter().any(|l| l == "en") {
             match Grammar::load(&config.paths.grammars, "en") {
-                Ok(grammar) => english::English::load(
+                Ok(grammar) => whisper::Whisper::load(
                     &paths.whisper(config.voice.whisper_model),
                     english_decoding(&config.voice, city, &grammar),
                 )
@@ -246,13 +282,28 @@ impl Voice {
         } else {
             None
         };
+        let korean_whisper = if langs.iter().any(|l| l == "ko")
+            && config.voice.korean_recognizer == crate::config::KoreanRecognizer::Whisper
+        {
+            let loaded = Grammar::load(&config.paths.grammars, "ko").map_err(|e| e.to_string()).and_then(|grammar| {
+                whisper::Whisper::load(
+                    &paths.whisper(crate::models::WhisperModel::Base),
+                    korean_decoding(&config.voice, city, &grammar),
+                )
+                .map_err(|e| e.to_string())
+            });
+            loaded.map_err(|e| warnings.push(format!("Korean through Whisper is off (Vosk decides): {e}"))).ok()
+        } else {
+            None
+        };
         let (wake_ko, wake_en) = (config.voice.wake_phrase_ko.clone(), config.voice.wake_phrase_en.clone());
-        (Voice { korean, english, commands, index, order: langs.to_vec(), wake_ko, wake_en }, warnings)
+        let voice = Voice { korean, korean_whisper, english, commands, index, order: langs.to_vec(), wake_ko, wake_en };
+        (voice, warnings)
     }
 
     pub fn languages(&self) -> Vec<&str> {
         let mut out = Vec::new();
-        if self.korean.is_some() {
+        if self.korean.is_some() || self.korean_whisper.is_some() {
             out.push("ko");
         }
         if self.english.is_some() {
@@ -320,11 +371,11 @@ impl Voice {
         if transcript.rejection().is_some() {
             return None;
         }
-        let (wake, reading) = self.english_reading(&transcript);
+        let (wake, reading) = self.whisper_reading(&transcript, "en");
         if !(wake == Wake::Alone || whole_command(&reading)) {
             return None;
         }
-        let answer = self.english_answer(&transcript, wake, reading, ctx);
+        let answer = self.whisper_answer(&transcript, "en", wake, reading, ctx);
         Some(Heard {
             answer,
             transcript: transcript.text,
@@ -335,29 +386,32 @@ impl Voice {
             decode_ms: started.elapsed().as_secs_f64() * 1000.0,
             fit: transcript.fit,
             note: transcript.note,
+            language: None,
         })
     }
 
-    /// What an English transcript says after the wake phrase, read, not yet resolved.
-    fn english_reading(&self, transcript: &english::Transcript) -> (Wake, Reading) {
-        let (wake, rest) = split_wake(&transcript.text, &self.wake_en);
-        (wake, self.commands.read(&rest, Some("en"), true))
+    /// What a Whisper transcript in `lang` says after the wake phrase, read, not yet resolved.
+    fn whisper_reading(&self, transcript: &whisper::Transcript, lang: &str) -> (Wake, Reading) {
+        let wake_phrase = if lang == "ko" { &self.wake_ko } else { &self.wake_en };
+        let (wake, rest) = split_wake(&transcript.text, wake_phrase);
+        (wake, self.commands.read(&rest, Some(lang), true))
     }
 
-    /// The answer to an English transcript read as `reading`: refused when the recognizer
-    /// doubts it, else resolved once (`ctx` changes only then).
-    fn english_answer(
+    /// The answer to a Whisper transcript in `lang` read as `reading`: refused when the
+    /// recognizer doubts it, else resolved once (`ctx` changes only then).
+    fn whisper_answer(
         &self,
-        transcript: &english::Transcript,
+        transcript: &whisper::Transcript,
+        lang: &str,
         wake: Wake,
         reading: Reading,
         ctx: &mut Context,
     ) -> Answer {
         if let Some(reason) = transcript.rejection() {
-            return Answer::not_understood(&transcript.text, "en", Some(reason));
+            return Answer::not_understood(&transcript.text, lang, Some(reason));
         }
         if wake == Wake::Alone {
-            return wake_alone(&transcript.text, "en");
+            return wake_alone(&transcript.text, lang);
         }
         let guess = reading.intent().is_some_and(|i| i.confidence < WHOLE_COMMAND);
         match transcript.fit {
@@ -365,7 +419,7 @@ impl Voice {
             // from a decoding the grammar had to push hard, it is a guess at noise.
             Some(fit) if guess && fit < GUESS_MIN_FIT => Answer::not_understood(
                 &reading.text,
-                "en",
+                lang,
                 Some(format!(
                     "heard “{}”, not a whole command, and too unlike the commands to guess at (fit {fit:.1} below {GUESS_MIN_FIT:.1})",
                     transcript.text
@@ -389,8 +443,23 @@ impl Voice {
         let started = Instant::now();
         let no_recognizer = "no recognizer is loaded; run `scpm models prepare`";
         let mut heard = Heard::nothing(utterance.start_ms, utterance.end_ms, no_recognizer);
-        for lang in self.order.clone() {
-            if lang == "ko" {
+        let order = self.decide_language(&utterance.samples, &mut heard);
+        for lang in order {
+            if lang == "ko" && self.korean_whisper.is_some() {
+                if streamed {
+                    self.reset(); // Vosk's stream ends with the utterance; Whisper decides
+                }
+                let Some(korean) = self.korean_whisper.as_mut() else { continue };
+                match korean.transcribe_with(&utterance.samples, true) {
+                    Ok(transcript) => {
+                        self.whisper_heard(&transcript, "ko", &mut heard, ctx);
+                        if heard.answer.understood || heard.wake == Wake::Alone {
+                            break;
+                        }
+                    }
+                    Err(err) => heard.answer.reason = Some(err.to_string()),
+                }
+            } else if lang == "ko" {
                 let Some(k) = self.korean.as_mut() else { continue };
                 let alternatives = if streamed { k.finish() } else { k.recognize(&utterance.samples) };
                 heard = self.korean_heard(alternatives, heard, ctx);
@@ -400,13 +469,8 @@ impl Voice {
             } else if let Some(english) = self.english.as_mut() {
                 match english.transcribe_with(&utterance.samples, true) {
                     Ok(transcript) => {
-                        let (wake, reading) = self.english_reading(&transcript);
-                        heard.answer = self.english_answer(&transcript, wake, reading, ctx);
-                        heard.transcript = transcript.text;
-                        heard.wake = wake;
-                        heard.fit = transcript.fit;
-                        heard.note = transcript.note;
-                        if heard.answer.understood || wake == Wake::Alone {
+                        self.whisper_heard(&transcript, "en", &mut heard, ctx);
+                        if heard.answer.understood || heard.wake == Wake::Alone {
                             break;
                         }
                     }
@@ -416,6 +480,37 @@ impl Voice {
         }
         heard.decode_ms = started.elapsed().as_secs_f64() * 1000.0;
         heard
+    }
+
+    /// The languages to decode an utterance in, in order. With Korean through multilingual
+    /// Whisper and both languages on, one decision: the model's language detection picks one
+    /// (recorded in `heard.language`). Otherwise the configured order, each tried in turn.
+    fn decide_language(&mut self, samples: &[f32], heard: &mut Heard) -> Vec<String> {
+        let both = self.order.iter().any(|l| l == "ko") && self.order.iter().any(|l| l == "en");
+        let Some(korean) = self.korean_whisper.as_mut().filter(|_| both && self.english.is_some()) else {
+            return self.order.clone();
+        };
+        match korean.detect_language(samples, &["ko", "en"]) {
+            Ok((lang, probability)) => {
+                tracing::debug!(%lang, probability, "language detected");
+                heard.language = Some(Detected { lang: lang.clone(), probability });
+                vec![lang]
+            }
+            Err(e) => {
+                tracing::warn!("language detection failed, trying each language: {e}");
+                self.order.clone()
+            }
+        }
+    }
+
+    /// A Whisper transcript in `lang`, read and answered, into `heard`.
+    fn whisper_heard(&self, transcript: &whisper::Transcript, lang: &str, heard: &mut Heard, ctx: &mut Context) {
+        let (wake, reading) = self.whisper_reading(transcript, lang);
+        heard.answer = self.whisper_answer(transcript, lang, wake, reading, ctx);
+        heard.transcript = transcript.text.clone();
+        heard.wake = wake;
+        heard.fit = transcript.fit;
+        heard.note = transcript.note;
     }
 
     /// The Korean n-best list heard: the wake phrase alone, or the first alternative that is a

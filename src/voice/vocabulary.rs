@@ -44,6 +44,39 @@ pub struct Vocabulary {
     skip_prefixes: HashSet<String>,
 }
 
+/// What each slot of a grammar can be: the city's names in the grammar's language with their
+/// aliases and synonyms, and the grammar's own lists.
+pub fn slot_words(city: &City, grammar: &Grammar) -> HashMap<String, Vec<String>> {
+    let mut slot_words = crate::grammar::phrases::slot_values(city, grammar);
+    let ko = grammar.lang == "ko";
+    let mut add = |slot: &str, names: Vec<String>| {
+        if let Some(list) = slot_words.get_mut(slot) {
+            list.extend(names);
+        }
+    };
+    add(
+        "district",
+        city.districts.iter().flat_map(|d| if ko { &d.aliases_ko } else { &d.aliases_en }).cloned().collect(),
+    );
+    add(
+        "official",
+        city.officials.iter().flat_map(|o| if ko { &o.aliases_ko } else { &o.aliases_en }).cloned().collect(),
+    );
+    add(
+        "indicator",
+        city.indicators.iter().flat_map(|i| if ko { &i.synonyms_ko } else { &i.synonyms_en }).cloned().collect(),
+    );
+    slot_words
+}
+
+/// A vocabulary's word lists, read by [`super::spaced::Spaced`], which holds Korean decoding.
+pub struct Parts<'v> {
+    pub words: &'v HashSet<String>,
+    pub successors: &'v HashMap<String, HashSet<String>>,
+    pub free_after: &'v HashMap<String, HashSet<String>>,
+    pub skip: &'v HashSet<String>,
+}
+
 /// Where decoded text ends: its last two whole words (skip words left out; `None` at the
 /// start) and the word being spelled after them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,18 +104,7 @@ impl Vocabulary {
     /// Every word of a grammar: its templates and rules, its lists, its skip words, its
     /// examples, and the city's names for the grammar's language with their aliases.
     pub fn of_grammar(city: &City, grammar: &Grammar) -> Vocabulary {
-        let mut slot_words = crate::grammar::phrases::slot_values(city, grammar);
-        if grammar.lang == "en" {
-            let mut add = |slot: &str, names: Vec<String>| {
-                if let Some(list) = slot_words.get_mut(slot) {
-                    list.extend(names);
-                }
-            };
-            add("district", city.districts.iter().flat_map(|d| d.aliases_en.iter().cloned()).collect());
-            add("official", city.officials.iter().flat_map(|o| o.aliases_en.iter().cloned()).collect());
-            add("indicator", city.indicators.iter().flat_map(|i| i.synonyms_en.iter().cloned()).collect());
-        }
-        Vocabulary::of_sentences(grammar, slot_words)
+        Vocabulary::of_sentences(grammar, slot_words(city, grammar))
     }
 
     /// The words and word pairs of a grammar's sentences, with what each slot can be.
@@ -195,6 +217,10 @@ impl Vocabulary {
 
     pub fn len(&self) -> usize {
         self.words.len()
+    }
+
+    pub fn parts(&self) -> Parts<'_> {
+        Parts { words: &self.words, successors: &self.successors, free_after: &self.free_after, skip: &self.skip }
     }
 
     pub fn is_empty(&self) -> bool {

@@ -1,5 +1,6 @@
-//! English speech through whisper.cpp (whisper-rs) with the tiny.en model (or base, by
-//! configuration) converted by `scpm models prepare`. With a vocabulary the decoder is held to
+//! Speech through whisper.cpp (whisper-rs): English with the tiny.en model (or base, by
+//! configuration), Korean with multilingual base, both converted by `scpm models prepare`; the
+//! multilingual model also tells which language an utterance is in ([`Whisper::detect_language`]). With a vocabulary the decoder is held to
 //! the grammar's words and word pairs (see `vocabulary` and `constraint`); the command matcher
 //! then parses them. Tuned for two cores: one thread (ggml workers busy-wait), a reduced encoder
 //! window (`audio_ctx`), a narrow beam, a token bound against loops, and a short initial prompt
@@ -7,6 +8,7 @@
 //! time).
 
 use super::constraint::{Constraint, MIN_FIT};
+use super::spaced::Spaced;
 use super::vocabulary::Vocabulary;
 use std::path::Path;
 use whisper_rs::{
@@ -25,6 +27,8 @@ pub enum WhisperError {
 /// How Whisper decodes.
 #[derive(Debug, Clone)]
 pub struct Decoding {
+    /// The language decoded: "en" or "ko" (a multilingual model for "ko").
+    pub language: String,
     pub threads: u32,
     /// The encoder window in 20 ms frames, at least (a longer utterance gets a wider one).
     pub audio_ctx: u32,
@@ -34,10 +38,13 @@ pub struct Decoding {
     pub prompt: String,
     /// Hold decoding to these words and word pairs.
     pub vocabulary: Option<Vocabulary>,
+    /// Hold decoding to these sentences, on bytes with spacing ignored (Korean: see `spaced`).
+    pub sentences: Option<Spaced>,
 }
 
-pub struct English {
+pub struct Whisper {
     state: WhisperState,
+    language: String,
     threads: i32,
     audio_ctx: i32,
     beam: i32,
@@ -126,10 +133,10 @@ unsafe extern "C" fn constrain_step(
 /// Audio that one `audio_ctx` frame covers: 20 ms.
 const FRAME_S: f64 = 0.02;
 
-impl English {
+impl Whisper {
     /// With a vocabulary, decoding is held to its words (see [`super::vocabulary`]).
-    pub fn load(model: &Path, decoding: Decoding) -> Result<English, WhisperError> {
-        let Decoding { threads, audio_ctx, beam, prompt, vocabulary } = decoding;
+    pub fn load(model: &Path, decoding: Decoding) -> Result<Whisper, WhisperError> {
+        let Decoding { language, threads, audio_ctx, beam, prompt, vocabulary, sentences } = decoding;
         whisper_rs::install_logging_hooks(); // whisper.cpp's own logs go to `tracing`, not stderr
         let path = model.display().to_string();
         let load = |message: String| WhisperError::Load { path: path.clone(), message };
@@ -140,21 +147,31 @@ impl English {
             .map_err(|e| load(e.to_string()))?;
         let state = ctx.create_state().map_err(|e| load(e.to_string()))?;
         let vocabulary = vocabulary.filter(|v| !v.is_empty());
-        // Read from the model once; each constraint keeps its own copy.
-        let token_text: Vec<Option<String>> = match vocabulary {
-            Some(_) => (0..ctx.token_eot())
-                .map(|id| ctx.token_to_bytes(id).ok().and_then(|b| std::str::from_utf8(b).ok()).map(str::to_string))
-                .collect(),
-            None => Vec::new(),
-        };
         let sink = usize::try_from(ctx.token_solm()).unwrap_or(0);
         let n_vocab = ctx.n_vocab().max(0) as usize;
-        let constraint =
-            |vocab: Vocabulary| Box::new(Constraint::new(vocab, token_text.clone(), n_vocab).with_sink(sink));
-        let any_order = vocabulary.as_ref().map(|v| constraint(v.any_order()));
-        let constraint = vocabulary.map(constraint);
-        let mut english = English {
+        let (constraint, any_order) = match (vocabulary, sentences) {
+            (_, Some(sentences)) => {
+                let bytes: Vec<Vec<u8>> = (0..ctx.token_eot())
+                    .map(|id| ctx.token_to_bytes(id).map(<[u8]>::to_vec).unwrap_or_default())
+                    .collect();
+                let held = Constraint::on_bytes(sentences, bytes, n_vocab).with_sink(sink);
+                (Some(Box::new(held)), None)
+            }
+            (None, None) => (None, None),
+            (Some(vocab), None) => {
+                // Read from the model once; each constraint keeps its own copy.
+                let token_text: Vec<Option<String>> = (0..ctx.token_eot())
+                    .map(|id| ctx.token_to_bytes(id).ok().and_then(|b| std::str::from_utf8(b).ok()).map(str::to_string))
+                    .collect();
+                let constraint =
+                    |vocab: Vocabulary| Box::new(Constraint::new(vocab, token_text.clone(), n_vocab).with_sink(sink));
+                let any_order = constraint(vocab.any_order());
+                (Some(constraint(vocab)), Some(any_order))
+            }
+        };
+        let mut whisper = Whisper {
             state,
+            language,
             threads: threads as i32,
             audio_ctx: audio_ctx as i32,
             beam: beam as i32,
@@ -164,8 +181,28 @@ impl English {
         };
         // The first decoding from a new state hears worse than later ones (on the voice set, a
         // fresh state for every utterance lost 11 of 224 commands): pay it now, on silence.
-        english.decode(&[0.0; 16_000], false)?;
-        Ok(english)
+        whisper.decode(&[0.0; 16_000], false)?;
+        Ok(whisper)
+    }
+
+    /// Which of `among` (language codes, "ko", "en") an utterance is in, by the model's own
+    /// language detection (one encoder pass and one decoder step; a multilingual model only),
+    /// and its probability among them.
+    pub fn detect_language(&mut self, samples: &[f32], among: &[&str]) -> Result<(String, f32), WhisperError> {
+        let run = |e: whisper_rs::WhisperError| WhisperError::Run(e.to_string());
+        let threads = self.threads.max(1) as usize;
+        self.state.pcm_to_mel(&padded(samples), threads).map_err(run)?;
+        let (_, probs) = self.state.lang_detect(0, threads).map_err(run)?;
+        let scored: Vec<(&str, f32)> = among
+            .iter()
+            .filter_map(|l| whisper_rs::get_lang_id(l).and_then(|id| probs.get(id as usize)).map(|p| (*l, *p)))
+            .collect();
+        let total: f32 = scored.iter().map(|(_, p)| p).sum();
+        let (best, p) = scored
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .ok_or_else(|| WhisperError::Run(format!("no language of {among:?} is known to the model")))?;
+        Ok((best.to_string(), if total > 0.0 { p / total } else { 0.0 }))
     }
 
     /// The text of one utterance (16 kHz mono samples in [-1, 1]).
@@ -173,7 +210,7 @@ impl English {
         self.transcribe_with(samples, true)
     }
 
-    /// As [`English::transcribe`]; with `retry`, a decoding that left the grammar is done again
+    /// As [`Whisper::transcribe`]; with `retry`, a decoding that left the grammar is done again
     /// held only to the grammar's words, in any order: a word misheard early ("Seoul me…" for
     /// "show me…") leads into word pairs that no sentence has, and the matcher, which trims a
     /// misheard first word, can still have the rest. On the English half of the voice set, 155
@@ -200,7 +237,7 @@ impl English {
         };
         params.set_n_threads(self.threads);
         params.set_audio_ctx(audio_ctx);
-        params.set_language(Some("en"));
+        params.set_language(Some(&self.language));
         params.set_no_context(true);
         params.set_single_segment(true);
         params.set_no_timestamps(true);
@@ -217,15 +254,7 @@ impl English {
         if !self.prompt.is_empty() {
             params.set_initial_prompt(&self.prompt);
         }
-        // Whisper needs at least one second of audio; pad short commands with silence.
-        let mut padded;
-        let audio = if samples.len() < 16_000 + 1_600 {
-            padded = samples.to_vec();
-            padded.resize(16_000 + 1_600, 0.0);
-            &padded[..]
-        } else {
-            samples
-        };
+        let audio = padded(samples);
         let constraint = if any_order { self.any_order.as_mut() } else { self.constraint.as_mut() };
         if let Some(constraint) = constraint {
             constraint.reset();
@@ -236,7 +265,7 @@ impl English {
                 params.set_filter_logits_callback_user_data(constraint.as_mut() as *mut Constraint as *mut _);
             }
         }
-        self.state.full(params, audio).map_err(|e| WhisperError::Run(e.to_string()))?;
+        self.state.full(params, &audio).map_err(|e| WhisperError::Run(e.to_string()))?;
         let mut text = String::new();
         let mut tokens = Vec::new();
         for segment in self.state.as_iter() {
@@ -247,8 +276,23 @@ impl English {
         let note = self.constraint.as_ref().and_then(|c| c.first_note());
         // A hypothesis that left the grammar at its first token leaves no segment at all.
         let left_grammar = self.constraint.as_ref().is_some_and(|c| c.left_grammar(&tokens) || text.trim().is_empty());
-        Ok(Transcript { text: dedupe_repeats(text.trim()), fit, left_grammar, note })
+        let mut text = dedupe_repeats(text.trim());
+        if let Some(spaced) = self.constraint.as_ref().filter(|_| !left_grammar).and_then(|c| c.respace(&text)) {
+            text = spaced;
+        }
+        Ok(Transcript { text, fit, left_grammar, note })
     }
+}
+
+/// Whisper needs at least one second of audio: short commands padded with silence.
+fn padded(samples: &[f32]) -> std::borrow::Cow<'_, [f32]> {
+    const AT_LEAST: usize = 16_000 + 1_600;
+    if samples.len() >= AT_LEAST {
+        return std::borrow::Cow::Borrowed(samples);
+    }
+    let mut longer = samples.to_vec();
+    longer.resize(AT_LEAST, 0.0);
+    std::borrow::Cow::Owned(longer)
 }
 
 /// A looping decoder repeats itself: "make me a latte with sugar, make me a latte with sugar,

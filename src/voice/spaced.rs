@@ -1,0 +1,427 @@
+//! The grammar's sentences as a byte automaton that ignores spacing: how Whisper's Korean
+//! decoding is held to the grammar. Three things make Korean unlike English here:
+//! - Whisper's tokens are byte-level, and a Hangul syllable is three UTF-8 bytes that often
+//!   span two tokens, so a token is often not text at all: everything here works on bytes.
+//! - Korean spacing is loose ("바꿔 줘", "바꿔줘"; "화면으로" for the grammar's "화면" + "으로"):
+//!   spaces and clause punctuation are left out on both sides, and the words run together.
+//! - With spacing gone, word pairs say little (particles such as "다", "을" pair with almost
+//!   anything), so the hold is the templates themselves: a decoding may only spell a prefix of
+//!   one of the grammar's sentences, slots standing for the city's names and the lists' words.
+//!
+//! The automaton is the templates' tree (rules inlined, words as byte chains), with each slot a
+//! shared trie of its values entered and left like a call; skip words may stand at any word
+//! boundary (not twice in a row); a free-text slot (a search query) lets anything follow; the
+//! wake phrase may stand before a sentence or alone.
+
+use crate::grammar::template::Node;
+use crate::grammar::{Grammar, QUERY_SLOT};
+use std::collections::{BTreeSet, HashMap};
+
+/// Bytes that are not part of a word: spaces and the punctuation that ends a clause. Quotes,
+/// dashes and brackets are not among them: a decoder pushed out of the grammar would write
+/// them on and on.
+fn ignored(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b',' | b'.' | b'?' | b'!')
+}
+
+/// Text as the automaton reads it: spaces and punctuation out, ASCII lower-case.
+pub fn compact(bytes: &[u8]) -> Vec<u8> {
+    bytes.iter().filter(|b| !ignored(**b)).map(u8::to_ascii_lowercase).collect()
+}
+
+/// A slot's values (or the skip words) as a byte trie.
+#[derive(Debug, Clone, Default)]
+struct Trie {
+    children: Vec<Vec<(u8, u32)>>,
+    terminal: Vec<bool>,
+}
+
+impl Trie {
+    fn new<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Trie {
+        let mut t = Trie { children: vec![Vec::new()], terminal: vec![false] };
+        for v in values {
+            let bytes = compact(v.as_ref().as_bytes());
+            if bytes.is_empty() {
+                continue;
+            }
+            let mut node = 0usize;
+            for b in bytes {
+                node = match t.children[node].iter().find(|(c, _)| *c == b) {
+                    Some(&(_, next)) => next as usize,
+                    None => {
+                        t.children.push(Vec::new());
+                        t.terminal.push(false);
+                        let next = t.children.len() - 1;
+                        t.children[node].push((b, next as u32));
+                        next
+                    }
+                };
+            }
+            t.terminal[node] = true;
+        }
+        t
+    }
+
+    fn child(&self, node: u32, b: u8) -> Option<u32> {
+        self.children[node as usize].iter().find(|(c, _)| *c == b).map(|&(_, n)| n)
+    }
+}
+
+/// One place decoded text may stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct State {
+    /// A state of the templates' automaton; inside a slot, the state after it.
+    at: u32,
+    /// Inside a slot (or a skip word): which trie, and where in it.
+    inside: Option<(u16, u32)>,
+    /// The last thing read was a skip word (another may not follow at once).
+    skipped: bool,
+    /// The last byte read ended a word.
+    between: bool,
+}
+
+/// Where decoded text may stand: a set of states, or free text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Position {
+    States(BTreeSet<State>),
+    /// In the grammar's free text (a search query): any token.
+    Free,
+}
+
+impl Position {
+    pub fn is_dead(&self) -> bool {
+        matches!(self, Position::States(s) if s.is_empty())
+    }
+}
+
+/// The automaton of a grammar's sentences.
+#[derive(Debug, Clone)]
+pub struct Spaced {
+    /// Byte edges of each template state.
+    edges: Vec<Vec<(u8, u32)>>,
+    /// Moves that read nothing.
+    eps: Vec<Vec<u32>>,
+    /// Slots entered from a state: (trie, the state after the slot).
+    calls: Vec<Vec<(u16, u32)>>,
+    /// States where free text begins.
+    free: Vec<bool>,
+    /// States where a sentence may end.
+    accept: Vec<bool>,
+    /// States where a word of a template ends.
+    word_ends: Vec<bool>,
+    tries: Vec<Trie>,
+    /// The skip words' trie (an index into `tries`), if the grammar has any.
+    skip: Option<u16>,
+}
+
+struct Builder<'g> {
+    net: Spaced,
+    grammar: &'g Grammar,
+    slots: &'g HashMap<String, Vec<String>>,
+    trie_of: HashMap<String, u16>,
+}
+
+impl Builder<'_> {
+    fn state(&mut self) -> u32 {
+        let n = &mut self.net;
+        n.edges.push(Vec::new());
+        n.eps.push(Vec::new());
+        n.calls.push(Vec::new());
+        n.free.push(false);
+        n.accept.push(false);
+        n.word_ends.push(false);
+        (n.edges.len() - 1) as u32
+    }
+
+    fn bytes(&mut self, from: u32, text: &str) -> u32 {
+        let mut at = from;
+        for b in compact(text.as_bytes()) {
+            let next = self.state();
+            self.net.edges[at as usize].push((b, next));
+            at = next;
+        }
+        self.net.word_ends[at as usize] = true;
+        at
+    }
+
+    fn trie(&mut self, slot: &str) -> u16 {
+        if let Some(&t) = self.trie_of.get(slot) {
+            return t;
+        }
+        let values = self.slots.get(slot).map(Vec::as_slice).unwrap_or_default();
+        self.net.tries.push(Trie::new(values));
+        let id = (self.net.tries.len() - 1) as u16;
+        self.trie_of.insert(slot.to_string(), id);
+        id
+    }
+
+    /// Adds `node` from state `from`; returns the state it ends at.
+    fn node(&mut self, node: &Node, from: u32) -> u32 {
+        match node {
+            Node::Word(w) => self.bytes(from, w),
+            Node::Slot(s) if s == QUERY_SLOT => {
+                self.net.free[from as usize] = true;
+                self.state()
+            }
+            Node::Slot(s) => {
+                let trie = self.trie(s);
+                let after = self.state();
+                self.net.calls[from as usize].push((trie, after));
+                after
+            }
+            Node::Rule(r) => match self.grammar.rules.get(r) {
+                Some(body) => self.node(body, from),
+                None => from,
+            },
+            Node::Seq(nodes) => nodes.iter().fold(from, |at, n| self.node(n, at)),
+            Node::Alt(alts) => {
+                let end = self.state();
+                for alt in alts {
+                    let at = self.node(alt, from);
+                    self.net.eps[at as usize].push(end);
+                }
+                end
+            }
+        }
+    }
+}
+
+impl Spaced {
+    /// The automaton of `grammar`'s sentences, its slots standing for `slots`' values, the
+    /// wake phrase allowed before a sentence or alone.
+    pub fn new(grammar: &Grammar, slots: &HashMap<String, Vec<String>>, wake: &str) -> Spaced {
+        let empty = Spaced {
+            edges: vec![],
+            eps: vec![],
+            calls: vec![],
+            free: vec![],
+            accept: vec![],
+            word_ends: vec![],
+            tries: vec![],
+            skip: None,
+        };
+        let mut b = Builder { net: empty, grammar, slots, trie_of: HashMap::new() };
+        let start = b.state();
+        let sentences = b.state();
+        b.net.eps[start as usize].push(sentences);
+        if !compact(wake.as_bytes()).is_empty() {
+            let woken = b.bytes(start, wake);
+            b.net.accept[woken as usize] = true;
+            b.net.eps[woken as usize].push(sentences);
+        }
+        for command in &grammar.commands {
+            for template in &command.templates {
+                let end = b.node(template, sentences);
+                b.net.accept[end as usize] = true;
+            }
+        }
+        if !grammar.skip_words.is_empty() {
+            b.net.tries.push(Trie::new(&grammar.skip_words));
+            b.net.skip = Some((b.net.tries.len() - 1) as u16);
+        }
+        b.net
+    }
+
+    /// Where the automaton stands before anything is read.
+    pub fn start(&self) -> Position {
+        self.closure(BTreeSet::from([State { at: 0, inside: None, skipped: false, between: true }]))
+    }
+
+    /// Everything reachable without reading: moves, slots and skip words entered, slots left
+    /// where a value ends. Free text anywhere makes the whole position free.
+    fn closure(&self, states: BTreeSet<State>) -> Position {
+        let mut todo: Vec<State> = states.into_iter().collect();
+        let mut seen = BTreeSet::new();
+        while let Some(s) = todo.pop() {
+            if !seen.insert(s) {
+                continue;
+            }
+            match s.inside {
+                Some((trie, node)) => {
+                    if self.tries[trie as usize].terminal[node as usize] {
+                        let skipped = Some(trie) == self.skip;
+                        todo.push(State { at: s.at, inside: None, skipped, between: true });
+                    }
+                }
+                None => {
+                    let at = s.at as usize;
+                    if self.free[at] {
+                        return Position::Free;
+                    }
+                    todo.extend(self.eps[at].iter().map(|&e| State { at: e, ..s }));
+                    todo.extend(self.calls[at].iter().map(|&(trie, after)| State {
+                        at: after,
+                        inside: Some((trie, 0)),
+                        skipped: false,
+                        between: s.between,
+                    }));
+                    if let Some(skip) = self.skip.filter(|_| s.between && !s.skipped) {
+                        todo.push(State { at: s.at, inside: Some((skip, 0)), skipped: false, between: true });
+                    }
+                }
+            }
+        }
+        Position::States(seen)
+    }
+
+    /// Reads bytes (already compacted) from a position.
+    pub fn feed(&self, from: &Position, bytes: &[u8]) -> Position {
+        let mut at = from.clone();
+        for &b in bytes {
+            let Position::States(states) = &at else { return Position::Free };
+            let mut next = BTreeSet::new();
+            for s in states {
+                match s.inside {
+                    Some((trie, node)) => {
+                        if let Some(child) = self.tries[trie as usize].child(node, b) {
+                            next.insert(State { inside: Some((trie, child)), between: false, ..*s });
+                        }
+                    }
+                    None => {
+                        for &(edge, to) in &self.edges[s.at as usize] {
+                            if edge == b {
+                                let between = self.word_ends[to as usize];
+                                next.insert(State { at: to, inside: None, skipped: false, between });
+                            }
+                        }
+                    }
+                }
+            }
+            at = self.closure(next);
+            if at.is_dead() {
+                break;
+            }
+        }
+        at
+    }
+
+    /// Whether a sentence (or the wake phrase alone) may end here.
+    pub fn may_end(&self, at: &Position) -> bool {
+        match at {
+            Position::Free => true,
+            Position::States(states) => states.iter().any(|s| s.inside.is_none() && self.accept[s.at as usize]),
+        }
+    }
+
+    /// Whether the text stands between words here (not inside a word or a name).
+    pub fn between_words(&self, at: &Position) -> bool {
+        match at {
+            Position::Free => true,
+            Position::States(states) => states.iter().any(|s| s.between),
+        }
+    }
+
+    /// Text the automaton reads whole, spaced as the grammar's words are: one of its sentences
+    /// as Whisper wrote it ("모든 불다파 란색으로") has its words found again ("모든 불 다 파란색
+    /// 으로"), so the matcher reads skip words and particles as words. `None` when the text is
+    /// not a whole sentence (or runs into free text).
+    pub fn respace(&self, text: &str) -> Option<String> {
+        let bytes = compact(text.as_bytes());
+        let mut positions = vec![self.start()];
+        for &b in &bytes {
+            let next = self.feed(positions.last()?, &[b]);
+            if !matches!(&next, Position::States(s) if !s.is_empty()) {
+                return None;
+            }
+            positions.push(next);
+        }
+        let Some(Position::States(last)) = positions.last() else { return None };
+        let mut at = *last.iter().find(|s| s.inside.is_none() && self.accept[s.at as usize])?;
+        // Back from the end: a state before each byte that leads to the one after it.
+        let mut ends = vec![false; bytes.len() + 1];
+        for i in (1..=bytes.len()).rev() {
+            ends[i] = at.between;
+            let Position::States(before) = &positions[i - 1] else { return None };
+            at = *before.iter().find(|p| {
+                matches!(self.feed(&Position::States(BTreeSet::from([**p])), &[bytes[i - 1]]),
+                    Position::States(s) if s.contains(&at))
+            })?;
+        }
+        let mut out = Vec::with_capacity(bytes.len() * 2);
+        for (i, b) in bytes.iter().enumerate() {
+            out.push(*b);
+            if ends[i + 1] && i + 1 < bytes.len() {
+                out.push(b' ');
+            }
+        }
+        String::from_utf8(out).ok()
+    }
+
+    /// The bytes that may come next at a position (all of them in free text).
+    pub fn next_bytes(&self, at: &Position) -> [bool; 256] {
+        let Position::States(states) = at else { return [true; 256] };
+        let mut out = [false; 256];
+        for s in states {
+            match s.inside {
+                Some((trie, node)) => {
+                    self.tries[trie as usize].children[node as usize].iter().for_each(|(b, _)| out[*b as usize] = true)
+                }
+                None => self.edges[s.at as usize].iter().for_each(|(b, _)| out[*b as usize] = true),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The automaton of a Korean grammar with these templates and a colour list.
+    fn spaced(templates: &[&str]) -> Spaced {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ko = dir.path().join("ko");
+        std::fs::create_dir_all(&ko).expect("grammar folder");
+        let common = "intents = [\"lights\"]\nskip_words = [\"좀\"]\n[rules]\nlights = \"[모든] 불[을]\"\n[lists]\n\
+                      color = [{ words = [\"파란색\", \"빨간색\"], value = \"blue\" }]\n";
+        std::fs::write(ko.join("_common.toml"), common).expect("_common");
+        let quoted: Vec<String> = templates.iter().map(|t| format!("{t:?}")).collect();
+        let commands = format!(
+            "[[command]]\nintent = \"lights\"\ntemplates = [{}]\nexamples = [{{ text = \"불 꺼 줘\" }}]\n",
+            quoted.join(", ")
+        );
+        std::fs::write(ko.join("lights.toml"), commands).expect("lights.toml");
+        let grammar = Grammar::load(dir.path(), "ko").expect("the grammar loads");
+        let slots = HashMap::from([("color".to_string(), vec!["파란색".to_string(), "빨간색".to_string()])]);
+        Spaced::new(&grammar, &slots, "코뿔소")
+    }
+
+    fn read(s: &Spaced, text: &str) -> Position {
+        s.feed(&s.start(), &compact(text.as_bytes()))
+    }
+
+    #[test]
+    fn only_the_sentences_spacing_aside() {
+        let s = spaced(&["<lights> {color}[으로] [다] 바꿔 줘", "불 꺼 줘"]);
+        assert!(s.may_end(&read(&s, "모든 불을 파란색으로 바꿔줘")));
+        assert!(s.may_end(&read(&s, "모든불을 파란 색으로 다 바꿔 줘.")));
+        assert!(s.may_end(&read(&s, "코뿔소, 불 꺼 줘")), "after the wake phrase");
+        assert!(s.may_end(&read(&s, "코뿔소")), "the wake phrase alone");
+        assert!(s.may_end(&read(&s, "불 좀 꺼 줘")), "a skip word");
+        assert!(read(&s, "불 좀 좀 꺼 줘").is_dead(), "not twice in a row");
+        let half = read(&s, "모든 불을 파란");
+        assert!(!half.is_dead() && !s.may_end(&half) && !s.between_words(&half));
+        assert!(s.between_words(&read(&s, "모든 불을")));
+        assert!(read(&s, "모든 불다 해").is_dead(), "“다” only after the colour");
+        assert!(read(&s, "커피").is_dead());
+        assert_eq!(s.respace("모든 불좀파 란색으로다 바꿔줘.").as_deref(), Some("모든 불 좀 파란색 으로 다 바꿔 줘"));
+        assert_eq!(s.respace("모든 불을 파란"), None, "not a whole sentence");
+    }
+
+    #[test]
+    fn a_syllable_split_across_tokens_is_read_byte_by_byte() {
+        let s = spaced(&["{color}[으로] 바꿔 줘"]);
+        let bytes = "파란색".as_bytes();
+        let half = s.feed(&s.start(), &bytes[..4]); // 파 and the first byte of 란
+        assert!(!half.is_dead() && !s.between_words(&half));
+        let next = s.next_bytes(&half);
+        assert!(next[bytes[4] as usize] && !next[b'a' as usize]);
+        assert!(s.between_words(&s.feed(&half, &bytes[4..])));
+    }
+
+    #[test]
+    fn free_text_lets_anything_follow() {
+        let s = spaced(&["{query} 찾아 줘", "불 꺼 줘"]);
+        assert_eq!(read(&s, "아무 말이나"), Position::Free);
+    }
+}
