@@ -293,10 +293,16 @@ impl Constraint {
             let masked = before + (-f64::from(kept).exp()).ln_1p() as f32;
             // Nothing masked: -inf; everything masked: all of it.
             logits[sink] = match (complete, kept.is_finite()) {
-                (false, _) => f32::NEG_INFINITY,
+                // Nothing may follow (a word no token can finish): the hypothesis leaves.
+                (_, false) => before + SINK_PENALTY,
+                (false, true) => f32::NEG_INFINITY,
                 (true, true) => masked + SINK_PENALTY,
-                (true, false) => before + SINK_PENALTY,
             };
+        } else if !kept.is_finite() {
+            // No sink and nothing allowed: the hypothesis ends (whisper.cpp must have a token).
+            if let Some(l) = logits.get_mut(eot) {
+                *l = 0.0;
+            }
         }
     }
 

@@ -468,7 +468,12 @@ impl Voice {
                 }
             } else if let Some(english) = self.english.as_mut() {
                 match english.transcribe_with(&utterance.samples, true) {
-                    Ok(transcript) => {
+                    Ok(mut transcript) => {
+                        if heard.language.is_some() {
+                            // Detection already said English: the "(" note, tiny.en's sign of
+                            // speech in another language, is not asked again.
+                            transcript.note = None;
+                        }
                         self.whisper_heard(&transcript, "en", &mut heard, ctx);
                         if heard.answer.understood || heard.wake == Wake::Alone {
                             break;

@@ -10,8 +10,11 @@
 //!
 //! The automaton is the templates' tree (rules inlined, words as byte chains), with each slot a
 //! shared trie of its values entered and left like a call; skip words may stand at any word
-//! boundary (not twice in a row); a free-text slot (a search query) lets anything follow; the
-//! wake phrase may stand before a sentence or alone.
+//! boundary (not twice in a row); the wake phrase may stand before a sentence or alone. A
+//! search query (the free-text slot) is one or more words the city and the grammar know —
+//! names, topic words, the grammar's own words of two syllables or more — each with a particle
+//! or not: Korean puts the query first ("강남구 불법주차 민원 찾아 줘"), and free text there
+//! would leave every utterance unheld and ungated.
 
 use crate::grammar::template::Node;
 use crate::grammar::{Grammar, QUERY_SLOT};
@@ -114,6 +117,16 @@ pub struct Spaced {
     skip: Option<u16>,
 }
 
+/// What may follow a word of a search query.
+const PARTICLES: &[&str] = &[
+    "의", "을", "를", "이", "가", "은", "는", "에", "에서", "로", "으로", "와", "과", "도", "만", "에게", "랑", "하고",
+];
+/// The longest search query, in words.
+const QUERY_WORDS_AT_MOST: usize = 3;
+/// The query's pseudo-slots (not names a grammar can use: they hold a space).
+const QUERY_WORDS: &str = "query words";
+const QUERY_PARTICLES: &str = "query particles";
+
 struct Builder<'g> {
     net: Spaced,
     grammar: &'g Grammar,
@@ -160,8 +173,20 @@ impl Builder<'_> {
         match node {
             Node::Word(w) => self.bytes(from, w),
             Node::Slot(s) if s == QUERY_SLOT => {
-                self.net.free[from as usize] = true;
-                self.state()
+                // One to `QUERY_WORDS_AT_MOST` known words, each with a particle or not.
+                let (words, particles) = (self.trie(QUERY_WORDS), self.trie(QUERY_PARTICLES));
+                let end = self.state();
+                let mut at = from;
+                for _ in 0..QUERY_WORDS_AT_MOST {
+                    let particle = self.state();
+                    let after = self.state();
+                    self.net.calls[at as usize].push((words, particle));
+                    self.net.calls[particle as usize].push((particles, after));
+                    self.net.eps[particle as usize].push(after);
+                    self.net.eps[after as usize].push(end);
+                    at = after;
+                }
+                end
             }
             Node::Slot(s) => {
                 let trie = self.trie(s);
@@ -186,10 +211,23 @@ impl Builder<'_> {
     }
 }
 
+/// The words a search query is made of: every slot's values (the city's names, the lists'
+/// words) and the grammar's topic words ("불법주차", "민원"). Not the templates' own words: those
+/// are mostly endings and particles, with which a query could spell any talk.
+fn query_words(grammar: &Grammar, slots: &HashMap<String, Vec<String>>) -> Vec<String> {
+    let mut out: Vec<String> = slots.values().flatten().cloned().collect();
+    out.extend(grammar.words.topics.values().flatten().cloned());
+    out
+}
+
 impl Spaced {
     /// The automaton of `grammar`'s sentences, its slots standing for `slots`' values, the
     /// wake phrase allowed before a sentence or alone.
     pub fn new(grammar: &Grammar, slots: &HashMap<String, Vec<String>>, wake: &str) -> Spaced {
+        let mut slots = slots.clone();
+        slots.insert(QUERY_WORDS.into(), query_words(grammar, &slots));
+        slots.insert(QUERY_PARTICLES.into(), PARTICLES.iter().map(|p| p.to_string()).collect());
+        let slots = &slots;
         let empty = Spaced {
             edges: vec![],
             eps: vec![],
@@ -420,8 +458,11 @@ mod tests {
     }
 
     #[test]
-    fn free_text_lets_anything_follow() {
+    fn a_search_query_is_known_words_with_particles() {
         let s = spaced(&["{query} 찾아 줘", "불 꺼 줘"]);
-        assert_eq!(read(&s, "아무 말이나"), Position::Free);
+        assert!(s.may_end(&read(&s, "빨간색 파란색을 찾아 줘")), "a list's words, a particle");
+        assert!(read(&s, "빨간색 파란색 빨간색 파란색 찾아 줘").is_dead(), "four words are too many");
+        assert!(read(&s, "아무 말이나 찾아 줘").is_dead(), "words nobody knows");
+        assert_eq!(s.respace("빨간색의파란색찾아줘").as_deref(), Some("빨간색 의 파란색 찾아 줘"));
     }
 }

@@ -6,6 +6,7 @@ mod common;
 
 mod gesture_models;
 mod gesture_serve;
+mod korean_whisper;
 mod serve;
 mod speech_to_intent;
 mod voice;
