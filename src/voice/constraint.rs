@@ -10,6 +10,7 @@
 use super::spaced::{compact, Position, Spaced};
 use super::vocabulary::{is_word_char, LastWords, Vocabulary};
 use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
 
 /// Below this fit, what was heard is not taken as a command: on the project's voice set, every
 /// out-of-domain sentence forced into the city grammar scored below it, and most commands
@@ -35,7 +36,10 @@ pub enum Hold {
 }
 
 /// The state of one constrained decoding: the vocabulary, each text token's text,
-/// a cache of the tokens allowed after a partial word, and the running score.
+/// a cache of the tokens allowed after a partial word, and the running score. whisper.cpp runs a
+/// beam's decoders on several threads at once, each calling [`Constraint::step`]: what a step
+/// changes (the caches, the scores) is behind its own short lock, and the costly part (which
+/// tokens a state allows) is worked out outside any lock.
 pub struct Constraint {
     hold: Hold,
     /// The text of each text token (ids below end-of-text); `None` if not UTF-8.
@@ -45,16 +49,16 @@ pub struct Constraint {
     token_bytes: Vec<Vec<u8>>,
     by_first_byte: HashMap<u16, Vec<u32>>,
     /// Held on bytes: the tokens allowed at a position, at most `CACHED_STATES` of them.
-    allowed_at: HashMap<Position, Vec<u32>>,
+    allowed_at: Mutex<HashMap<Position, Vec<u32>>>,
     eot: usize,
     /// The length of the logits whisper.cpp passes: text tokens, then special ones.
     pub n_vocab: usize,
     /// The text tokens allowed in a state ("prev|partial"), at most `CACHED_STATES` of them.
-    allowed: HashMap<String, Vec<u32>>,
+    allowed: Mutex<HashMap<String, Vec<u32>>>,
     /// For each text a decoder had written before a step: the log of the probability mass the
     /// grammar left the model at that step. Kept per text, not summed, because a beam search
     /// interleaves the steps of hypotheses that are later dropped.
-    kept: HashMap<String, f32>,
+    kept: Mutex<HashMap<String, f32>>,
     /// A special token that stands for "the speech leaves the grammar here": it gets the
     /// probability of every token the grammar masked, so that the decoder ranks hypotheses by
     /// the model's own probabilities (masking alone would hand the masked belief to whatever
@@ -65,7 +69,7 @@ pub struct Constraint {
     /// writes speech it cannot take for English as "(speaking in foreign language)".
     note_tokens: Vec<usize>,
     /// The probability the model gave, at the first step, to opening such a note.
-    first_note: Option<f32>,
+    first_note: Mutex<Option<f32>>,
 }
 
 impl Constraint {
@@ -79,14 +83,14 @@ impl Constraint {
             token_text,
             token_bytes: Vec::new(),
             by_first_byte: HashMap::new(),
-            allowed_at: HashMap::new(),
+            allowed_at: Mutex::default(),
             eot,
             n_vocab,
-            allowed: HashMap::new(),
-            kept: HashMap::new(),
+            allowed: Mutex::default(),
+            kept: Mutex::default(),
             sink: None,
             note_tokens,
-            first_note: None,
+            first_note: Mutex::default(),
         }
     }
 
@@ -126,24 +130,25 @@ impl Constraint {
     }
 
     /// Starts a new utterance.
-    pub fn reset(&mut self) {
-        self.kept.clear();
-        self.first_note = None;
+    pub fn reset(&self) {
+        lock(&self.kept).clear();
+        *lock(&self.first_note) = None;
     }
 
     /// The probability the model gave, before the grammar held it, to beginning with a note —
     /// "(" as in "(speaking in foreign language)" — rather than words: high for speech it does
     /// not take for English.
     pub fn first_note(&self) -> Option<f32> {
-        self.first_note
+        *lock(&self.first_note)
     }
 
     /// How well the speech fit the grammar along the hypothesis that won (its token ids): the
     /// mean, over its decoding steps, of the log of the probability the model gave to what the
     /// grammar allowed (0: all of it; 0 when no step was held, as in free text).
     pub fn fit(&self, tokens: &[i32]) -> f32 {
+        let kept = lock(&self.kept);
         let steps: Vec<f32> =
-            (0..=tokens.len()).filter_map(|n| self.kept.get(&self.text_of(&tokens[..n])).copied()).collect();
+            (0..=tokens.len()).filter_map(|n| kept.get(&self.text_of(&tokens[..n])).copied()).collect();
         if steps.is_empty() {
             0.0
         } else {
@@ -151,13 +156,13 @@ impl Constraint {
         }
     }
 
-    fn allowed_after(&mut self, at: LastWords<'_>, case: Case) -> Vec<u32> {
+    fn allowed_after(&self, at: LastWords<'_>, case: Case) -> Vec<u32> {
         let Hold::Words(vocab) = &self.hold else { return Vec::new() };
         // The word before the last matters only where free text may open: elsewhere it is
         // left out of the key, so the cache does not hold the same state many times.
         let at = if vocab.opens_free_text_after(at.prev) { at } else { LastWords { before: None, ..at } };
         let key = format!("{}|{}|{}|{case:?}", at.before.unwrap_or(""), at.prev.unwrap_or(""), at.partial);
-        if let Some(ids) = self.allowed.get(&key) {
+        if let Some(ids) = lock(&self.allowed).get(&key) {
             return ids.clone();
         }
         let ids: Vec<u32> = self
@@ -170,17 +175,18 @@ impl Constraint {
             })
             .filter_map(|(i, _)| u32::try_from(i).ok())
             .collect();
-        if self.allowed.len() >= CACHED_STATES {
-            self.allowed.clear();
+        let mut cache = lock(&self.allowed);
+        if cache.len() >= CACHED_STATES {
+            cache.clear();
         }
-        self.allowed.insert(key, ids.clone());
+        cache.insert(key, ids.clone());
         ids
     }
 
     /// The text tokens allowed at a position of the byte automaton: between words, tokens that
     /// are only spaces or punctuation; and those whose bytes go on from there.
-    fn allowed_on_bytes(&mut self, at: &Position) -> Vec<u32> {
-        if let Some(ids) = self.allowed_at.get(at) {
+    fn allowed_on_bytes(&self, at: &Position) -> Vec<u32> {
+        if let Some(ids) = lock(&self.allowed_at).get(at) {
             return ids.clone();
         }
         let Hold::Spaced(spaced) = &self.hold else { return Vec::new() };
@@ -196,17 +202,18 @@ impl Constraint {
                 !spaced.feed(at, &bytes).is_dead()
             }));
         }
-        if self.allowed_at.len() >= CACHED_STATES {
-            self.allowed_at.clear();
+        let mut cache = lock(&self.allowed_at);
+        if cache.len() >= CACHED_STATES {
+            cache.clear();
         }
-        self.allowed_at.insert(at.clone(), ids.clone());
+        cache.insert(at.clone(), ids.clone());
         ids
     }
 
     /// What the hold allows after `written` (the decoded text): the allowed text tokens,
     /// whether the text may end here, and whether it stands between words; `None` in free
     /// text (anything goes).
-    fn allowed(&mut self, decoded: &[i32], written: &str) -> Option<(Vec<u32>, bool, bool)> {
+    fn allowed(&self, decoded: &[i32], written: &str) -> Option<(Vec<u32>, bool, bool)> {
         match &self.hold {
             Hold::Words(vocab) => {
                 let text = written.to_lowercase();
@@ -245,7 +252,7 @@ impl Constraint {
     /// One decoding step: `decoded` are the token ids this decoder chose so far, `logits` the
     /// next token's (all of the vocabulary, special tokens after the text ones). Masks what
     /// the grammar cannot say, and scores how much of the model's belief the grammar kept.
-    pub fn step(&mut self, decoded: &[i32], logits: &mut [f32]) {
+    pub fn step(&self, decoded: &[i32], logits: &mut [f32]) {
         let eot = self.eot;
         if self.left_grammar(decoded) {
             // Out of the grammar: this hypothesis can only end, at no further cost.
@@ -258,9 +265,9 @@ impl Constraint {
         let written = self.text_of(decoded);
         let Some((allowed, may_end, complete)) = self.allowed(decoded, &written) else { return };
         let before = log_sum_exp(logits);
-        if written.is_empty() && self.first_note.is_none() {
+        if written.is_empty() && lock(&self.first_note).is_none() {
             let notes: Vec<f32> = self.note_tokens.iter().filter_map(|&i| logits.get(i).copied()).collect();
-            self.first_note = Some((log_sum_exp(&notes) - before).exp());
+            *lock(&self.first_note) = Some((log_sum_exp(&notes) - before).exp());
         }
         // What the model wanted most, for RUST_LOG=scpm::voice::constraint=trace.
         let wanted = tracing::enabled!(tracing::Level::TRACE).then(|| {
@@ -283,7 +290,7 @@ impl Constraint {
             tracing::trace!("after {written:?} the model wanted {wanted:?}; the grammar kept {kept:.2}");
         }
         if kept.is_finite() {
-            self.kept.insert(written, kept);
+            lock(&self.kept).insert(written, kept);
         }
         // The masked mass, log(1 - e^kept) of what was there, goes to the sink — only between
         // words. Inside a word the grammar can still finish ("ice" of "iced"), what the model
@@ -317,6 +324,11 @@ impl Constraint {
             .filter_map(|&id| usize::try_from(id).ok().and_then(|i| self.token_text.get(i)).and_then(|t| t.as_deref()))
             .collect()
     }
+}
+
+/// A cache or score, whatever a panicked step left it as (a run starts with `reset`).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// How the word being spelled is written so far, which its next piece must keep.

@@ -11,7 +11,6 @@ use super::constraint::{Constraint, MIN_FIT};
 use super::spaced::Spaced;
 use super::vocabulary::Vocabulary;
 use std::path::Path;
-use std::sync::Mutex;
 use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState, WhisperSysContext,
     WhisperSysState, WhisperTokenData,
@@ -51,9 +50,9 @@ pub struct Whisper {
     beam: i32,
     prompt: String,
     /// Grammar-constrained decoding (boxed: whisper.cpp holds a pointer to it during a run).
-    constraint: Option<Box<Mutex<Constraint>>>,
+    constraint: Option<Box<Constraint>>,
     /// The grammar's words in any order: the second decoding when the first left the grammar.
-    any_order: Option<Box<Mutex<Constraint>>>,
+    any_order: Option<Box<Constraint>>,
 }
 
 /// One utterance's text, and how well it fits the grammar's words.
@@ -118,12 +117,11 @@ unsafe extern "C" fn constrain_step(
     if user_data.is_null() || logits.is_null() {
         return;
     }
-    // SAFETY: `user_data` is the boxed Mutex<Constraint> that `transcribe` owns for the whole
-    // run; `tokens` and `logits` are whisper.cpp's arrays of the sizes it passes. whisper.cpp
+    // SAFETY: `user_data` is the boxed Constraint that `transcribe` owns for the whole run;
+    // `tokens` and `logits` are whisper.cpp's arrays of the sizes it passes. whisper.cpp
     // processes a beam's decoders in parallel (up to `threads` at once), so the constraint is
-    // shared between threads: each step holds the lock.
-    let shared = &*(user_data as *const Mutex<Constraint>);
-    let mut constraint = lock(shared);
+    // shared between threads: it is only read through `&`, and locks what a step changes.
+    let constraint = &*(user_data as *const Constraint);
     let logits = std::slice::from_raw_parts_mut(logits, constraint.n_vocab);
     let decoded: Vec<i32> = if tokens.is_null() || n_tokens <= 0 {
         Vec::new()
@@ -159,7 +157,7 @@ impl Whisper {
                     .map(|id| ctx.token_to_bytes(id).map(<[u8]>::to_vec).unwrap_or_default())
                     .collect();
                 let held = Constraint::on_bytes(sentences, bytes, n_vocab).with_sink(sink);
-                (Some(Box::new(Mutex::new(held))), None)
+                (Some(Box::new(held)), None)
             }
             (None, None) => (None, None),
             (Some(vocab), None) => {
@@ -167,9 +165,8 @@ impl Whisper {
                 let token_text: Vec<Option<String>> = (0..ctx.token_eot())
                     .map(|id| ctx.token_to_bytes(id).ok().and_then(|b| std::str::from_utf8(b).ok()).map(str::to_string))
                     .collect();
-                let constraint = |vocab: Vocabulary| {
-                    Box::new(Mutex::new(Constraint::new(vocab, token_text.clone(), n_vocab).with_sink(sink)))
-                };
+                let constraint =
+                    |vocab: Vocabulary| Box::new(Constraint::new(vocab, token_text.clone(), n_vocab).with_sink(sink));
                 let any_order = constraint(vocab.any_order());
                 (Some(constraint(vocab)), Some(any_order))
             }
@@ -262,12 +259,12 @@ impl Whisper {
         let audio = padded(samples);
         let constraint = if any_order { self.any_order.as_mut() } else { self.constraint.as_mut() };
         if let Some(constraint) = constraint {
-            lock(constraint).reset();
+            constraint.reset();
             // SAFETY: the box outlives `full` below, and only the callback touches it meanwhile.
             #[allow(unsafe_code)]
             unsafe {
                 params.set_filter_logits_callback(Some(constrain_step));
-                params.set_filter_logits_callback_user_data(constraint.as_ref() as *const Mutex<Constraint> as *mut _);
+                params.set_filter_logits_callback_user_data(constraint.as_ref() as *const Constraint as *mut _);
             }
         }
         self.state.full(params, &audio).map_err(|e| WhisperError::Run(e.to_string()))?;
@@ -277,7 +274,7 @@ impl Whisper {
             text.push_str(&segment.to_str_lossy().map_err(|e| WhisperError::Run(e.to_string()))?);
             tokens.extend((0..segment.n_tokens()).filter_map(|i| segment.get_token(i)).map(|t| t.token_id()));
         }
-        let held = self.constraint.as_deref().map(lock);
+        let held = self.constraint.as_deref();
         let fit = held.as_ref().map(|c| c.fit(&tokens));
         let note = held.as_ref().and_then(|c| c.first_note());
         // A hypothesis that left the grammar at its first token leaves no segment at all.
@@ -286,14 +283,8 @@ impl Whisper {
         if let Some(spaced) = held.as_ref().filter(|_| !left_grammar).and_then(|c| c.respace(&text)) {
             text = spaced;
         }
-        drop(held);
         Ok(Transcript { text, fit, left_grammar, note })
     }
-}
-
-/// The constraint, whatever a panicked step left it as (it is reset before each run).
-fn lock(constraint: &Mutex<Constraint>) -> std::sync::MutexGuard<'_, Constraint> {
-    constraint.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Whisper needs at least one second of audio: short commands padded with silence.
