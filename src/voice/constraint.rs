@@ -418,7 +418,7 @@ mod tests {
     fn a_step_masks_other_words_and_ends_only_on_a_whole_word() {
         let tokens: Vec<Option<String>> =
             [" mo", "cha", "ga", " rose", ","].iter().map(|t| Some(t.to_string())).collect();
-        let mut c = Constraint::new(Vocabulary::from_phrases(["mocha", "roast"]), tokens, 6);
+        let c = Constraint::new(Vocabulary::from_phrases(["mocha", "roast"]), tokens, 6);
         let mut logits = vec![0.0_f32; 6]; // five text tokens and end-of-text
         c.step(&[0], &mut logits);
         assert!(logits[1].is_finite(), "“cha” finishes “mocha”");
@@ -439,7 +439,7 @@ mod tests {
         let tokens: Vec<Option<String>> =
             [" mo", "cha", "ga", " rose", ","].iter().map(|t| Some(t.to_string())).collect();
         // Five text tokens, end-of-text (5), and a special token as the sink (6).
-        let mut c = Constraint::new(Vocabulary::from_phrases(["mocha", "roast"]), tokens, 7).with_sink(6);
+        let c = Constraint::new(Vocabulary::from_phrases(["mocha", "roast"]), tokens, 7).with_sink(6);
         // After " mo" the model wants "ga" (not a word) ten times more than "cha": inside a
         // word the grammar can finish, the word is finished — nothing goes to the sink.
         let mut logits = vec![f32::NEG_INFINITY; 7];
@@ -472,7 +472,7 @@ mod tests {
     fn the_first_step_measures_how_much_the_model_wanted_a_note() {
         let tokens: Vec<Option<String>> =
             [" mo", "cha", " (", "[", " rose"].iter().map(|t| Some(t.to_string())).collect();
-        let mut c = Constraint::new(Vocabulary::from_phrases(["mocha"]), tokens, 6);
+        let c = Constraint::new(Vocabulary::from_phrases(["mocha"]), tokens, 6);
         // The model wants " (" and "[" three times as much as " mo": a note, as for foreign speech.
         let mut logits = vec![f32::NEG_INFINITY; 6];
         logits[0] = 0.0;
