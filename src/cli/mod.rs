@@ -26,8 +26,8 @@ use scpm::config::Config;
 use serve::serve;
 
 /// Our info, and only the errors of libraries that narrate normal operation at warn (tantivy's
-/// merges; webrtc-rs's ICE restarts and stray STUN packets).
-pub const QUIET_LIBRARIES: &str = "info,tantivy=warn,rtc=error,rtc_ice=error,rtc_dtls=error,webrtc=error";
+/// merges; webrtc-rs's ICE restarts and stray STUN packets; ONNX Runtime's session options).
+pub const QUIET_LIBRARIES: &str = "info,tantivy=warn,rtc=error,rtc_ice=error,rtc_dtls=error,webrtc=error,ort=warn";
 
 pub fn run(cli: Cli) -> Result<()> {
     // A config file named on the command line must be there: falling back to the defaults
