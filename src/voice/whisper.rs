@@ -276,7 +276,9 @@ impl Whisper {
         }
         let held = self.constraint.as_deref();
         let fit = held.as_ref().map(|c| c.fit(&tokens));
-        let note = held.as_ref().and_then(|c| c.first_note());
+        // The "(" note is the English model's sign of speech in another language: not asked of
+        // a decoding in Korean.
+        let note = held.as_ref().and_then(|c| c.first_note()).filter(|_| self.language == "en");
         // A hypothesis that left the grammar at its first token leaves no segment at all.
         let left_grammar = held.as_ref().is_some_and(|c| c.left_grammar(&tokens) || text.trim().is_empty());
         let mut text = dedupe_repeats(text.trim());
