@@ -62,13 +62,8 @@ impl HandModels {
         engine.model_dir(&self.dir.join("hands")).join(format!("{name}.onnx"))
     }
 
-    /// ONNX Runtime's shared library.
-    pub fn runtime_library(&self) -> PathBuf {
-        self.dir.join("lib/libonnxruntime.so")
-    }
-
     fn load(&self, engine: Engine) -> Result<(Net, Net), HandsError> {
-        let library = self.runtime_library();
+        let library = crate::models::ModelPaths::new(&self.dir).onnxruntime();
         Ok((
             Net::load(engine, &self.model(engine, "palm_detection_full"), &library)?,
             Net::load(engine, &self.model(engine, "hand_landmark_full"), &library)?,

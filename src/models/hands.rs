@@ -47,17 +47,6 @@ impl Engine {
     }
 }
 
-impl std::str::FromStr for Engine {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Engine, String> {
-        match s {
-            "onnxruntime" => Ok(Engine::OnnxRuntime),
-            "opencv" => Ok(Engine::OpenCv),
-            other => Err(format!("unknown hand-model engine {other:?}: use \"onnxruntime\" or \"opencv\"")),
-        }
-    }
-}
-
 /// ONNX Runtime (MIT): only its shared library is used, loaded at run time by the `ort` crate.
 pub const ONNXRUNTIME: Wheel = Wheel {
     package: "onnxruntime",

@@ -211,8 +211,8 @@ impl Constraint {
     }
 
     /// What the hold allows after `written` (the decoded text): the allowed text tokens,
-    /// whether the text may end here, and whether it stands between words; `None` in free
-    /// text (anything goes).
+    /// whether the text may end here, and whether it stands between words; `None` in English
+    /// free text (anything goes).
     fn allowed(&self, decoded: &[i32], written: &str) -> Option<(Vec<u32>, bool, bool)> {
         match &self.hold {
             Hold::Words(vocab) => {
@@ -223,16 +223,11 @@ impl Constraint {
                 let at = vocab.last_words(&text);
                 let complete = vocab.complete(at.before, at.prev, at.partial);
                 let case = Case::of(written.rsplit(|c: char| !is_word_char(c)).next().unwrap_or(""));
-                // `at` borrows `text`; the cache lookup needs `self` mutably.
-                let at = LastWords { before: at.before, prev: at.prev, partial: at.partial };
                 let ids = self.allowed_after(at, case);
                 Some((ids, complete, complete))
             }
             Hold::Spaced(spaced) => {
                 let at = spaced.feed(&spaced.start(), &compact(&self.bytes_of(decoded)));
-                if at == Position::Free {
-                    return None;
-                }
                 let (may_end, between) = (spaced.may_end(&at), spaced.between_words(&at));
                 Some((self.allowed_on_bytes(&at), may_end, between))
             }

@@ -83,17 +83,13 @@ pub struct State {
     between: bool,
 }
 
-/// Where decoded text may stand: a set of states, or free text.
+/// Where decoded text may stand: the states it may be in (none: it left the grammar).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Position {
-    States(BTreeSet<State>),
-    /// In the grammar's free text (a search query): any token.
-    Free,
-}
+pub struct Position(BTreeSet<State>);
 
 impl Position {
     pub fn is_dead(&self) -> bool {
-        matches!(self, Position::States(s) if s.is_empty())
+        self.0.is_empty()
     }
 }
 
@@ -106,8 +102,6 @@ pub struct Spaced {
     eps: Vec<Vec<u32>>,
     /// Slots entered from a state: (trie, the state after the slot).
     calls: Vec<Vec<(u16, u32)>>,
-    /// States where free text begins.
-    free: Vec<bool>,
     /// States where a sentence may end.
     accept: Vec<bool>,
     /// States where a word of a template ends.
@@ -140,7 +134,6 @@ impl Builder<'_> {
         n.edges.push(Vec::new());
         n.eps.push(Vec::new());
         n.calls.push(Vec::new());
-        n.free.push(false);
         n.accept.push(false);
         n.word_ends.push(false);
         (n.edges.len() - 1) as u32
@@ -232,7 +225,6 @@ impl Spaced {
             edges: vec![],
             eps: vec![],
             calls: vec![],
-            free: vec![],
             accept: vec![],
             word_ends: vec![],
             tries: vec![],
@@ -266,7 +258,7 @@ impl Spaced {
     }
 
     /// Everything reachable without reading: moves, slots and skip words entered, slots left
-    /// where a value ends. Free text anywhere makes the whole position free.
+    /// where a value ends.
     fn closure(&self, states: BTreeSet<State>) -> Position {
         let mut todo: Vec<State> = states.into_iter().collect();
         let mut seen = BTreeSet::new();
@@ -283,9 +275,6 @@ impl Spaced {
                 }
                 None => {
                     let at = s.at as usize;
-                    if self.free[at] {
-                        return Position::Free;
-                    }
                     todo.extend(self.eps[at].iter().map(|&e| State { at: e, ..s }));
                     todo.extend(self.calls[at].iter().map(|&(trie, after)| State {
                         at: after,
@@ -299,16 +288,15 @@ impl Spaced {
                 }
             }
         }
-        Position::States(seen)
+        Position(seen)
     }
 
     /// Reads bytes (already compacted) from a position.
     pub fn feed(&self, from: &Position, bytes: &[u8]) -> Position {
         let mut at = from.clone();
         for &b in bytes {
-            let Position::States(states) = &at else { return Position::Free };
             let mut next = BTreeSet::new();
-            for s in states {
+            for s in &at.0 {
                 match s.inside {
                     Some((trie, node)) => {
                         if let Some(child) = self.tries[trie as usize].child(node, b) {
@@ -335,45 +323,37 @@ impl Spaced {
 
     /// Whether a sentence (or the wake phrase alone) may end here.
     pub fn may_end(&self, at: &Position) -> bool {
-        match at {
-            Position::Free => true,
-            Position::States(states) => states.iter().any(|s| s.inside.is_none() && self.accept[s.at as usize]),
-        }
+        at.0.iter().any(|s| s.inside.is_none() && self.accept[s.at as usize])
     }
 
     /// Whether the text stands between words here (not inside a word or a name).
     pub fn between_words(&self, at: &Position) -> bool {
-        match at {
-            Position::Free => true,
-            Position::States(states) => states.iter().any(|s| s.between),
-        }
+        at.0.iter().any(|s| s.between)
     }
 
     /// Text the automaton reads whole, spaced as the grammar's words are: one of its sentences
     /// as Whisper wrote it ("모든 불다파 란색으로") has its words found again ("모든 불 다 파란색
     /// 으로"), so the matcher reads skip words and particles as words. `None` when the text is
-    /// not a whole sentence (or runs into free text).
+    /// not a whole sentence.
     pub fn respace(&self, text: &str) -> Option<String> {
         let bytes = compact(text.as_bytes());
         let mut positions = vec![self.start()];
         for &b in &bytes {
             let next = self.feed(positions.last()?, &[b]);
-            if !matches!(&next, Position::States(s) if !s.is_empty()) {
+            if next.is_dead() {
                 return None;
             }
             positions.push(next);
         }
-        let Some(Position::States(last)) = positions.last() else { return None };
-        let mut at = *last.iter().find(|s| s.inside.is_none() && self.accept[s.at as usize])?;
+        let mut at = *positions.last()?.0.iter().find(|s| s.inside.is_none() && self.accept[s.at as usize])?;
         // Back from the end: a state before each byte that leads to the one after it.
         let mut ends = vec![false; bytes.len() + 1];
         for i in (1..=bytes.len()).rev() {
             ends[i] = at.between;
-            let Position::States(before) = &positions[i - 1] else { return None };
-            at = *before.iter().find(|p| {
-                matches!(self.feed(&Position::States(BTreeSet::from([**p])), &[bytes[i - 1]]),
-                    Position::States(s) if s.contains(&at))
-            })?;
+            at = *positions[i - 1]
+                .0
+                .iter()
+                .find(|p| self.feed(&Position(BTreeSet::from([**p])), &[bytes[i - 1]]).0.contains(&at))?;
         }
         let mut out = Vec::with_capacity(bytes.len() * 2);
         for (i, b) in bytes.iter().enumerate() {
@@ -385,11 +365,10 @@ impl Spaced {
         String::from_utf8(out).ok()
     }
 
-    /// The bytes that may come next at a position (all of them in free text).
+    /// The bytes that may come next at a position.
     pub fn next_bytes(&self, at: &Position) -> [bool; 256] {
-        let Position::States(states) = at else { return [true; 256] };
         let mut out = [false; 256];
-        for s in states {
+        for s in &at.0 {
             match s.inside {
                 Some((trie, node)) => {
                     self.tries[trie as usize].children[node as usize].iter().for_each(|(b, _)| out[*b as usize] = true)
