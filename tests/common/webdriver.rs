@@ -6,7 +6,11 @@ use base64::Engine;
 use serde_json::{json, Value};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How long a page may take to reach a state: a liveness bound for a loaded two-core machine
+/// running three browsers, not a speed check.
+const WAIT: Duration = Duration::from_secs(60);
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").map(|l| l.local_addr().map(|a| a.port()).unwrap_or(0)).unwrap_or(0)
@@ -144,18 +148,36 @@ impl Driver {
         self.call("POST", &format!("/session/{s}/execute/async"), json!({"script": async_js(js), "args": []})).await
     }
 
+    /// Clicks the element `css` selects. The wall re-renders on its own (a tick, a pushed
+    /// display), so an element found a moment ago may be gone: then it is found again.
     pub async fn click(&self, s: &str, css: &str) {
-        let el =
-            self.call("POST", &format!("/session/{s}/element"), json!({"using": "css selector", "value": css})).await;
-        let id =
-            el.as_object().and_then(|o| o.values().next()).and_then(|v| v.as_str()).expect("element id").to_string();
-        self.call("POST", &format!("/session/{s}/element/{id}/click"), json!({})).await;
+        let mut last = Value::Null;
+        for _ in 0..10 {
+            let el = self
+                .call("POST", &format!("/session/{s}/element"), json!({"using": "css selector", "value": css}))
+                .await;
+            let id = el
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(|v| v.as_str())
+                .expect("element id")
+                .to_string();
+            let url = format!("{}/session/{s}/element/{id}/click", self.base);
+            last = self.client.post(url).json(&json!({})).send().await.expect("webdriver").json().await.expect("json");
+            match last["value"]["error"].as_str() {
+                None => return,
+                Some("stale element reference") => tokio::time::sleep(Duration::from_millis(100)).await,
+                Some(_) => break,
+            }
+        }
+        panic!("click {css}: {last}");
     }
 
     /// Polls the async `js` until it returns true.
     pub async fn wait_async(&self, s: &str, js: &str, what: &str) {
         let mut last = Value::Null;
-        for _ in 0..200 {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
             last = self.script_async(s, js).await;
             if last == json!(true) {
                 return;
@@ -169,7 +191,8 @@ impl Driver {
     /// Polls `js` until it returns `want` (a liveness bound, not a speed check).
     pub async fn wait_for(&self, s: &str, js: &str, want: Value) {
         let mut last = Value::Null;
-        for _ in 0..200 {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
             last = self.script(s, js).await;
             if last == want {
                 return;
