@@ -285,12 +285,23 @@ impl Loose {
             return taken;
         }
         let hits = m.names.find(words);
-        if taken.name == "call" && hits.iter().any(|h| h.cue == super::names::Cue::Call) {
-            return taken;
-        }
         let spans = heard_names(&m.spotter.spot(words), words);
+        if taken.name == "call" && hits.iter().any(|h| h.cue == super::names::Cue::Call) {
+            // Who is asked for, read from the names: "Dongdaemun's mayor" is the district's head.
+            return match m.names.decide(m, words, shape, &spans, &hits) {
+                Some(named) if named.name == "call" => named,
+                _ => taken,
+            };
+        }
+        // An indicator named outright ("Mapo's recycling rate") is more than a topic guessed
+        // from the other words — unless its name is also a topic's everyday word ("교통").
+        let topic_word = |s: &Span| {
+            hits.iter().any(|h| matches!(h.cue, super::names::Cue::Topic(_)) && h.start <= s.start && s.end <= h.end)
+        };
+        let indicator = spans.iter().any(|s| s.slot == "indicator" && s.quality >= 1.0 && !topic_word(s));
         match m.names.decide(m, words, shape, &spans, &hits) {
             Some(named) if named.name == "show_topic" && named.slots.get("topic") != taken.slots.get("topic") => named,
+            Some(named) if named.name == "show_indicator" && taken.name == "show_topic" && indicator => named,
             _ => taken,
         }
     }

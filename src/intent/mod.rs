@@ -305,7 +305,10 @@ impl Matcher {
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
         let outcome = match self.best(&refs) {
             not_matched @ Outcome::NotUnderstood { .. } if loose => {
-                self.loose.understand(self, &refs, self.shape(text), not_matched)
+                match self.loose.understand(self, &refs, self.shape(text), not_matched) {
+                    refused @ Outcome::NotUnderstood { .. } => self.clause_command(text, &refs).unwrap_or(refused),
+                    understood => understood,
+                }
             }
             // A near miss is a guess: what was named may say otherwise.
             Outcome::Understood(near) if loose && near.confidence < NEAR_MISS => {
@@ -325,6 +328,45 @@ impl Matcher {
             }
         }
         outcome
+    }
+
+    /// A request said with its reason or a remark around it, in a clause of its own ("that's
+    /// enough, hang up", "Zoom out, I can't see the whole map", "축소해 줘 전체가 안 보여"):
+    /// the last clause that is a whole command by the templates. The other clauses must read as
+    /// a remark — short, or the speaker's own view ("I can't see…") — and none as talk: a
+    /// command inside dictation or a report ("Take this down. First, strengthen…", "민원인이
+    /// 이렇게 썼어요, …줄여 주세요") is not for the wall.
+    fn clause_command(&self, text: &str, refs: &[&str]) -> Option<Outcome> {
+        if talk::talk(&self.lang, refs) {
+            return None;
+        }
+        let clauses: Vec<Vec<String>> =
+            clauses(&self.lang, text).iter().map(|c| self.words(c)).filter(|w| !w.is_empty()).collect();
+        if clauses.len() < 2 {
+            return None;
+        }
+        let (at, intent) = clauses.iter().enumerate().rev().find_map(|(at, words)| {
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            if refs.len() < 2 {
+                return None;
+            }
+            match self.best(&refs) {
+                Outcome::Understood(intent) if intent.confidence >= NEAR_MISS => Some((at, intent)),
+                _ => None,
+            }
+        })?;
+        let remark = |words: &Vec<String>| {
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            let own = self.lang == "en"
+                && words.iter().any(|w| matches!(compact(w).as_str(), "i" | "im" | "id" | "ive" | "my" | "me"));
+            !talk::talk(&self.lang, &refs) && (words.len() <= 4 || own)
+        };
+        if !clauses.iter().enumerate().all(|(i, words)| i == at || remark(words)) {
+            return None;
+        }
+        let mut intent = intent;
+        intent.matched = format!("{} (the clause “{}”)", intent.matched, clauses[at].join(" "));
+        Some(Outcome::Understood(intent))
     }
 
     /// The best reading of the words, or why there is none.
@@ -456,6 +498,29 @@ impl Matcher {
 
 /// The spans to try as slots: all, none, and each on its own (and, for few spans, every
 /// subset). A topic word that is also an alias ("교통") then still matches its literal sentence.
+/// The clauses of a text: split at punctuation, and in Korean also after a request's ending
+/// ("축소해 줘 | 전체가 안 보여").
+fn clauses(lang: &str, text: &str) -> Vec<String> {
+    const REQUEST_ENDS: &[&str] = &["줘", "줘요", "주세요", "해", "해요", "봐", "봐요", "줄래", "줄래요"];
+    let mut out = Vec::new();
+    for part in text.split([',', '.', '?', '!', ';', '？', '，']) {
+        let mut clause = String::new();
+        let words: Vec<&str> = part.split_whitespace().collect();
+        for (i, word) in words.iter().enumerate() {
+            clause.push_str(word);
+            clause.push(' ');
+            // "축소해 줘": the helper verb after a request is still the request.
+            let helper = words.get(i + 1).is_some_and(|w| ["줘", "주", "줄", "봐"].iter().any(|h| w.starts_with(h)));
+            if lang == "ko" && !helper && REQUEST_ENDS.iter().any(|e| word.ends_with(e)) {
+                out.push(std::mem::take(&mut clause));
+            }
+        }
+        out.push(clause);
+    }
+    out.retain(|c| !c.trim().is_empty());
+    out
+}
+
 fn variants(spans: &[Span]) -> Vec<Vec<Span>> {
     let mut out = subsets(spans);
     // A particle heard after a name may or may not be in the sentence ("{official} 한테 …").
