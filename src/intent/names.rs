@@ -327,7 +327,8 @@ impl Names {
             }
             // A phrase without a verb names what is wanted ("budget breakdown for Gangbuk");
             // talk that names a topic says something about it.
-            let verb = clause.iter().any(|w| english_verb(w));
+            // A name's own words are not its verb ("participatory budgeting", "rental homes supplied").
+            let verb = (from..words.len()).any(|i| !named(i) && english_verb(&compact(words[i])));
             return other == 0 || (!verb && other <= 3);
         }
         let last = clause.last().cloned().unwrap_or_default();

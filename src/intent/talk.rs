@@ -265,7 +265,12 @@ fn english(words: &[&str]) -> bool {
         &["ask", "him"],
         &["ask", "her"],
     ];
-    TALK.iter().any(|phrase| lower.windows(phrase.len()).any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b)))
+    // "How many jobs did we create this year" asks for a figure of the city's, not what the
+    // people in the room did.
+    let figure = lower.len() >= 2 && lower[0] == "how" && matches!(lower[1].as_str(), "many" | "much");
+    TALK.iter()
+        .filter(|phrase| !(figure && phrase.first() == Some(&"did")))
+        .any(|phrase| lower.windows(phrase.len()).any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b)))
 }
 
 /// Whether an English sentence opens by telling what someone says, thinks or heard ("they say
