@@ -298,7 +298,7 @@ impl Names {
                 || clause.first().is_some_and(|w| w == "did");
         }
         clause.iter().any(|w| KOREAN_SELF.contains(&w.as_str()))
-            || clause.iter().any(|w| w.chars().count() > 1 && w.ends_with('야') && !w.ends_with("이야"))
+            || clause.iter().any(|w| w.chars().count() > 1 && w.ends_with('야') && !w.ends_with("이야") && !asks_what(w))
     }
 
     /// Whether what was said is shaped like a request to the wall to show something: a
@@ -443,3 +443,9 @@ pub fn last_clause(words: &[&str]) -> usize {
     let before_last = &words[..words.len().saturating_sub(1)];
     before_last.iter().rposition(|w| CONNECTIVES.iter().any(|c| compact(w).ends_with(c))).map_or(0, |i| i + 1)
 }
+
+/// A question word with 야 ("뭐야", "얼마야"): it asks, unlike an obligation ("올려야").
+fn asks_what(word: &str) -> bool {
+    ["뭐야", "얼마야", "어디야", "몇이야"].iter().any(|q| word.ends_with(q))
+}
+
