@@ -198,6 +198,12 @@ const OPENINGS: &[&str] = &[
 /// English question words.
 const QUESTION_WORDS: &[&str] = &["what", "what's", "whats", "how", "how's", "which", "where", "where's", "any", "why"];
 
+/// Whether `person` ("someone") is asked for by a call phrase just before it ("speak with
+/// someone", "talk to somebody", "get me someone").
+fn called(lower: &[String], person: &str) -> bool {
+    lower.windows(2).any(|w| w[1] == person && matches!(w[0].as_str(), "with" | "to" | "me"))
+}
+
 fn english(words: &[&str]) -> bool {
     let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
     // "was there an accident…" asks; "the traffic was awful" tells.
@@ -214,7 +220,8 @@ fn english(words: &[&str]) -> bool {
     // A colleague asked for what the wall does not do ("can you print…", "can someone tell
     // facilities"), or asked to pass something on ("tell the director…").
     let asks_a_person = pairs().any(|(a, b)| {
-        matches!(a, "someone" | "somebody" | "anyone" | "anybody")
+        // …but "speak with someone about the parks" asks for whoever handles them.
+        (matches!(a, "someone" | "somebody" | "anyone" | "anybody") && !called(&lower, a))
             || (matches!(a, "you") && !WALL_VERBS.contains(&b) && !matches!(b, "please" | "just" | "quickly" | "now"))
                 && lower.iter().any(|w| matches!(w.as_str(), "can" | "could" | "would" | "will"))
             || (a == "tell" && !matches!(b, "me" | "us"))
