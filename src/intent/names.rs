@@ -327,8 +327,7 @@ impl Names {
             }
             // A phrase without a verb names what is wanted ("budget breakdown for Gangbuk");
             // talk that names a topic says something about it.
-            // A name's own words are not its verb ("participatory budgeting", "rental homes supplied").
-            let verb = (from..words.len()).any(|i| !named(i) && english_verb(&compact(words[i])));
+            let verb = clause.iter().any(|w| english_verb(w));
             return other == 0 || (!verb && other <= 3);
         }
         let last = clause.last().cloned().unwrap_or_default();
