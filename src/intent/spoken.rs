@@ -1,7 +1,9 @@
 //! Speech has edges that typing does not: a recognizer adds words after the command ("…with
 //! sugar, a little bit of") or mishears the first ("Bruet triple shot…"). For spoken English,
 //! when the whole transcript is not a command, the matcher is asked again with up to four words
-//! dropped from the end and at most one from the start, fewest first; the first parse that is a
+//! dropped from the end and at most two from the start ("I have a…" heard for "I'll have a…",
+//! where the grammar says "can I have a…"), fewest first; talk loses at most one ("they said
+//! show me the traffic" is not a command); the first parse that is a
 //! whole command is the answer. Typed commands are never trimmed. Only when no template takes
 //! the transcript or a trimmed one does the loose stage read the whole transcript.
 
@@ -9,7 +11,9 @@ use super::{Matcher, Outcome};
 
 /// Most words dropped from the end, and from the start.
 const MAX_TAIL: usize = 4;
-const MAX_HEAD: usize = 1;
+const MAX_HEAD: usize = 2;
+/// …and from the start of what reads as talk.
+const MAX_HEAD_TALK: usize = 1;
 /// A trimmed transcript keeps at least this many words (a word or two parse too easily).
 const MIN_WORDS: usize = 3;
 
@@ -20,8 +24,9 @@ pub fn parse_spoken(matcher: &Matcher, text: &str) -> Outcome {
         return whole;
     }
     let words: Vec<&str> = text.split_whitespace().collect();
-    for dropped in 1..=MAX_TAIL + MAX_HEAD {
-        for head in 0..=dropped.min(MAX_HEAD) {
+    let max_head = if super::talk::talk(matcher.lang(), &words) { MAX_HEAD_TALK } else { MAX_HEAD };
+    for dropped in 1..=MAX_TAIL + max_head {
+        for head in 0..=dropped.min(max_head) {
             let tail = dropped - head;
             if tail > MAX_TAIL || words.len() < MIN_WORDS + dropped {
                 continue;

@@ -210,6 +210,40 @@ fn a_place_and_a_topic_said_without_an_action_are_shown() {
     assert!(a.actions.is_empty(), "{a:?}");
 }
 
+#[test]
+fn a_request_in_a_clause_of_its_own_with_a_remark_around_it() {
+    for (text, lang, intent) in [
+        ("that's enough, hang up", "en", "hang_up"),
+        ("Zoom out, I can't see the whole map.", "en", "zoom"),
+        ("축소해 줘 전체가 안 보여", "ko", "zoom"),
+    ] {
+        let a = ask(text, Some(lang), &mut Context::default());
+        assert_eq!(a.intent.as_deref(), Some(intent), "{text} → {a:?}");
+    }
+    // A command inside dictation, or inside what someone else wrote, is not for the wall.
+    for (text, lang) in [
+        ("Take this down. First, strengthen flood inspections along the streams, then the drains", "en"),
+        ("그 사람이 이렇게 말했어요, 지도 축소해 줘", "ko"),
+    ] {
+        let a = ask(text, Some(lang), &mut Context::default());
+        assert!(a.actions.is_empty(), "{text} → {a:?}");
+    }
+}
+
+#[test]
+fn what_was_named_outweighs_a_guess() {
+    // An indicator named outright, not a topic guessed from the other words.
+    let a = ask("What's Mapo's recycling rate?", Some("en"), &mut Context::default());
+    assert!(
+        matches!(&a.actions[..], [Action::Show { indicator: Some(i), district: Some(d), .. }] if i == "recycling_rate" && d == "11440"),
+        "{a:?}"
+    );
+    // A district's mayor, said with the district's possessive.
+    let a = ask("call Dongdaemun's mayor", Some("en"), &mut Context::default());
+    assert_eq!(a.intent.as_deref(), Some("call"), "{a:?}");
+    assert!(format!("{:?}", a.actions).contains("mayor_dongdaemun"), "{a:?}");
+}
+
 fn matchers() -> [&'static Matcher; 2] {
     [world().commands.matcher("ko").expect("ko"), world().commands.matcher("en").expect("en")]
 }
@@ -279,6 +313,8 @@ fn spoken_english_is_trimmed_at_the_edges_and_small_talk_stays_talk() {
         ("show me the traffic in Gangnam, a little bit of", "show_topic"),
         ("Brewer show me the air quality in Mapo", "show_topic"),
         ("call the mayor of Gangnam and then some more", "call"),
+        // Two words before the command: "I have a…" heard where a grammar says "can I have a…".
+        ("oh well show me the air quality in Mapo", "show_topic"),
     ] {
         // Typed text is never trimmed; read whole, its names may still say what is asked.
         let typed = ask(text, Some("en"), &mut Context::default());
