@@ -208,6 +208,8 @@ impl Grammar {
         let mut words = read_words(&base.join(words::FILE))?;
         if lang == "ko" {
             words.mix_in(&read_words(&dir.join("en").join(words::FILE))?);
+        } else {
+            words.mix_in(&read_words(&dir.join("ko").join(words::FILE))?.hangul_only());
         }
         let mut grammar = Grammar {
             lang: lang.into(),

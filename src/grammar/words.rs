@@ -34,12 +34,28 @@ pub struct Words {
 }
 
 impl Words {
-    /// Adds another language's topic words: people mix them in ("강서 air quality 좀").
+    /// Adds another language's topic words: people mix them in ("강서 air quality 좀", "Pull up
+    /// the 민원 list").
     pub fn mix_in(&mut self, other: &Words) {
         for (topic, words) in &other.topics {
             self.topics.entry(topic.clone()).or_default().extend(words.iter().cloned());
         }
         self.unrelated.extend(other.unrelated.iter().cloned());
+    }
+
+    /// The topic and unrelated words written in Hangul: the Korean words people keep when they
+    /// speak English ("Pull up the 민원 list").
+    pub fn hangul_only(&self) -> Words {
+        let hangul = |w: &&String| w.chars().any(crate::text::is_hangul);
+        Words {
+            topics: self
+                .topics
+                .iter()
+                .map(|(t, ws)| (t.clone(), ws.iter().filter(hangul).cloned().collect()))
+                .collect(),
+            people: People::default(),
+            unrelated: self.unrelated.iter().filter(hangul).cloned().collect(),
+        }
     }
 }
 

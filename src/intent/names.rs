@@ -183,12 +183,26 @@ impl Names {
         names: &[Span],
         hits: &[Hit],
     ) -> Option<Intent> {
+        self.decide_from(m, words, shape, names, hits, false)
+    }
+
+    /// As [`Names::decide`]; `whole`: the request is all that was said, not its last part.
+    fn decide_from(
+        &self,
+        m: &Matcher,
+        words: &[&str],
+        shape: super::Shape,
+        names: &[Span],
+        hits: &[Hit],
+        whole: bool,
+    ) -> Option<Intent> {
         // In Korean the request comes last, after what led to it ("비 올 것 같은데 우산
         // 챙겼어?" asks about an umbrella, not the weather). So does the last sentence, when it
         // names something ("It's been a long day. Traffic?"); a district named in the sentence
         // before still holds ("Has something happened in Yongsan? Emergencies, I mean").
-        let clause = if self.lang == "ko" { last_clause(words) } else { 0 };
-        let sentence = shape.sentence.min(words.len());
+        let (all_names, all_hits) = (names, hits);
+        let clause = if self.lang == "ko" && !whole { last_clause(words) } else { 0 };
+        let sentence = if whole { 0 } else { shape.sentence.min(words.len()) };
         let named_from = |i: usize| names.iter().any(|s| s.start >= i) || hits.iter().any(|h| h.start >= i);
         let split = sentence > clause && named_from(sentence);
         let from = if split { sentence } else { clause };
@@ -256,6 +270,11 @@ impl Names {
         if self.about_work(words, from, &spotted, &hits) {
             return None;
         }
+        if call && official.is_none() && !role && from > 0 {
+            // "전세사기 담당 누구야? 연결해 봐": the call asked for on its own is for the person
+            // the words before were about.
+            return self.decide_from(m, words, shape, all_names, all_hits, true);
+        }
         if call {
             let who = official?;
             return self.command(m, "call", &BTreeMap::new(), vec![who]);
@@ -268,6 +287,12 @@ impl Names {
             return None;
         }
         let shown: Vec<Span> = names.iter().filter(|s| s.slot != "official").cloned().collect();
+        // A pledge on a subject ("청년주택 공약", "the youth housing pledge") is the pledges, even
+        // when the subject is an indicator's name.
+        if hits.iter().any(|h| h.cue == Cue::Topic("pledges".into())) {
+            let place: Vec<Span> = shown.into_iter().filter(|s| s.slot != "indicator").collect();
+            return self.command(m, "show_topic", &BTreeMap::from([("topic".to_string(), "pledges".into())]), place);
+        }
         if shown.iter().any(|s| s.slot == "indicator") {
             return self.command(m, "show_indicator", &BTreeMap::new(), shown);
         }
@@ -298,7 +323,9 @@ impl Names {
                 || clause.first().is_some_and(|w| w == "did");
         }
         clause.iter().any(|w| KOREAN_SELF.contains(&w.as_str()))
-            || clause.iter().any(|w| w.chars().count() > 1 && w.ends_with('야') && !w.ends_with("이야") && !asks_what(w))
+            || clause
+                .iter()
+                .any(|w| w.chars().count() > 1 && w.ends_with('야') && !w.ends_with("이야") && !asks_what(w))
     }
 
     /// Whether what was said is shaped like a request to the wall to show something: a
@@ -445,6 +472,5 @@ pub fn last_clause(words: &[&str]) -> usize {
 
 /// A question word with 야 ("뭐야", "얼마야"): it asks, unlike an obligation ("올려야").
 fn asks_what(word: &str) -> bool {
-    ["뭐야", "얼마야", "어디야", "몇이야"].iter().any(|q| word.ends_with(q))
+    ["뭐야", "얼마야", "어디야", "몇이야", "누구야"].iter().any(|q| word.ends_with(q))
 }
-

@@ -19,6 +19,10 @@ const MIN_WORDS: usize = 3;
 
 /// The matcher's answer for a transcript, trimming its edges if the whole is not a command.
 pub fn parse_spoken(matcher: &Matcher, text: &str) -> Outcome {
+    // A recognizer joins words with hyphens ("a 20-ounce-iced mocha", "medium-iced"): as said,
+    // they are words of their own.
+    let unhyphenated = text.replace('-', " ");
+    let text = unhyphenated.as_str();
     let whole = matcher.parse_with(text, false);
     if matches!(whole, Outcome::Understood(_)) {
         return whole;

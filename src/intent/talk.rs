@@ -51,6 +51,10 @@ const KOREAN_ENDINGS: &[&str] = &[
     "먹을까요",
     "드릴까요",
     "주세요잉",
+    // A guess put to the room ("이번엔 지켜지겠지?", "비 오겠죠").
+    "겠지",
+    "겠지요",
+    "겠죠",
     // What the speaker saw or heard ("길 엄청 막히더라", "심각하던데").
     "더라",
     "더라고",

@@ -242,6 +242,15 @@ fn what_was_named_outweighs_a_guess() {
     let a = ask("call Dongdaemun's mayor", Some("en"), &mut Context::default());
     assert_eq!(a.intent.as_deref(), Some("call"), "{a:?}");
     assert!(format!("{:?}", a.actions).contains("mayor_dongdaemun"), "{a:?}");
+    // A call asked for after a question about who handles something.
+    let a = ask("공원 담당 누구야? 연결해 줘", Some("ko"), &mut Context::default());
+    assert!(format!("{:?}", a.actions).contains("parks_leisure"), "{a:?}");
+    // A pledge on a subject that is also an indicator's name is the pledges.
+    let a = ask("youth housing pledge, how far along", Some("en"), &mut Context::default());
+    assert!(matches!(&a.actions[..], [Action::Show { topic, .. }] if topic == "pledges"), "{a:?}");
+    // A Korean topic word inside English.
+    let a = ask("Pull up the 교통 screen", Some("en"), &mut Context::default());
+    assert!(matches!(&a.actions[..], [Action::Show { topic, .. }] if topic == "traffic"), "{a:?}");
 }
 
 fn matchers() -> [&'static Matcher; 2] {
