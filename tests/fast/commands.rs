@@ -249,7 +249,7 @@ fn what_was_named_outweighs_a_guess() {
     let a = ask("youth housing pledge, how far along", Some("en"), &mut Context::default());
     assert!(matches!(&a.actions[..], [Action::Show { topic, .. }] if topic == "pledges"), "{a:?}");
     // A Korean topic word inside English.
-    let a = ask("Pull up the 교통 screen", Some("en"), &mut Context::default());
+    let a = ask("Pull up the 교통 numbers", Some("en"), &mut Context::default());
     assert!(matches!(&a.actions[..], [Action::Show { topic, .. }] if topic == "traffic"), "{a:?}");
 }
 
