@@ -258,7 +258,7 @@ impl Loose {
         if let Some(asked) = self.bare_request(m, words, &spotted) {
             return asked;
         }
-        if let Some(named) = m.names.decide(m, words, shape, &spans, &hits) {
+        if let Some(named) = m.names.decide(m, words, shape, &spans, &hits, false) {
             return Outcome::Understood(named);
         }
         if spans.is_empty() && !hits.iter().any(|h| matches!(h.cue, super::names::Cue::Topic(_))) {
@@ -288,7 +288,7 @@ impl Loose {
         let spans = heard_names(&m.spotter.spot(words), words);
         if taken.name == "call" && hits.iter().any(|h| h.cue == super::names::Cue::Call) {
             // Who is asked for, read from the names: "Dongdaemun's mayor" is the district's head.
-            return match m.names.decide(m, words, shape, &spans, &hits) {
+            return match m.names.decide(m, words, shape, &spans, &hits, false) {
                 Some(named) if named.name == "call" => named,
                 _ => taken,
             };
@@ -299,7 +299,7 @@ impl Loose {
             hits.iter().any(|h| matches!(h.cue, super::names::Cue::Topic(_)) && h.start <= s.start && s.end <= h.end)
         };
         let indicator = spans.iter().any(|s| s.slot == "indicator" && s.quality >= 1.0 && !topic_word(s));
-        match m.names.decide(m, words, shape, &spans, &hits) {
+        match m.names.decide(m, words, shape, &spans, &hits, false) {
             Some(named) if named.name == "show_topic" && named.slots.get("topic") != taken.slots.get("topic") => named,
             Some(named) if named.name == "show_indicator" && taken.name == "show_topic" && indicator => named,
             _ => taken,

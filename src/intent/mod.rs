@@ -496,8 +496,6 @@ impl Matcher {
     }
 }
 
-/// The spans to try as slots: all, none, and each on its own (and, for few spans, every
-/// subset). A topic word that is also an alias ("교통") then still matches its literal sentence.
 /// The clauses of a text: split at punctuation, and in Korean also after a request's ending
 /// ("축소해 줘 | 전체가 안 보여").
 fn clauses(lang: &str, text: &str) -> Vec<String> {
@@ -521,6 +519,8 @@ fn clauses(lang: &str, text: &str) -> Vec<String> {
     out
 }
 
+/// The spans to try as slots: all, none, and each on its own (and, for few spans, every
+/// subset). A topic word that is also an alias ("교통") then still matches its literal sentence.
 fn variants(spans: &[Span]) -> Vec<Vec<Span>> {
     let mut out = subsets(spans);
     // A particle heard after a name may or may not be in the sentence ("{official} 한테 …").

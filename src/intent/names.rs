@@ -174,20 +174,10 @@ impl Names {
     }
 
     /// The command that what was named asks for, if it is clear: `names` are the city names
-    /// heard (one per slot, corrections applied), `hits` the everyday words.
+    /// heard (one per slot, corrections applied), `hits` the everyday words; `whole`: the request
+    /// is all that was said, not its last part (the last clause in Korean, the last sentence
+    /// when it names something).
     pub(super) fn decide(
-        &self,
-        m: &Matcher,
-        words: &[&str],
-        shape: super::Shape,
-        names: &[Span],
-        hits: &[Hit],
-    ) -> Option<Intent> {
-        self.decide_from(m, words, shape, names, hits, false)
-    }
-
-    /// As [`Names::decide`]; `whole`: the request is all that was said, not its last part.
-    fn decide_from(
         &self,
         m: &Matcher,
         words: &[&str],
@@ -273,7 +263,7 @@ impl Names {
         if call && official.is_none() && !role && from > 0 {
             // "전세사기 담당 누구야? 연결해 봐": the call asked for on its own is for the person
             // the words before were about.
-            return self.decide_from(m, words, shape, all_names, all_hits, true);
+            return self.decide(m, words, shape, all_names, all_hits, true);
         }
         if call {
             let who = official?;
