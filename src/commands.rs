@@ -75,7 +75,12 @@ pub struct Commands {
 
 /// Korean if the text has any Hangul, else English.
 pub fn detect_language(text: &str) -> &'static str {
-    if text.chars().any(is_hangul) {
+    // Korean, unless a Korean word sits inside a mostly English sentence ("Pull up the 민원
+    // list"); a few English words inside Korean stay Korean ("강서 air quality 좀").
+    let words = text.split_whitespace();
+    let hangul = words.clone().filter(|w| w.chars().any(is_hangul)).count();
+    let latin = words.filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()) && !w.chars().any(is_hangul)).count();
+    if hangul > 0 && hangul * 2 >= latin {
         "ko"
     } else {
         "en"

@@ -248,9 +248,12 @@ fn what_was_named_outweighs_a_guess() {
     // A pledge on a subject that is also an indicator's name is the pledges.
     let a = ask("youth housing pledge, how far along", Some("en"), &mut Context::default());
     assert!(matches!(&a.actions[..], [Action::Show { topic, .. }] if topic == "pledges"), "{a:?}");
-    // A Korean topic word inside English.
-    let a = ask("Pull up the 교통 numbers", Some("en"), &mut Context::default());
+    // A Korean topic word inside English is English, and heard; English words inside Korean
+    // are Korean.
+    let a = ask1("Pull up the 교통 numbers");
+    assert_eq!(a.lang, "en");
     assert!(matches!(&a.actions[..], [Action::Show { topic, .. }] if topic == "traffic"), "{a:?}");
+    assert_eq!(ask1("강서 air quality 좀").lang, "ko");
 }
 
 fn matchers() -> [&'static Matcher; 2] {
