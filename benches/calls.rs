@@ -1,7 +1,8 @@
 //! Calls benchmark in Debian chromium with fake camera and microphone (loopback-only namespace):
 //! over 20 calls, the time from the call command (`POST /api/commands`) to the official's
 //! connection being up (ICE + DTLS, on the official's page) and to the official's first video
-//! frame shown on the wall (p50/p95); then the service's CPU and memory with no call, one call
+//! frame shown on the wall, and from the official's answer to the office's first video frame shown
+//! on the official's page (p50/p95); then the service's CPU and memory with no call, one call
 //! and four officials in calls at once. Prints figures; asserts nothing about time.
 //! `cargo bench --bench calls` (needs root for the namespace).
 
@@ -111,13 +112,18 @@ fn main() -> anyhow::Result<()> {
         }
         let (idle_cpu, idle_rss) = measure(pid, 5).await;
 
-        let (mut connected, mut first_frame) = (Vec::new(), Vec::new());
+        let (mut connected, mut first_frame, mut office_seen) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..CALLS {
             let sent = now_ms();
             command(&base, &format!("{} 연결해", OFFICIALS[0].1)).await;
             let up = until(&d, &pages[0], "const s = await OFFICIAL.stats(); return s.connectedAt;").await;
             let shown = until(&d, &wall, "const s = Object.values(await SCPM_CALL.stats()); return s.length && s[0].firstFrameAt;").await;
+            let seen = until(&d, &pages[0], "const s = await OFFICIAL.stats(); return s.firstFrameAt && [s.answeredAt, s.firstFrameAt];").await;
             connected.push(up.as_f64().map_or(f64::NAN, |t| t - sent));
+            office_seen.push(match (seen[0].as_f64(), seen[1].as_f64()) {
+                (Some(answered), Some(shown)) => shown - answered,
+                _ => f64::NAN,
+            });
             first_frame.push(shown.as_f64().map_or(f64::NAN, |t| t - sent));
             command(&base, "전화 끊어").await;
             until(&d, &pages[0], "return !document.getElementById('ringing').hidden || !document.getElementById('idle').hidden;").await;
@@ -136,23 +142,24 @@ fn main() -> anyhow::Result<()> {
         for s in pages.iter().chain([&wall]) {
             d.call("DELETE", &format!("/session/{s}"), Value::Null).await;
         }
-        (connected, first_frame, [(idle_cpu, idle_rss), (one_cpu, one_rss), (four_cpu, four_rss)], four == json!(true))
+        (connected, first_frame, office_seen, [(idle_cpu, idle_rss), (one_cpu, one_rss), (four_cpu, four_rss)], four == json!(true))
     });
     let _ = server.kill();
     let _ = server.wait();
-    let (mut connected, mut first_frame, usage, four_ok) = result;
+    let (mut connected, mut first_frame, mut office_seen, usage, four_ok) = result;
     let report = |what: &str, v: &mut Vec<f64>| {
         let ok = v.iter().filter(|x| x.is_finite()).count();
         println!(
-            "call command → {what}, {ok}/{} calls: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+            "{what}, {ok}/{} calls: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
             v.len(),
             pct(v, 0.5),
             pct(v, 0.95),
             pct(v, 1.0)
         );
     };
-    report("official's connection up (ICE + DTLS)", &mut connected);
-    report("official's first video frame on the wall", &mut first_frame);
+    report("call command → official's connection up (ICE + DTLS)", &mut connected);
+    report("call command → official's first video frame on the wall", &mut first_frame);
+    report("official answers → office's first video frame on the official's page", &mut office_seen);
     for ((cpu, rss), what) in usage.iter().zip(["no call", "one call", "four officials in calls"]) {
         println!("service with {what}: CPU {cpu:.0}% of one core, RSS {rss:.0} MB");
     }

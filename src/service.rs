@@ -110,10 +110,20 @@ impl Service {
             })
             .collect();
         let config = Arc::new(config);
+        let mut call_store = Store::open(&config.paths.store)?;
+        // This process is the only one that places the office's calls: a leg still open in the
+        // log was cut off by the last run's end.
+        let cut = call_store.end_open_calls(&chrono::Utc::now().to_rfc3339(), crate::call::INTERRUPTED)?;
+        if cut > 0 {
+            tracing::warn!(
+                legs = cut,
+                "calls were in progress when the service last stopped; logged as ended (interrupted)"
+            );
+        }
         let wiring = crate::call::Wiring {
             config: config.calls.clone(),
             office_name: config.office.name.clone(),
-            store: Arc::new(Mutex::new(Store::open(&config.paths.store)?)),
+            store: Arc::new(Mutex::new(call_store)),
             officials: city.officials.iter().map(|o| o.reference()).collect(),
             metrics: metrics.clone(),
         };

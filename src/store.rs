@@ -18,12 +18,37 @@ use std::path::{Path, PathBuf};
 pub enum StoreError {
     #[error("store {path}: {source}; check the path and permissions (paths.store in scpm.toml)")]
     Open { path: PathBuf, source: rusqlite::Error },
-    #[error("store: {0}")]
+    #[error("store: {}", explain(.0))]
     Sql(#[from] rusqlite::Error),
     #[error("store: record {kind}/{key} is not valid JSON in the store: {source}")]
     Corrupt { kind: String, key: String, source: serde_json::Error },
     #[error("store: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// What went wrong with a write, in the words of its fix: the two faults an office meets (the
+/// disk fills up, another program holds the store) are said as such.
+fn explain(e: &rusqlite::Error) -> String {
+    let code = match e {
+        rusqlite::Error::SqliteFailure(f, _) => f.code,
+        other => return other.to_string(),
+    };
+    match code {
+        rusqlite::ErrorCode::DiskFull => {
+            "the disk under the store is full; nothing was written: free space there (paths.store in scpm.toml) and \
+             send again"
+                .into()
+        }
+        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+            "the store is locked by another program (a sqlite3 shell or a backup holding a write lock?); nothing \
+             was written: end that program and send again"
+                .into()
+        }
+        rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::PermissionDenied => {
+            format!("{e}: the store cannot be written; check the permissions of paths.store and its folder")
+        }
+        _ => e.to_string(),
+    }
 }
 
 pub struct Store {
@@ -312,6 +337,15 @@ impl Store {
             params![row, at, duration_s, reason],
         )?;
         Ok(())
+    }
+
+    /// Ends every leg a previous run left open (killed, or the machine lost power mid-call):
+    /// ended at `at` with `reason`, duration unknown. Returns how many there were.
+    pub fn end_open_calls(&mut self, at: &str, reason: &str) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE call_log SET ended_at = ?1, end_reason = ?2 WHERE ended_at IS NULL",
+            params![at, reason],
+        )?)
     }
 
     pub fn call_log_tail(&self, limit: usize) -> Result<Vec<CallLogRow>, StoreError> {

@@ -54,6 +54,8 @@ const OFFICIAL = (() => {
     state.pc = null;
     state.call = null;
     state.connectedAt = null;
+    state.answeredAt = null;
+    state.firstFrameAt = null;
     $("remote").srcObject = null;
     view("idle");
     $("message").textContent = `${t.ended} (${reason})`;
@@ -65,6 +67,8 @@ const OFFICIAL = (() => {
       state.pc = pc;
       const remote = new MediaStream();
       $("remote").srcObject = remote;
+      // When the office's picture first shows (for tests and the benchmark).
+      if ($("remote").requestVideoFrameCallback) $("remote").requestVideoFrameCallback(() => { state.firstFrameAt = Date.now(); });
       pc.ontrack = (event) => { remote.addTrack(event.track); $("remote").play().catch(() => {}); };
       pc.onconnectionstatechange = () => { if (pc.connectionState === "connected" && !state.connectedAt) state.connectedAt = Date.now(); };
       pc.onicecandidate = (event) => { if (event.candidate) send({ type: "candidate", call: state.call, candidate: event.candidate.toJSON() }); };
@@ -143,7 +147,7 @@ const OFFICIAL = (() => {
     $("lang").textContent = lang === "ko" ? "English" : "한국어";
     $("lang").addEventListener("click", () => { localStorage.setItem("scpm.lang", lang === "ko" ? "en" : "ko"); location.reload(); });
     $("presence").addEventListener("change", () => send({ type: "presence", status: $("presence").value }));
-    $("accept").addEventListener("click", () => { ring(false); view("incall"); $("call-state").textContent = t.connecting; send({ type: "accept", call: state.call }); });
+    $("accept").addEventListener("click", () => { state.answeredAt = Date.now(); ring(false); view("incall"); $("call-state").textContent = t.connecting; send({ type: "accept", call: state.call }); });
     $("decline").addEventListener("click", () => { ring(false); send({ type: "decline", call: state.call }); });
     $("hangup").addEventListener("click", () => send({ type: "hang_up", call: state.call }));
     $("mute").addEventListener("click", () => {
@@ -157,9 +161,12 @@ const OFFICIAL = (() => {
 
   // Stats for tests and the benchmark.
   async function stats() {
-    const entry = { framesDecoded: 0, audioPackets: 0, state: state.pc ? state.pc.connectionState : "none", call: state.call, connectedAt: state.connectedAt || null };
+    const entry = {
+      framesDecoded: 0, keyFramesDecoded: 0, framesReceived: 0, pliCount: 0, audioPackets: 0, state: state.pc ? state.pc.connectionState : "none", call: state.call,
+      answeredAt: state.answeredAt || null, connectedAt: state.connectedAt || null, firstFrameAt: state.firstFrameAt || null,
+    };
     if (state.pc) (await state.pc.getStats()).forEach((s) => {
-      if (s.type === "inbound-rtp" && s.kind === "video") entry.framesDecoded = s.framesDecoded || 0;
+      if (s.type === "inbound-rtp" && s.kind === "video") { Object.assign(entry, { framesDecoded: s.framesDecoded || 0, keyFramesDecoded: s.keyFramesDecoded || 0, framesReceived: s.framesReceived || 0, pliCount: s.pliCount || 0 }); }
       if (s.type === "inbound-rtp" && s.kind === "audio") entry.audioPackets = s.packetsReceived || 0;
     });
     return entry;

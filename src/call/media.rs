@@ -28,6 +28,10 @@ const FRESH: Duration = Duration::from_millis(500);
 /// At most one second of microphone audio waits for the encoder; older samples are dropped.
 const MIC_BUFFER: usize = AUDIO_RATE as usize;
 const AUDIO_FRAME: Duration = Duration::from_millis(20);
+/// The least time between two key frames that calls asked for.
+const KEY_FRAME_GAP: Duration = Duration::from_millis(300);
+/// The longest time between two key frames.
+const KEY_FRAME_REFRESH: Duration = Duration::from_secs(4);
 /// How long the encoder keeps running with no call subscribed.
 const IDLE_STOP: Duration = Duration::from_secs(3);
 
@@ -243,6 +247,7 @@ fn encode_loop(inner: &Inner) -> Result<(), MediaError> {
     let frame_interval = Duration::from_secs(1) / FPS;
     let (mut video_n, mut audio_n, mut pts) = (0u64, 0u64, 0i64);
     let mut idle_since: Option<Instant> = None;
+    let mut last_key = start;
     loop {
         let listeners = inner.video.receiver_count() + inner.audio.receiver_count();
         if listeners == 0 {
@@ -272,10 +277,16 @@ fn encode_loop(inner: &Inner) -> Result<(), MediaError> {
             audio_n += 1;
             continue;
         }
-        if inner.want_keyframe.swap(false, Relaxed) {
+        // Asked-for key frames are at least KEY_FRAME_GAP apart (a browser that keeps losing
+        // packets asks many times a second); a request inside the gap waits for its end. With no
+        // request, one comes every KEY_FRAME_REFRESH, so a picture lost to the network comes back
+        // by then even if the browser's request for it was lost too.
+        let asked = last_key.elapsed() >= KEY_FRAME_GAP && inner.want_keyframe.swap(false, Relaxed);
+        if asked || last_key.elapsed() >= KEY_FRAME_REFRESH {
             // vpx-encode has no "force key frame" flag: a fresh encoder starts with one.
             vp8 = vp8_encoder()?;
             pts = 0;
+            last_key = Instant::now();
         }
         // The camera's frame while it is fresh; the labelled test pattern otherwise.
         let yuv = with_fresh_camera(inner, <[u8]>::to_vec).unwrap_or_else(|| test_pattern(video_n).to_i420());

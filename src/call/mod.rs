@@ -21,6 +21,9 @@ use sha2::Sha256;
 use tokio::sync::mpsc;
 
 pub use manager::{spawn, ShowCall, Wiring};
+
+/// The call log's end reason for a leg the service's own stop cut off (a crash, a power cut).
+pub const INTERRUPTED: &str = "interrupted";
 pub use signal::{ClientMessage, ServerMessage};
 
 /// Where a page's messages go: the manager's input.

@@ -6,6 +6,7 @@
 use super::media::Encoded;
 use super::peer::{OPUS_PT, VP8_PT};
 use rtc::media::Sample;
+use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtp;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
@@ -59,8 +60,14 @@ async fn when_connected(
     Some((ssrc, pt))
 }
 
+/// Whether RTCP from a browser asks for a key frame (PLI or FIR).
+fn asks_for_key_frame(packets: &[Box<dyn rtc::rtcp::Packet>]) -> bool {
+    packets.iter().any(|p| p.as_any().is::<PictureLossIndication>() || p.as_any().is::<FullIntraRequest>())
+}
+
 /// Office frames → an official's track, from the moment the connection is up until the
-/// subscription or the track closes.
+/// subscription or the track closes. `on_keyframe_request` is called when the connection comes up
+/// and whenever the official's browser asks for a key frame.
 pub fn office_to_official(
     mut connected: watch::Receiver<bool>,
     mut frames: broadcast::Receiver<Encoded>,
@@ -71,12 +78,20 @@ pub fn office_to_official(
     tokio::spawn(async move {
         let Some((ssrc, pt)) = when_connected(track.as_ref(), kind, &mut connected).await else { return };
         frames = frames.resubscribe();
+        // The key frame asked for when the call subscribed went out before the connection was
+        // up, and was dropped: without a new one the official saw nothing until the encoder's
+        // own next key frame, 8.5 s later.
+        if kind == RtpCodecKind::Video {
+            on_keyframe_request();
+        }
         let feedback = track.clone();
-        // The official's browser asks for a key frame with PLI/FIR when it joins or loses one.
+        // The official's browser asks for a key frame (PLI/FIR) when it joins or loses one.
+        // webrtc-rs hands a compound RTCP packet to the track its first report is about, which
+        // may be the office's audio: both of the office's tracks listen.
         let rtcp = tokio::spawn(async move {
             while let Some(event) = feedback.poll().await {
                 if let TrackLocalEvent::OnRtcpPacket(packets) = event {
-                    if packets.iter().any(|p| p.as_any().is::<PictureLossIndication>()) {
+                    if asks_for_key_frame(&packets) {
                         on_keyframe_request();
                     }
                 }
@@ -104,8 +119,15 @@ pub fn office_to_official(
 }
 
 /// An official's remote track → the forwarding channel. For video, a PLI goes upstream when
-/// a wall asks and every 3 s, so that a wall joining late gets a picture quickly.
-pub fn official_to_forward(track: Arc<dyn TrackRemote>, kind: RtpCodecKind, forward: Forward) -> JoinHandle<()> {
+/// a wall asks and every 3 s, so that a wall joining late gets a picture quickly. RTCP that
+/// webrtc-rs hands to this track and that asks for a key frame is about the office's video (the
+/// official sends no feedback about its own tracks): `on_keyframe_request` passes it on.
+pub fn official_to_forward(
+    track: Arc<dyn TrackRemote>,
+    kind: RtpCodecKind,
+    forward: Forward,
+    on_keyframe_request: impl Fn() + Send + 'static,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let sender = if kind == RtpCodecKind::Audio { forward.audio.clone() } else { forward.video.clone() };
         let pli = if kind == RtpCodecKind::Video {
@@ -124,8 +146,12 @@ pub fn official_to_forward(track: Arc<dyn TrackRemote>, kind: RtpCodecKind, forw
             None
         };
         while let Some(event) = track.poll().await {
-            if let TrackRemoteEvent::OnRtpPacket(packet) = event {
-                let _ = sender.send(packet);
+            match event {
+                TrackRemoteEvent::OnRtpPacket(packet) => {
+                    let _ = sender.send(packet);
+                }
+                TrackRemoteEvent::OnRtcpPacket(packets) if asks_for_key_frame(&packets) => on_keyframe_request(),
+                _ => {}
             }
         }
         if let Some(pli) = pli {

@@ -87,6 +87,11 @@ fn the_mayor_calls_an_official_who_answers_in_a_browser() {
         // The official answers: media flows both ways, and the wall shows the official.
         d.click(&official, "#accept").await;
         d.wait_async(&official, OFFICIAL_MEDIA, "the official's page receives the office").await;
+        let seen = d.script_async(&official, "return await OFFICIAL.stats();").await;
+        eprintln!(
+            "official answered → office's first frame on the official's page: {} ms ({seen})",
+            seen["firstFrameAt"].as_f64().unwrap_or(f64::NAN) - seen["answeredAt"].as_f64().unwrap_or(f64::NAN)
+        );
         d.wait_async(&wall, &wall_media(1), "the wall receives the official").await;
         d.wait_for(&wall, "return document.getElementById('call').dataset.state", json!("connected")).await;
         d.screenshot(&official, "call-official-connected.png").await;

@@ -205,3 +205,32 @@ fn call_rights_bad_messages_and_how_calls_end() {
         assert_eq!(client.get(format!("{base}/healthz")).send().await.expect("get").status().as_u16(), 200);
     });
 }
+
+/// A call in progress when the service is killed is not left open in the call log: the next
+/// start ends it as "interrupted", and says so in its log.
+#[test]
+fn a_call_cut_off_by_a_crash_is_logged_as_interrupted_after_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = "[commands]\nconfirm_calls = false\n[calls]\nring_timeout_s = 60.0\n";
+    let mut server = common::Server::start(dir.path(), config);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    // The official's page stays open until after the kill (closing it would end the leg).
+    let _page = rt.block_on(async {
+        let mut page = official_socket(&server.base, "transportation").await;
+        command(&server.base, "교통실장 연결해").await;
+        assert_eq!(next(&mut page).await["type"], "ring");
+        let calls = office(&server.base, "/api/calls").await;
+        assert_eq!(calls["log"][0]["ended_at"], Value::Null, "ringing: the leg is open: {calls}");
+        page
+    });
+    server.kill9();
+
+    let server = common::Server::start(dir.path(), config);
+    rt.block_on(async {
+        let calls = office(&server.base, "/api/calls").await;
+        let row = &calls["log"][0];
+        assert_eq!(row["official_id"], "transportation", "{calls}");
+        assert_eq!(row["end_reason"], scpm::call::INTERRUPTED, "{calls}");
+        assert!(row["ended_at"].is_string(), "{calls}");
+    });
+}

@@ -10,6 +10,7 @@ mod call_signaling;
 mod city_data;
 mod commands;
 mod display_ws;
+mod faults;
 mod gestures;
 mod help;
 mod lock;

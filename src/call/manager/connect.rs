@@ -30,7 +30,10 @@ impl Manager {
             }
             (None, PeerEvent::Track(track)) => {
                 let kind = track.kind().await;
-                let task = pumps::official_to_forward(track, kind, self.leg(i).forward.clone());
+                let media = self.media.clone();
+                let task = pumps::official_to_forward(track, kind, self.leg(i).forward.clone(), move || {
+                    media.request_keyframe()
+                });
                 self.leg_mut(i).tasks.push(task);
             }
             _ => {}
@@ -43,6 +46,11 @@ impl Manager {
             RTCPeerConnectionState::Connected => {
                 self.leg_mut(i).retry = None;
                 self.leg(i).connected.send_replace(true);
+                if leg_state == LegState::Reconnecting {
+                    // The picture was lost with the network: the official sees the office again
+                    // with the next frame, not the encoder's next own key frame.
+                    self.media.request_keyframe();
+                }
                 if matches!(leg_state, LegState::Connecting | LegState::Reconnecting) {
                     if let Some(answered) = self.leg(i).answered.filter(|_| leg_state == LegState::Connecting) {
                         crate::metrics::Metrics::observe(&self.wiring.metrics.call_setup, answered.elapsed());
@@ -87,10 +95,13 @@ impl Manager {
         let media = self.media.clone();
         let connected = self.leg(i).connected.subscribe();
         let tasks = vec![
-            pumps::office_to_official(connected.clone(), video_frames, video, RtpCodecKind::Video, move || {
+            pumps::office_to_official(connected.clone(), video_frames, video, RtpCodecKind::Video, {
+                let media = media.clone();
+                move || media.request_keyframe()
+            }),
+            pumps::office_to_official(connected, audio_frames, audio, RtpCodecKind::Audio, move || {
                 media.request_keyframe()
             }),
-            pumps::office_to_official(connected, audio_frames, audio, RtpCodecKind::Audio, || {}),
             self.relay(events, leg_id, None),
         ];
         let offer = pc.create_offer(None).await?;

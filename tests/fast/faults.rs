@@ -1,0 +1,148 @@
+//! Faults an office meets, on the real service: the disk under the store fills up (a small tmpfs
+//! in a mount namespace of the test's own) and another program holds the store's write lock.
+//! Each time: the sender is told what is wrong and what to do, nothing acknowledged is lost, the
+//! office's commands are refused rather than carried out unaudited, and the service recovers by
+//! itself once the fault is gone.
+
+use crate::common::{self, reqwest::get_json_as, reqwest::post_json, Server, INTAKE_TOKEN, OFFICE_TOKEN};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const CONFIG: &str = "[simulator]\nenabled = false\n";
+
+/// Set in the copy of a test that runs inside its own mount namespace.
+const IN_MOUNT_NAMESPACE: &str = "SCPM_TEST_IN_MOUNT_NAMESPACE";
+
+fn complaint(base: &str, word: &str) -> Result<(u16, Value), String> {
+    let body = json!({"form": "complaint", "category": "noise", "district": "11680", "text_en": format!("{word} drilling at night")});
+    post_json(&format!("{base}/api/complaints"), Some(INTAKE_TOKEN), &body.to_string())
+}
+
+fn command(base: &str, text: &str) -> (u16, Value) {
+    post_json(&format!("{base}/api/commands"), Some(OFFICE_TOKEN), &json!({"text": text}).to_string())
+        .expect("the service answers")
+}
+
+/// Every acknowledged complaint is found by the office's search (waiting for the index's commit).
+fn all_found(base: &str, acknowledged: &[(String, String)]) {
+    for (word, id) in acknowledged {
+        let url = format!("{base}/api/search?kind=complaint&q={word}");
+        let found = common::eventually(Duration::from_secs(30), || {
+            let (_, body) = get_json_as(&url, Some(OFFICE_TOKEN)).ok()?;
+            (body["hits"][0]["key"].as_str() == Some(id.as_str())).then_some(())
+        });
+        assert!(found.is_some(), "acknowledged complaint {id} ({word}) is searchable");
+    }
+}
+
+/// Runs this test again inside a new mount namespace (root, as scripts/test.sh runs in CI).
+fn rerun_in_mount_namespace(test: &str) {
+    let exe = std::env::current_exe().expect("test binary");
+    let out = Command::new("unshare")
+        .args(["-m", "--propagation", "private"])
+        .arg(exe)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(IN_MOUNT_NAMESPACE, "1")
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("unshare runs (needs root; scripts/test.sh runs as root in CI)");
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    assert!(out.status.success(), "{test} failed inside its mount namespace");
+}
+
+/// Writes `path` until the filesystem has no room left.
+fn fill(path: &std::path::Path) {
+    let mut file = std::fs::File::create(path).expect("filler");
+    for chunk in [1 << 20, 4096, 512] {
+        let block = vec![0x55u8; chunk];
+        while file.write_all(&block).and_then(|_| file.sync_data()).is_ok() {}
+    }
+}
+
+#[test]
+fn a_full_disk_refuses_writes_with_the_reason_and_loses_nothing() {
+    if std::env::var_os(IN_MOUNT_NAMESPACE).is_none() {
+        return rerun_in_mount_namespace("faults::a_full_disk_refuses_writes_with_the_reason_and_loses_nothing");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mounted =
+        Command::new("mount").args(["-t", "tmpfs", "-o", "size=64m", "tmpfs"]).arg(dir.path()).status().expect("mount");
+    assert!(mounted.success(), "a tmpfs for the store");
+    let server = Server::start(dir.path(), CONFIG);
+    let base = &server.base;
+    let mut acknowledged = Vec::new();
+    for n in 0..5 {
+        let word = format!("beforefull{n}");
+        let (status, body) = complaint(base, &word).expect("post");
+        assert_eq!(status, 201, "{body}");
+        acknowledged.push((word, body["id"].as_str().expect("id").to_string()));
+    }
+
+    let filler = dir.path().join("filler");
+    fill(&filler);
+    // Writes may still land in room the store had already taken; the first that needs more is
+    // refused, and the refusal says why.
+    let mut refusal = None;
+    for n in 0..2000 {
+        let word = format!("whilefull{n}");
+        match complaint(base, &word).expect("the service answers") {
+            (201, body) => acknowledged.push((word, body["id"].as_str().expect("id").to_string())),
+            (status, body) => {
+                refusal = Some((status, body));
+                break;
+            }
+        }
+    }
+    let (status, body) = refusal.expect("a complaint is refused once the disk is full");
+    assert_eq!(status, 503, "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("disk") && message.contains("full") && message.contains("free space"), "{body}");
+    // A command cannot be audited, so it is not carried out, and the office is told why.
+    let (status, body) = command(base, "show traffic in Mapo");
+    assert_eq!(status, 503, "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("full")), "{body}");
+    let (status, _) = get_json_as(&format!("{base}/healthz"), None).expect("healthz");
+    assert_eq!(status, 200, "the service is alive on a full disk");
+
+    std::fs::remove_file(&filler).expect("free space");
+    let (status, body) = complaint(base, "afterfull").expect("post");
+    assert_eq!(status, 201, "writes work again once there is room: {body}");
+    acknowledged.push(("afterfull".into(), body["id"].as_str().expect("id").to_string()));
+    let (status, body) = command(base, "show traffic in Mapo");
+    assert_eq!((status, body["understood"].clone()), (200, json!(true)), "{body}");
+    all_found(base, &acknowledged);
+    drop(server);
+    let _ = Command::new("umount").arg(dir.path()).status();
+}
+
+#[test]
+fn a_store_locked_by_another_program_is_named_and_released() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path(), CONFIG);
+    let base = &server.base;
+    let (status, body) = complaint(base, "beforelock").expect("post");
+    assert_eq!(status, 201, "{body}");
+    let mut acknowledged = vec![("beforelock".to_string(), body["id"].as_str().expect("id").to_string())];
+
+    // Another program (an operator's sqlite3 shell, say) takes the write lock and keeps it.
+    let other = rusqlite::Connection::open(dir.path().join("store.sqlite")).expect("open the store");
+    other.execute_batch("BEGIN IMMEDIATE").expect("take the write lock");
+    let (status, body) = complaint(base, "whilelocked").expect("the service answers");
+    assert_eq!(status, 503, "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("locked by another program")), "{body}");
+    let (status, body) = command(base, "show traffic in Mapo");
+    assert_eq!(status, 503, "not carried out unaudited: {body}");
+    let (status, _) = get_json_as(&format!("{base}/api/search?q=Mapo"), None).expect("search");
+    assert_eq!(status, 200, "reading goes on while the store is locked");
+
+    other.execute_batch("ROLLBACK").expect("release");
+    drop(other);
+    let (status, body) = complaint(base, "afterlock").expect("post");
+    assert_eq!(status, 201, "{body}");
+    acknowledged.push(("afterlock".into(), body["id"].as_str().expect("id").to_string()));
+    let (status, body) = command(base, "show traffic in Mapo");
+    assert_eq!((status, body["understood"].clone()), (200, json!(true)), "{body}");
+    all_found(base, &acknowledged);
+}
