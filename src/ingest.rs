@@ -7,6 +7,7 @@
 
 use crate::index::{CityIndex, CityIndexWriter};
 use crate::metrics::Metrics;
+use crate::readiness::{PartState, Parts};
 use crate::sources::{Envelope, Sink};
 use crate::store::Store;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -31,12 +32,13 @@ impl Ingest {
         writer: CityIndexWriter,
         commit_interval: Duration,
         metrics: Arc<Metrics>,
+        parts: Parts,
     ) -> std::io::Result<Ingest> {
         let (sink, rx) = mpsc::channel(CHANNEL);
         let stop = Arc::new(AtomicBool::new(false));
         let loop_stop = stop.clone();
         let thread = std::thread::Builder::new().name("ingest".into()).spawn(move || {
-            let mut lp = Loop { store, index, writer, metrics, rx, commit_interval, stop: loop_stop };
+            let mut lp = Loop { store, index, writer, metrics, parts, rx, commit_interval, stop: loop_stop };
             lp.run();
         })?;
         Ok(Ingest { sink, stop, thread })
@@ -57,6 +59,8 @@ struct Loop {
     index: Arc<CityIndex>,
     writer: CityIndexWriter,
     metrics: Arc<Metrics>,
+    /// Where a failed store write or index commit is shown (`/readyz`).
+    parts: Parts,
     rx: mpsc::Receiver<Envelope>,
     commit_interval: Duration,
     stop: Arc<AtomicBool>,
@@ -124,6 +128,7 @@ impl Loop {
         let result = self.store.upsert(valid.iter().map(|e| (e.source.as_str(), &e.record)));
         match result {
             Ok(revs) => {
+                self.parts.recovered("store");
                 for (env, rev) in valid.into_iter().zip(revs) {
                     match rev {
                         Some(rev) => {
@@ -146,6 +151,7 @@ impl Loop {
             Err(e) => {
                 self.metrics.store_errors.inc();
                 tracing::error!(error = %e, "store write failed; records not acknowledged");
+                self.parts.set("store", PartState::Failed(format!("the last write was refused: {e}")));
                 for env in valid {
                     if let Some(ack) = env.ack {
                         let _ = ack.send(Err(format!("store write failed: {e}")));
@@ -160,10 +166,19 @@ impl Loop {
             Ok(()) => {
                 self.metrics.index_commits.inc();
                 self.metrics.index_rev.set(self.writer.rev() as i64);
+                self.parts.recovered("index");
             }
             Err(e) => {
                 self.metrics.index_errors.inc();
                 tracing::error!(error = %e, "index commit failed");
+                self.parts.set(
+                    "index",
+                    PartState::Failed(format!(
+                        "the index cannot be committed ({e}): new records are stored but not searchable; if its \
+                         folder was removed or cannot be written, fix that and restart scpm, which rebuilds the index \
+                         from the store"
+                    )),
+                );
             }
         }
     }

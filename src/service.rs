@@ -75,12 +75,37 @@ impl Service {
         }
         let index = Arc::new(index);
         let metrics = Arc::new(Metrics::default());
+        let config = Arc::new(config);
+        let mut call_store = Store::open(&config.paths.store)?;
+        // This process is the only one that places the office's calls: a leg still open in the
+        // log was cut off by the last run's end.
+        let cut = call_store.end_open_calls(&chrono::Utc::now().to_rfc3339(), crate::call::INTERRUPTED)?;
+        if cut > 0 {
+            tracing::warn!(
+                legs = cut,
+                "calls were in progress when the service last stopped; logged as ended (interrupted)"
+            );
+        }
+        let wiring = crate::call::Wiring {
+            config: config.calls.clone(),
+            office_name: config.office.name.clone(),
+            store: Arc::new(Mutex::new(call_store)),
+            officials: city.officials.iter().map(|o| o.reference()).collect(),
+            metrics: metrics.clone(),
+        };
+        let secret = office_token.to_string();
+        let audit = Store::open(&config.paths.store)?;
+        let office = Office::start(config.clone(), commands, index.clone(), audit, metrics.clone(), |show| {
+            crate::call::spawn(wiring, show, secret)
+        });
+        // The office's readiness board shows a store write or an index commit that failed.
         let ingest = Ingest::spawn(
             store,
             index.clone(),
             writer,
             Duration::from_millis(config.index.commit_interval_ms),
             metrics.clone(),
+            office.parts().clone(),
         )?;
         let health = Health::default();
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -109,29 +134,6 @@ impl Service {
                 })
             })
             .collect();
-        let config = Arc::new(config);
-        let mut call_store = Store::open(&config.paths.store)?;
-        // This process is the only one that places the office's calls: a leg still open in the
-        // log was cut off by the last run's end.
-        let cut = call_store.end_open_calls(&chrono::Utc::now().to_rfc3339(), crate::call::INTERRUPTED)?;
-        if cut > 0 {
-            tracing::warn!(
-                legs = cut,
-                "calls were in progress when the service last stopped; logged as ended (interrupted)"
-            );
-        }
-        let wiring = crate::call::Wiring {
-            config: config.calls.clone(),
-            office_name: config.office.name.clone(),
-            store: Arc::new(Mutex::new(call_store)),
-            officials: city.officials.iter().map(|o| o.reference()).collect(),
-            metrics: metrics.clone(),
-        };
-        let secret = office_token.to_string();
-        let audit = Store::open(&config.paths.store)?;
-        let office = Office::start(config.clone(), commands, index.clone(), audit, metrics.clone(), |show| {
-            crate::call::spawn(wiring, show, secret)
-        });
         let state = AppState {
             config: config.clone(),
             city,

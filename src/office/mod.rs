@@ -21,7 +21,7 @@ use crate::display::{CallView, Cursor, DisplayState, Listening};
 use crate::gesture::{self, Catalog, Screen};
 use crate::index::CityIndex;
 use crate::metrics::Metrics;
-use crate::readiness::Parts;
+use crate::readiness::{PartState, Parts};
 use crate::resolve::Context;
 use crate::store::{AuditRow, Store, StoreError};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -167,7 +167,17 @@ impl Office {
             actions: serde_json::to_string(actions).unwrap_or_default(),
             outcome,
         };
-        let audit_id = self.audit.lock().map_err(|_| OfficeError::Poisoned)?.append_audit(&row)?;
+        let written = self.audit.lock().map_err(|_| OfficeError::Poisoned)?.append_audit(&row);
+        let audit_id = match written {
+            Ok(id) => {
+                self.parts.recovered("store");
+                id
+            }
+            Err(e) => {
+                self.parts.set("store", PartState::Failed(format!("the last audit row was refused: {e}")));
+                return Err(e.into());
+            }
+        };
         if let Some(reason) = refused {
             // A call the wall refused to ask about leaves no question for a later "yes".
             if actions.iter().any(|a| matches!(a, Action::Call { .. })) {

@@ -1,8 +1,9 @@
 //! Faults an office meets, on the real service: the disk under the store fills up (a small tmpfs
-//! in a mount namespace of the test's own) and another program holds the store's write lock.
-//! Each time: the sender is told what is wrong and what to do, nothing acknowledged is lost, the
-//! office's commands are refused rather than carried out unaudited, and the service recovers by
-//! itself once the fault is gone.
+//! in a mount namespace of the test's own), another program holds the store's write lock, the
+//! index folder is deleted while serving. Each time: the sender is told what is wrong and what to
+//! do, `/readyz` names the part and the fix, nothing acknowledged is lost, the office's commands
+//! are refused rather than carried out unaudited, and the service recovers once the fault is gone
+//! (by itself, or for the index by a restart that rebuilds it from the store).
 
 use crate::common::{self, reqwest::get_json_as, reqwest::post_json, Server, INTAKE_TOKEN, OFFICE_TOKEN};
 use serde_json::{json, Value};
@@ -23,6 +24,13 @@ fn complaint(base: &str, word: &str) -> Result<(u16, Value), String> {
 fn command(base: &str, text: &str) -> (u16, Value) {
     post_json(&format!("{base}/api/commands"), Some(OFFICE_TOKEN), &json!({"text": text}).to_string())
         .expect("the service answers")
+}
+
+/// `/readyz` as the office sees it: its status, and `part`'s state and reason.
+fn readiness(base: &str, part: &str) -> (u16, String, String) {
+    let (status, body) = get_json_as(&format!("{base}/readyz"), Some(OFFICE_TOKEN)).expect("readyz");
+    let state = body["parts"][part]["state"].as_str().unwrap_or_default().to_string();
+    (status, state, body["parts"][part]["reason"].as_str().unwrap_or_default().to_string())
 }
 
 /// Every acknowledged complaint is found by the office's search (waiting for the index's commit).
@@ -105,6 +113,9 @@ fn a_full_disk_refuses_writes_with_the_reason_and_loses_nothing() {
     assert!(body["message"].as_str().is_some_and(|m| m.contains("full")), "{body}");
     let (status, _) = get_json_as(&format!("{base}/healthz"), None).expect("healthz");
     assert_eq!(status, 200, "the service is alive on a full disk");
+    let (status, state, reason) = readiness(base, "store");
+    assert_eq!((status, state.as_str()), (503, "failed"), "{reason}");
+    assert!(reason.contains("full"), "{reason}");
 
     std::fs::remove_file(&filler).expect("free space");
     let (status, body) = complaint(base, "afterfull").expect("post");
@@ -113,6 +124,8 @@ fn a_full_disk_refuses_writes_with_the_reason_and_loses_nothing() {
     let (status, body) = command(base, "show traffic in Mapo");
     assert_eq!((status, body["understood"].clone()), (200, json!(true)), "{body}");
     all_found(base, &acknowledged);
+    let ready = common::eventually(Duration::from_secs(30), || (readiness(base, "store").0 == 200).then_some(()));
+    assert!(ready.is_some(), "ready again: {:?}", readiness(base, "index"));
     drop(server);
     let _ = Command::new("umount").arg(dir.path()).status();
 }
@@ -145,4 +158,28 @@ fn a_store_locked_by_another_program_is_named_and_released() {
     let (status, body) = command(base, "show traffic in Mapo");
     assert_eq!((status, body["understood"].clone()), (200, json!(true)), "{body}");
     all_found(base, &acknowledged);
+}
+
+#[test]
+fn an_index_folder_deleted_while_serving_is_named_and_rebuilt_by_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = Server::start(dir.path(), CONFIG);
+    std::fs::remove_dir_all(dir.path().join("index")).expect("delete the index folder");
+    // The store still takes complaints: they are acknowledged, and kept.
+    let (status, body) = complaint(&server.base, "afterdelete").expect("post");
+    assert_eq!(status, 201, "{body}");
+    let acknowledged = vec![("afterdelete".to_string(), body["id"].as_str().expect("id").to_string())];
+    let failed = common::eventually(Duration::from_secs(30), || {
+        let (status, state, reason) = readiness(&server.base, "index");
+        (status == 503 && state == "failed").then_some(reason)
+    });
+    let reason = failed.expect("/readyz names the index");
+    assert!(reason.contains("restart scpm") && reason.contains("rebuilds the index from the store"), "{reason}");
+    let (status, _) = get_json_as(&format!("{}/api/search?q=Mapo", server.base), None).expect("search");
+    assert_eq!(status, 200, "what was indexed is still searched");
+    server.terminate();
+
+    let server = Server::start(dir.path(), CONFIG);
+    all_found(&server.base, &acknowledged);
+    assert_eq!(readiness(&server.base, "index").0, 200);
 }
