@@ -25,6 +25,8 @@ if [ "$for_tests" = 1 ]; then
   packages+=(adduser curl)
   # Voice tests: speech from espeak-ng, conversion and noise from sox.
   packages+=(espeak-ng sox)
+  # The fault tests: libfaketime makes the service's wall clock jump.
+  packages+=(faketime)
 fi
 
 step "[1/5] Debian packages: ${packages[*]}"

@@ -37,6 +37,9 @@ pub enum Command {
         /// Play this video into the gesture pipeline as if it were the camera.
         #[arg(long)]
         video_file: Option<PathBuf>,
+        /// Play --audio-file and --video-file again and again instead of once (a soak test).
+        #[arg(long)]
+        repeat_files: bool,
     },
     /// Search the city: entities, complaints, incidents.
     Search {

@@ -41,7 +41,9 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     let config = Config::load(&config_file)?;
     match cli.command {
-        Command::Serve { listen, audio_file, video_file } => serve(config, listen, audio_file, video_file),
+        Command::Serve { listen, audio_file, video_file, repeat_files } => {
+            serve(config, listen, audio_file, video_file, repeat_files)
+        }
         Command::Search { kind, district, limit, json, query } => search(&config, kind, district, limit, json, query),
         Command::Index { action: IndexAction::Build { fresh } } => index_build(&config, fresh),
         Command::Index { action: IndexAction::Stats { json } } => index_stats(&config, json),

@@ -11,6 +11,7 @@ pub fn serve(
     listen: Option<String>,
     audio_file: Option<PathBuf>,
     video_file: Option<PathBuf>,
+    repeat: bool,
 ) -> Result<()> {
     if let Some(listen) = listen {
         config.server.listen = listen;
@@ -27,13 +28,13 @@ pub fn serve(
         use scpm::office::microphone::{start as start_voice, AudioSource};
         let (office, city) = (service.state.office.clone(), service.state.city.clone());
         match audio_file {
-            Some(file) => start_voice(office.clone(), city, AudioSource::File(file)),
+            Some(file) => start_voice(office.clone(), city, AudioSource::File { path: file, repeat }),
             None if config.voice.enabled => start_voice(office.clone(), city, AudioSource::Microphone),
             None => office.parts().set("voice", PartState::Off("voice.enabled = false".into())),
         }
         use scpm::office::camera::{start as start_camera, VideoSource};
         match video_file {
-            Some(file) => start_camera(office, VideoSource::File(file)),
+            Some(file) => start_camera(office, VideoSource::File { path: file, repeat }),
             None if config.gestures.enabled => start_camera(office, VideoSource::Camera),
             None => office.parts().set("gestures", PartState::Off("gestures.enabled = false".into())),
         }

@@ -17,8 +17,12 @@ use std::time::{Duration, Instant};
 /// Where the frames come from.
 pub enum VideoSource {
     Camera,
-    /// A video played as if it were the camera (in real time), once.
-    File(PathBuf),
+    /// A video played as if it were the camera (in real time), once, or again and again with
+    /// `repeat`.
+    File {
+        path: PathBuf,
+        repeat: bool,
+    },
 }
 
 const RETRY: Duration = Duration::from_secs(5);
@@ -44,22 +48,36 @@ pub fn start(office: Arc<Office>, source: VideoSource) {
         let _ = opencv::core::set_num_threads(1);
         let mut recognizer = Recognizer::new(catalog, config.mirrored);
         match source {
-            VideoSource::File(path) => match source::video(&path) {
-                Ok(frames) => {
+            VideoSource::File { path, repeat } => {
+                // The clock of the recognizer runs on across repeats, as a camera's would.
+                let mut offset_ms = 0;
+                loop {
+                    let frames = match source::video(&path) {
+                        Ok(frames) => frames,
+                        Err(e) => return tracing::warn!("{e}"),
+                    };
                     parts.set("gestures", PartState::Ready);
                     let started = Instant::now();
+                    let mut last_ms = 0;
                     for frame in frames.flatten() {
                         let due = Duration::from_millis(frame.t_ms);
                         if let Some(wait) = due.checked_sub(started.elapsed()) {
                             std::thread::sleep(wait);
                         }
-                        see(state, &mut tracker, &mut recognizer, frame.t_ms, &frame.image);
+                        last_ms = frame.t_ms;
+                        see(state, &mut tracker, &mut recognizer, offset_ms + frame.t_ms, &frame.image);
                     }
                     tracing::info!(file = %path.display(), "video played");
                     show_cursor(state, None);
+                    if !repeat {
+                        break;
+                    }
+                    // A second with no hand between two plays, as if the person stepped away.
+                    std::thread::sleep(Duration::from_secs(1));
+                    offset_ms += last_ms + 1000;
+                    tracker.reset();
                 }
-                Err(e) => tracing::warn!("{e}"),
-            },
+            }
             VideoSource::Camera => watch_camera(state, &config, &mut tracker, &mut recognizer),
         }
     });

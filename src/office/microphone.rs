@@ -19,8 +19,12 @@ use std::time::{Duration, Instant};
 /// Where the audio comes from.
 pub enum AudioSource {
     Microphone,
-    /// A WAV file played as if it were the microphone (in real time), then silence.
-    File(PathBuf),
+    /// A WAV file played as if it were the microphone (in real time), then silence; or again
+    /// and again, a second of silence between, with `repeat`.
+    File {
+        path: PathBuf,
+        repeat: bool,
+    },
 }
 
 fn show_listening(office: &Office, listening: Option<Listening>) {
@@ -49,7 +53,7 @@ pub fn start(office: Arc<Office>, city: Arc<City>, source: AudioSource) {
                     return parts.set("voice", if named { PartState::Failed(reason) } else { PartState::Off(reason) });
                 }
             },
-            AudioSource::File(path) => (None, play_file(path)),
+            AudioSource::File { path, repeat } => (None, play_file(path, repeat)),
         };
         let audio = share_with_calls(office.calls().clone(), audio);
         let (commands, index) = (office.commands().clone(), office.index().clone());
@@ -93,25 +97,29 @@ fn share_with_calls(calls: crate::call::Calls, audio: Receiver<Vec<f32>>) -> Rec
 }
 
 /// Streams a WAV file in real time (100 ms chunks), then a second of silence to end the last
-/// utterance.
-fn play_file(path: PathBuf) -> Receiver<Vec<f32>> {
+/// utterance; with `repeat`, again after that second, until the voice loop stops listening.
+fn play_file(path: PathBuf, repeat: bool) -> Receiver<Vec<f32>> {
     let (tx, rx) = std::sync::mpsc::sync_channel(64);
     std::thread::spawn(move || {
         let started = Instant::now();
         let mut sent = 0usize;
-        let result = wav::stream_wav(&path, |chunk| {
+        let mut pace = |chunk: &[f32]| {
             sent += chunk.len();
             let due = Duration::from_secs_f64(sent as f64 / f64::from(wav::RATE));
             if let Some(wait) = due.checked_sub(started.elapsed()) {
                 std::thread::sleep(wait);
             }
             tx.send(chunk.to_vec()).is_ok()
-        });
-        match result {
-            Ok(info) => tracing::info!(file = %path.display(), seconds = info.seconds, "audio file played"),
-            Err(e) => tracing::warn!("{e}"),
+        };
+        loop {
+            match wav::stream_wav(&path, &mut pace) {
+                Ok(info) => tracing::info!(file = %path.display(), seconds = info.seconds, "audio file played"),
+                Err(e) => return tracing::warn!("{e}"),
+            }
+            if !pace(&vec![0.0; wav::RATE as usize]) || !repeat {
+                return;
+            }
         }
-        let _ = tx.send(vec![0.0; wav::RATE as usize]);
     });
     rx
 }

@@ -71,11 +71,17 @@ impl Server {
 
     /// With extra arguments to `serve` (e.g. `--audio-file`).
     pub fn start_with(dir: &Path, extra: &str, args: &[&str]) -> Server {
+        Server::start_with_env(dir, extra, args, &[])
+    }
+
+    /// With extra arguments to `serve` and extra environment (e.g. a faked clock).
+    pub fn start_with_env(dir: &Path, extra: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
         let port = free_port();
         let config = write_config(dir, port, extra);
         let child = Command::new(env!("CARGO_BIN_EXE_scpm"))
             .args(["--config", config.to_str().unwrap(), "serve"])
             .args(args)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn,rtc=error,rtc_ice=error,rtc_dtls=error,webrtc=error")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -1,6 +1,6 @@
 //! Faults an office meets, on the real service: the disk under the store fills up (a small tmpfs
 //! in a mount namespace of the test's own), another program holds the store's write lock, the
-//! index folder is deleted while serving. Each time: the sender is told what is wrong and what to
+//! index folder is deleted while serving, the wall clock jumps an hour forward and back. Each time: the sender is told what is wrong and what to
 //! do, `/readyz` names the part and the fix, nothing acknowledged is lost, the office's commands
 //! are refused rather than carried out unaudited, and the service recovers once the fault is gone
 //! (by itself, or for the index by a restart that rebuilds it from the store).
@@ -8,6 +8,7 @@
 use crate::common::{self, reqwest::get_json_as, reqwest::post_json, Server, INTAKE_TOKEN, OFFICE_TOKEN};
 use serde_json::{json, Value};
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -182,4 +183,64 @@ fn an_index_folder_deleted_while_serving_is_named_and_rebuilt_by_a_restart() {
     let server = Server::start(dir.path(), CONFIG);
     all_found(&server.base, &acknowledged);
     assert_eq!(readiness(&server.base, "index").0, 200);
+}
+
+/// libfaketime, from Debian's `faketime` package (scripts/setup.sh --for-tests installs it).
+const FAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+/// The wall clock jumps (an NTP step, a wrong manual setting put right): what the service times
+/// with its own monotonic clock — the public limit, waits — is not thrown off, and everything
+/// sent across the jumps is kept and found.
+#[test]
+fn the_clock_jumping_an_hour_either_way_loses_nothing_and_locks_no_one_out() {
+    assert!(Path::new(FAKETIME).exists(), "{FAKETIME} is missing: scripts/setup.sh --for-tests installs faketime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let offset = dir.path().join("clock-offset");
+    std::fs::write(&offset, "+0\n").expect("offset");
+    let env = [
+        ("LD_PRELOAD", FAKETIME),
+        ("FAKETIME_TIMESTAMP_FILE", offset.to_str().expect("path")),
+        ("FAKETIME_CACHE_DURATION", "1"),
+        ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
+    ];
+    let server = Server::start_with_env(dir.path(), CONFIG, &[], &env);
+    let base = &server.base;
+    let mut acknowledged = Vec::new();
+    for (jump, word) in [("+0", "clockbefore"), ("+1h", "clockahead"), ("-1h", "clockbehind")] {
+        std::fs::write(&offset, format!("{jump}\n")).expect("jump");
+        std::thread::sleep(Duration::from_millis(1500));
+        let (status, body) = complaint(base, word).expect("post");
+        assert_eq!(status, 201, "{jump}: {body}");
+        acknowledged.push((word.to_string(), body["id"].as_str().expect("id").to_string()));
+        let (status, body) = command(base, "show traffic in Mapo");
+        assert_eq!((status, body["understood"].clone()), (200, json!(true)), "{jump}: {body}");
+        // A public burst is limited, and the limit lifts within seconds, not an hour.
+        let url = format!("{base}/api/search?q=Mapo");
+        let limited = std::thread::scope(|scope| {
+            let burst: Vec<_> = (0..8)
+                .map(|_| scope.spawn(|| (0..40).any(|_| get_json_as(&url, None).is_ok_and(|(s, _)| s == 429))))
+                .collect();
+            burst.into_iter().map(|b| b.join().unwrap_or(false)).fold(false, |a, b| a | b)
+        });
+        assert!(limited, "{jump}: the public limit holds");
+        let lifted = common::eventually(Duration::from_secs(20), || {
+            get_json_as(&url, None).ok().filter(|(s, _)| *s == 200).map(|_| ())
+        });
+        assert!(lifted.is_some(), "{jump}: the public limit lifts after the jump");
+    }
+    all_found(base, &acknowledged);
+    let (status, body) = get_json_as(&format!("{base}/api/audit?limit=20"), Some(OFFICE_TOKEN)).expect("audit");
+    let mut typed: Vec<chrono::DateTime<chrono::FixedOffset>> = body["rows"]
+        .as_array()
+        .map(|rows| rows.iter().filter(|r| r["channel"] == "text"))
+        .into_iter()
+        .flatten()
+        .filter_map(|r| chrono::DateTime::parse_from_rfc3339(r["at"].as_str()?).ok())
+        .collect();
+    assert_eq!((status, typed.len()), (200, 3), "a row per command across the jumps: {body}");
+    // Newest first in the answer; the service's clock did jump (the rows say when it thought it was).
+    typed.reverse();
+    let minutes = |a: usize, b: usize| (typed[b] - typed[a]).num_minutes();
+    assert!((55..=65).contains(&minutes(0, 1)), "an hour ahead: {typed:?}");
+    assert!((-125..=-115).contains(&minutes(1, 2)), "then an hour behind: {typed:?}");
 }
