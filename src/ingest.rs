@@ -133,6 +133,7 @@ impl Loop {
                     match rev {
                         Some(rev) => {
                             self.metrics.records_stored.inc();
+                            self.metrics.store_rev.set(rev as i64);
                             if let Err(e) = self.writer.put(rev, &env.record) {
                                 // The store has it; the next start re-indexes from the store.
                                 self.metrics.index_errors.inc();

@@ -19,6 +19,7 @@ pub struct Metrics {
     pub index_commits: Counter,
     pub index_errors: Counter,
     pub index_rev: Gauge,
+    pub store_rev: Gauge,
     pub index_docs: Gauge,
     pub intents_resolved: Gauge,
     pub http_requests: Counter,
@@ -51,6 +52,7 @@ impl Default for Metrics {
             index_commits: Counter::default(),
             index_errors: Counter::default(),
             index_rev: Gauge::default(),
+            store_rev: Gauge::default(),
             index_docs: Gauge::default(),
             intents_resolved: Gauge::default(),
             http_requests: Counter::default(),
@@ -71,6 +73,7 @@ impl Default for Metrics {
         r.register("index_commits", "index commits", m.index_commits.clone());
         r.register("index_errors", "failed index writes or commits", m.index_errors.clone());
         r.register("index_rev", "store revision the index has committed", m.index_rev.clone());
+        r.register("store_rev", "highest revision written to the store", m.store_rev.clone());
         r.register("index_docs", "documents in the index", m.index_docs.clone());
         r.register(
             "intents_resolved",

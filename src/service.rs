@@ -75,6 +75,7 @@ impl Service {
         }
         let index = Arc::new(index);
         let metrics = Arc::new(Metrics::default());
+        metrics.store_rev.set(store.stored_rev()? as i64);
         let config = Arc::new(config);
         let mut call_store = Store::open(&config.paths.store)?;
         // This process is the only one that places the office's calls: a leg still open in the

@@ -1,8 +1,12 @@
 //! The microphone through cpal, converted to 16 kHz mono and handed on in chunks. A machine with
 //! no input device (this one, most servers) gets a clear error once; the caller keeps running.
+//! A device named `file:/path/to.wav` is a recording standing in for a microphone: plugged in
+//! while the file exists, it plays the recording in real time and then gives silence, and it is
+//! gone when the file is (how the tests unplug and plug in a microphone on a machine with none).
 
-use super::wav::Resampler;
+use super::wav::{Resampler, RATE};
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
@@ -36,9 +40,45 @@ fn forward(tx: &SyncSender<Vec<f32>>, resampler: &mut Resampler, mono: &[f32]) {
     }
 }
 
-/// Opens `device_name` (empty: the default input) and streams 16 kHz mono chunks to the
-/// returned receiver. The cpal stream lives on its own thread (it is not `Send` everywhere).
+/// A recording standing in for a microphone (see the module's documentation).
+fn open_recording(path: &Path) -> Result<(Microphone, Receiver<Vec<f32>>), CaptureError> {
+    if !path.is_file() {
+        return Err(CaptureError::NoDevice(format!(" (no recording at {})", path.display())));
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<f32>>(64);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (thread_stop, path_owned) = (stop.clone(), path.to_path_buf());
+    let device = format!("file:{}", path.display());
+    std::thread::Builder::new()
+        .name("scpm-microphone".into())
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            let mut sent = 0usize;
+            let mut pace = |chunk: &[f32]| {
+                sent += chunk.len();
+                let due = std::time::Duration::from_secs_f64(sent as f64 / f64::from(RATE));
+                if let Some(wait) = due.checked_sub(started.elapsed()) {
+                    std::thread::sleep(wait);
+                }
+                !thread_stop.load(Ordering::Relaxed) && tx.send(chunk.to_vec()).is_ok()
+            };
+            if let Err(e) = super::wav::stream_wav(&path_owned, &mut pace) {
+                return tracing::warn!("{e}");
+            }
+            let silence = vec![0.0; RATE as usize / 10];
+            while path_owned.is_file() && pace(&silence) {}
+        })
+        .map_err(|e| CaptureError::Open { device: device.clone(), message: e.to_string() })?;
+    Ok((Microphone { device, stop }, rx))
+}
+
+/// Opens `device_name` (empty: the default input; `file:PATH`: a recording) and streams 16 kHz
+/// mono chunks to the returned receiver. The cpal stream lives on its own thread (it is not
+/// `Send` everywhere).
 pub fn open(device_name: &str) -> Result<(Microphone, Receiver<Vec<f32>>), CaptureError> {
+    if let Some(path) = device_name.strip_prefix("file:") {
+        return open_recording(Path::new(path));
+    }
     // default_host() panics when ALSA cannot initialise (a server with no sound stack).
     #[cfg(target_os = "linux")]
     let host = cpal::host_from_id(cpal::HostId::Alsa).map_err(|e| CaptureError::NoDevice(format!(" (ALSA: {e})")))?;

@@ -8,7 +8,7 @@ use super::{Channel, Office, View};
 use crate::audio::{capture, wav};
 use crate::city::City;
 use crate::display::Listening;
-use crate::readiness::PartState;
+use crate::readiness::{PartState, Parts};
 use crate::voice::listener::{Event, Listener};
 use crate::voice::{Heard, Voice, Wake};
 use std::path::PathBuf;
@@ -39,11 +39,11 @@ pub fn start(office: Arc<Office>, city: Arc<City>, source: AudioSource) {
         let parts = office.parts().clone();
         parts.set("voice", PartState::Starting);
         // The microphone first: with none, the models (~700 MB) are not loaded at all.
-        let (_mic, audio): (Option<capture::Microphone>, Receiver<Vec<f32>>) = match source {
+        let audio: Receiver<Vec<f32>> = match source {
             AudioSource::Microphone => match capture::open(&config.voice.input_device) {
                 Ok((mic, rx)) => {
                     tracing::info!(device = %mic.device, "listening to the microphone");
-                    (Some(mic), rx)
+                    keep(mic, rx, config.voice.input_device.clone(), parts.clone())
                 }
                 Err(e) => {
                     // No microphone at all is an office without voice; the one the config
@@ -53,7 +53,7 @@ pub fn start(office: Arc<Office>, city: Arc<City>, source: AudioSource) {
                     return parts.set("voice", if named { PartState::Failed(reason) } else { PartState::Off(reason) });
                 }
             },
-            AudioSource::File { path, repeat } => (None, play_file(path, repeat)),
+            AudioSource::File { path, repeat } => play_file(path, repeat),
         };
         let audio = share_with_calls(office.calls().clone(), audio);
         let (commands, index) = (office.commands().clone(), office.index().clone());
@@ -72,6 +72,55 @@ pub fn start(office: Arc<Office>, city: Arc<City>, source: AudioSource) {
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "cannot start the voice thread");
     }
+}
+
+/// How long a microphone may give no audio before it counts as gone: a device hands over audio,
+/// silence included, ten or more times a second.
+const MIC_SILENT: Duration = Duration::from_secs(2);
+/// How often a microphone that went away is looked for.
+const MIC_RETRY: Duration = Duration::from_secs(5);
+
+/// Keeps the office's microphone: when it stops giving audio (unplugged, its driver gone) it is
+/// let go, `/readyz` says so, and it is opened again every MIC_RETRY until it is back (a call in
+/// progress sends its tone meanwhile). The returned channel outlives every device behind it.
+fn keep(mic: capture::Microphone, audio: Receiver<Vec<f32>>, device: String, parts: Parts) -> Receiver<Vec<f32>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(64);
+    let spawned = std::thread::Builder::new().name("scpm-mic-keeper".into()).spawn(move || {
+        let (mut mic, mut audio) = (mic, audio);
+        loop {
+            match audio.recv_timeout(MIC_SILENT) {
+                Ok(chunk) => {
+                    if tx.send(chunk).is_err() {
+                        return;
+                    }
+                }
+                Err(_) => {
+                    let gone = PartState::Failed(format!(
+                        "the microphone {} stopped giving audio; waiting for it to come back (checked every {} s)",
+                        mic.device,
+                        MIC_RETRY.as_secs()
+                    ));
+                    drop(mic);
+                    parts.set("voice", gone.clone());
+                    (mic, audio) = loop {
+                        std::thread::sleep(MIC_RETRY);
+                        if let Ok(found) = capture::open(&device) {
+                            break found;
+                        }
+                    };
+                    tracing::info!(device = %mic.device, "the microphone is back");
+                    // Ready again, unless something else failed meanwhile.
+                    if parts.snapshot().get("voice") == Some(&gone) {
+                        parts.set("voice", PartState::Ready);
+                    }
+                }
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot keep the microphone");
+    }
+    rx
 }
 
 /// The microphone also feeds the calls: a thread of its own hands each chunk to the calls first,

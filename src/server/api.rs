@@ -20,12 +20,30 @@ pub(super) fn store(state: &AppState) -> Result<std::sync::MutexGuard<'_, crate:
     state.store.lock().map_err(|_| ApiError::Internal("store lock poisoned".into()))
 }
 
+/// Runs `f` with the store on a blocking thread: a query that grows with the city (a day of
+/// opinion) neither holds an async worker nor keeps the requests behind it waiting longer than it
+/// takes.
+pub(super) async fn with_store<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&crate::store::Store) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let shared = state.store.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = shared.lock().map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
+        f(&store)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("a store query stopped: {e}")))?
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::NotFound("no such endpoint; see README.md, section \"HTTP API\"".into())
 }
 
+/// Liveness: the process answers, with what it knows without asking the store (whether the store
+/// answers is `/readyz`'s question), so a long query never makes the service look dead.
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let rev = store(&state)?.stored_rev()?;
+    let rev = state.metrics.store_rev.get();
     Ok(Json(json!({
         "status": "ok",
         "office": state.config.office.name,
@@ -179,12 +197,23 @@ fn redacted(record: Record, who: Viewer) -> Record {
 
 pub async fn city_state(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
     let who = viewer(&state, &headers)?;
-    let scope = state.config.office.district();
+    let scope: Option<String> = state.config.office.district().map(str::to_string);
     let now = Utc::now();
     let day_ago = (now - chrono::Duration::hours(24)).timestamp();
-    let store = store(&state)?;
-    let air = store.latest("air", scope, 25)?;
-    let traffic = store.latest("traffic", scope, 25)?;
+    let (air, traffic, incidents, complaints, trends, incidents_day, complaints_day) =
+        with_store(&state, move |store| {
+            Ok((
+                store.latest("air", scope.as_deref(), 25)?,
+                store.latest("traffic", scope.as_deref(), 25)?,
+                store.latest("incident", scope.as_deref(), 10)?,
+                store.latest("complaint", scope.as_deref(), 10)?,
+                store.latest("trend", None, 6)?,
+                store.count_since("incident", scope.as_deref(), day_ago)?,
+                store.count_since("complaint", scope.as_deref(), day_ago)?,
+            ))
+        })
+        .await?;
+    let scope = state.config.office.district();
     let districts: Vec<Value> = state
         .city
         .districts
@@ -206,16 +235,14 @@ pub async fn city_state(State(state): State<AppState>, headers: HeaderMap) -> Re
             })
         })
         .collect();
-    let incidents: Vec<Record> = store.latest("incident", scope, 10)?;
-    let complaints: Vec<Record> = store.latest("complaint", scope, 10)?.into_iter().map(|c| redacted(c, who)).collect();
-    let trends = store.latest("trend", None, 6)?;
+    let complaints: Vec<Record> = complaints.into_iter().map(|c| redacted(c, who)).collect();
     Ok(Json(json!({
         "office": state.config.office.name,
         "scope": state.config.office.scope,
         "generated_at": now,
         "districts": districts,
-        "incidents": {"last_24h": store.count_since("incident", scope, day_ago)?, "latest": incidents},
-        "complaints": {"last_24h": store.count_since("complaint", scope, day_ago)?, "latest": complaints},
+        "incidents": {"last_24h": incidents_day, "latest": incidents},
+        "complaints": {"last_24h": complaints_day, "latest": complaints},
         "trends": trends,
     })))
 }

@@ -1,7 +1,7 @@
 //! The office's endpoints: typed commands (`POST /api/commands`, through `office::Office`), the
 //! display state they change, and the audit log. Every command is audited before it is answered.
 
-use super::api::{require_token, store};
+use super::api::require_token;
 use super::{ApiError, AppState};
 use crate::office::Channel;
 use axum::extract::rejection::JsonRejection;
@@ -77,6 +77,7 @@ pub async fn audit(
 ) -> Result<Json<Value>, ApiError> {
     super::lock::office_data(&state, &headers)?;
     let Query(p) = params.map_err(|e| ApiError::BadRequest(format!("{}; the parameter is limit", e.body_text())))?;
-    let rows = store(&state)?.audit_tail(p.limit.unwrap_or(50).min(1000))?;
+    let limit = p.limit.unwrap_or(50).min(1000);
+    let rows = super::api::with_store(&state, move |store| Ok(store.audit_tail(limit)?)).await?;
     Ok(Json(json!({"rows": rows})))
 }

@@ -22,12 +22,9 @@ pub struct Readiness {
 
 pub async fn readyz(State(state): State<AppState>, headers: HeaderMap) -> (StatusCode, Json<Readiness>) {
     let mut parts: BTreeMap<String, PartState> = BTreeMap::new();
-    let store = match state.store.lock() {
-        Ok(store) => match store.stored_rev() {
-            Ok(_) => PartState::Ready,
-            Err(e) => PartState::Failed(format!("the store does not answer: {e}")),
-        },
-        Err(_) => PartState::Failed("the store's lock is poisoned; restart scpm".into()),
+    let store = match super::api::with_store(&state, |store| Ok(store.stored_rev()?)).await {
+        Ok(_) => PartState::Ready,
+        Err(e) => PartState::Failed(format!("the store does not answer: {e}")),
     };
     parts.insert("store".into(), store);
     // The index is ready once the city is committed in it (on a fresh install it is built at

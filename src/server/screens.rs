@@ -3,7 +3,7 @@
 //! (live CCTV, personal data) is removed here, on the server, for a request without the office
 //! token — the public page never receives it.
 
-use super::api::store;
+use super::api::with_store;
 use super::{ApiError, AppState};
 use crate::city::geo::{distance_m, LonLat};
 use crate::city::indicators::{months_back, Month};
@@ -97,12 +97,19 @@ pub async fn realtime(
     let who = viewer(&state, &headers)?;
     let district = district_param(&state, params)?;
     let d = district.as_deref();
-    let store = store(&state)?;
-    let incidents = store.latest("incident", d, 20)?;
+    let scope = district.clone();
+    let (incidents, per_kind) = with_store(&state, move |store| {
+        let mut per_kind = Vec::new();
+        for kind in ["air", "traffic", "weather", "water"] {
+            per_kind.push((kind, store.latest(kind, scope.as_deref(), 50)?));
+        }
+        Ok((store.latest("incident", scope.as_deref(), 20)?, per_kind))
+    })
+    .await?;
     let mut readings: BTreeMap<&str, BTreeMap<String, Value>> = BTreeMap::new();
-    for kind in ["air", "traffic", "weather", "water"] {
+    for (kind, records) in per_kind {
         // Newest first: keep the first reading seen per district.
-        for record in store.latest(kind, d, 50)? {
+        for record in records {
             let code = record.district().to_string();
             if let std::collections::btree_map::Entry::Vacant(slot) = readings.entry(kind).or_default().entry(code) {
                 let value = match &record {
@@ -120,7 +127,6 @@ pub async fn realtime(
             }
         }
     }
-    drop(store);
     let reading = |kind: &str, code: &str| readings.get(kind).and_then(|m| m.get(code)).cloned();
     let districts: Vec<Value> = state
         .city
@@ -242,10 +248,12 @@ pub async fn opinion(
     // Whole seconds, the end rounded up: what came in this second is in a window that ends now.
     let to = window.to.timestamp() + i64::from(window.to.timestamp_subsec_nanos() > 0);
     let from = window.from.timestamp();
-    let store = store(&state)?;
-    let counts = store.opinion_counts(district.as_deref(), from, to, step, 8)?;
-    let latest = store.latest_between("complaint", district.as_deref(), from, to, 12)?;
-    drop(store);
+    let scope = district.clone();
+    let (counts, latest) = with_store(&state, move |store| {
+        let counts = store.opinion_counts(scope.as_deref(), from, to, step, 8)?;
+        Ok((counts, store.latest_between("complaint", scope.as_deref(), from, to, 12)?))
+    })
+    .await?;
     let pair = |(k, [c, s]): &(String, [u64; 2])| json!({"key": k, "complaints": c, "suggestions": s});
     let series: Vec<Value> = (0..buckets)
         .map(|b| {

@@ -416,3 +416,44 @@ fn whisper_base_is_a_choice_in_the_configuration() {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/MANIFEST.json")).expect("manifest");
     assert!(manifest.contains("whisper-base"), "{manifest}");
 }
+
+/// The office's microphone is unplugged and plugged in again (a recording stands in for it:
+/// `voice.input_device = "file:…"` is plugged in while the file exists): `/readyz` names it gone,
+/// the service keeps running, and once it is back what is said is heard and acted on again.
+#[test]
+fn a_microphone_unplugged_and_plugged_in_again_is_heard_again() {
+    models_ready();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = speak(dir.path(), "first", "en-us", "zoom in", 1.0);
+    let second = speak(dir.path(), "second", "en-us", "zoom out", 1.0);
+    let device = dir.path().join("microphone.wav");
+    std::fs::copy(&first, &device).expect("plug in");
+    let config = format!(
+        "[simulator]\nenabled = false\n[voice]\nlanguages = [\"en\"]\nwake_word = false\ninput_device = \"file:{}\"\n",
+        device.display()
+    );
+    let server = common::Server::start(dir.path(), &config);
+    let voice = voice_rows_once_there_are(&server.base, 1).expect("heard before it is unplugged");
+    assert_eq!(voice[0]["intent"], "zoom", "{voice:#?}");
+
+    std::fs::remove_file(&device).expect("unplug");
+    let readiness = || {
+        let (status, ready) =
+            common::reqwest::get_json_as(&format!("{}/readyz", server.base), Some(common::OFFICE_TOKEN)).ok()?;
+        Some((status, ready["parts"]["voice"].clone()))
+    };
+    let gone = common::eventually(Duration::from_secs(30), || readiness().filter(|(status, _)| *status == 503));
+    let (_, voice_part) = gone.expect("/readyz says the microphone is gone");
+    assert!(voice_part["reason"].as_str().is_some_and(|r| r.contains("stopped giving audio")), "{voice_part}");
+    let (status, _) = common::reqwest::get_json(&format!("{}/healthz", server.base)).expect("healthz");
+    assert_eq!(status, 200);
+
+    // Plugged in again (the whole file at once: a half-written one is not a device).
+    let part = dir.path().join("microphone.part");
+    std::fs::copy(&second, &part).expect("copy");
+    std::fs::rename(&part, &device).expect("plug in again");
+    let voice = voice_rows_once_there_are(&server.base, 2).expect("heard again once it is back");
+    assert_eq!(voice[0]["intent"], "zoom", "{voice:#?}");
+    let back = common::eventually(Duration::from_secs(30), || readiness().filter(|(status, _)| *status == 200));
+    assert!(back.is_some(), "ready again: {:?}", readiness());
+}
