@@ -27,21 +27,38 @@ pub fn serve(
         println!("scpm listening on http://{addr}");
         use scpm::office::microphone::{start as start_voice, AudioSource};
         let (office, city) = (service.state.office.clone(), service.state.city.clone());
-        match audio_file {
+        let voice = match audio_file {
             Some(file) => start_voice(office.clone(), city, AudioSource::File { path: file, repeat }),
             None if config.voice.enabled => start_voice(office.clone(), city, AudioSource::Microphone),
-            None => office.parts().set("voice", PartState::Off("voice.enabled = false".into())),
-        }
+            None => {
+                office.parts().set("voice", PartState::Off("voice.enabled = false".into()));
+                None
+            }
+        };
         use scpm::office::camera::{start as start_camera, VideoSource};
-        match video_file {
-            Some(file) => start_camera(office, VideoSource::File { path: file, repeat }),
-            None if config.gestures.enabled => start_camera(office, VideoSource::Camera),
-            None => office.parts().set("gestures", PartState::Off("gestures.enabled = false".into())),
-        }
+        let camera = match video_file {
+            Some(file) => start_camera(office.clone(), VideoSource::File { path: file, repeat }),
+            None if config.gestures.enabled => start_camera(office.clone(), VideoSource::Camera),
+            None => {
+                office.parts().set("gestures", PartState::Off("gestures.enabled = false".into()));
+                None
+            }
+        };
         let app = scpm::server::app(service.state.clone());
         let header_read = std::time::Duration::from_secs_f64(config.server.header_read_timeout_s);
         scpm::server::serve(listener, app, header_read, shutdown_signal()).await;
         tracing::info!("shutting down");
+        // The device loops end before the process tears down the models they run (an inference
+        // still running at exit failed inside ONNX Runtime, and could crash the exit).
+        office.stop_devices();
+        let loops: Vec<_> = voice.into_iter().chain(camera).collect();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while loops.iter().any(|l| !l.is_finished()) && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        if loops.iter().any(|l| !l.is_finished()) {
+            tracing::warn!("the microphone or camera loop did not end within 5 s");
+        }
         service.stop().await;
         Ok(())
     })

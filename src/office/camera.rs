@@ -27,8 +27,9 @@ pub enum VideoSource {
 
 const RETRY: Duration = Duration::from_secs(5);
 
-/// Starts the camera thread. Returns at once; a missing model or camera is logged once.
-pub fn start(office: Arc<Office>, source: VideoSource) {
+/// Starts the camera thread. Returns at once (with its handle, to wait for it when the service
+/// stops); a missing model or camera is logged once.
+pub fn start(office: Arc<Office>, source: VideoSource) -> Option<std::thread::JoinHandle<()>> {
     let spawned = std::thread::Builder::new().name("scpm-camera".into()).spawn(move || {
         let state = &*office;
         let config = state.config().gestures.clone();
@@ -60,6 +61,9 @@ pub fn start(office: Arc<Office>, source: VideoSource) {
                     let started = Instant::now();
                     let mut last_ms = 0;
                     for frame in frames.flatten() {
+                        if state.stopping() {
+                            return;
+                        }
                         let due = Duration::from_millis(frame.t_ms);
                         if let Some(wait) = due.checked_sub(started.elapsed()) {
                             std::thread::sleep(wait);
@@ -69,7 +73,7 @@ pub fn start(office: Arc<Office>, source: VideoSource) {
                     }
                     tracing::info!(file = %path.display(), "video played");
                     show_cursor(state, None);
-                    if !repeat {
+                    if !repeat || state.stopping() {
                         break;
                     }
                     // A second with no hand between two plays, as if the person stepped away.
@@ -81,9 +85,7 @@ pub fn start(office: Arc<Office>, source: VideoSource) {
             VideoSource::Camera => watch_camera(state, &config, &mut tracker, &mut recognizer),
         }
     });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "cannot start the camera thread");
-    }
+    spawned.map_err(|e| tracing::warn!(error = %e, "cannot start the camera thread")).ok()
 }
 
 fn watch_camera(
@@ -94,7 +96,7 @@ fn watch_camera(
 ) {
     let started = Instant::now();
     let mut said_missing = false;
-    loop {
+    while !state.stopping() {
         let mut camera = match source::camera(&config.camera) {
             Ok(c) => c,
             Err(e) => {
@@ -108,7 +110,11 @@ fn watch_camera(
                         .set("gestures", if named { PartState::Failed(waiting) } else { PartState::Off(waiting) });
                     said_missing = true;
                 }
-                std::thread::sleep(RETRY);
+                // In short steps, so that a stopping service does not wait for the retry.
+                let waited = Instant::now();
+                while waited.elapsed() < RETRY && !state.stopping() {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
                 continue;
             }
         };
@@ -118,9 +124,12 @@ fn watch_camera(
         said_missing = false;
         tracker.reset();
         let mut image = Mat::default();
-        while matches!(camera.read(&mut image), Ok(true)) && !image.empty() {
+        while !state.stopping() && matches!(camera.read(&mut image), Ok(true)) && !image.empty() {
             let t_ms = started.elapsed().as_millis() as u64;
             see(state, tracker, recognizer, t_ms, &image);
+        }
+        if state.stopping() {
+            return;
         }
         tracing::warn!(camera = %config.camera, "the camera stopped giving frames; waiting for it to come back");
         show_cursor(state, None);

@@ -33,7 +33,8 @@ fn show_listening(office: &Office, listening: Option<Listening>) {
 
 /// Starts the voice thread. Returns at once; problems (no model, no microphone) are logged once
 /// and the service runs on without voice.
-pub fn start(office: Arc<Office>, city: Arc<City>, source: AudioSource) {
+/// Starts the voice thread; its handle, to wait for it when the service stops.
+pub fn start(office: Arc<Office>, city: Arc<City>, source: AudioSource) -> Option<std::thread::JoinHandle<()>> {
     let spawned = std::thread::Builder::new().name("scpm-voice".into()).spawn(move || {
         let config = office.config().clone();
         let parts = office.parts().clone();
@@ -69,9 +70,7 @@ pub fn start(office: Arc<Office>, city: Arc<City>, source: AudioSource) {
         parts.set("voice", PartState::Ready);
         run(&office, &mut voice, audio);
     });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "cannot start the voice thread");
-    }
+    spawned.map_err(|e| tracing::warn!(error = %e, "cannot start the voice thread")).ok()
 }
 
 /// How long a microphone may give no audio before it counts as gone: a device hands over audio,
@@ -187,6 +186,9 @@ fn run(office: &Office, voice: &mut Voice, audio: Receiver<Vec<f32>>) {
     // Samples heard so far: the listener's clock, to place the end of speech in time.
     let mut received: u64 = 0;
     while let Ok(chunk) = audio.recv() {
+        if office.stopping() {
+            return;
+        }
         let arrived = Instant::now();
         received += chunk.len() as u64;
         let stream_ms = received * 1000 / u64::from(wav::RATE);

@@ -104,6 +104,9 @@ pub struct Office {
     display_tx: watch::Sender<DisplayState>,
     /// The voice's and the camera's state, for `/readyz`.
     parts: Parts,
+    /// Set when the service stops: the microphone and camera loops end at their next chunk or
+    /// frame, before the process tears down the models they run.
+    stopping: std::sync::atomic::AtomicBool,
     metrics: Arc<Metrics>,
 }
 
@@ -137,6 +140,7 @@ impl Office {
                 session: Mutex::new(Session { context: Context::default(), display, listen_until: None }),
                 display_tx,
                 parts,
+                stopping: std::sync::atomic::AtomicBool::new(false),
                 metrics,
             }
         })
@@ -347,6 +351,16 @@ impl Office {
     /// The voice's and the camera's state, which their loops set.
     pub fn parts(&self) -> &Parts {
         &self.parts
+    }
+
+    /// Asks the microphone and camera loops to end (the service is stopping).
+    pub fn stop_devices(&self) {
+        self.stopping.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the device loops should end now.
+    pub fn stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Where the loops record how long the office took to act.
