@@ -38,7 +38,17 @@ impl Ingest {
         let stop = Arc::new(AtomicBool::new(false));
         let loop_stop = stop.clone();
         let thread = std::thread::Builder::new().name("ingest".into()).spawn(move || {
-            let mut lp = Loop { store, index, writer, metrics, parts, rx, commit_interval, stop: loop_stop };
+            let mut lp = Loop {
+                store,
+                index,
+                writer,
+                metrics,
+                parts,
+                index_failed: false,
+                rx,
+                commit_interval,
+                stop: loop_stop,
+            };
             lp.run();
         })?;
         Ok(Ingest { sink, stop, thread })
@@ -61,6 +71,8 @@ struct Loop {
     metrics: Arc<Metrics>,
     /// Where a failed store write or index commit is shown (`/readyz`).
     parts: Parts,
+    /// The last index commit failed: recover before the next.
+    index_failed: bool,
     rx: mpsc::Receiver<Envelope>,
     commit_interval: Duration,
     stop: Arc<AtomicBool>,
@@ -163,6 +175,17 @@ impl Loop {
     }
 
     fn commit(&mut self) {
+        // After a failed commit the pending documents may be lost inside tantivy: the index is
+        // rolled back and caught up from the store (which has every record) before going on.
+        if self.index_failed {
+            match self.index.recover(&mut self.writer, &self.store) {
+                Ok(n) => {
+                    tracing::info!(records = n, "the index recovered and caught up with the store");
+                    self.index_failed = false;
+                }
+                Err(e) => return tracing::debug!(error = %e, "the index cannot recover yet"),
+            }
+        }
         match self.index.commit(&mut self.writer) {
             Ok(()) => {
                 self.metrics.index_commits.inc();
@@ -171,6 +194,7 @@ impl Loop {
             }
             Err(e) => {
                 self.metrics.index_errors.inc();
+                self.index_failed = true;
                 tracing::error!(error = %e, "index commit failed");
                 self.parts.set(
                     "index",

@@ -197,6 +197,16 @@ impl CityIndex {
         Ok(total)
     }
 
+    /// After a commit that failed (a full disk, a folder gone): drops what was pending, back to
+    /// the last commit, and indexes again from the store everything after it. An error means
+    /// the fault is still there; call again later. Returns how many records were indexed again.
+    pub fn recover(&self, w: &mut CityIndexWriter, store: &Store) -> Result<u64, IndexError> {
+        w.writer.rollback().map_err(self.tantivy_err())?;
+        w.dirty = false;
+        w.payload.rev = self.committed_rev();
+        self.catch_up(w, store)
+    }
+
     /// Commits pending writes (with the payload) and makes them visible to searches.
     pub fn commit(&self, w: &mut CityIndexWriter) -> Result<(), IndexError> {
         if !w.dirty {

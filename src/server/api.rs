@@ -16,10 +16,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::time::Instant;
 
-pub(super) fn store(state: &AppState) -> Result<std::sync::MutexGuard<'_, crate::store::Store>, ApiError> {
-    state.store.lock().map_err(|_| ApiError::Internal("store lock poisoned".into()))
-}
-
 /// Runs `f` with the store on a blocking thread: a query that grows with the city (a day of
 /// opinion) neither holds an async worker nor keeps the requests behind it waiting longer than it
 /// takes.

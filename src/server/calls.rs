@@ -151,7 +151,7 @@ pub async fn calls(State(state): State<AppState>, headers: HeaderMap) -> Result<
     })?;
     super::lock::office_data(&state, &headers)?;
     let active = state.office.display()?.call;
-    let log = super::api::store(&state)?.call_log_tail(100)?;
+    let log = super::api::with_store(&state, |store| Ok(store.call_log_tail(100)?)).await?;
     Ok(Json(json!({"active": active, "log": log})))
 }
 

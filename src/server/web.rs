@@ -80,7 +80,8 @@ pub async fn complaint(
         ApiError::Forbidden("a complaint in full, with the citizen's personal data, is for the office only".into())
     })?;
     super::lock::office_data(&state, &headers)?;
-    match super::api::store(&state)?.get("complaint", &id)? {
+    let key = id.clone();
+    match super::api::with_store(&state, move |store| Ok(store.get("complaint", &key)?)).await? {
         Some(record @ Record::Complaint(_)) => {
             Ok(Json(serde_json::to_value(record).map_err(|e| ApiError::Internal(e.to_string()))?))
         }

@@ -79,7 +79,9 @@ fn a_full_disk_refuses_writes_with_the_reason_and_loses_nothing() {
     let mounted =
         Command::new("mount").args(["-t", "tmpfs", "-o", "size=64m", "tmpfs"]).arg(dir.path()).status().expect("mount");
     assert!(mounted.success(), "a tmpfs for the store");
-    let server = Server::start(dir.path(), CONFIG);
+    // Commits 3 s apart: the complaints before the disk fills are still to be committed when it
+    // is full, so the index's commit fails too, and must recover.
+    let server = Server::start(dir.path(), &format!("{CONFIG}[index]\ncommit_interval_ms = 3000\n"));
     let base = &server.base;
     let mut acknowledged = Vec::new();
     for n in 0..5 {
@@ -117,6 +119,11 @@ fn a_full_disk_refuses_writes_with_the_reason_and_loses_nothing() {
     let (status, state, reason) = readiness(base, "store");
     assert_eq!((status, state.as_str()), (503, "failed"), "{reason}");
     assert!(reason.contains("full"), "{reason}");
+    let index = common::eventually(Duration::from_secs(30), || {
+        let (_, state, reason) = readiness(base, "index");
+        (state == "failed").then_some(reason)
+    });
+    assert!(index.is_some_and(|r| r.contains("No space left")), "the index's commit fails on the full disk");
 
     std::fs::remove_file(&filler).expect("free space");
     let (status, body) = complaint(base, "afterfull").expect("post");
@@ -126,7 +133,7 @@ fn a_full_disk_refuses_writes_with_the_reason_and_loses_nothing() {
     assert_eq!((status, body["understood"].clone()), (200, json!(true)), "{body}");
     all_found(base, &acknowledged);
     let ready = common::eventually(Duration::from_secs(30), || (readiness(base, "store").0 == 200).then_some(()));
-    assert!(ready.is_some(), "ready again: {:?}", readiness(base, "index"));
+    assert!(ready.is_some(), "ready again: {:?} {:?}", readiness(base, "index"), readiness(base, "store"));
     drop(server);
     let _ = Command::new("umount").arg(dir.path()).status();
 }
