@@ -46,6 +46,17 @@ fn all_found(base: &str, acknowledged: &[(String, String)]) {
     }
 }
 
+/// Once the fault is gone: a complaint is acknowledged and a command carried out, and every
+/// complaint acknowledged so far (this one too) is found.
+fn works_again(base: &str, word: &str, acknowledged: &mut Vec<(String, String)>) {
+    let (status, body) = complaint(base, word).expect("post");
+    assert_eq!(status, 201, "writes work again once the fault is gone: {body}");
+    acknowledged.push((word.to_string(), body["id"].as_str().expect("id").to_string()));
+    let (status, body) = command(base, "show traffic in Mapo");
+    assert_eq!((status, body["understood"].clone()), (200, json!(true)), "{body}");
+    all_found(base, acknowledged);
+}
+
 /// Runs this test again inside a new mount namespace (root, as scripts/test.sh runs in CI).
 fn rerun_in_mount_namespace(test: &str) {
     let exe = std::env::current_exe().expect("test binary");
@@ -126,12 +137,7 @@ fn a_full_disk_refuses_writes_with_the_reason_and_loses_nothing() {
     assert!(index.is_some_and(|r| r.contains("No space left")), "the index's commit fails on the full disk");
 
     std::fs::remove_file(&filler).expect("free space");
-    let (status, body) = complaint(base, "afterfull").expect("post");
-    assert_eq!(status, 201, "writes work again once there is room: {body}");
-    acknowledged.push(("afterfull".into(), body["id"].as_str().expect("id").to_string()));
-    let (status, body) = command(base, "show traffic in Mapo");
-    assert_eq!((status, body["understood"].clone()), (200, json!(true)), "{body}");
-    all_found(base, &acknowledged);
+    works_again(base, "afterfull", &mut acknowledged);
     let ready = common::eventually(Duration::from_secs(30), || (readiness(base, "store").0 == 200).then_some(()));
     assert!(ready.is_some(), "ready again: {:?} {:?}", readiness(base, "index"), readiness(base, "store"));
     drop(server);
@@ -160,12 +166,7 @@ fn a_store_locked_by_another_program_is_named_and_released() {
 
     other.execute_batch("ROLLBACK").expect("release");
     drop(other);
-    let (status, body) = complaint(base, "afterlock").expect("post");
-    assert_eq!(status, 201, "{body}");
-    acknowledged.push(("afterlock".into(), body["id"].as_str().expect("id").to_string()));
-    let (status, body) = command(base, "show traffic in Mapo");
-    assert_eq!((status, body["understood"].clone()), (200, json!(true)), "{body}");
-    all_found(base, &acknowledged);
+    works_again(base, "afterlock", &mut acknowledged);
 }
 
 #[test]
