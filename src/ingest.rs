@@ -147,7 +147,8 @@ impl Loop {
                             self.metrics.records_stored.inc();
                             self.metrics.store_rev.set(rev as i64);
                             if let Err(e) = self.writer.put(rev, &env.record) {
-                                // The store has it; the next start re-indexes from the store.
+                                // The store has it: the next commit recovers from the store.
+                                self.index_failed = true;
                                 self.metrics.index_errors.inc();
                                 tracing::error!(error = %e, "indexing failed");
                             }
@@ -199,9 +200,9 @@ impl Loop {
                 self.parts.set(
                     "index",
                     PartState::Failed(format!(
-                        "the index cannot be committed ({e}): new records are stored but not searchable; if its \
-                         folder was removed or cannot be written, fix that and restart scpm, which rebuilds the index \
-                         from the store"
+                        "the index cannot be committed ({e}): new records are stored but not yet searchable; \
+                         scpm catches up by itself once the cause is gone (a full disk); if the index's folder was \
+                         removed, restart scpm, which rebuilds the index from the store"
                     )),
                 );
             }

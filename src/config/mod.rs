@@ -205,7 +205,8 @@ impl Default for CommandsConfig {
 pub struct VoiceConfig {
     /// Listen to the microphone (when there is one) in `scpm serve`.
     pub enabled: bool,
-    /// Input device name as the system lists it; empty: the default input.
+    /// Input device name as the system lists it; empty: the default input; `file:PATH`, a
+    /// recording standing in for a microphone (plugged in while the file exists).
     pub input_device: String,
     /// Act only on what follows the wake phrase (then listen for `listen_window_s`).
     pub wake_word: bool,

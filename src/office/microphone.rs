@@ -31,9 +31,9 @@ fn show_listening(office: &Office, listening: Option<Listening>) {
     office.show(View::Listening(listening));
 }
 
-/// Starts the voice thread. Returns at once; problems (no model, no microphone) are logged once
-/// and the service runs on without voice.
-/// Starts the voice thread; its handle, to wait for it when the service stops.
+/// Starts the voice thread. Returns at once (with its handle, to wait for it when the service
+/// stops); problems (no model, no microphone) are logged once and the service runs on without
+/// voice.
 pub fn start(office: Arc<Office>, city: Arc<City>, source: AudioSource) -> Option<std::thread::JoinHandle<()>> {
     let spawned = std::thread::Builder::new().name("scpm-voice".into()).spawn(move || {
         let config = office.config().clone();

@@ -208,7 +208,7 @@ fn the_clock_jumping_an_hour_either_way_loses_nothing_and_locks_no_one_out() {
     let env = [
         ("LD_PRELOAD", FAKETIME),
         ("FAKETIME_TIMESTAMP_FILE", offset.to_str().expect("path")),
-        ("FAKETIME_CACHE_DURATION", "1"),
+        ("FAKETIME_NO_CACHE", "1"),
         ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
     ];
     let server = Server::start_with_env(dir.path(), CONFIG, &[], &env);
