@@ -52,14 +52,9 @@ fn open_recording(path: &Path) -> Result<(Microphone, Receiver<Vec<f32>>), Captu
     std::thread::Builder::new()
         .name("scpm-microphone".into())
         .spawn(move || {
-            let started = std::time::Instant::now();
-            let mut sent = 0usize;
+            let mut clock = super::wav::RealTime::start();
             let mut pace = |chunk: &[f32]| {
-                sent += chunk.len();
-                let due = std::time::Duration::from_secs_f64(sent as f64 / f64::from(RATE));
-                if let Some(wait) = due.checked_sub(started.elapsed()) {
-                    std::thread::sleep(wait);
-                }
+                clock.wait(chunk.len());
                 !thread_stop.load(Ordering::Relaxed) && tx.send(chunk.to_vec()).is_ok()
             };
             if let Err(e) = super::wav::stream_wav(&path_owned, &mut pace) {

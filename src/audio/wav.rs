@@ -84,6 +84,27 @@ impl Resampler {
 }
 
 /// Reads `path` and hands on 16 kHz mono chunks; `sink` returns false to stop early.
+/// Plays audio in real time, as a device would deliver it: `wait(n)` sleeps until `n` more
+/// samples (at [`RATE`]) are due since the start.
+pub struct RealTime {
+    started: std::time::Instant,
+    sent: usize,
+}
+
+impl RealTime {
+    pub fn start() -> RealTime {
+        RealTime { started: std::time::Instant::now(), sent: 0 }
+    }
+
+    pub fn wait(&mut self, samples: usize) {
+        self.sent += samples;
+        let due = std::time::Duration::from_secs_f64(self.sent as f64 / f64::from(RATE));
+        if let Some(wait) = due.checked_sub(self.started.elapsed()) {
+            std::thread::sleep(wait);
+        }
+    }
+}
+
 pub fn stream_wav(path: &Path, mut sink: impl FnMut(&[f32]) -> bool) -> Result<WavInfo, AudioError> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|source| AudioError::Open { path: name.clone(), source })?;

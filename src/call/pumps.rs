@@ -86,8 +86,9 @@ pub fn office_to_official(
         }
         let feedback = track.clone();
         // The official's browser asks for a key frame (PLI/FIR) when it joins or loses one.
-        // webrtc-rs hands a compound RTCP packet to the track its first report is about, which
-        // may be the office's audio: both of the office's tracks listen.
+        // webrtc-rs routes a compound RTCP packet by its first report's SSRC, so a request may
+        // come on either of the office's tracks: both listen. (Chromium's requests were still not
+        // seen here in the browser test; the key frames on connect and every 4 s do not rely on them.)
         let rtcp = tokio::spawn(async move {
             while let Some(event) = feedback.poll().await {
                 if let TrackLocalEvent::OnRtcpPacket(packets) = event {

@@ -149,14 +149,9 @@ fn share_with_calls(calls: crate::call::Calls, audio: Receiver<Vec<f32>>) -> Rec
 fn play_file(path: PathBuf, repeat: bool) -> Receiver<Vec<f32>> {
     let (tx, rx) = std::sync::mpsc::sync_channel(64);
     std::thread::spawn(move || {
-        let started = Instant::now();
-        let mut sent = 0usize;
+        let mut clock = wav::RealTime::start();
         let mut pace = |chunk: &[f32]| {
-            sent += chunk.len();
-            let due = Duration::from_secs_f64(sent as f64 / f64::from(wav::RATE));
-            if let Some(wait) = due.checked_sub(started.elapsed()) {
-                std::thread::sleep(wait);
-            }
+            clock.wait(chunk.len());
             tx.send(chunk.to_vec()).is_ok()
         };
         loop {
