@@ -4,6 +4,11 @@
 //! one transaction, acknowledges (only now is a record durable), then indexes it and commits the
 //! index at most every `commit_interval` — so a new record is searchable within that interval
 //! plus one batch. **Invariant:** nothing reaches the index before the store has it.
+//!
+//! On a shared store (PostgreSQL) other processes write too: the loop then *follows* the store —
+//! every record, its own included, reaches the index through [`Store::since`] in revision order,
+//! at least every [`FOLLOW_EVERY`] — so the index's revision is a cursor with nothing skipped
+//! below it, whoever wrote.
 
 use crate::index::{CityIndex, CityIndexWriter};
 use crate::metrics::Metrics;
@@ -17,6 +22,8 @@ use tokio::sync::mpsc;
 
 const CHANNEL: usize = 10_000;
 const MAX_BATCH: usize = 2_000;
+/// How often a loop on a shared store looks for records other processes wrote.
+pub const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 
 pub struct Ingest {
     pub sink: Sink,
@@ -37,6 +44,7 @@ impl Ingest {
         let (sink, rx) = mpsc::channel(CHANNEL);
         let stop = Arc::new(AtomicBool::new(false));
         let loop_stop = stop.clone();
+        let follow = store.is_shared();
         let thread = std::thread::Builder::new().name("ingest".into()).spawn(move || {
             let mut lp = Loop {
                 store,
@@ -45,6 +53,8 @@ impl Ingest {
                 metrics,
                 parts,
                 index_failed: false,
+                follow,
+                follow_failing: false,
                 rx,
                 commit_interval,
                 stop: loop_stop,
@@ -73,6 +83,10 @@ struct Loop {
     parts: Parts,
     /// The last index commit failed: recover before the next.
     index_failed: bool,
+    /// Other processes write to the store: index what it has, in revision order.
+    follow: bool,
+    /// The last read of new records failed (said once, not every few hundred milliseconds).
+    follow_failing: bool,
     rx: mpsc::Receiver<Envelope>,
     commit_interval: Duration,
     stop: Arc<AtomicBool>,
@@ -88,16 +102,20 @@ impl Loop {
             }
         };
         let mut last_commit = Instant::now();
+        let mut last_follow = Instant::now();
         let mut open = true;
         while open {
             let mut batch = Vec::new();
-            let wait = if self.stop.load(Relaxed) {
+            let mut wait = if self.stop.load(Relaxed) {
                 Duration::from_millis(1)
             } else if self.writer.is_dirty() {
                 self.commit_interval.saturating_sub(last_commit.elapsed())
             } else {
                 Duration::from_millis(500)
             };
+            if self.follow {
+                wait = wait.min(FOLLOW_EVERY.saturating_sub(last_follow.elapsed()));
+            }
             match recv_timeout(&rt, &mut self.rx, wait) {
                 Recv::Got(e) => batch.push(e),
                 Recv::Closed => open = false,
@@ -112,8 +130,13 @@ impl Loop {
                     Err(_) => break,
                 }
             }
-            if !batch.is_empty() {
+            let wrote = !batch.is_empty();
+            if wrote {
                 self.write(batch);
+            }
+            if self.follow && (wrote || last_follow.elapsed() >= FOLLOW_EVERY || !open) {
+                self.follow_store();
+                last_follow = Instant::now();
             }
             if self.writer.is_dirty() && (last_commit.elapsed() >= self.commit_interval || !open) {
                 self.commit();
@@ -146,7 +169,9 @@ impl Loop {
                         Some(rev) => {
                             self.metrics.records_stored.inc();
                             self.metrics.store_rev.set(rev as i64);
-                            if let Err(e) = self.writer.put(rev, &env.record) {
+                            if self.follow {
+                                // Indexed by follow_store, in revision order with the others'.
+                            } else if let Err(e) = self.writer.put(rev, &env.record) {
                                 // The store has it: the next commit recovers from the store.
                                 self.index_failed = true;
                                 self.metrics.index_errors.inc();
@@ -171,6 +196,44 @@ impl Loop {
                         let _ = ack.send(Err(format!("store write failed: {e}")));
                     }
                 }
+            }
+        }
+    }
+
+    /// Indexes what the store has after the index's revision (a shared store: whoever wrote it).
+    fn follow_store(&mut self) {
+        if self.index_failed {
+            return; // the next commit recovers from the store first
+        }
+        loop {
+            let batch = match self.store.since(self.writer.rev(), MAX_BATCH) {
+                Ok(batch) => batch,
+                Err(e) => {
+                    self.metrics.store_errors.inc();
+                    if !self.follow_failing {
+                        tracing::warn!(error = %e, "cannot read new records from the store; trying again");
+                        self.parts.set("store", PartState::Failed(format!("cannot read new records: {e}")));
+                    }
+                    self.follow_failing = true;
+                    return;
+                }
+            };
+            if std::mem::take(&mut self.follow_failing) {
+                tracing::info!("the store answers again");
+            }
+            self.parts.recovered("store");
+            let full = batch.len() == MAX_BATCH;
+            for stored in batch {
+                self.metrics.store_rev.set(stored.rev as i64);
+                if let Err(e) = self.writer.put(stored.rev, &stored.record) {
+                    self.index_failed = true;
+                    self.metrics.index_errors.inc();
+                    tracing::error!(error = %e, "indexing failed");
+                    return;
+                }
+            }
+            if !full {
+                return;
             }
         }
     }

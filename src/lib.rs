@@ -13,6 +13,7 @@ pub mod index;
 pub mod ingest;
 pub mod install;
 pub mod intent;
+pub mod lead;
 pub mod metrics;
 pub mod models;
 pub mod office;

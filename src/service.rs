@@ -15,7 +15,8 @@ use crate::sources::http_poll::HttpPollConnector;
 use crate::sources::replay::ReplayConnector;
 use crate::sources::simulator::SimulatorConnector;
 use crate::sources::{Connector, Health, SourceError};
-use crate::store::{Store, StoreError};
+use crate::store::{Leadership, Location, Store, StoreError};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -46,12 +47,16 @@ pub struct Service {
     pub opened: Opened,
     ingest: Ingest,
     shutdown: watch::Sender<bool>,
-    sources: Vec<JoinHandle<()>>,
+    /// The task that runs the city's sources while this process leads.
+    sources: JoinHandle<()>,
+    /// Set at stop: ends the leadership campaign (the lock is given up with its connection).
+    stopping: Arc<AtomicBool>,
 }
 
 impl Service {
     pub async fn start(config: Config) -> Result<Service, StartError> {
         let city = Arc::new(City::load(&config.paths.data_dir)?);
+        let stopping = Arc::new(AtomicBool::new(false));
         if let Some(scope) = config.office.district() {
             if city.district(scope).is_none() {
                 return Err(StartError::Scope(scope.to_string()));
@@ -60,10 +65,13 @@ impl Service {
         let commands = Arc::new(Commands::load(&city, &config.paths.grammars, config.commands.confirm_calls)?);
         let office_token = Arc::new(office_token(&config)?);
         let unlock_pin = Arc::new(unlock_pin(&config)?);
-        let store = Store::open(&config.paths.store)?;
+        let scope = config.office.scope.clone();
+        let open = || Store::open_for(&config.paths.store, &scope);
+        let store = open()?;
+        tracing::info!(store = %store.location(), shared = store.is_shared(), "store opened");
         let (index, writer, opened) = {
             let (city, dir, mem) = (city.clone(), config.paths.index_dir.clone(), config.index.writer_memory_mb);
-            let index_store = Store::open(&config.paths.store)?;
+            let index_store = open()?;
             tokio::task::spawn_blocking(move || CityIndex::open(&dir, &city, &index_store, mem))
                 .await
                 .map_err(|e| StartError::Thread(std::io::Error::other(e)))??
@@ -76,10 +84,14 @@ impl Service {
         let index = Arc::new(index);
         let metrics = Arc::new(Metrics::default());
         metrics.store_rev.set(store.stored_rev()? as i64);
+        let leadership = match store.location() {
+            Location::Postgres(url) => Leadership::campaign(url, Duration::from_secs(1), stopping.clone()),
+            Location::Sqlite(_) => Leadership::alone(),
+        };
+        let mut call_store = open()?;
         let config = Arc::new(config);
-        let mut call_store = Store::open(&config.paths.store)?;
-        // This process is the only one that places the office's calls: a leg still open in the
-        // log was cut off by the last run's end.
+        // This process is the only one that places the office's calls: a leg of this office
+        // still open in the log was cut off by the last run's end.
         let cut = call_store.end_open_calls(&chrono::Utc::now().to_rfc3339(), crate::call::INTERRUPTED)?;
         if cut > 0 {
             tracing::warn!(
@@ -95,7 +107,7 @@ impl Service {
             metrics: metrics.clone(),
         };
         let secret = office_token.to_string();
-        let audit = Store::open(&config.paths.store)?;
+        let audit = Store::open_for(&config.paths.store, &config.office.scope)?;
         let office = Office::start(config.clone(), commands, index.clone(), audit, metrics.clone(), |show| {
             crate::call::spawn(wiring, show, secret)
         });
@@ -110,36 +122,21 @@ impl Service {
         )?;
         let health = Health::default();
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let mut connectors: Vec<Box<dyn Connector>> = Vec::new();
-        if config.simulator.enabled {
-            connectors.push(Box::new(SimulatorConnector::new(&city, &config.simulator)));
-        }
-        for replay in &config.replay {
-            connectors.push(Box::new(ReplayConnector::new(replay.clone())));
-        }
-        let names: std::collections::HashMap<String, String> =
-            city.districts.iter().map(|d| (d.name_ko.clone(), d.code.clone())).collect();
-        for poll in &config.http_poll {
-            connectors.push(Box::new(HttpPollConnector::new(poll.clone(), names.clone())?));
-        }
-        let sources = connectors
-            .into_iter()
-            .map(|c| {
-                let (sink, health, rx) = (ingest.sink.clone(), health.clone(), shutdown_rx.clone());
-                let name = c.name().to_string();
-                tokio::spawn(async move {
-                    if let Err(e) = c.run(sink, health.clone(), rx).await {
-                        health.error(&name, e.to_string());
-                        health.state(&name, "failed");
-                    }
-                })
-            })
-            .collect();
+        let make = connectors(&city, &config)?;
+        let names = make().iter().map(|c| c.name().to_string()).collect();
+        let sources = tokio::spawn(crate::lead::run(
+            leadership.clone(),
+            make,
+            names,
+            ingest.sink.clone(),
+            health.clone(),
+            shutdown_rx,
+        ));
         let state = AppState {
             config: config.clone(),
             city,
             index,
-            store: Arc::new(Mutex::new(Store::open(&config.paths.store)?)),
+            store: Arc::new(Mutex::new(Store::open_for(&config.paths.store, &config.office.scope)?)),
             sink: ingest.sink.clone(),
             health,
             metrics,
@@ -148,20 +145,48 @@ impl Service {
             unlock_pin,
             limiter: Default::default(),
             unlock_attempts: Default::default(),
+            leadership,
         };
-        Ok(Service { state, opened, ingest, shutdown, sources })
+        Ok(Service { state, opened, ingest, shutdown, sources, stopping })
     }
 
     /// Stops the sources, drains the ingest loop and commits the index.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
-        for task in self.sources {
-            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
-        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.sources).await;
+        self.stopping.store(true, std::sync::atomic::Ordering::Relaxed);
         let Service { state, ingest, .. } = self;
         drop(state);
         let _ = tokio::task::spawn_blocking(move || ingest.finish()).await;
     }
+}
+
+/// The configured sources, made afresh for each term this process leads (checked once now: a
+/// bad feed setting stops the start with its error).
+fn connectors(city: &Arc<City>, config: &Config) -> Result<crate::lead::Make, StartError> {
+    let names: std::collections::HashMap<String, String> =
+        city.districts.iter().map(|d| (d.name_ko.clone(), d.code.clone())).collect();
+    for poll in &config.http_poll {
+        HttpPollConnector::new(poll.clone(), names.clone())?;
+    }
+    let simulator = config.simulator.enabled.then(|| (city.clone(), config.simulator.clone()));
+    let (replays, polls) = (config.replay.clone(), config.http_poll.clone());
+    Ok(Box::new(move || {
+        let mut out: Vec<Box<dyn Connector>> = Vec::new();
+        if let Some((city, settings)) = &simulator {
+            out.push(Box::new(SimulatorConnector::new(city, settings)));
+        }
+        for replay in &replays {
+            out.push(Box::new(ReplayConnector::new(replay.clone())));
+        }
+        for poll in &polls {
+            match HttpPollConnector::new(poll.clone(), names.clone()) {
+                Ok(c) => out.push(Box::new(c)),
+                Err(e) => tracing::error!(error = %e, "feed poller not started"),
+            }
+        }
+        out
+    }))
 }
 
 /// The office token: from the config, else the one generated on first start beside the store
@@ -178,17 +203,24 @@ pub fn unlock_pin(config: &Config) -> Result<String, StartError> {
     secret(&config.office.unlock_pin, config, "unlock_pin", "office.unlock_pin", pin)
 }
 
-/// A secret: `configured` when set, else the file `name` beside the store, made with `make`
-/// on first start (mode 600).
+/// A secret: `configured` when set; else, on a shared store, the office's row in its `secrets`
+/// table (every process of the office uses the same); else the file `name` beside the store,
+/// made with `make` on first start (mode 600).
 fn secret(
     configured: &str,
     config: &Config,
     name: &str,
     key: &str,
-    make: impl FnOnce() -> String,
+    make: impl Fn() -> String,
 ) -> Result<String, StartError> {
     if !configured.is_empty() {
         return Ok(configured.to_string());
+    }
+    if matches!(Location::of(&config.paths.store), Location::Postgres(_)) {
+        let mut store = Store::open(&config.paths.store)?;
+        if let Some(value) = store.shared_secret(&format!("{name}@{}", config.office.scope), make())? {
+            return Ok(value);
+        }
     }
     let path = config.paths.store.with_file_name(name);
     let err = |source| StartError::Token { path: path.clone(), source };

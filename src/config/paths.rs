@@ -76,7 +76,10 @@ impl Config {
             install::under(base, &paths.grammars)
         };
         paths.index_dir = install::under(base, &paths.index_dir);
-        paths.store = install::under(base, &paths.store);
+        // `postgres://…` is a database server, not a file.
+        if !paths.store.to_str().is_some_and(crate::store::location::is_url) {
+            paths.store = install::under(base, &paths.store);
+        }
         paths.models = install::under(base, &paths.models);
         let gestures = &mut self.gestures.file;
         *gestures = if gestures.is_empty() {
@@ -106,7 +109,15 @@ impl Config {
             ("paths.models".to_string(), self.paths.models.clone()),
         ];
         rows.extend(self.replay.iter().map(|r| (format!("replay “{}”", r.name), r.path.clone())));
-        rows.into_iter().map(|(key, path)| (key, path.clone(), path.exists())).collect()
+        rows.into_iter()
+            .map(|(key, path)| {
+                match crate::store::Location::of(&path) {
+                    // A URL is shown without its password; whether it answers is `scpm serve`'s to say.
+                    location @ crate::store::Location::Postgres(_) => (key, location.to_string().into(), true),
+                    crate::store::Location::Sqlite(_) => (key, path.clone(), path.exists()),
+                }
+            })
+            .collect()
     }
 }
 

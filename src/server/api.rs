@@ -40,11 +40,23 @@ pub async fn not_found() -> ApiError {
 /// answers is `/readyz`'s question), so a long query never makes the service look dead.
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let rev = state.metrics.store_rev.get();
+    // The store's state as the ingest loop last met it (a failed write or read; recovered by
+    // itself once the database answers again).
+    let store_state = match state.office.parts().snapshot().remove("store") {
+        Some(crate::readiness::PartState::Failed(_)) => "failed",
+        _ => "ready",
+    };
+    let shared = matches!(crate::store::Location::of(&state.config.paths.store), crate::store::Location::Postgres(_));
     Ok(Json(json!({
         "status": "ok",
         "office": state.config.office.name,
         "scope": state.config.office.scope,
-        "store": {"rev": rev},
+        "store": {
+            "rev": rev,
+            "database": if shared { "postgresql" } else { "sqlite" },
+            "state": store_state,
+        },
+        "leader": state.leadership.is_leader(),
         "index": {"docs": state.index.num_docs(), "rev": state.index.committed_rev()},
         "sources": state.health.snapshot(),
     })))

@@ -41,7 +41,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub city: Arc<City>,
     pub index: Arc<CityIndex>,
-    /// A reading connection (WAL lets it read while the ingest loop writes).
+    /// A reading connection (SQLite's WAL, or PostgreSQL, lets it read while the ingest loop writes).
     pub store: Arc<Mutex<Store>>,
     pub sink: Sink,
     pub health: Health,
@@ -56,6 +56,8 @@ pub struct AppState {
     pub unlock_pin: Arc<String>,
     /// PIN attempts per address: a few a minute.
     pub unlock_attempts: Arc<limit::Attempts>,
+    /// Whether this process runs the city's sources (always, on SQLite).
+    pub leadership: crate::store::Leadership,
 }
 
 pub fn app(state: AppState) -> Router {

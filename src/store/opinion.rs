@@ -1,9 +1,9 @@
-//! What the opinion screen counts, counted by SQLite over any window (a day, a week, a year):
-//! complaints and suggestions by category, by district and by time bucket, and the trending
-//! topics — without loading the records.
+//! What the opinion screen counts, counted by the database over any window (a day, a week, a
+//! year): complaints and suggestions by category, by district and by time bucket, and the
+//! trending topics — without loading the records. Each database groups the rows
+//! ([`super::Db::opinion_rows`]); the figures are folded here, once for both.
 
 use super::{Store, StoreError};
-use rusqlite::params;
 
 /// Counts of complaints (`[0]`) and suggestions (`[1]`) under each key.
 pub type Counts = Vec<(String, [u64; 2])>;
@@ -17,6 +17,25 @@ pub struct OpinionCounts {
     /// By bucket number: `(at - from) / bucket_s`.
     pub by_bucket: Vec<(i64, [u64; 2])>,
     /// (topic_ko, topic_en, mentions), most mentioned first.
+    pub trends: Vec<(String, String, u64)>,
+}
+
+/// The window asked of the database.
+#[derive(Debug, Clone, Copy)]
+pub struct Query<'a> {
+    pub district: Option<&'a str>,
+    pub from: i64,
+    pub to: i64,
+    pub bucket_s: i64,
+    pub top: usize,
+}
+
+/// What the database grouped: (key, form, count) rows, and the trends as they will be shown.
+#[derive(Debug, Default)]
+pub struct Rows {
+    pub by_category: Vec<(String, String, u64)>,
+    pub by_district: Vec<(String, String, u64)>,
+    pub by_bucket: Vec<(i64, String, u64)>,
     pub trends: Vec<(String, String, u64)>,
 }
 
@@ -47,88 +66,22 @@ impl Store {
         bucket_s: i64,
         top: usize,
     ) -> Result<OpinionCounts, StoreError> {
+        let rows = self.db.opinion_rows(Query { district, from, to, bucket_s: bucket_s.max(1), top })?;
         let mut out = OpinionCounts::default();
-        let grouped = |by: &str| {
-            format!(
-                "SELECT {by}, json_extract(body, '$.form'), COUNT(*) FROM records
-                 WHERE kind = 'complaint' AND (?1 IS NULL OR district = ?1) AND at >= ?2 AND at < ?3
-                 GROUP BY 1, 2"
-            )
-        };
-        let mut stmt = self.conn.prepare_cached(&grouped("json_extract(body, '$.category')"))?;
-        let rows = stmt.query_map(params![district, from, to], |r| {
-            Ok((
-                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (category, form, n) = row?;
-            let form = form.unwrap_or_default();
-            out.totals[slot(&form)] += n as u64;
-            add(&mut out.by_category, category, &form, n as u64);
+        for (category, form, n) in rows.by_category {
+            out.totals[slot(&form)] += n;
+            add(&mut out.by_category, category, &form, n);
         }
-        let mut stmt = self.conn.prepare_cached(&grouped("district"))?;
-        let rows = stmt.query_map(params![district, from, to], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?))
-        })?;
-        for row in rows {
-            let (code, form, n) = row?;
-            add(&mut out.by_district, code, &form.unwrap_or_default(), n as u64);
+        for (code, form, n) in rows.by_district {
+            add(&mut out.by_district, code, &form, n);
         }
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT (at - ?2) / ?4, json_extract(body, '$.form'), COUNT(*) FROM records
-             WHERE kind = 'complaint' AND (?1 IS NULL OR district = ?1) AND at >= ?2 AND at < ?3
-             GROUP BY 1, 2",
-        )?;
-        let rows = stmt.query_map(params![district, from, to, bucket_s.max(1)], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?))
-        })?;
-        for row in rows {
-            let (bucket, form, n) = row?;
-            add(&mut out.by_bucket, bucket, &form.unwrap_or_default(), n as u64);
+        for (bucket, form, n) in rows.by_bucket {
+            add(&mut out.by_bucket, bucket, &form, n);
         }
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT json_extract(body, '$.topic_ko'), json_extract(body, '$.topic_en'),
-                    SUM(json_extract(body, '$.mentions')) FROM records
-             WHERE kind = 'trend' AND at >= ?1 AND at < ?2
-             GROUP BY 1, 2 ORDER BY 3 DESC LIMIT ?3",
-        )?;
-        let rows = stmt.query_map(params![from, to, top as i64], |r| {
-            Ok((
-                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                r.get::<_, Option<i64>>(2)?.unwrap_or(0).max(0) as u64,
-            ))
-        })?;
-        out.trends = rows.collect::<Result<_, _>>()?;
+        out.trends = rows.trends;
         out.by_category.sort();
         out.by_district.sort();
         out.by_bucket.sort();
         Ok(out)
-    }
-
-    /// The newest `limit` records of `kind` in `[from, to)`, newest first.
-    pub fn latest_between(
-        &self,
-        kind: &str,
-        district: Option<&str>,
-        from: i64,
-        to: i64,
-        limit: usize,
-    ) -> Result<Vec<crate::sources::Record>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, key, body FROM records WHERE kind = ?1 AND (?2 IS NULL OR district = ?2) AND at >= ?3 AND at < ?4
-             ORDER BY at DESC, rev DESC LIMIT ?5",
-        )?;
-        let rows = stmt.query_map(params![kind, district, from, to, limit as i64], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
-        })?;
-        rows.map(|row| {
-            let (kind, key, body) = row?;
-            Self::decode(kind, key, &body)
-        })
-        .collect()
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod hands;
+pub mod postgres;
 pub mod video;
 pub mod webdriver;
 
@@ -44,6 +45,11 @@ pub const INTAKE_TOKEN: &str = "test-intake-token";
 pub const OFFICE_TOKEN: &str = "test-office-token";
 
 pub fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {
+    write_config_on(dir, port, extra, &dir.join("store.sqlite").display().to_string())
+}
+
+/// The config of a server whose store is `store` (a file, or a `postgres://` URL).
+pub fn write_config_on(dir: &Path, port: u16, extra: &str, store: &str) -> PathBuf {
     // Servers under test do not listen for voice unless a test asks (models are large).
     let mut extra =
         if extra.contains("[voice]") { extra.to_string() } else { format!("{extra}\n[voice]\nenabled = false\n") };
@@ -57,7 +63,7 @@ pub fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {
          [paths]\ndata_dir = \"{}\"\ngrammars = \"{repo}/grammars\"\nmodels = \"{repo}/models\"\nindex_dir = \"{}\"\nstore = \"{}\"\n{extra}",
         data_dir().display(),
         dir.join("index").display(),
-        dir.join("store.sqlite").display(),
+        store,
     );
     let path = dir.join("scpm.toml");
     std::fs::write(&path, config).unwrap();
@@ -76,8 +82,18 @@ impl Server {
 
     /// With extra arguments to `serve` and extra environment (e.g. a faked clock).
     pub fn start_with_env(dir: &Path, extra: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
+        let store = dir.join("store.sqlite").display().to_string();
+        Server::start_full(dir, extra, &store, args, env)
+    }
+
+    /// On the store `store` (a `postgres://` URL: many servers on one database).
+    pub fn start_on(dir: &Path, store: &str, extra: &str) -> Server {
+        Server::start_full(dir, extra, store, &[], &[])
+    }
+
+    fn start_full(dir: &Path, extra: &str, store: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
         let port = free_port();
-        let config = write_config(dir, port, extra);
+        let config = write_config_on(dir, port, extra, store);
         let child = Command::new(env!("CARGO_BIN_EXE_scpm"))
             .args(["--config", config.to_str().unwrap(), "serve"])
             .args(args)

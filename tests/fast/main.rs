@@ -17,6 +17,7 @@ mod lock;
 mod office;
 mod operations;
 mod paths;
+mod postgres;
 mod resolution;
 mod screens;
 mod simulator;

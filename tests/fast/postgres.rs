@@ -1,0 +1,325 @@
+//! The city on PostgreSQL (a real, temporary cluster of Debian's package): the store keeps the
+//! same contract as SQLite; many `scpm serve` processes on one database share the city — what one
+//! is sent the others find, a district office sees its district only, the sources run in one
+//! process and another takes over when it is killed, and every process recovers by itself when
+//! the database restarts.
+
+use crate::common::postgres::Cluster;
+use crate::common::reqwest::{get_json_as, post_json};
+use crate::common::{self, Server, INTAKE_TOKEN, OFFICE_TOKEN};
+use chrono::Utc;
+use scpm::sources::record::{Complaint, Form, Status};
+use scpm::sources::Record;
+use scpm::store::{AuditRow, Store};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Duration;
+
+const NO_SIMULATOR: &str = "[simulator]\nenabled = false\n";
+
+fn complaint(id: &str, district: &str, status: Status, minutes_ago: i64) -> Record {
+    let at = Utc::now() - chrono::Duration::minutes(minutes_ago);
+    Record::Complaint(Complaint {
+        id: id.into(),
+        form: Form::Complaint,
+        category: "noise".into(),
+        district: district.into(),
+        text_ko: "공사 소음이 심해요".into(),
+        text_en: "construction noise".into(),
+        status,
+        received_at: at,
+        updated_at: at,
+        citizen: None,
+    })
+}
+
+fn audit(input: &str) -> AuditRow {
+    AuditRow {
+        at: "2026-12-07T05:00:00Z".into(),
+        actor: "office".into(),
+        channel: "typed".into(),
+        input: input.into(),
+        intent: "show_traffic".into(),
+        actions: "[]".into(),
+        outcome: "ok".into(),
+    }
+}
+
+/// The checks both databases must pass, on an empty store at `at`.
+fn contract(at: &Path) {
+    let mut store = Store::open_for(at, "city").expect("open");
+    let a = complaint("a", "11680", Status::Received, 30);
+    let revs = store.upsert([("t", &a), ("t", &complaint("b", "11440", Status::Received, 10))]).expect("write");
+    let (ra, rb) = (revs[0].expect("a is new"), revs[1].expect("b is new"));
+    assert!(rb > ra, "revisions increase: {revs:?}");
+    assert_eq!(store.upsert([("t", &a)]).expect("write"), [None], "a re-delivery changes nothing");
+    let revs = store.upsert([("t", &complaint("a", "11680", Status::Answered, 30))]).expect("write");
+    let ra2 = revs[0].expect("a changed");
+    assert!(ra2 > rb);
+    assert_eq!(store.stored_rev().expect("rev"), ra2);
+    let since = store.since(rb, 10).expect("since");
+    assert_eq!(since.len(), 1);
+    assert!(matches!(&since[0].record, Record::Complaint(c) if c.id == "a" && c.status == Status::Answered));
+    assert_eq!(store.since(0, 10).expect("since").iter().map(|s| s.rev).collect::<Vec<_>>(), [rb, ra2]);
+    // A key twice in one batch: the last version is what the store keeps.
+    let c1 = complaint("c", "11680", Status::Received, 5);
+    let c2 = complaint("c", "11680", Status::Answered, 5);
+    let revs = store.upsert([("t", &c1), ("t", &c2)]).expect("write");
+    assert!(revs[1].is_some(), "{revs:?}");
+    assert!(
+        matches!(store.get("complaint", "c").expect("get"), Some(Record::Complaint(c)) if c.status == Status::Answered)
+    );
+    assert!(store.get("complaint", "nope").expect("get").is_none());
+    let gangnam: Vec<String> =
+        store.latest("complaint", Some("11680"), 10).expect("latest").iter().map(|r| r.key()).collect();
+    assert_eq!(gangnam, ["c", "a"], "newest first, one district");
+    let hour_ago = (Utc::now() - chrono::Duration::minutes(60)).timestamp();
+    assert_eq!(store.count_since("complaint", None, hour_ago).expect("count"), 3);
+    assert_eq!(store.count_since("complaint", Some("11440"), hour_ago).expect("count"), 1);
+    assert_eq!(store.count_by_kind().expect("kinds"), [("complaint".to_string(), 3)]);
+    let counts = store.opinion_counts(None, hour_ago, Utc::now().timestamp() + 1, 600, 5).expect("opinion");
+    assert_eq!(counts.totals, [3, 0]);
+    assert_eq!(counts.by_category, [("noise".to_string(), [3, 0])]);
+    assert_eq!(counts.by_district, [("11440".to_string(), [1, 0]), ("11680".to_string(), [2, 0])]);
+    assert_eq!(counts.by_bucket.iter().map(|(_, c)| c[0]).sum::<u64>(), 3);
+    // The audit log and the call log.
+    store.append_audit(&audit("show traffic")).expect("audit");
+    assert_eq!(store.audit_tail(5).expect("tail"), [audit("show traffic")]);
+    let row = store.log_call_placed("c1", "office (voice)", "transportation", "2026-12-07T05:00:00Z").expect("placed");
+    store.log_call_answered(row, "2026-12-07T05:00:03Z").expect("answered");
+    store.log_call_ended(row, "2026-12-07T05:01:03Z", 60.0, "hung_up").expect("ended");
+    let open = store.log_call_placed("c2", "office (voice)", "parks", "2026-12-07T05:02:00Z").expect("placed");
+    assert_eq!(store.end_open_calls("2026-12-07T05:03:00Z", "interrupted").expect("end"), 1);
+    let tail = store.call_log_tail(5).expect("tail");
+    assert_eq!(
+        tail.iter().map(|r| (r.id, r.end_reason.clone())).collect::<Vec<_>>(),
+        [(open, Some("interrupted".into())), (row, Some("hung_up".into()))]
+    );
+    drop(store);
+    assert_eq!(Store::open(at).expect("reopen").stored_rev().expect("rev"), ra2.max(revs[1].unwrap_or(0)));
+}
+
+#[test]
+fn the_store_keeps_one_contract_on_postgresql_and_on_sqlite() {
+    let cluster = Cluster::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    contract(&dir.path().join("store.sqlite"));
+    let url = cluster.database("contract");
+    contract(Path::new(&url));
+
+    // What only a shared database has: offices apart in one database, and shared secrets.
+    let mut city = Store::open_for(Path::new(&url), "city").expect("open");
+    let mut gangnam = Store::open_for(Path::new(&url), "11680").expect("open");
+    gangnam.append_audit(&audit("강남구 교통 보여 줘")).expect("audit");
+    assert_eq!(gangnam.audit_tail(5).expect("tail"), [audit("강남구 교통 보여 줘")]);
+    assert!(!city.audit_tail(50).expect("tail").contains(&audit("강남구 교통 보여 줘")), "each office its own audit");
+    gangnam.log_call_placed("c9", "office (voice)", "parks", "2026-12-07T06:00:00Z").expect("placed");
+    assert_eq!(
+        city.end_open_calls("2026-12-07T06:01:00Z", "interrupted").expect("end"),
+        0,
+        "not another office's calls"
+    );
+    let first = city.shared_secret("office_token@city", "one".into()).expect("secret");
+    let second =
+        Store::open(Path::new(&url)).expect("open").shared_secret("office_token@city", "two".into()).expect("secret");
+    assert_eq!(
+        (first.as_deref(), second.as_deref()),
+        (Some("one"), Some("one")),
+        "the first process's secret is everyone's"
+    );
+    let mut file = Store::open(&dir.path().join("store.sqlite")).expect("open");
+    assert_eq!(
+        file.shared_secret("office_token@city", "x".into()).expect("secret"),
+        None,
+        "SQLite keeps secrets as files"
+    );
+}
+
+/// Four writers at once and a reader following `rev > cursor`: the reader sees every record
+/// exactly once — no revision committed after it looked is ever below its cursor.
+#[test]
+fn a_reader_following_revisions_misses_nothing_that_concurrent_writers_commit() {
+    let cluster = Cluster::start();
+    let url = cluster.database("follow");
+    Store::open(Path::new(&url)).expect("migrate first");
+    let (writers, batches, per_batch) = (4, 40, 25);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let reader = {
+        let (url, done) = (url.clone(), done.clone());
+        std::thread::spawn(move || {
+            let store = Store::open(Path::new(&url)).expect("open");
+            let (mut cursor, mut seen) = (0, std::collections::BTreeMap::new());
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst) == writers;
+                let batch = store.since(cursor, 500).expect("since");
+                for stored in &batch {
+                    assert!(stored.rev > cursor);
+                    cursor = stored.rev;
+                    *seen.entry(stored.record.key()).or_insert(0) += 1;
+                }
+                if finished && batch.is_empty() {
+                    return seen;
+                }
+            }
+        })
+    };
+    let threads: Vec<_> = (0..writers)
+        .map(|w| {
+            let (url, done) = (url.clone(), done.clone());
+            std::thread::spawn(move || {
+                let mut store = Store::open(Path::new(&url)).expect("open");
+                for b in 0..batches {
+                    let records: Vec<Record> = (0..per_batch)
+                        .map(|i| complaint(&format!("w{w}-{b}-{i}"), "11680", Status::Received, 1))
+                        .collect();
+                    store.upsert(records.iter().map(|r| ("t", r))).expect("write");
+                }
+                done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("writer");
+    }
+    let seen = reader.join().expect("reader");
+    assert_eq!(seen.len(), writers * batches * per_batch, "every record reached the reader");
+    assert!(seen.values().all(|n| *n == 1), "each once");
+}
+
+fn post_complaint(base: &str, district: &str, word: &str) -> String {
+    let body = json!({"form": "complaint", "category": "noise", "district": district, "text_en": format!("{word} drilling at night")});
+    let (status, body) =
+        post_json(&format!("{base}/api/complaints"), Some(INTAKE_TOKEN), &body.to_string()).expect("post");
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().expect("id").to_string()
+}
+
+/// The key of `word`'s complaint as `base`'s search finds it, waiting up to `limit`.
+fn found(base: &str, word: &str, limit: Duration) -> Option<String> {
+    common::eventually(limit, || {
+        let (_, body) = get_json_as(&format!("{base}/api/search?kind=complaint&q={word}"), Some(OFFICE_TOKEN)).ok()?;
+        body["hits"][0]["key"].as_str().map(str::to_string)
+    })
+}
+
+fn healthz(base: &str) -> Value {
+    get_json_as(&format!("{base}/healthz"), None).map(|(_, body)| body).unwrap_or_default()
+}
+
+#[test]
+fn offices_on_one_database_share_the_city_and_a_district_office_sees_its_district() {
+    let cluster = Cluster::start();
+    let url = cluster.database("city");
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().expect("tempdir")).collect();
+    let mayor = Server::start_on(dirs[0].path(), &url, NO_SIMULATOR);
+    let second = Server::start_on(dirs[1].path(), &url, NO_SIMULATOR);
+    let gangnam = Server::start_on(dirs[2].path(), &url, &format!("[office]\nscope = \"11680\"\n{NO_SIMULATOR}"));
+    assert_eq!(healthz(&mayor.base)["store"]["database"], "postgresql");
+
+    let in_gangnam = post_complaint(&mayor.base, "11680", "zeppelinhum");
+    let in_mapo = post_complaint(&mayor.base, "11440", "quokkaclatter");
+    assert_eq!(
+        found(&second.base, "zeppelinhum", Duration::from_secs(30)),
+        Some(in_gangnam.clone()),
+        "another process finds it"
+    );
+    assert_eq!(found(&second.base, "quokkaclatter", Duration::from_secs(30)), Some(in_mapo));
+    assert_eq!(
+        found(&gangnam.base, "zeppelinhum", Duration::from_secs(30)),
+        Some(in_gangnam),
+        "the district office has it"
+    );
+    assert_eq!(found(&gangnam.base, "quokkaclatter", Duration::from_millis(1500)), None, "not another district's");
+
+    // A command on one process of the office is in the office's audit, read on the other.
+    common::reqwest::post_json(
+        &format!("{}/api/commands", mayor.base),
+        Some(OFFICE_TOKEN),
+        &json!({"text": "show traffic in Mapo"}).to_string(),
+    )
+    .expect("command");
+    let (_, audit) = get_json_as(&format!("{}/api/audit", second.base), Some(OFFICE_TOKEN)).expect("audit");
+    assert!(audit.to_string().contains("show traffic in Mapo"), "{audit}");
+    let (_, audit) = get_json_as(&format!("{}/api/audit", gangnam.base), Some(OFFICE_TOKEN)).expect("audit");
+    assert!(!audit.to_string().contains("show traffic in Mapo"), "the district office's audit is its own: {audit}");
+}
+
+/// Which of `servers` runs the simulator, once exactly one does.
+fn the_leader(servers: &[&Server]) -> Option<usize> {
+    let leaders: Vec<usize> =
+        servers.iter().enumerate().filter(|(_, s)| healthz(&s.base)["leader"] == json!(true)).map(|(i, _)| i).collect();
+    (leaders.len() == 1).then(|| leaders[0])
+}
+
+#[test]
+fn when_the_process_running_the_sources_is_killed_another_takes_over_and_nothing_acknowledged_is_lost() {
+    let cluster = Cluster::start();
+    let url = cluster.database("takeover");
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().expect("tempdir")).collect();
+    let fast = "[simulator]\nenabled = true\nspeed = 60.0\n";
+    let mut servers = vec![Server::start_on(dirs[0].path(), &url, fast), Server::start_on(dirs[1].path(), &url, fast)];
+    let leader = common::eventually(Duration::from_secs(30), || the_leader(&servers.iter().collect::<Vec<_>>()))
+        .expect("one process leads");
+    let other = 1 - leader;
+    assert!(healthz(&servers[other].base)["sources"]["simulator"]["state"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("standby"));
+    let mut acknowledged = Vec::new();
+    for (i, server) in servers.iter().enumerate() {
+        acknowledged.push((format!("walrus{i}"), post_complaint(&server.base, "11680", &format!("walrus{i}"))));
+    }
+    servers[leader].kill9();
+    let took_over = common::eventually(Duration::from_secs(30), || {
+        (healthz(&servers[other].base)["leader"] == json!(true)).then_some(())
+    });
+    assert!(took_over.is_some(), "the other process took over");
+    let survivor = &servers[other].base;
+    let rev = healthz(survivor)["store"]["rev"].as_i64().unwrap_or_default();
+    let grew = common::eventually(Duration::from_secs(30), || {
+        (healthz(survivor)["store"]["rev"].as_i64().unwrap_or_default() > rev).then_some(())
+    });
+    assert!(grew.is_some(), "its simulator writes");
+    for (word, id) in &acknowledged {
+        assert_eq!(found(survivor, word, Duration::from_secs(30)).as_deref(), Some(id.as_str()), "{word}");
+    }
+}
+
+#[test]
+fn every_process_recovers_by_itself_when_the_database_restarts() {
+    let cluster = Cluster::start();
+    let url = cluster.database("restart");
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().expect("tempdir")).collect();
+    let servers =
+        [Server::start_on(dirs[0].path(), &url, NO_SIMULATOR), Server::start_on(dirs[1].path(), &url, NO_SIMULATOR)];
+    post_complaint(&servers[0].base, "11680", "beforerestart");
+    cluster.stop();
+    // While the database is down a sender is told so, and nothing is acknowledged.
+    let body = json!({"form": "complaint", "category": "noise", "district": "11680", "text_en": "while down"});
+    let (status, answer) =
+        post_json(&format!("{}/api/complaints", servers[0].base), Some(INTAKE_TOKEN), &body.to_string()).expect("post");
+    assert!(status >= 500, "not acknowledged while the database is down: {status} {answer}");
+    assert!(answer.to_string().contains("database"), "the answer names the database: {answer}");
+    for server in &servers {
+        let failed = common::eventually(Duration::from_secs(30), || {
+            (healthz(&server.base)["store"]["state"] == json!("failed")).then_some(())
+        });
+        assert!(failed.is_some(), "/healthz says the store failed: {}", healthz(&server.base));
+    }
+    cluster.restart();
+    let id = common::eventually(Duration::from_secs(30), || {
+        let body =
+            json!({"form": "complaint", "category": "noise", "district": "11680", "text_en": "afterrestart drilling"});
+        let (status, answer) =
+            post_json(&format!("{}/api/complaints", servers[0].base), Some(INTAKE_TOKEN), &body.to_string()).ok()?;
+        (status == 201).then(|| answer["id"].as_str().map(str::to_string)).flatten()
+    })
+    .expect("writes work again once the database is back");
+    for server in &servers {
+        assert_eq!(found(&server.base, "afterrestart", Duration::from_secs(30)), Some(id.clone()));
+        let ready = common::eventually(Duration::from_secs(30), || {
+            (healthz(&server.base)["store"]["state"] == json!("ready")).then_some(())
+        });
+        assert!(ready.is_some(), "/healthz says the store recovered: {}", healthz(&server.base));
+    }
+}
