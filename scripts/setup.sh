@@ -27,6 +27,8 @@ if [ "$for_tests" = 1 ]; then
   packages+=(espeak-ng sox)
   # The fault tests: libfaketime makes the service's wall clock jump.
   packages+=(faketime)
+  # The city on PostgreSQL: the tests run a temporary cluster of Debian's server (not its service).
+  packages+=(postgresql)
 fi
 
 step "[1/5] Debian packages: ${packages[*]}"
