@@ -85,6 +85,7 @@ impl Service {
         let metrics = Arc::new(Metrics::default());
         metrics.store_rev.set(store.stored_rev()? as i64);
         let leadership = match store.location() {
+            _ if config.office.is_public() => Leadership::never(),
             Location::Postgres(url) => Leadership::campaign(url, Duration::from_secs(1), stopping.clone()),
             Location::Sqlite(_) => Leadership::alone(),
         };
@@ -92,7 +93,11 @@ impl Service {
         let config = Arc::new(config);
         // This process is the only one that places the office's calls: a leg of this office
         // still open in the log was cut off by the last run's end.
-        let cut = call_store.end_open_calls(&chrono::Utc::now().to_rfc3339(), crate::call::INTERRUPTED)?;
+        let cut = if config.office.is_public() {
+            0 // a public replica places no calls, and ends none of the office's
+        } else {
+            call_store.end_open_calls(&chrono::Utc::now().to_rfc3339(), crate::call::INTERRUPTED)?
+        };
         if cut > 0 {
             tracing::warn!(
                 legs = cut,

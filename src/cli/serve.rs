@@ -27,7 +27,12 @@ pub fn serve(
         println!("scpm listening on http://{addr}");
         use scpm::office::microphone::{start as start_voice, AudioSource};
         let (office, city) = (service.state.office.clone(), service.state.city.clone());
+        let public = config.office.is_public();
         let voice = match audio_file {
+            _ if public => {
+                office.parts().set("voice", PartState::Off("office.role = \"public\"".into()));
+                None
+            }
             Some(file) => start_voice(office.clone(), city, AudioSource::File { path: file, repeat }),
             None if config.voice.enabled => start_voice(office.clone(), city, AudioSource::Microphone),
             None => {
@@ -37,6 +42,10 @@ pub fn serve(
         };
         use scpm::office::camera::{start as start_camera, VideoSource};
         let camera = match video_file {
+            _ if public => {
+                office.parts().set("gestures", PartState::Off("office.role = \"public\"".into()));
+                None
+            }
             Some(file) => start_camera(office.clone(), VideoSource::File { path: file, repeat }),
             None if config.gestures.enabled => start_camera(office.clone(), VideoSource::Camera),
             None => {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 mod paths;
+pub use paths::{is_url, redact};
 mod validate;
 pub use paths::{base_of, PathsConfig, GESTURES_FILE};
 
@@ -35,6 +36,7 @@ pub const KEYS: &[&str] = &[
     "office.scope",
     "office.language",
     "office.unlock_pin",
+    "office.role",
     "server.listen",
     "server.office_token",
     "server.intake_token",
@@ -125,6 +127,10 @@ pub struct OfficeConfig {
     /// The digits typed on the wall to unlock it (and leave public mode); empty: six digits
     /// generated on first start in `unlock_pin` beside the store.
     pub unlock_pin: String,
+    /// "office" (the default): the office's wall, devices, commands and calls. "public": a
+    /// replica that serves only the public view and API of a shared store — no devices, no
+    /// sources, and the office token opens nothing here.
+    pub role: String,
 }
 
 impl Default for OfficeConfig {
@@ -134,6 +140,7 @@ impl Default for OfficeConfig {
             scope: "city".into(),
             language: "ko".into(),
             unlock_pin: String::new(),
+            role: "office".into(),
         }
     }
 }
@@ -142,6 +149,11 @@ impl OfficeConfig {
     /// The district this office is limited to, if it is a district head's office.
     pub fn district(&self) -> Option<&str> {
         (self.scope != "city").then_some(self.scope.as_str())
+    }
+
+    /// A public replica (`role = "public"`).
+    pub fn is_public(&self) -> bool {
+        self.role == "public"
     }
 }
 

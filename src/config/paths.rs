@@ -77,7 +77,7 @@ impl Config {
         };
         paths.index_dir = install::under(base, &paths.index_dir);
         // `postgres://…` is a database server, not a file.
-        if !paths.store.to_str().is_some_and(crate::store::location::is_url) {
+        if !paths.store.to_str().is_some_and(is_url) {
             paths.store = install::under(base, &paths.store);
         }
         paths.models = install::under(base, &paths.models);
@@ -111,14 +111,48 @@ impl Config {
         rows.extend(self.replay.iter().map(|r| (format!("replay “{}”", r.name), r.path.clone())));
         rows.into_iter()
             .map(|(key, path)| {
-                match crate::store::Location::of(&path) {
+                match path.to_str().filter(|s| is_url(s)) {
                     // A URL is shown without its password; whether it answers is `scpm serve`'s to say.
-                    location @ crate::store::Location::Postgres(_) => (key, location.to_string().into(), true),
-                    crate::store::Location::Sqlite(_) => (key, path.clone(), path.exists()),
+                    Some(url) => (key, redact(url).into(), true),
+                    None => (key, path.clone(), path.exists()),
                 }
             })
             .collect()
     }
+}
+
+/// Whether `paths.store` names a database server rather than a file.
+pub fn is_url(s: &str) -> bool {
+    s.starts_with("postgres://") || s.starts_with("postgresql://")
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
+    let authority = match authority.rsplit_once('@') {
+        Some((user, host)) => match user.split_once(':') {
+            Some((name, _)) => format!("{name}:***@{host}"),
+            None => format!("{user}@{host}"),
+        },
+        None => authority.to_string(),
+    };
+    let tail = tail.map(|t| {
+        // A password may also come as a query parameter.
+        let mut parts = t.splitn(2, '?');
+        let path = parts.next().unwrap_or_default();
+        match parts.next() {
+            Some(q) => {
+                let q: Vec<String> = q
+                    .split('&')
+                    .map(|kv| if kv.starts_with("password=") { "password=***".into() } else { kv.to_string() })
+                    .collect();
+                format!("/{path}?{}", q.join("&"))
+            }
+            None => format!("/{path}"),
+        }
+    });
+    format!("{scheme}://{authority}{}", tail.unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -35,6 +35,9 @@ impl Config {
                 format!("`{scope}` is neither \"city\" nor a Seoul district code like \"11680\""),
             ));
         }
+        if !matches!(self.office.role.as_str(), "office" | "public") {
+            return Err(invalid("office.role", "must be \"office\" or \"public\"".into()));
+        }
         if !matches!(self.office.language.as_str(), "ko" | "en") {
             return Err(invalid("office.language", "must be \"ko\" or \"en\"".into()));
         }

@@ -1,5 +1,6 @@
 //! Where the store is: `paths.store` is a file path (SQLite) or a `postgres://` URL.
 
+pub use crate::config::{is_url, redact};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -19,11 +20,6 @@ impl Location {
     }
 }
 
-/// Whether `paths.store` names a database server rather than a file.
-pub fn is_url(s: &str) -> bool {
-    s.starts_with("postgres://") || s.starts_with("postgresql://")
-}
-
 /// The location for logs and errors: a URL's password is never shown.
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -32,35 +28,6 @@ impl fmt::Display for Location {
             Location::Postgres(url) => f.write_str(&redact(url)),
         }
     }
-}
-
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
-    let authority = match authority.rsplit_once('@') {
-        Some((user, host)) => match user.split_once(':') {
-            Some((name, _)) => format!("{name}:***@{host}"),
-            None => format!("{user}@{host}"),
-        },
-        None => authority.to_string(),
-    };
-    let tail = tail.map(|t| {
-        // A password may also come as a query parameter.
-        let mut parts = t.splitn(2, '?');
-        let path = parts.next().unwrap_or_default();
-        match parts.next() {
-            Some(q) => {
-                let q: Vec<String> = q
-                    .split('&')
-                    .map(|kv| if kv.starts_with("password=") { "password=***".into() } else { kv.to_string() })
-                    .collect();
-                format!("/{path}?{}", q.join("&"))
-            }
-            None => format!("/{path}"),
-        }
-    });
-    format!("{scheme}://{authority}{}", tail.unwrap_or_default())
 }
 
 #[cfg(test)]

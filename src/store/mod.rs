@@ -14,15 +14,16 @@
 //! Audit rows and call-log rows carry the office that wrote them (`office.scope`): on a shared
 //! database each office reads back its own.
 
+mod leader;
 pub mod location;
 mod migrate;
 mod opinion;
 mod pg;
 mod sqlite;
 
+pub use leader::Leadership;
 pub use location::Location;
 pub use opinion::OpinionCounts;
-pub use pg::Leadership;
 
 use crate::sources::Record;
 use serde::Serialize;

@@ -18,8 +18,6 @@ use std::time::Duration;
 
 /// The advisory-lock key writers take revisions under ("scpm" + 2).
 const REV_LOCK: i64 = 0x7363_706d_0002;
-/// The advisory-lock key of the process that runs the city's sources ("scpm" + 3).
-const LEADER_LOCK: i64 = 0x7363_706d_0003;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A database error in the words of its fix.
@@ -81,7 +79,7 @@ impl Session {
     }
 }
 
-fn connect(url: &str) -> Result<Client, postgres::Error> {
+pub(super) fn connect(url: &str) -> Result<Client, postgres::Error> {
     let mut config: postgres::Config = url.parse()?;
     config.connect_timeout(CONNECT_TIMEOUT);
     config.application_name("scpm");
@@ -394,84 +392,5 @@ impl Db for Pg {
             )?;
             Ok(Some(c.query_one("SELECT value FROM secrets WHERE name = $1", &[&name])?.get(0)))
         })
-    }
-}
-
-/// Whether this process runs the city's sources (the simulator, replays, feed pollers): one
-/// process on a database does, the holder of an advisory lock on its own connection. When it
-/// dies its connection closes, the lock is free, and another process takes over within a
-/// second. On SQLite the process is always the leader.
-#[derive(Clone)]
-pub struct Leadership {
-    rx: tokio::sync::watch::Receiver<bool>,
-}
-
-impl Leadership {
-    /// Always the leader (a store no other process writes to).
-    pub fn alone() -> Leadership {
-        Leadership { rx: tokio::sync::watch::channel(true).1 }
-    }
-
-    /// Campaigns for the lock on `url` until `stop` is set, checking every `every`.
-    pub fn campaign(url: &str, every: Duration, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Leadership {
-        let (tx, rx) = tokio::sync::watch::channel(false);
-        let url = url.to_string();
-        let spawned = std::thread::Builder::new().name("leader".into()).spawn(move || {
-            let mut client: Option<Client> = None;
-            let mut held = false;
-            let mut failing = false;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let step = (|| -> Result<bool, postgres::Error> {
-                    if client.as_ref().is_none_or(|c| c.is_closed()) {
-                        held = false;
-                        client = Some(connect(&url)?);
-                    }
-                    let Some(c) = client.as_mut() else { return Ok(false) };
-                    if held {
-                        c.simple_query("SELECT 1")?;
-                        Ok(true)
-                    } else {
-                        c.query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK]).map(|r| r.get(0))
-                    }
-                })();
-                let now = match step {
-                    Ok(now) => {
-                        failing = false;
-                        now
-                    }
-                    Err(e) => {
-                        if !failing {
-                            tracing::warn!(url = %redact(&url), error = %explain(&e), "leadership check failed; trying again");
-                        }
-                        failing = true;
-                        client = None;
-                        false
-                    }
-                };
-                if now != *tx.borrow() {
-                    let what = if now { "now runs" } else { "no longer runs" };
-                    tracing::info!(leader = now, "this process {what} the city's sources");
-                }
-                held = now;
-                tx.send_replace(now);
-                let until = std::time::Instant::now() + every;
-                while std::time::Instant::now() < until && !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            }
-        });
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "cannot start the leadership thread; this process will not run sources");
-        }
-        Leadership { rx }
-    }
-
-    pub fn is_leader(&self) -> bool {
-        *self.rx.borrow()
-    }
-
-    /// Waits until leadership is `want`; false when the campaign has ended.
-    pub async fn until(&mut self, want: bool) -> bool {
-        self.rx.wait_for(|v| *v == want).await.is_ok()
     }
 }

@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["sources"],
     &["store"],
     &["index", "grammar"],
-    &["ingest", "intent"],
+    &["ingest", "intent", "lead"],
     &["resolve"],
     &["commands", "call"],
     &["voice", "gesture"],

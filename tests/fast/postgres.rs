@@ -210,10 +210,12 @@ fn healthz(base: &str) -> Value {
 fn offices_on_one_database_share_the_city_and_a_district_office_sees_its_district() {
     let cluster = Cluster::start();
     let url = cluster.database("city");
-    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().expect("tempdir")).collect();
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().expect("tempdir")).collect();
     let mayor = Server::start_on(dirs[0].path(), &url, NO_SIMULATOR);
     let second = Server::start_on(dirs[1].path(), &url, NO_SIMULATOR);
     let gangnam = Server::start_on(dirs[2].path(), &url, &format!("[office]\nscope = \"11680\"\n{NO_SIMULATOR}"));
+    // A public replica: the simulator is configured but a replica runs no sources.
+    let public = Server::start_on(dirs[3].path(), &url, "[office]\nrole = \"public\"\n");
     assert_eq!(healthz(&mayor.base)["store"]["database"], "postgresql");
 
     let in_gangnam = post_complaint(&mayor.base, "11680", "zeppelinhum");
@@ -230,6 +232,27 @@ fn offices_on_one_database_share_the_city_and_a_district_office_sees_its_distric
         "the district office has it"
     );
     assert_eq!(found(&gangnam.base, "quokkaclatter", Duration::from_millis(1500)), None, "not another district's");
+
+    // The public replica serves the public search, and nothing of the office's.
+    let public_hit = common::eventually(Duration::from_secs(30), || {
+        let (_, body) = get_json_as(&format!("{}/api/search?kind=complaint&q=zeppelinhum", public.base), None).ok()?;
+        body["hits"].as_array().filter(|h| !h.is_empty()).map(|_| ())
+    });
+    assert!(public_hit.is_some(), "the public replica finds it without a token");
+    let (status, refused) = post_json(
+        &format!("{}/api/commands", public.base),
+        Some(OFFICE_TOKEN),
+        &json!({"text": "show traffic"}).to_string(),
+    )
+    .expect("command");
+    assert_eq!(status, 403, "{refused}");
+    assert!(refused.to_string().contains("public replica"), "{refused}");
+    let health = healthz(&public.base);
+    assert_eq!(
+        (health["leader"].clone(), health["sources"].get("simulator").is_some()),
+        (json!(false), true),
+        "{health}"
+    );
 
     // A command on one process of the office is in the office's audit, read on the other.
     common::reqwest::post_json(
