@@ -34,13 +34,55 @@ use std::time::{Duration, Instant};
 const TOKEN: &str = "bench-office-token";
 const INTAKE: &str = "bench-intake-token";
 const WORDS: &[&str] = &[
-    "noise", "parking", "drilling", "streetlight", "pothole", "garbage", "smell", "bus", "subway", "crosswalk",
-    "sidewalk", "tree", "park", "river", "bridge", "market", "school", "playground", "elevator", "heating",
-    "water", "leak", "flood", "snow", "ice", "dust", "smoke", "dog", "cat", "pigeon", "bicycle", "scooter", "taxi",
-    "delivery", "motorcycle", "construction", "signal", "lamp", "bench", "toilet", "library", "clinic", "pharmacy",
+    "noise",
+    "parking",
+    "drilling",
+    "streetlight",
+    "pothole",
+    "garbage",
+    "smell",
+    "bus",
+    "subway",
+    "crosswalk",
+    "sidewalk",
+    "tree",
+    "park",
+    "river",
+    "bridge",
+    "market",
+    "school",
+    "playground",
+    "elevator",
+    "heating",
+    "water",
+    "leak",
+    "flood",
+    "snow",
+    "ice",
+    "dust",
+    "smoke",
+    "dog",
+    "cat",
+    "pigeon",
+    "bicycle",
+    "scooter",
+    "taxi",
+    "delivery",
+    "motorcycle",
+    "construction",
+    "signal",
+    "lamp",
+    "bench",
+    "toilet",
+    "library",
+    "clinic",
+    "pharmacy",
 ];
-const DISTRICTS: &[&str] = &["11110", "11140", "11170", "11200", "11215", "11230", "11260", "11290", "11305", "11320", "11350",
-    "11380", "11410", "11440", "11470", "11500", "11530", "11545", "11560", "11590", "11620", "11650", "11680", "11710", "11740"];
+const DISTRICTS: &[&str] = &[
+    "11110", "11140", "11170", "11200", "11215", "11230", "11260", "11290", "11305", "11320", "11350", "11380",
+    "11410", "11440", "11470", "11500", "11530", "11545", "11560", "11590", "11620", "11650", "11680", "11710",
+    "11740",
+];
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
@@ -197,7 +239,10 @@ async fn freshness(client: &reqwest::Client, office: &str, reader: &str, n: usiz
                 .send()
                 .await;
             let found = match hit {
-                Ok(r) => r.json::<serde_json::Value>().await.is_ok_and(|b| b["hits"].as_array().is_some_and(|h| !h.is_empty())),
+                Ok(r) => r
+                    .json::<serde_json::Value>()
+                    .await
+                    .is_ok_and(|b| b["hits"].as_array().is_some_and(|h| !h.is_empty())),
                 Err(_) => false,
             };
             if found {
@@ -251,7 +296,9 @@ async fn run(records: usize, url: String, takeover: String) -> anyhow::Result<()
     let client = reqwest::Client::new();
     let sqlite_dir = tempfile::tempdir()?;
     let sqlite = sqlite_dir.path().join("store.sqlite").display().to_string();
-    println!("city bench: {records} records, PostgreSQL (temporary cluster, fsync on) beside SQLite (WAL, synchronous=FULL)");
+    println!(
+        "city bench: {records} records, PostgreSQL (temporary cluster, fsync on) beside SQLite (WAL, synchronous=FULL)"
+    );
 
     println!("1. ingest through Store::upsert, batches of 2,000");
     for (name, at) in [("SQLite", sqlite.as_str()), ("PostgreSQL", url.as_str())] {
@@ -272,10 +319,7 @@ async fn run(records: usize, url: String, takeover: String) -> anyhow::Result<()
 
     println!("3. freshness: posted to the office process → found by another process's search");
     let office = serve(&url, "[simulator]\nenabled = false\n")?;
-    let replicas = [
-        serve(&url, "[office]\nrole = \"public\"\n")?,
-        serve(&url, "[office]\nrole = \"public\"\n")?,
-    ];
+    let replicas = [serve(&url, "[office]\nrole = \"public\"\n")?, serve(&url, "[office]\nrole = \"public\"\n")?];
     for p in [&office, &replicas[0], &replicas[1]] {
         if !healthy(&client, &p.base).await {
             anyhow::bail!("a process on PostgreSQL did not start");

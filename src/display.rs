@@ -3,7 +3,7 @@
 //! `office::Office` owns the one instance and is the only thing that changes it.
 
 use crate::action::{Action, OfficialRef};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DisplayState {
@@ -135,7 +135,7 @@ impl CallView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Selection {
     pub x: f32,
     pub y: f32,
@@ -411,5 +411,86 @@ impl DisplayState {
             Action::Help => self.help = true,
             Action::Confirm | Action::Repeat => {}
         }
+    }
+}
+
+/// What every wall of one office shows, whichever of its processes a command reached (a shared
+/// store): the screen and what is on it, not this process's own overlays (the hand's cursor,
+/// the microphone's listening) nor the call, which stay with the process that has the devices.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Shown {
+    pub screen: String,
+    pub topic: String,
+    pub page: String,
+    pub district: Option<String>,
+    pub indicator: Option<String>,
+    pub period: Option<String>,
+    pub zoom: i32,
+    pub layout: String,
+    pub language: String,
+    pub public_mode: bool,
+    pub locked: bool,
+    pub help: bool,
+    pub search: Option<String>,
+    pub muted: bool,
+    pub volume: u8,
+    pub pan: [f32; 2],
+    pub select: Option<Selection>,
+}
+
+impl DisplayState {
+    pub fn shown(&self) -> Shown {
+        Shown {
+            screen: self.screen.clone(),
+            topic: self.topic.clone(),
+            page: self.page.clone(),
+            district: self.district.clone(),
+            indicator: self.indicator.clone(),
+            period: self.period.clone(),
+            zoom: self.zoom,
+            layout: self.layout.clone(),
+            language: self.language.clone(),
+            public_mode: self.public_mode,
+            locked: self.locked,
+            help: self.help,
+            search: self.search.clone(),
+            muted: self.muted,
+            volume: self.volume,
+            pan: self.pan,
+            select: self.select.clone(),
+        }
+    }
+
+    /// Takes what another process of the office shows; true (and a new version) when it differs.
+    pub fn adopt(&mut self, shown: Shown) -> bool {
+        if self.shown() == shown {
+            return false;
+        }
+        let Shown {
+            screen,
+            topic,
+            page,
+            district,
+            indicator,
+            period,
+            zoom,
+            layout,
+            language,
+            public_mode,
+            locked,
+            help,
+            search,
+            muted,
+            volume,
+            pan,
+            select,
+        } = shown;
+        (self.screen, self.topic, self.page, self.district, self.indicator, self.period) =
+            (screen, topic, page, district, indicator, period);
+        (self.zoom, self.layout, self.language, self.public_mode, self.locked, self.help) =
+            (zoom, layout, language, public_mode, locked, help);
+        (self.search, self.muted, self.volume, self.pan, self.select) = (search, muted, volume, pan, select);
+        self.version += 1;
+        true
     }
 }

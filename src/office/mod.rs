@@ -10,6 +10,7 @@
 pub mod camera;
 pub mod help;
 pub mod microphone;
+mod shared;
 mod touch;
 
 use crate::action::Action;
@@ -108,6 +109,10 @@ pub struct Office {
     /// frame, before the process tears down the models they run.
     stopping: std::sync::atomic::AtomicBool,
     metrics: Arc<Metrics>,
+    /// Other processes of this office share the store: what the wall shows is shared too
+    /// ([`shared`]), up to this sequence number.
+    shares_display: bool,
+    shown_seq: std::sync::atomic::AtomicI64,
 }
 
 impl Office {
@@ -124,7 +129,8 @@ impl Office {
         let display = DisplayState::new(&config.office.language);
         let display_tx = watch::channel(display.clone()).0;
         let parts = Parts::default();
-        Arc::new_cyclic(|office: &std::sync::Weak<Office>| {
+        let shares_display = audit.is_shared();
+        let office = Arc::new_cyclic(|office: &std::sync::Weak<Office>| {
             let office = office.clone();
             let calls = start_calls(Box::new(move |view| {
                 if let Some(office) = office.upgrade() {
@@ -142,8 +148,14 @@ impl Office {
                 parts,
                 stopping: std::sync::atomic::AtomicBool::new(false),
                 metrics,
+                shares_display,
+                shown_seq: std::sync::atomic::AtomicI64::new(0),
             }
-        })
+        });
+        if shares_display {
+            shared::spawn_follower(Arc::downgrade(&office));
+        }
+        office
     }
 
     fn session(&self) -> Result<MutexGuard<'_, Session>, OfficeError> {
@@ -206,6 +218,7 @@ impl Office {
         session.display.apply(actions);
         if session.display.version != before {
             self.display_tx.send_replace(session.display.clone());
+            self.share(&session.display);
         }
         let version = session.display.version;
         drop(session);

@@ -9,9 +9,13 @@ pub type Migration = (i32, &'static str, &'static str);
 pub const SQLITE: &[Migration] = &[
     (1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, "office", include_str!("../../migrations/sqlite/0002_office.sql")),
+    (3, "display", include_str!("../../migrations/sqlite/0003_display.sql")),
 ];
 
-pub const POSTGRES: &[Migration] = &[(1, "city", include_str!("../../migrations/postgres/0001_city.sql"))];
+pub const POSTGRES: &[Migration] = &[
+    (1, "city", include_str!("../../migrations/postgres/0001_city.sql")),
+    (2, "display", include_str!("../../migrations/postgres/0002_display.sql")),
+];
 
 /// Applies what `conn` lacks. SQLite: `BEGIN IMMEDIATE` takes the write lock first, so a second
 /// process reads the version only after the first has finished.

@@ -122,6 +122,10 @@ pub(crate) trait Db: Send {
     /// The secret `name` shared by every process on this database, made from `fresh` by the
     /// first; None when the database keeps no secrets (SQLite: they are files beside it).
     fn shared_secret(&mut self, name: &str, fresh: String) -> Result<Option<String>, StoreError>;
+    /// Writes what the office's walls show; its new sequence number.
+    fn share_display(&mut self, office: &str, shown: &str) -> Result<i64, StoreError>;
+    /// What the office's walls show, with its sequence number, if any process wrote it.
+    fn shared_display(&self, office: &str) -> Result<Option<(i64, String)>, StoreError>;
 }
 
 pub struct Store {
@@ -293,6 +297,16 @@ impl Store {
     /// `fresh`); None on SQLite, whose secrets are files beside it.
     pub fn shared_secret(&mut self, name: &str, fresh: String) -> Result<Option<String>, StoreError> {
         self.db.shared_secret(name, fresh)
+    }
+
+    /// Writes what this office's walls show (JSON of `display::Shown`); its sequence number.
+    pub fn share_display(&mut self, shown: &str) -> Result<i64, StoreError> {
+        self.db.share_display(&self.office, shown)
+    }
+
+    /// What this office's walls show, as the last of its processes wrote it: (seq, JSON).
+    pub fn shared_display(&self) -> Result<Option<(i64, String)>, StoreError> {
+        self.db.shared_display(&self.office)
     }
 }
 

@@ -393,4 +393,25 @@ impl Db for Pg {
             Ok(Some(c.query_one("SELECT value FROM secrets WHERE name = $1", &[&name])?.get(0)))
         })
     }
+
+    fn share_display(&mut self, office: &str, shown: &str) -> Result<i64, StoreError> {
+        let (office, shown) = (office.to_string(), shown.to_string());
+        self.run(move |c| {
+            Ok(c.query_one(
+                "INSERT INTO display (office, seq, shown) VALUES ($1, 1, $2::text::jsonb)
+                 ON CONFLICT (office) DO UPDATE SET seq = display.seq + 1, shown = excluded.shown, updated_at = now()
+                 RETURNING seq",
+                &[&office, &shown],
+            )?
+            .get(0))
+        })
+    }
+
+    fn shared_display(&self, office: &str) -> Result<Option<(i64, String)>, StoreError> {
+        let office = office.to_string();
+        self.run(move |c| {
+            Ok(c.query_opt("SELECT seq, shown::text FROM display WHERE office = $1", &[&office])?
+                .map(|r| (r.get(0), r.get(1))))
+        })
+    }
 }

@@ -290,4 +290,24 @@ impl Db for Sqlite {
     fn shared_secret(&mut self, _name: &str, _fresh: String) -> Result<Option<String>, StoreError> {
         Ok(None)
     }
+
+    fn share_display(&mut self, office: &str, shown: &str) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "INSERT INTO display (office, seq, shown) VALUES (?1, 1, ?2)
+             ON CONFLICT (office) DO UPDATE SET seq = display.seq + 1, shown = excluded.shown,
+               updated_at = CURRENT_TIMESTAMP
+             RETURNING seq",
+            params![office, shown],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn shared_display(&self, office: &str) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT seq, shown FROM display WHERE office = ?1", params![office], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
 }

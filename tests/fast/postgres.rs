@@ -261,6 +261,14 @@ fn offices_on_one_database_share_the_city_and_a_district_office_sees_its_distric
         &json!({"text": "show traffic in Mapo"}).to_string(),
     )
     .expect("command");
+    // ... and the office's second process shows what the command changed.
+    let shown = common::eventually(Duration::from_secs(30), || {
+        let (_, display) = get_json_as(&format!("{}/api/display", second.base), Some(OFFICE_TOKEN)).ok()?;
+        (display["topic"] == "traffic" && display["district"] == "11440").then_some(display)
+    });
+    assert!(shown.is_some(), "the second process's wall follows the first's");
+    let (_, display) = get_json_as(&format!("{}/api/display", gangnam.base), Some(OFFICE_TOKEN)).expect("display");
+    assert_ne!(display["district"], "11440", "another office's wall is its own: {display}");
     let (_, audit) = get_json_as(&format!("{}/api/audit", second.base), Some(OFFICE_TOKEN)).expect("audit");
     assert!(audit.to_string().contains("show traffic in Mapo"), "{audit}");
     let (_, audit) = get_json_as(&format!("{}/api/audit", gangnam.base), Some(OFFICE_TOKEN)).expect("audit");
