@@ -95,6 +95,13 @@ fn contract(at: &Path) {
         tail.iter().map(|r| (r.id, r.end_reason.clone())).collect::<Vec<_>>(),
         [(open, Some("interrupted".into())), (row, Some("hung_up".into()))]
     );
+    // What the office's walls show: each write a higher sequence number, the last one read back.
+    assert_eq!(store.shared_display().expect("display"), None);
+    let first = store.share_display(r#"{"screen":"overview"}"#).expect("share");
+    let second = store.share_display(r#"{"screen":"traffic"}"#).expect("share");
+    assert!(second > first);
+    let (seq, shown) = store.shared_display().expect("display").expect("written");
+    assert_eq!((seq, serde_json::from_str::<Value>(&shown).expect("json")), (second, json!({"screen": "traffic"})));
     drop(store);
     assert_eq!(Store::open(at).expect("reopen").stored_rev().expect("rev"), ra2.max(revs[1].unwrap_or(0)));
 }
