@@ -24,7 +24,9 @@ mod common;
 mod pg;
 
 use common::pct;
-use scpm::sources::record::{Complaint, Form, Status};
+use scpm::city::City;
+use scpm::config::SimulatorConfig;
+use scpm::sources::simulator::SimCity;
 use scpm::sources::Record;
 use scpm::store::Store;
 use std::path::Path;
@@ -33,95 +35,54 @@ use std::time::{Duration, Instant};
 
 const TOKEN: &str = "bench-office-token";
 const INTAKE: &str = "bench-intake-token";
-const WORDS: &[&str] = &[
+/// What residents search for (the foundation bench's queries), in both languages.
+const QUERIES: &[&str] = &[
+    "소음",
     "noise",
-    "parking",
-    "drilling",
-    "streetlight",
+    "불법주차 단속",
+    "illegal parking fire lane",
+    "포트홀",
     "pothole",
-    "garbage",
-    "smell",
-    "bus",
-    "subway",
-    "crosswalk",
-    "sidewalk",
-    "tree",
-    "park",
-    "river",
-    "bridge",
-    "market",
-    "school",
-    "playground",
-    "elevator",
-    "heating",
-    "water",
-    "leak",
-    "flood",
-    "snow",
-    "ice",
-    "dust",
-    "smoke",
-    "dog",
-    "cat",
-    "pigeon",
-    "bicycle",
-    "scooter",
-    "taxi",
-    "delivery",
-    "motorcycle",
-    "construction",
-    "signal",
-    "lamp",
-    "bench",
-    "toilet",
-    "library",
-    "clinic",
-    "pharmacy",
-];
-const DISTRICTS: &[&str] = &[
-    "11110", "11140", "11170", "11200", "11215", "11230", "11260", "11290", "11305", "11320", "11350", "11380",
-    "11410", "11440", "11470", "11500", "11530", "11545", "11560", "11590", "11620", "11650", "11680", "11710",
-    "11740",
+    "녹물",
+    "rusty tap water",
+    "가로등",
+    "streetlight alley",
+    "공원 CCTV",
+    "bus too rarely",
+    "음식물 쓰레기",
+    "youth housing",
+    "미니태양광",
+    "엘리베이터 고장",
 ];
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
 }
 
-/// A complaint of three words from the list (deterministic in `i`).
-fn complaint(i: usize) -> Record {
-    let at = chrono::Utc::now() - chrono::Duration::seconds((i % 2_592_000) as i64);
-    let mut x = (i as u64).wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    let mut word = || {
-        x ^= x >> 33;
-        x = x.wrapping_mul(0xff51afd7ed558ccd);
-        WORDS[(x % WORDS.len() as u64) as usize]
-    };
-    let text = format!("{} {} near the {}", word(), word(), word());
-    Record::Complaint(Complaint {
-        id: format!("b{i}"),
-        form: Form::Complaint,
-        category: "noise".into(),
-        district: DISTRICTS[i % DISTRICTS.len()].into(),
-        text_ko: String::new(),
-        text_en: text,
-        status: Status::Received,
-        received_at: at,
-        updated_at: at,
-        citizen: None,
-    })
+/// The city simulator's complaints (the text residents write, in both languages), three
+/// seconds apart from 2026-01-01: the corpus of the foundation bench.
+fn complaints(city: &City, from: usize, n: usize) -> Vec<Record> {
+    let start = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 1, 1, 0, 0, 0).single().unwrap_or_default();
+    // Drafts depend on the simulator's state, not on `from`: each batch gets its own seed.
+    let config = SimulatorConfig { seed: 20261129 + from as u64, ..SimulatorConfig::default() };
+    let mut sim = SimCity::new(city, &config, start);
+    (from..from + n)
+        .map(|i| {
+            let mut c = sim.draft_complaint(start + chrono::Duration::seconds(i as i64 * 3));
+            c.id = format!("b{i}");
+            Record::Complaint(c)
+        })
+        .collect()
 }
 
-fn ingest(location: &Path, records: usize) -> anyhow::Result<f64> {
+/// Writes `corpus` in batches of 2,000: records/s (the generation not counted).
+fn ingest(location: &Path, corpus: &[Vec<Record>]) -> anyhow::Result<f64> {
     let mut store = Store::open(location)?;
     let start = Instant::now();
-    let mut i = 0;
-    while i < records {
-        let batch: Vec<Record> = (i..(i + 2_000).min(records)).map(complaint).collect();
+    for batch in corpus {
         store.upsert(batch.iter().map(|r| ("bench", r)))?;
-        i += batch.len();
     }
-    Ok(records as f64 / start.elapsed().as_secs_f64())
+    Ok(corpus.iter().map(Vec::len).sum::<usize>() as f64 / start.elapsed().as_secs_f64())
 }
 
 struct Proc {
@@ -196,11 +157,11 @@ fn line(label: &str, v: &mut [f64]) {
 async fn searches(client: &reqwest::Client, base: &str) -> Vec<f64> {
     let mut out = Vec::new();
     for i in 0..1_000 {
-        let q = format!("{} {}", WORDS[i % WORDS.len()], WORDS[(i * 7 + 3) % WORDS.len()]);
+        let q = QUERIES[i % QUERIES.len()];
         let start = Instant::now();
         let ok = client
             .get(format!("{base}/api/search"))
-            .query(&[("q", q.as_str()), ("kind", "complaint")])
+            .query(&[("q", q), ("kind", "complaint")])
             .header("x-forwarded-for", format!("10.1.{}.{}", i / 250, i % 250))
             .send()
             .await
@@ -266,7 +227,7 @@ async fn load(bases: &[String], secs: u64) -> (f64, Vec<f64>) {
                 let (mut lat, mut i) = (Vec::new(), 0usize);
                 while Instant::now() < until {
                     let base = &bases[(i + c) % bases.len()];
-                    let q = WORDS[(i * 13 + c) % WORDS.len()];
+                    let q = QUERIES[(i * 7 + c) % QUERIES.len()];
                     let start = Instant::now();
                     let ok = client
                         .get(format!("{base}/api/search"))
@@ -300,11 +261,15 @@ async fn run(records: usize, url: String, takeover: String) -> anyhow::Result<()
         "city bench: {records} records, PostgreSQL (temporary cluster, fsync on) beside SQLite (WAL, synchronous=FULL)"
     );
 
-    println!("1. ingest through Store::upsert, batches of 2,000");
+    let city = City::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))?;
+    let corpus: Vec<Vec<Record>> =
+        (0..records).step_by(2_000).map(|from| complaints(&city, from, 2_000.min(records - from))).collect();
+    println!("1. ingest through Store::upsert, batches of 2,000 (the simulator's complaints)");
     for (name, at) in [("SQLite", sqlite.as_str()), ("PostgreSQL", url.as_str())] {
-        let rate = ingest(Path::new(at), records)?;
+        let rate = ingest(Path::new(at), &corpus)?;
         println!("  {name:<12} {rate:>10.0} records/s");
     }
+    drop(corpus);
 
     println!("2. a replica on each filled store: its index catches up, then 1,000 public searches");
     for (name, at) in [("SQLite", sqlite.as_str()), ("PostgreSQL", url.as_str())] {

@@ -105,16 +105,7 @@ impl Calls {
 
     /// The actions of an audited command: the call ones place, end, mute or add to a call.
     pub fn execute(&self, actions: &[Action], channel: crate::action::Channel) {
-        let relevant: Vec<Action> = actions
-            .iter()
-            .filter(|a| {
-                matches!(
-                    a,
-                    Action::Call { needs_confirmation: false, .. } | Action::HangUp | Action::Mute | Action::Unmute
-                )
-            })
-            .cloned()
-            .collect();
+        let relevant = call_actions(actions);
         if !relevant.is_empty() {
             self.send(Input::Actions { actions: relevant, channel });
         }
@@ -179,4 +170,15 @@ mod tests {
         assert!(!calls.token_matches("transportation", &signed));
         assert_ne!(official_token("another-secret", "transportation"), token);
     }
+}
+
+/// The actions a call bridge acts on: a call placed (not one still asked about), hang up, mute.
+pub fn call_actions(actions: &[Action]) -> Vec<Action> {
+    actions
+        .iter()
+        .filter(|a| {
+            matches!(a, Action::Call { needs_confirmation: false, .. } | Action::HangUp | Action::Mute | Action::Unmute)
+        })
+        .cloned()
+        .collect()
 }

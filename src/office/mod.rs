@@ -113,6 +113,10 @@ pub struct Office {
     /// ([`shared`]), up to this sequence number.
     shares_display: bool,
     shown_seq: std::sync::atomic::AtomicI64,
+    /// On a shared store: calls are off here, so their actions go to the office's process that
+    /// places calls; or calls are on here, and this process places the others' ([`shared`]).
+    forwards_calls: bool,
+    places_forwarded: bool,
 }
 
 impl Office {
@@ -130,6 +134,8 @@ impl Office {
         let display_tx = watch::channel(display.clone()).0;
         let parts = Parts::default();
         let shares_display = audit.is_shared();
+        let forwards_calls = shares_display && !config.calls.enabled && !config.office.is_public();
+        let places_forwarded = shares_display && config.calls.enabled && !config.office.is_public();
         let office = Arc::new_cyclic(|office: &std::sync::Weak<Office>| {
             let office = office.clone();
             let calls = start_calls(Box::new(move |view| {
@@ -150,6 +156,8 @@ impl Office {
                 metrics,
                 shares_display,
                 shown_seq: std::sync::atomic::AtomicI64::new(0),
+                forwards_calls,
+                places_forwarded,
             }
         });
         if shares_display {
@@ -222,7 +230,7 @@ impl Office {
         }
         let version = session.display.version;
         drop(session);
-        self.calls.execute(actions, channel);
+        self.act_on_calls(actions, channel);
         Ok(Applied { audit_id, version, refused: None })
     }
 

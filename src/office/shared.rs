@@ -4,8 +4,14 @@
 //! processes show the same, whichever process a command reached. The devices' own overlays (the
 //! hand's cursor, the listening overlay) and the call stay with each process
 //! ([`crate::display::Shown`]).
+//!
+//! Calls are placed by the office's process with calls on (`calls.enabled`): a process of the
+//! office with calls off queues the call actions of its commands in the store, and the process
+//! that places calls takes them at its next look. When no such process has been there in the
+//! last seconds, the call is refused where it was asked, as calls that are off are.
 
 use super::Office;
+use crate::action::{Action, Channel};
 use crate::display::{DisplayState, Shown};
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Weak;
@@ -30,6 +36,42 @@ impl Office {
             }
             Ok(Err(e)) => tracing::warn!(error = %e, "the office's other walls are not told of this change"),
             Err(_) => tracing::warn!("the store lock is poisoned; the office's other walls are not told"),
+        }
+    }
+
+    /// The call actions of a command: to this process's call bridge, or, on a process of the
+    /// office with calls off, to the office's process that places calls.
+    pub(super) fn act_on_calls(&self, actions: &[Action], channel: Channel) {
+        let calls = crate::call::call_actions(actions);
+        if self.forwards_calls && !calls.is_empty() {
+            let queued =
+                serde_json::to_string(&calls).map_err(|e| e.to_string()).and_then(|json| match self.audit.lock() {
+                    Ok(mut store) => store.forward_calls(channel.as_str(), &json).map_err(|e| e.to_string()),
+                    Err(_) => Err("the store lock is poisoned".into()),
+                });
+            match queued {
+                Ok(true) => return,
+                Ok(false) => tracing::warn!("no process of this office places calls now (calls.enabled); refused here"),
+                Err(e) => tracing::warn!(error = %e, "the call could not be passed to the office's calling process"),
+            }
+        }
+        self.calls.execute(actions, channel);
+    }
+
+    /// On the office's process that places calls: says it is there, and places what the
+    /// office's other processes passed to it.
+    fn place_forwarded(&self) {
+        let taken = match self.audit.lock().map(|mut store| store.take_forwarded()) {
+            Ok(Ok(taken)) => taken,
+            Ok(Err(e)) => return tracing::debug!(error = %e, "cannot take the office's forwarded calls"),
+            Err(_) => return,
+        };
+        for (channel, json) in taken {
+            let channel = channel.parse().unwrap_or(Channel::Text);
+            match serde_json::from_str::<Vec<Action>>(&json) {
+                Ok(actions) => self.calls.execute(&actions, channel),
+                Err(e) => tracing::warn!(error = %e, "a forwarded call action is unreadable; skipped"),
+            }
         }
     }
 
@@ -64,7 +106,12 @@ impl Office {
 pub(super) fn spawn_follower(office: Weak<Office>) {
     let spawned = std::thread::Builder::new().name("display-follow".into()).spawn(move || loop {
         match office.upgrade() {
-            Some(office) if !office.stopping() => office.follow_shown(),
+            Some(office) if !office.stopping() => {
+                office.follow_shown();
+                if office.places_forwarded {
+                    office.place_forwarded();
+                }
+            }
             _ => return,
         }
         std::thread::sleep(FOLLOW_EVERY);

@@ -15,6 +15,7 @@ pub const SQLITE: &[Migration] = &[
 pub const POSTGRES: &[Migration] = &[
     (1, "city", include_str!("../../migrations/postgres/0001_city.sql")),
     (2, "display", include_str!("../../migrations/postgres/0002_display.sql")),
+    (3, "forward", include_str!("../../migrations/postgres/0003_forward.sql")),
 ];
 
 /// Applies what `conn` lacks. SQLite: `BEGIN IMMEDIATE` takes the write lock first, so a second

@@ -126,6 +126,12 @@ pub(crate) trait Db: Send {
     fn share_display(&mut self, office: &str, shown: &str) -> Result<i64, StoreError>;
     /// What the office's walls show, with its sequence number, if any process wrote it.
     fn shared_display(&self, office: &str) -> Result<Option<(i64, String)>, StoreError>;
+    /// Queues call actions (JSON) for the office's process that places calls; false when no
+    /// such process has been seen in the last seconds (or the database has one process only).
+    fn forward_calls(&mut self, office: &str, channel: &str, actions: &str) -> Result<bool, StoreError>;
+    /// Says this process places the office's calls, and takes what is queued for it, oldest
+    /// first: (channel, actions JSON).
+    fn take_forwarded(&mut self, office: &str) -> Result<Vec<(String, String)>, StoreError>;
 }
 
 pub struct Store {
@@ -307,6 +313,17 @@ impl Store {
     /// What this office's walls show, as the last of its processes wrote it: (seq, JSON).
     pub fn shared_display(&self) -> Result<Option<(i64, String)>, StoreError> {
         self.db.shared_display(&self.office)
+    }
+
+    /// Queues call actions (JSON of `[Action]`) for this office's process that places calls;
+    /// false when none is there (SQLite: the one process places its own calls).
+    pub fn forward_calls(&mut self, channel: &str, actions: &str) -> Result<bool, StoreError> {
+        self.db.forward_calls(&self.office, channel, actions)
+    }
+
+    /// Says this process places the office's calls; takes the call actions queued for it.
+    pub fn take_forwarded(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        self.db.take_forwarded(&self.office)
     }
 }
 

@@ -414,4 +414,40 @@ impl Db for Pg {
                 .map(|r| (r.get(0), r.get(1))))
         })
     }
+
+    fn forward_calls(&mut self, office: &str, channel: &str, actions: &str) -> Result<bool, StoreError> {
+        let (office, channel, actions) = (office.to_string(), channel.to_string(), actions.to_string());
+        self.run(move |c| {
+            let n = c.execute(
+                "INSERT INTO forwarded (office, channel, actions)
+                 SELECT $1, $2, $3::text::jsonb
+                 WHERE EXISTS (SELECT 1 FROM calls_here WHERE office = $1 AND seen_at > now() - interval '3 seconds')",
+                &[&office, &channel, &actions],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    fn take_forwarded(&mut self, office: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let office = office.to_string();
+        self.run(move |c| {
+            let mut tx = c.transaction()?;
+            tx.execute(
+                "INSERT INTO calls_here (office, seen_at) VALUES ($1, now())
+                 ON CONFLICT (office) DO UPDATE SET seen_at = now()",
+                &[&office],
+            )?;
+            let rows = tx.query(
+                "DELETE FROM forwarded WHERE id IN
+                   (SELECT id FROM forwarded WHERE office = $1 ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 50)
+                 RETURNING id, channel, actions::text, at > now() - interval '30 seconds' AS fresh",
+                &[&office],
+            )?;
+            tx.commit()?;
+            let mut taken: Vec<(i64, String, String, bool)> =
+                rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect();
+            taken.sort_by_key(|t| t.0);
+            Ok(taken.into_iter().filter(|t| t.3).map(|(_, channel, actions, _)| (channel, actions)).collect())
+        })
+    }
 }

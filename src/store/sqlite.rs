@@ -310,4 +310,13 @@ impl Db for Sqlite {
             })
             .optional()?)
     }
+
+    /// One process: it places its own calls.
+    fn forward_calls(&mut self, _office: &str, _channel: &str, _actions: &str) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    fn take_forwarded(&mut self, _office: &str) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(Vec::new())
+    }
 }

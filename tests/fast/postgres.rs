@@ -307,6 +307,14 @@ fn when_the_process_running_the_sources_is_killed_another_takes_over_and_nothing
     for (i, server) in servers.iter().enumerate() {
         acknowledged.push((format!("walrus{i}"), post_complaint(&server.base, "11680", &format!("walrus{i}"))));
     }
+    // A command on the leader: its audit row must outlive the leader.
+    let (status, _) = post_json(
+        &format!("{}/api/commands", servers[leader].base),
+        Some(OFFICE_TOKEN),
+        &json!({"text": "show the air quality in Jongno"}).to_string(),
+    )
+    .expect("command");
+    assert_eq!(status, 200);
     servers[leader].kill9();
     let took_over = common::eventually(Duration::from_secs(30), || {
         (healthz(&servers[other].base)["leader"] == json!(true)).then_some(())
@@ -321,6 +329,8 @@ fn when_the_process_running_the_sources_is_killed_another_takes_over_and_nothing
     for (word, id) in &acknowledged {
         assert_eq!(found(survivor, word, Duration::from_secs(30)).as_deref(), Some(id.as_str()), "{word}");
     }
+    let (_, audit) = get_json_as(&format!("{survivor}/api/audit"), Some(OFFICE_TOKEN)).expect("audit");
+    assert!(audit.to_string().contains("show the air quality in Jongno"), "the killed process's audit row: {audit}");
 }
 
 #[test]
@@ -331,6 +341,34 @@ fn every_process_recovers_by_itself_when_the_database_restarts() {
     let servers =
         [Server::start_on(dirs[0].path(), &url, NO_SIMULATOR), Server::start_on(dirs[1].path(), &url, NO_SIMULATOR)];
     post_complaint(&servers[0].base, "11680", "beforerestart");
+    // Load through the restart: a sender posting to each process without pause, keeping what
+    // was acknowledged.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let senders: Vec<_> = servers
+        .iter()
+        .enumerate()
+        .map(|(s, server)| {
+            let (base, stop) = (server.base.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut acknowledged = Vec::new();
+                for i in 0.. {
+                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    let word = format!("loadword{s}x{i}");
+                    let body = json!({"form": "complaint", "category": "noise", "district": "11680", "text_en": word});
+                    if let Ok((201, answer)) =
+                        post_json(&format!("{base}/api/complaints"), Some(INTAKE_TOKEN), &body.to_string())
+                    {
+                        acknowledged.push((word, answer["id"].as_str().unwrap_or_default().to_string()));
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
     cluster.stop();
     // While the database is down a sender is told so, and nothing is acknowledged.
     let body = json!({"form": "complaint", "category": "noise", "district": "11680", "text_en": "while down"});
@@ -353,6 +391,13 @@ fn every_process_recovers_by_itself_when_the_database_restarts() {
         (status == 201).then(|| answer["id"].as_str().map(str::to_string)).flatten()
     })
     .expect("writes work again once the database is back");
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let acknowledged: Vec<(String, String)> = senders.into_iter().flat_map(|t| t.join().expect("sender")).collect();
+    assert!(acknowledged.len() > 20, "the load went on: {} acknowledged", acknowledged.len());
+    let store = Store::open(Path::new(&url)).expect("open");
+    for (word, id) in &acknowledged {
+        assert!(store.get("complaint", id).expect("get").is_some(), "acknowledged {word} ({id}) is in the store");
+    }
     for server in &servers {
         assert_eq!(found(&server.base, "afterrestart", Duration::from_secs(30)), Some(id.clone()));
         let ready = common::eventually(Duration::from_secs(30), || {
@@ -360,4 +405,43 @@ fn every_process_recovers_by_itself_when_the_database_restarts() {
         });
         assert!(ready.is_some(), "/healthz says the store recovered: {}", healthz(&server.base));
     }
+}
+
+/// The office's calls are placed by its process with calls on: a call asked on the office's
+/// other process (calls off) is passed to it through the store; with no such process there, the
+/// call is refused where it was asked.
+#[test]
+fn a_call_asked_on_an_office_process_without_calls_is_placed_by_the_one_with_them() {
+    let cluster = Cluster::start();
+    let url = cluster.database("calls");
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().expect("tempdir")).collect();
+    let no_calls = format!("[commands]\nconfirm_calls = false\n[calls]\nenabled = false\n{NO_SIMULATOR}");
+    let asked = Server::start_on(dirs[0].path(), &url, &no_calls);
+    let command = |text: &str| {
+        let (status, body) =
+            post_json(&format!("{}/api/commands", asked.base), Some(OFFICE_TOKEN), &json!({"text": text}).to_string())
+                .expect("command");
+        assert_eq!((status, body["understood"].clone()), (200, json!(true)), "{body}");
+    };
+    let last_leg = |base: &str| -> Option<(String, String)> {
+        let (_, calls) = get_json_as(&format!("{base}/api/calls"), Some(OFFICE_TOKEN)).ok()?;
+        let leg = calls["log"].get(0)?;
+        Some((leg["official_id"].as_str()?.to_string(), leg["end_reason"].as_str()?.to_string()))
+    };
+    // No process of the office places calls yet: refused here, as calls that are off.
+    command("교통실장 연결해");
+    let refused = common::eventually(Duration::from_secs(30), || last_leg(&asked.base));
+    assert_eq!(refused.map(|l| l.1), Some("calls_disabled".to_string()));
+
+    let places = Server::start_on(dirs[1].path(), &url, NO_SIMULATOR);
+    std::thread::sleep(Duration::from_secs(2)); // it says it is there within a second
+    command("복지정책실장 연결해");
+    // Placed by the other process: the official is not online there, so the leg ends "offline"
+    // (not "calls_disabled"), in the office's call log read on either process.
+    let placed = common::eventually(Duration::from_secs(30), || {
+        last_leg(&places.base).filter(|(official, _)| !official.contains("transport"))
+    });
+    let (official, reason) = placed.expect("the call was placed by the process with calls");
+    assert_eq!(reason, "offline", "{official}");
+    assert_eq!(last_leg(&asked.base).map(|l| l.1), Some("offline".to_string()), "one office, one call log");
 }
