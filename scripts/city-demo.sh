@@ -37,7 +37,7 @@ stop() {
 if [ "${1:-start}" = stop ]; then stop; exit 0; fi
 [ "$(id -u)" = 0 ] || { echo "run as root: it installs packages and runs PostgreSQL as the postgres user" >&2; exit 1; }
 
-step "[1/5] Debian packages: postgresql nginx"
+step "[demo 1/5] Debian packages: postgresql nginx"
 missing=()
 for p in postgresql nginx; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -50,11 +50,11 @@ else
 fi
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 
-step "[2/5] scpm (release build, city data, models)"
+step "[demo 2/5] scpm (release build, city data, models)"
 scripts/setup.sh
 SCPM="$SCPM_TARGET/release/scpm"
 
-step "[3/5] PostgreSQL in $DEMO/pg, port $PGPORT"
+step "[demo 3/5] PostgreSQL in $DEMO/pg, port $PGPORT"
 mkdir -p "$DEMO"
 chmod 755 "$DEMO"
 if [ ! -f "$DEMO/pg/PG_VERSION" ]; then
@@ -62,16 +62,18 @@ if [ ! -f "$DEMO/pg/PG_VERSION" ]; then
   as_postgres "$PGBIN/initdb" -D "$DEMO/pg" -A trust -U postgres >/dev/null
   echo "cluster created"
 fi
+# Its log and socket in a folder of the postgres user's own.
+install -d -o postgres -g postgres -m 755 "$DEMO/pgrun"
 if ! as_postgres "$PGBIN/pg_ctl" -D "$DEMO/pg" status >/dev/null 2>&1; then
-  as_postgres "$PGBIN/pg_ctl" -D "$DEMO/pg" -l "$DEMO/pg.log" -w start \
-    -o "-p $PGPORT -k $DEMO -c listen_addresses=127.0.0.1"
+  as_postgres "$PGBIN/pg_ctl" -D "$DEMO/pg" -l "$DEMO/pgrun/postgres.log" -w start \
+    -o "-p $PGPORT -k $DEMO/pgrun -c listen_addresses=127.0.0.1"
 fi
 if ! as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'city'" | grep -q 1; then
   as_postgres "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres city
   echo "database city created"
 fi
 
-step "[4/5] the offices and the public replicas"
+step "[demo 4/5] the offices and the public replicas"
 # name port extra-settings
 processes=(
   "mayor 8081 [office]\nname = \"Seoul — Mayor's Office\"\nscope = \"city\""
@@ -119,7 +121,7 @@ for port in 8081 8082 8083 8084; do
   curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the process on :$port did not start (see $DEMO/*.log)" >&2; exit 1; }
 done
 
-step "[5/5] nginx in front of the public replicas: http://127.0.0.1:8090"
+step "[demo 5/5] nginx in front of the public replicas: http://127.0.0.1:8090"
 mkdir -p "$DEMO/nginx/logs"
 cat >"$DEMO/nginx/nginx.conf" <<EOF
 pid $DEMO/nginx/nginx.pid;

@@ -11,11 +11,13 @@ use tokio::sync::watch;
 /// Makes the configured connectors afresh for each term as leader.
 pub type Make = Box<dyn Fn() -> Vec<Box<dyn Connector>> + Send>;
 
-/// Runs the sources whenever this process leads, until `shutdown`.
+/// Runs the sources whenever this process leads, until `shutdown`; `standby` is what `/healthz`
+/// says of them meanwhile.
 pub async fn run(
     mut leadership: Leadership,
     make: Make,
     names: Vec<String>,
+    standby: &'static str,
     sink: Sink,
     health: Health,
     mut shutdown: watch::Receiver<bool>,
@@ -26,7 +28,7 @@ pub async fn run(
     loop {
         if !leadership.is_leader() {
             for name in &names {
-                health.state(name, "standby: another process on the shared store runs it");
+                health.state(name, standby);
             }
         }
         tokio::select! {

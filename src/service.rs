@@ -133,6 +133,11 @@ impl Service {
             leadership.clone(),
             make,
             names,
+            if config.office.is_public() {
+                "off: a public replica runs no sources"
+            } else {
+                "standby: another process on the shared store runs it"
+            },
             ingest.sink.clone(),
             health.clone(),
             shutdown_rx,
