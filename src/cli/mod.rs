@@ -122,7 +122,12 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Config => {
-            print!("{}", toml::to_string_pretty(&config)?);
+            // A database password is not printed (the output may be pasted into a ticket).
+            let mut shown = config.clone();
+            if let Some(url) = shown.paths.store.to_str().filter(|s| scpm::config::is_url(s)) {
+                shown.paths.store = scpm::config::redact(url).into();
+            }
+            print!("{}", toml::to_string_pretty(&shown)?);
             // The paths as scpm uses them, as comments: the output stays a valid scpm.toml.
             println!("\n# Paths, resolved against {}:", scpm::config::base_of(&config_file).display());
             for (key, path, exists) in config.path_report() {
