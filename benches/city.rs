@@ -23,7 +23,7 @@ mod common;
 #[path = "../tests/common/postgres.rs"]
 mod pg;
 
-use common::pct;
+use common::{pct, QUERIES};
 use scpm::city::City;
 use scpm::config::SimulatorConfig;
 use scpm::sources::simulator::SimCity;
@@ -35,25 +35,6 @@ use std::time::{Duration, Instant};
 
 const TOKEN: &str = "bench-office-token";
 const INTAKE: &str = "bench-intake-token";
-/// What residents search for (the foundation bench's queries), in both languages.
-const QUERIES: &[&str] = &[
-    "소음",
-    "noise",
-    "불법주차 단속",
-    "illegal parking fire lane",
-    "포트홀",
-    "pothole",
-    "녹물",
-    "rusty tap water",
-    "가로등",
-    "streetlight alley",
-    "공원 CCTV",
-    "bus too rarely",
-    "음식물 쓰레기",
-    "youth housing",
-    "미니태양광",
-    "엘리베이터 고장",
-];
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
@@ -307,7 +288,7 @@ async fn run(records: usize, url: String, takeover: String) -> anyhow::Result<()
     line(&format!("PostgreSQL, two public replicas: {rate:.0} req/s"), &mut lat);
     let (rate, mut lat) = load(&both[..1], 15).await;
     line(&format!("PostgreSQL, one public replica: {rate:.0} req/s"), &mut lat);
-    let (rate, mut lat) = load(&[alone.base.clone()], 15).await;
+    let (rate, mut lat) = load(std::slice::from_ref(&alone.base), 15).await;
     line(&format!("SQLite, the one process: {rate:.0} req/s"), &mut lat);
     drop((office, replicas, alone));
 

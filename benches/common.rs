@@ -52,3 +52,24 @@ pub fn pct(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
+
+/// What residents search for, in both languages: the full-text queries of the foundation and
+/// city benches.
+pub const QUERIES: &[&str] = &[
+    "소음",
+    "noise",
+    "불법주차 단속",
+    "illegal parking fire lane",
+    "포트홀",
+    "pothole",
+    "녹물",
+    "rusty tap water",
+    "가로등",
+    "streetlight alley",
+    "공원 CCTV",
+    "bus too rarely",
+    "음식물 쓰레기",
+    "youth housing",
+    "미니태양광",
+    "엘리베이터 고장",
+];

@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench foundation` (SCPM_BENCH_DOCS=N to change the corpus, default 1,000,000).
 
+mod common;
+
 use chrono::{Duration, TimeZone, Utc};
 use scpm::city::City;
 use scpm::config::SimulatorConfig;
@@ -107,28 +109,11 @@ fn main() -> anyhow::Result<()> {
     let (p50, p99, max) = percentiles(micros);
     println!("entity resolution: {} queries, p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms", names.len() * 3);
 
-    let queries = [
-        "소음",
-        "noise",
-        "불법주차 단속",
-        "illegal parking fire lane",
-        "포트홀",
-        "pothole",
-        "녹물",
-        "rusty tap water",
-        "가로등",
-        "streetlight alley",
-        "공원 CCTV",
-        "bus too rarely",
-        "음식물 쓰레기",
-        "youth housing",
-        "미니태양광",
-        "엘리베이터 고장",
-    ];
+    let queries = common::QUERIES;
     let mut micros = Vec::new();
     let mut hits_total = 0;
     for _ in 0..20 {
-        for q in queries {
+        for &q in queries {
             let req = SearchRequest {
                 text: q.into(),
                 kinds: vec!["complaint".into(), "suggestion".into()],

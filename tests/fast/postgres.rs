@@ -295,7 +295,7 @@ fn when_the_process_running_the_sources_is_killed_another_takes_over_and_nothing
     let url = cluster.database("takeover");
     let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().expect("tempdir")).collect();
     let fast = "[simulator]\nenabled = true\nspeed = 60.0\n";
-    let mut servers = vec![Server::start_on(dirs[0].path(), &url, fast), Server::start_on(dirs[1].path(), &url, fast)];
+    let mut servers = [Server::start_on(dirs[0].path(), &url, fast), Server::start_on(dirs[1].path(), &url, fast)];
     let leader = common::eventually(Duration::from_secs(30), || the_leader(&servers.iter().collect::<Vec<_>>()))
         .expect("one process leads");
     let other = 1 - leader;
