@@ -40,6 +40,12 @@ fn token(params: Result<Query<TokenParam>, axum::extract::rejection::QueryReject
 }
 
 fn check_official(state: &AppState, id: &str, token: &str) -> Result<(), ApiError> {
+    if state.config.office.is_public() {
+        return Err(ApiError::Forbidden(
+            "this is a public replica (office.role = \"public\"): officials' call pages are on the office's own address"
+                .into(),
+        ));
+    }
     if state.office.calls().official(id).is_none() {
         return Err(ApiError::NotFound(format!("no official `{id}` in the directory (data/officials.toml)")));
     }

@@ -434,7 +434,8 @@ impl Db for Pg {
             let mut tx = c.transaction()?;
             tx.execute(
                 "INSERT INTO calls_here (office, seen_at) VALUES ($1, now())
-                 ON CONFLICT (office) DO UPDATE SET seen_at = now()",
+                 ON CONFLICT (office) DO UPDATE SET seen_at = now()
+                 WHERE calls_here.seen_at < now() - interval '1 second'",
                 &[&office],
             )?;
             let rows = tx.query(

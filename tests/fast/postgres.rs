@@ -254,6 +254,14 @@ fn offices_on_one_database_share_the_city_and_a_district_office_sees_its_distric
     .expect("command");
     assert_eq!(status, 403, "{refused}");
     assert!(refused.to_string().contains("public replica"), "{refused}");
+    // An official's real link (the same office token, shared) opens nothing on the replica.
+    let (_, officials) = get_json_as(&format!("{}/api/officials", mayor.base), Some(OFFICE_TOKEN)).expect("officials");
+    let link = officials["officials"][0]["link"].as_str().expect("a link").to_string();
+    let (status, _) = get_json_as(&format!("{}{link}", mayor.base), None).expect("official page");
+    assert_eq!(status, 200, "the link works on the office");
+    let (status, refused) = get_json_as(&format!("{}{link}", public.base), None).expect("official page");
+    assert_eq!(status, 403, "officials' call pages are not on a public replica");
+    assert!(refused.to_string().contains("public replica"), "{refused}");
     let health = healthz(&public.base);
     assert_eq!(
         (health["leader"].clone(), health["sources"].get("simulator").is_some()),
