@@ -47,8 +47,8 @@ pub struct Service {
     pub opened: Opened,
     ingest: Ingest,
     shutdown: watch::Sender<bool>,
-    /// The task that runs the city's sources while this process leads.
-    sources: JoinHandle<()>,
+    /// The tasks that run the city's sources while this process leads them.
+    sources: Vec<JoinHandle<()>>,
     /// Set at stop: ends the leadership campaign (the lock is given up with its connection).
     stopping: Arc<AtomicBool>,
 }
@@ -84,11 +84,6 @@ impl Service {
         let index = Arc::new(index);
         let metrics = Arc::new(Metrics::default());
         metrics.store_rev.set(store.stored_rev()? as i64);
-        let leadership = match store.location() {
-            _ if config.office.is_public() => Leadership::never(),
-            Location::Postgres(url) => Leadership::campaign(url, Duration::from_secs(1), stopping.clone()),
-            Location::Sqlite(_) => Leadership::alone(),
-        };
         let mut call_store = open()?;
         let config = Arc::new(config);
         // This process is the only one that places the office's calls: a leg of this office
@@ -127,21 +122,24 @@ impl Service {
         )?;
         let health = Health::default();
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let make = connectors(&city, &config)?;
-        let names = make().iter().map(|c| c.name().to_string()).collect();
-        let sources = tokio::spawn(crate::lead::run(
-            leadership.clone(),
-            make,
-            names,
-            if config.office.is_public() {
-                "off: a public replica runs no sources"
-            } else {
-                "standby: another process on the shared store runs it"
-            },
-            ingest.sink.clone(),
-            health.clone(),
-            shutdown_rx,
-        ));
+        // Each source runs in one process of the store: here, while this process leads it.
+        let standby = if config.office.is_public() {
+            "off: a public replica runs no sources"
+        } else {
+            "standby: another process on the shared store runs it"
+        };
+        let mut leaderships = Vec::new();
+        let mut sources = Vec::new();
+        for (name, make) in connectors(&city, &config)? {
+            let leadership = match Location::of(&config.paths.store) {
+                _ if config.office.is_public() => Leadership::never(),
+                Location::Postgres(url) => Leadership::campaign(&url, &name, Duration::from_secs(1), stopping.clone()),
+                Location::Sqlite(_) => Leadership::alone(),
+            };
+            leaderships.push(leadership.clone());
+            let (sink, health, shutdown) = (ingest.sink.clone(), health.clone(), shutdown_rx.clone());
+            sources.push(tokio::spawn(crate::lead::run(leadership, name, make, standby, sink, health, shutdown)));
+        }
         let state = AppState {
             config: config.clone(),
             city,
@@ -155,7 +153,7 @@ impl Service {
             unlock_pin,
             limiter: Default::default(),
             unlock_attempts: Default::default(),
-            leadership,
+            leaderships,
         };
         Ok(Service { state, opened, ingest, shutdown, sources, stopping })
     }
@@ -163,7 +161,9 @@ impl Service {
     /// Stops the sources, drains the ingest loop and commits the index.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.sources).await;
+        for task in self.sources {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
         self.stopping.store(true, std::sync::atomic::Ordering::Relaxed);
         let Service { state, ingest, .. } = self;
         drop(state);
@@ -171,32 +171,35 @@ impl Service {
     }
 }
 
-/// The configured sources, made afresh for each term this process leads (checked once now: a
-/// bad feed setting stops the start with its error).
-fn connectors(city: &Arc<City>, config: &Config) -> Result<crate::lead::Make, StartError> {
-    let names: std::collections::HashMap<String, String> =
-        city.districts.iter().map(|d| (d.name_ko.clone(), d.code.clone())).collect();
-    for poll in &config.http_poll {
-        HttpPollConnector::new(poll.clone(), names.clone())?;
+/// The configured sources by name, each made afresh for each term this process leads it
+/// (checked once now: a bad feed setting stops the start with its error).
+fn connectors(city: &Arc<City>, config: &Config) -> Result<Vec<(String, crate::lead::Make)>, StartError> {
+    let names: Arc<std::collections::HashMap<String, String>> =
+        Arc::new(city.districts.iter().map(|d| (d.name_ko.clone(), d.code.clone())).collect());
+    let mut out: Vec<(String, crate::lead::Make)> = Vec::new();
+    if config.simulator.enabled {
+        let (city, settings) = (city.clone(), config.simulator.clone());
+        out.push(("simulator".into(), Box::new(move || Some(Box::new(SimulatorConnector::new(&city, &settings))))));
     }
-    let simulator = config.simulator.enabled.then(|| (city.clone(), config.simulator.clone()));
-    let (replays, polls) = (config.replay.clone(), config.http_poll.clone());
-    Ok(Box::new(move || {
-        let mut out: Vec<Box<dyn Connector>> = Vec::new();
-        if let Some((city, settings)) = &simulator {
-            out.push(Box::new(SimulatorConnector::new(city, settings)));
-        }
-        for replay in &replays {
-            out.push(Box::new(ReplayConnector::new(replay.clone())));
-        }
-        for poll in &polls {
-            match HttpPollConnector::new(poll.clone(), names.clone()) {
-                Ok(c) => out.push(Box::new(c)),
-                Err(e) => tracing::error!(error = %e, "feed poller not started"),
-            }
-        }
-        out
-    }))
+    for replay in &config.replay {
+        let replay = replay.clone();
+        out.push((replay.name.clone(), Box::new(move || Some(Box::new(ReplayConnector::new(replay.clone()))))));
+    }
+    for poll in &config.http_poll {
+        HttpPollConnector::new(poll.clone(), (*names).clone())?;
+        let (poll, names) = (poll.clone(), names.clone());
+        out.push((
+            poll.name.clone(),
+            Box::new(move || match HttpPollConnector::new(poll.clone(), (*names).clone()) {
+                Ok(c) => Some(Box::new(c) as Box<dyn Connector>),
+                Err(e) => {
+                    tracing::error!(error = %e, "feed poller not started");
+                    None
+                }
+            }),
+        ));
+    }
+    Ok(out)
 }
 
 /// The office token: from the config, else the one generated on first start beside the store

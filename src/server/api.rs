@@ -56,7 +56,8 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
             "database": if shared { "postgresql" } else { "sqlite" },
             "state": store_state,
         },
-        "leader": state.leadership.is_leader(),
+        // Whether this process runs any of the city's sources (each source's own state is below).
+        "leader": state.leaderships.iter().any(|l| l.is_leader()),
         "index": {"docs": state.index.num_docs(), "rev": state.index.committed_rev()},
         "sources": state.health.snapshot(),
     })))

@@ -56,8 +56,8 @@ pub struct AppState {
     pub unlock_pin: Arc<String>,
     /// PIN attempts per address: a few a minute.
     pub unlock_attempts: Arc<limit::Attempts>,
-    /// Whether this process runs the city's sources (always, on SQLite).
-    pub leadership: crate::store::Leadership,
+    /// Whether this process runs each of the city's sources (always, on SQLite).
+    pub leaderships: Vec<crate::store::Leadership>,
 }
 
 pub fn app(state: AppState) -> Router {

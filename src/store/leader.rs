@@ -1,13 +1,18 @@
-//! Which process runs the city's sources. On a shared store: the one that holds an advisory
-//! lock on a connection of its own, checked every second.
+//! Which process runs each of the city's sources. On a shared store: for each source (by its
+//! name), the one process that holds that source's advisory lock on a connection of its own,
+//! checked every second — so each source runs once, among the processes configured with it.
 
 use super::location::redact;
 use super::pg::{connect, explain};
 use postgres::Client;
 use std::time::Duration;
 
-/// The advisory-lock key of the process that runs the city's sources ("scpm" + 3).
-const LEADER_LOCK: i64 = 0x7363_706d_0003;
+/// The advisory-lock keys of the sources: "scpm" in the high half, the low half a hash of the
+/// source's name (FNV-1a, stable across builds and machines).
+fn lock_key(source: &str) -> i64 {
+    let hash = source.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    (0x7363_706d_i64 << 32) | i64::from(hash)
+}
 
 /// Whether this process runs the city's sources (the simulator, replays, feed pollers): one
 /// process on a database does, the holder of an advisory lock on its own connection. When it
@@ -36,11 +41,16 @@ impl Leadership {
         Leadership { rx, _fixed: Some(std::sync::Arc::new(tx)) }
     }
 
-    /// Campaigns for the lock on `url` until `stop` is set, checking every `every`.
-    pub fn campaign(url: &str, every: Duration, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Leadership {
+    /// Campaigns for `source`'s lock on `url` until `stop` is set, checking every `every`.
+    pub fn campaign(
+        url: &str,
+        source: &str,
+        every: Duration,
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> Leadership {
         let (tx, rx) = tokio::sync::watch::channel(false);
-        let url = url.to_string();
-        let spawned = std::thread::Builder::new().name("leader".into()).spawn(move || {
+        let (url, key, source) = (url.to_string(), lock_key(source), source.to_string());
+        let spawned = std::thread::Builder::new().name(format!("leader-{}", source)).spawn(move || {
             let mut client: Option<Client> = None;
             let mut held = false;
             let mut failing = false;
@@ -55,7 +65,7 @@ impl Leadership {
                         c.simple_query("SELECT 1")?;
                         Ok(true)
                     } else {
-                        c.query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK]).map(|r| r.get(0))
+                        c.query_one("SELECT pg_try_advisory_lock($1)", &[&key]).map(|r| r.get(0))
                     }
                 })();
                 let now = match step {
@@ -74,7 +84,7 @@ impl Leadership {
                 };
                 if now != *tx.borrow() {
                     let what = if now { "now runs" } else { "no longer runs" };
-                    tracing::info!(leader = now, "this process {what} the city's sources");
+                    tracing::info!(leader = now, %source, "this process {what} the source");
                 }
                 held = now;
                 tx.send_replace(now);

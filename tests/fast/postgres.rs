@@ -453,3 +453,24 @@ fn a_call_asked_on_an_office_process_without_calls_is_placed_by_the_one_with_the
     assert_eq!(reason, "offline", "{official}");
     assert_eq!(last_leg(&asked.base).map(|l| l.1), Some("offline".to_string()), "one office, one call log");
 }
+
+/// Each source runs once among the processes configured with it: a process with only the
+/// simulator and one with only a replay both run theirs (one lock for all would leave one idle).
+#[test]
+fn each_source_runs_in_one_of_the_processes_configured_with_it() {
+    let cluster = Cluster::start();
+    let url = cluster.database("sources");
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().expect("tempdir")).collect();
+    let replay = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/replay.jsonl");
+    let with_replay = format!("{NO_SIMULATOR}[[replay]]\nname = \"city-feed\"\npath = \"{}\"\n", replay.display());
+    let simulating = Server::start_on(dirs[0].path(), &url, "[simulator]\nenabled = true\n");
+    let replaying = Server::start_on(dirs[1].path(), &url, &with_replay);
+    for (server, source) in [(&simulating, "simulator"), (&replaying, "city-feed")] {
+        let runs = common::eventually(Duration::from_secs(30), || {
+            let health = healthz(&server.base);
+            let state = health["sources"][source]["state"].as_str().unwrap_or_default().to_string();
+            (health["leader"] == json!(true) && !state.starts_with("standby")).then_some(state)
+        });
+        assert!(runs.is_some(), "{source} runs where it is configured: {}", healthz(&server.base));
+    }
+}
