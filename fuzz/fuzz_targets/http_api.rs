@@ -7,7 +7,13 @@ use axum::http::Request;
 use libfuzzer_sys::fuzz_target;
 use scpm::config::Config;
 use scpm::service::Service;
+use std::path::PathBuf;
 use std::sync::OnceLock;
+
+/// A folder of the repository (the fuzz crate sits in `fuzz/`).
+fn repo(folder: &str) -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(folder)
+}
 use tower::ServiceExt;
 
 struct World {
@@ -21,8 +27,8 @@ fn world() -> &'static World {
     W.get_or_init(|| {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = Config::default();
-        config.paths.data_dir = scpm::city::City::default_data_dir();
-        config.paths.grammars = scpm::grammar::Grammar::default_dir();
+        config.paths.data_dir = repo("data");
+        config.paths.grammars = repo("grammars");
         config.paths.index_dir = dir.path().join("index");
         config.paths.store = dir.path().join("s.sqlite");
         config.simulator.enabled = false;

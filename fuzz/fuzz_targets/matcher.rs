@@ -4,10 +4,15 @@
 use libfuzzer_sys::fuzz_target;
 use scpm::city::City;
 use scpm::commands::Commands;
-use scpm::grammar::Grammar;
 use scpm::index::CityIndex;
 use scpm::store::Store;
+use std::path::PathBuf;
 use std::sync::OnceLock;
+
+/// A folder of the repository (the fuzz crate sits in `fuzz/`).
+fn repo(folder: &str) -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(folder)
+}
 
 struct World {
     commands: Commands,
@@ -18,11 +23,11 @@ struct World {
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
     W.get_or_init(|| {
-        let city = City::load(&City::default_data_dir()).expect("run `scpm data prepare` first");
+        let city = City::load(&repo("data")).expect("run `scpm data prepare` first");
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("s.sqlite")).expect("store");
         let (index, _w, _) = CityIndex::open(&dir.path().join("index"), &city, &store, 32).expect("index");
-        let commands = Commands::load(&city, &Grammar::default_dir(), true).expect("grammars");
+        let commands = Commands::load(&city, &repo("grammars"), true).expect("grammars");
         World { commands, index, _dir: dir }
     })
 }
