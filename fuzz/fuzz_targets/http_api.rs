@@ -2,41 +2,22 @@
 //! body, with and without the office token. Every answer is a status, never a panic.
 #![no_main]
 
+mod common;
+
 use axum::body::Body;
 use axum::http::Request;
+use common::World;
 use libfuzzer_sys::fuzz_target;
-use scpm::config::Config;
-use scpm::service::Service;
-use std::path::PathBuf;
 use std::sync::OnceLock;
-
-/// A folder of the repository (the fuzz crate sits in `fuzz/`).
-fn repo(folder: &str) -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(folder)
-}
 use tower::ServiceExt;
-
-struct World {
-    rt: tokio::runtime::Runtime,
-    service: Service,
-    _dir: tempfile::TempDir,
-}
 
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
     W.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut config = Config::default();
-        config.paths.data_dir = repo("data");
-        config.paths.grammars = repo("grammars");
-        config.paths.index_dir = dir.path().join("index");
-        config.paths.store = dir.path().join("s.sqlite");
-        config.simulator.enabled = false;
-        config.server.office_token = "fuzz".into();
-        config.server.intake_token = "fuzz".into();
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("rt");
-        let service = rt.block_on(Service::start(config)).expect("service");
-        World { rt, service, _dir: dir }
+        common::world(|config| {
+            config.server.office_token = "fuzz".into();
+            config.server.intake_token = "fuzz".into();
+        })
     })
 }
 

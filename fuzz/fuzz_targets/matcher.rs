@@ -1,18 +1,15 @@
 //! Arbitrary bytes as an utterance to both matchers and the resolver: no panic, same answer twice.
 #![no_main]
 
+mod common;
+
+use common::repo;
 use libfuzzer_sys::fuzz_target;
 use scpm::city::City;
 use scpm::commands::Commands;
 use scpm::index::CityIndex;
 use scpm::store::Store;
-use std::path::PathBuf;
 use std::sync::OnceLock;
-
-/// A folder of the repository (the fuzz crate sits in `fuzz/`).
-fn repo(folder: &str) -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(folder)
-}
 
 struct World {
     commands: Commands,

@@ -4,39 +4,16 @@
 //! Run: `cargo +nightly fuzz run touch -- -runs=1000000`.
 #![no_main]
 
+mod common;
+
+use common::World;
 use libfuzzer_sys::fuzz_target;
 use scpm::action::Action;
-use scpm::config::Config;
-use scpm::service::Service;
-use std::path::PathBuf;
 use std::sync::OnceLock;
-
-/// A folder of the repository (the fuzz crate sits in `fuzz/`).
-fn repo(folder: &str) -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(folder)
-}
-
-struct World {
-    _rt: tokio::runtime::Runtime,
-    service: Service,
-    _dir: tempfile::TempDir,
-}
 
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
-    W.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut config = Config::default();
-        config.paths.data_dir = repo("data");
-        config.paths.grammars = repo("grammars");
-        config.paths.index_dir = dir.path().join("index");
-        config.paths.store = dir.path().join("s.sqlite");
-        config.simulator.enabled = false;
-        config.calls.enabled = false;
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("rt");
-        let service = rt.block_on(Service::start(config)).expect("service");
-        World { _rt: rt, service, _dir: dir }
-    })
+    W.get_or_init(|| common::world(|config| config.calls.enabled = false))
 }
 
 #[derive(serde::Deserialize)]
