@@ -136,6 +136,7 @@ pub fn run(config: &Config, index: CityIndex, set: &Path, json: bool) -> Result<
     let (mut false_accepts, mut talk) = (0usize, 0usize);
     let mut times = Vec::new();
     let mut misses = Vec::new();
+    let mut slowest: Vec<(f64, &str)> = Vec::new();
     for (lang, utterance, expected) in &rows {
         let started = Instant::now();
         // A yes is said to a question: a `confirm` row is asked while a call waits for one (and
@@ -146,6 +147,7 @@ pub fn run(config: &Config, index: CityIndex, set: &Path, json: bool) -> Result<
         }
         let answer = commands.answer(&index, utterance, Some(lang), &mut ctx);
         times.push(started.elapsed().as_secs_f64() * 1000.0);
+        slowest.push((started.elapsed().as_secs_f64() * 1000.0, utterance.as_str()));
         let ok = meets(expected, &answer);
         if *expected == Expected::None {
             talk += 1;
@@ -175,6 +177,9 @@ pub fn run(config: &Config, index: CityIndex, set: &Path, json: bool) -> Result<
         }
         println!("false accepts: {:.1}% ({false_accepts} of {talk} lines of talk)", fa * 100.0);
         println!("time per utterance (matcher and resolver): p50 {p50:.2} ms, p99 {p99:.2} ms");
+        slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let named: Vec<String> = slowest.iter().take(3).map(|(ms, u)| format!("{ms:.2} ms \"{u}\"")).collect();
+        println!("slowest: {}", named.join(", "));
     } else {
         for m in &misses {
             println!("{}", serde_json::json!({ "miss": m }));

@@ -81,7 +81,8 @@ pub struct Matcher {
     gram_ids: HashMap<(char, char), u32>,
     /// Sentences grouped by the slots they allow and require, each group with its postings.
     groups: Vec<Group>,
-    query_sentences: Vec<u32>,
+    /// Per bigram id, the `{query}` sentences whose fixed text has it.
+    query_postings: HashMap<u32, Vec<u32>>,
     cancel_keys: HashSet<String>,
     skip: HashSet<String>,
     slot_bits: HashMap<String, SlotMask>,
@@ -175,7 +176,7 @@ impl Matcher {
             for b in bigrams_of(&s.key) {
                 let next = gram_ids.len() as u32;
                 let id = *gram_ids.entry(b).or_insert(next);
-                groups[gi].postings.entry(id).or_default().push(i as u32);
+                groups[gi].postings.entry(id).or_default().ids.push(i as u32);
                 s.gram_ids.push(id);
             }
             s.gram_ids.sort_unstable();
@@ -184,7 +185,15 @@ impl Matcher {
         // still reach the acceptance threshold.
         for group in &mut groups {
             for posting in group.postings.values_mut() {
-                posting.sort_unstable_by_key(|id| (sentences[*id as usize].key.len(), *id));
+                posting.ids.sort_unstable_by_key(|id| (sentences[*id as usize].key.len(), *id));
+                posting.lens = posting.ids.iter().map(|id| sentences[*id as usize].key.len()).collect();
+            }
+        }
+        // Per bigram of their fixed text, the `{query}` sentences that have it.
+        let mut query_postings: HashMap<u32, Vec<u32>> = HashMap::default();
+        for &id in &query_sentences {
+            for &g in &sentences[id as usize].query_grams {
+                query_postings.entry(g).or_default().push(id);
             }
         }
         let loose = loose::Loose::new(&grammar.lang, grammar.commands.len(), &sentences);
@@ -197,7 +206,7 @@ impl Matcher {
             sentences,
             gram_ids,
             groups,
-            query_sentences,
+            query_postings,
             cancel_keys,
             skip,
             slot_bits,

@@ -3,7 +3,7 @@
 //! with the free-text split for `{query}` sentences.
 
 use super::forms::SlotMask;
-use super::similarity::{self, similarity as sim};
+use super::similarity::{self, Comparer};
 use super::spot::Span;
 use super::{Matcher, Sentence, ACCEPT, CANDIDATES};
 use rustc_hash::FxHashMap as HashMap;
@@ -12,8 +12,16 @@ use rustc_hash::FxHashMap as HashMap;
 pub(super) struct Group {
     pub(super) allowed: SlotMask,
     pub(super) required: SlotMask,
-    pub(super) postings: HashMap<u32, Vec<u32>>,
+    pub(super) postings: HashMap<u32, Posting>,
     pub(super) members: Vec<u32>,
+}
+
+/// The sentences of a group that have one bigram, shortest key first, with their key lengths
+/// alongside (a reading looks only at the lengths that can still reach the threshold).
+#[derive(Default)]
+pub(super) struct Posting {
+    pub(super) ids: Vec<u32>,
+    pub(super) lens: Vec<usize>,
 }
 
 /// Sentences visited per reading before common bigrams are skipped (see `score`).
@@ -68,14 +76,11 @@ impl Matcher {
         let mut out: Vec<(u32, u16)> = Vec::new();
         // similarity = 1 - distance / longer length, and distance ≥ the difference in length.
         let (min_len, max_len) = length_window(key.len());
-        let len_of = |id: &u32| self.sentences[*id as usize].key.len();
         for group in self.groups.iter().filter(|g| g.required & !mask == 0 && mask & !g.allowed == 0) {
             let mut postings: Vec<&[u32]> = ids
                 .iter()
                 .filter_map(|id| group.postings.get(id))
-                .map(|p| {
-                    &p[p.partition_point(|id| len_of(id) < min_len)..p.partition_point(|id| len_of(id) <= max_len)]
-                })
+                .map(|p| &p.ids[p.lens.partition_point(|l| *l < min_len)..p.lens.partition_point(|l| *l <= max_len)])
                 .collect();
             postings.sort_unstable_by_key(|p| p.len());
             // Rarest bigrams first; common ones ("보여", "sh") are counted only while the budget
@@ -97,15 +102,21 @@ impl Matcher {
                 }
             }
             if !exact && touched.len() > RECOUNT {
-                // Most shared so far, then shortest (the Dice coefficient favours them).
-                let rank = |id: &u32| {
-                    (std::cmp::Reverse(counts[*id as usize]), self.sentences[*id as usize].gram_ids.len(), *id)
-                };
-                touched.select_nth_unstable_by_key(RECOUNT, rank);
-                for id in &touched[RECOUNT..] {
-                    counts[*id as usize] = 0;
+                // Most shared so far, then shortest (the Dice coefficient favours them): ranked
+                // by one packed key, computed once per sentence.
+                let mut ranked: Vec<u64> = touched
+                    .iter()
+                    .map(|&id| {
+                        let shared = u16::MAX - counts[id as usize];
+                        let grams = self.sentences[id as usize].gram_ids.len().min(u16::MAX as usize) as u64;
+                        (shared as u64) << 48 | grams << 32 | id as u64
+                    })
+                    .collect();
+                ranked.select_nth_unstable(RECOUNT);
+                for key in &ranked[RECOUNT..] {
+                    counts[*key as u32 as usize] = 0;
                 }
-                touched.truncate(RECOUNT);
+                touched = ranked[..RECOUNT].iter().map(|key| *key as u32).collect();
             }
             for id in touched {
                 let c = if exact {
@@ -155,15 +166,17 @@ impl Matcher {
             ranked.select_nth_unstable_by(CANDIDATES, by_rank);
             ranked.truncate(CANDIDATES);
         }
+        let comparer = Comparer::new(key);
         let mut out: Vec<(f32, usize, Option<String>)> =
-            ranked.iter().map(|(_, id)| (sim(key, &self.sentences[*id as usize].key), *id as usize, None)).collect();
+            ranked.iter().map(|(_, id)| (comparer.similarity(&self.sentences[*id as usize].key), *id as usize, None)).collect();
         let mut have: Vec<u32> = grams.iter().filter_map(|g| self.gram_ids.get(g).copied()).collect();
         have.sort_unstable();
         // A name the free text swallowed could have been the sentence's own slot ("noise in
         // Gangnam"): such a reading loses a tie against the one that takes the name as a slot.
         let swallowed: Vec<&Span> = spans.iter().filter(|s| !variant.contains(s)).collect();
-        out.extend(self.query_sentences.iter().filter(|id| fits(&self.sentences[**id as usize])).filter_map(|id| {
-            let (s, id, q) = self.score_query(*id as usize, key, offsets, words, &have)?;
+        let mut distances = QueryDistances::new(key);
+        out.extend(self.query_candidates(&have, counts).into_iter().filter(|id| fits(&self.sentences[*id as usize])).filter_map(|id| {
+            let (s, id, q) = self.score_query(id as usize, &mut distances, offsets, words)?;
             let (i, j) = q.as_ref().map(|q| q.1).unwrap_or((0, 0));
             let penalty = 0.02 * swallowed.iter().filter(|sp| sp.start < j && sp.end > i).count() as f32;
             Some((s - penalty, id, q.map(|q| q.0)))
@@ -171,29 +184,43 @@ impl Matcher {
         out
     }
 
+    /// The `{query}` sentences whose fixed text shares most of its bigrams (70 %) with the
+    /// utterance's: counted through their postings, not sentence by sentence.
+    fn query_candidates(&self, have: &[u32], counts: &mut [u16]) -> Vec<u32> {
+        let mut touched: Vec<u32> = Vec::new();
+        for posting in have.iter().filter_map(|g| self.query_postings.get(g)) {
+            for &id in posting {
+                let c = &mut counts[id as usize];
+                if *c == 0 {
+                    touched.push(id);
+                }
+                *c = c.saturating_add(1);
+            }
+        }
+        let mut out: Vec<u32> = Vec::new();
+        for id in touched {
+            let want = self.sentences[id as usize].query_grams.len();
+            if counts[id as usize] as usize * 10 >= want * 7 {
+                out.push(id);
+            }
+            counts[id as usize] = 0;
+        }
+        out
+    }
+
     /// Best split of the words into (text before, free query, text after) for a `{query}` sentence.
     #[allow(clippy::type_complexity)]
-    pub(super) fn score_query(
-        &self,
+    fn score_query<'a>(
+        &'a self,
         id: usize,
-        key: &[char],
+        distances: &mut QueryDistances<'a>,
         offsets: &[usize],
         words: &[&str],
-        have: &[u32],
     ) -> Option<(f32, usize, Option<(String, (usize, usize))>)> {
         let sentence = &self.sentences[id];
         let (before, after) = sentence.around_query.as_ref()?;
-        // Cheap filter: the sentence's fixed text must share most of its bigrams with the utterance.
-        let want = &sentence.query_grams;
-        if want.is_empty() || overlap(want, have) * 10 < want.len() * 7 {
-            return None;
-        }
-        // Distances of the text before the query to every prefix of the key, and of the text
-        // after it to every suffix: one pass each instead of one per split.
-        let to_prefix = similarity::prefix_distances(before, key);
-        let rev_key: Vec<char> = key.iter().rev().copied().collect();
-        let rev_after: Vec<char> = after.iter().rev().copied().collect();
-        let to_suffix = similarity::prefix_distances(&rev_after, &rev_key);
+        let key_len = distances.key.len();
+        let (to_prefix, to_suffix) = distances.of(before, after);
         let fixed_len = before.len() + after.len();
         let n = offsets.len() - 1;
         let mut best: Option<(f32, (usize, usize))> = None;
@@ -204,8 +231,8 @@ impl Matcher {
                 if a == b || (i..j).any(|w| offsets[w] == offsets[w + 1]) {
                     continue;
                 }
-                let cost = to_prefix[a] + to_suffix[key.len() - b];
-                let longest = (a + key.len() - b).max(fixed_len).max(1);
+                let cost = to_prefix[a] + to_suffix[key_len - b];
+                let longest = (a + key_len - b).max(fixed_len).max(1);
                 let s = 1.0 - cost as f32 / longest as f32;
                 if best.as_ref().is_none_or(|(bs, _)| s > *bs) {
                     best = Some((s, (i, j)));
@@ -213,5 +240,33 @@ impl Matcher {
             }
         }
         best.map(|(s, (i, j))| (s, id, Some((words[i..j].join(" "), (i, j)))))
+    }
+}
+
+/// For one reading: the distance of a `{query}` sentence's text before the query to every
+/// prefix of the key, and of its text after the query to every suffix. One pass each, shared
+/// by the sentences that have the same text there (most share it with others).
+struct QueryDistances<'a> {
+    key: &'a [char],
+    rev_key: Vec<char>,
+    to_prefix: HashMap<&'a [char], Vec<usize>>,
+    to_suffix: HashMap<&'a [char], Vec<usize>>,
+}
+
+impl<'a> QueryDistances<'a> {
+    fn new(key: &'a [char]) -> Self {
+        let rev_key = key.iter().rev().copied().collect();
+        QueryDistances { key, rev_key, to_prefix: HashMap::default(), to_suffix: HashMap::default() }
+    }
+
+    fn of(&mut self, before: &'a [char], after: &'a [char]) -> (&[usize], &[usize]) {
+        let key = self.key;
+        let rev_key = &self.rev_key;
+        self.to_prefix.entry(before).or_insert_with(|| similarity::prefix_distances(before, key));
+        self.to_suffix.entry(after).or_insert_with(|| {
+            let rev_after: Vec<char> = after.iter().rev().copied().collect();
+            similarity::prefix_distances(&rev_after, rev_key)
+        });
+        (&self.to_prefix[before], &self.to_suffix[after])
     }
 }

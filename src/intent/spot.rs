@@ -7,6 +7,7 @@ use crate::city::City;
 use crate::grammar::Grammar;
 use crate::text::{compact, is_hangul, split_particle};
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
@@ -35,6 +36,11 @@ pub struct Spotter {
     loose: HashMap<String, Vec<Entry>>,
     /// Single-deletion variants of every key of at least [`FUZZY_MIN`] characters → keys.
     deletions: HashMap<String, Vec<String>>,
+    /// The longest key, in characters: a longer run of words is no name, even with a typo.
+    longest: usize,
+    /// The last words spotted and their spans: one utterance is spotted by several readers
+    /// (the templates, the loose stage, the names).
+    last: Mutex<Option<(Vec<String>, Vec<Span>)>>,
 }
 
 const FUZZY_MIN: usize = 5;
@@ -148,7 +154,8 @@ impl Spotter {
                 dels.entry(d).or_default().push(key.clone());
             }
         }
-        Spotter { exact, loose: loose_keys, deletions: dels }
+        let longest = exact.keys().chain(loose_keys.keys()).map(|k| k.chars().count()).max().unwrap_or(0);
+        Spotter { exact, loose: loose_keys, deletions: dels, longest, last: Mutex::new(None) }
     }
 
     /// Entries for a compact key, with the match quality and any particle taken off: exact,
@@ -165,6 +172,10 @@ impl Spotter {
         if let Some(e) = loose(text).and_then(|k| self.loose.get(&k)) {
             return Some((e, 0.9, String::new()));
         }
+        // Longer than any name plus a typo: no name.
+        if key.chars().count() > self.longest + 1 {
+            return None;
+        }
         self.lookup_typo(key).map(|(e, q)| (e, q, String::new()))
     }
 
@@ -178,20 +189,29 @@ impl Spotter {
             return None;
         }
         // Same length (substitution), one more (insertion) or one less (deletion) character.
-        let mut candidates: Vec<&String> = Vec::new();
+        // Of the keys found, the first in order, as before any was found.
+        fn consider<'a>(first: &mut Option<&'a String>, k: &'a String) {
+            if first.is_none_or(|f| k < f) {
+                *first = Some(k);
+            }
+        }
+        let mut first: Option<&String> = None;
         if let Some(keys) = self.deletions.get(key) {
-            candidates.extend(keys);
+            keys.iter().for_each(|k| consider(&mut first, k));
         }
-        for d in deletions(key) {
-            if self.exact.contains_key(&d) {
-                return self.exact.get(&d).map(|e| (e.as_slice(), 0.85));
+        let chars: Vec<char> = key.chars().collect();
+        let mut deleted = String::with_capacity(key.len());
+        for i in 0..chars.len() {
+            deleted.clear();
+            deleted.extend(chars[..i].iter().chain(&chars[i + 1..]));
+            if let Some(e) = self.exact.get(&deleted) {
+                return Some((e.as_slice(), 0.85));
             }
-            if let Some(keys) = self.deletions.get(&d) {
-                candidates.extend(keys.iter().filter(|k| k.chars().count() == n));
+            if let Some(keys) = self.deletions.get(&deleted) {
+                keys.iter().filter(|k| k.chars().count() == n).for_each(|k| consider(&mut first, k));
             }
         }
-        candidates.sort();
-        candidates.first().and_then(|k| self.exact.get(*k)).map(|e| (e.as_slice(), 0.85))
+        first.and_then(|k| self.exact.get(k)).map(|e| (e.as_slice(), 0.85))
     }
 
     /// Whether either run of words is a name as it is written.
@@ -201,19 +221,35 @@ impl Spotter {
 
     /// Non-overlapping spans, longest first, then leftmost.
     pub fn spot(&self, words: &[&str]) -> Vec<Span> {
+        if let Ok(last) = self.last.lock() {
+            if let Some((w, spans)) = last.as_ref().filter(|(w, _)| w.iter().eq(words.iter().copied())) {
+                debug_assert_eq!(w.len(), words.len());
+                return spans.clone();
+            }
+        }
+        let spans = self.spot_anew(words);
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((words.iter().map(|w| w.to_string()).collect(), spans.clone()));
+        }
+        spans
+    }
+
+    fn spot_anew(&self, words: &[&str]) -> Vec<Span> {
         let mut taken = vec![false; words.len()];
         let mut spans = Vec::new();
+        // A run's key is its words' keys joined: white space is what `compact` takes out.
+        let keys: Vec<String> = words.iter().map(|w| compact(w)).collect();
         for len in (1..=MAX_SPAN_WORDS.min(words.len())).rev() {
             for start in 0..=words.len() - len {
                 let end = start + len;
                 if taken[start..end].iter().any(|t| *t) {
                     continue;
                 }
-                let text = words[start..end].join(" ");
-                let key = compact(&text);
+                let key = keys[start..end].concat();
                 if key.is_empty() {
                     continue;
                 }
+                let text = words[start..end].join(" ");
                 if let Some((entries, quality, particle)) = self.lookup(&text, &key) {
                     // A near miss that is a name plus a word beside it ("a latte": "alatte" is
                     // "latte" and one letter) is that name, exactly, and the word.
