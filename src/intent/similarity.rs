@@ -6,7 +6,49 @@ pub fn distance(a: &[char], b: &[char]) -> usize {
 }
 
 /// `d[k]` = the distance between `pattern` and `text[..k]`, for every k.
+///
+/// Bit-parallel (Myers, in Hyyrö's form for the distance to a prefix): one column of the
+/// table per character of the text, for a pattern of up to 64 characters.
 pub fn prefix_distances(pattern: &[char], text: &[char]) -> Vec<usize> {
+    let m = pattern.len();
+    if m == 0 || m > 64 {
+        return prefix_distances_by_table(pattern, text);
+    }
+    // Per distinct character of the pattern, the positions that hold it.
+    let mut masks: Vec<(char, u64)> = Vec::new();
+    for (i, c) in pattern.iter().enumerate() {
+        match masks.iter_mut().find(|(d, _)| d == c) {
+            Some((_, mask)) => *mask |= 1 << i,
+            None => masks.push((*c, 1 << i)),
+        }
+    }
+    let last = 1u64 << (m - 1);
+    let (mut pv, mut mv, mut score) = (!0u64, 0u64, m);
+    let mut out = Vec::with_capacity(text.len() + 1);
+    out.push(m);
+    for c in text {
+        let eq = masks.iter().find(|(d, _)| d == c).map_or(0, |(_, mask)| *mask);
+        let xv = eq | mv;
+        let xh = ((eq & pv).wrapping_add(pv) ^ pv) | eq;
+        let ph = mv | !(xh | pv);
+        let mh = pv & xh;
+        if ph & last != 0 {
+            score += 1;
+        } else if mh & last != 0 {
+            score -= 1;
+        }
+        // The top row grows by one per column: the distance of nothing to text[..k] is k.
+        let ph = (ph << 1) | 1;
+        let mh = mh << 1;
+        pv = mh | !(xv | ph);
+        mv = ph & xv;
+        out.push(score);
+    }
+    out
+}
+
+/// As [`prefix_distances`], row by row, for any length.
+fn prefix_distances_by_table(pattern: &[char], text: &[char]) -> Vec<usize> {
     // Rows over the pattern, columns over the text: the last row is what we want.
     let mut row: Vec<usize> = (0..=text.len()).collect();
     let mut next = vec![0; text.len() + 1];
@@ -65,7 +107,8 @@ mod tests {
         assert!((similarity(&k("미세먼지보여줘"), &k("미세먼지보여주세요")) - 2.0 / 3.0).abs() < 1e-6);
         assert!(similarity(&k("tellmejoke"), &k("showmeairquality")) < 0.5);
         assert_eq!(similarity(&k(""), &k("")), 1.0);
-        let one = Comparer::new(&k("미세먼지보여줘"));
+        let key = k("미세먼지보여줘");
+        let one = Comparer::new(&key);
         assert_eq!(one.similarity(&k("미세먼지보여주세요")), similarity(&k("미세먼지보여줘"), &k("미세먼지보여주세요")));
         assert_eq!(Comparer::new(&k("")).similarity(&k("")), 1.0);
         let text = k("민원중에소음관련");
@@ -74,6 +117,24 @@ mod tests {
         assert_eq!((d[4], d[3], d[0]), (0, 1, 4));
         for n in 0..=text.len() {
             assert_eq!(d[n], distance(&k("민원중에"), &text[..n]));
+        }
+    }
+
+    #[test]
+    fn bit_parallel_prefix_distances_are_the_table_s() {
+        // Many pairs from a small alphabet (many equal characters), of every length to 70.
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let alphabet = k("abc민원 ");
+        for _ in 0..500 {
+            let m = next() % 71;
+            let n = next() % 90;
+            let pattern: Vec<char> = (0..m).map(|_| alphabet[next() % alphabet.len()]).collect();
+            let text: Vec<char> = (0..n).map(|_| alphabet[next() % alphabet.len()]).collect();
+            assert_eq!(prefix_distances(&pattern, &text), prefix_distances_by_table(&pattern, &text), "{pattern:?} {text:?}");
         }
     }
 }
