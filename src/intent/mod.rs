@@ -83,6 +83,9 @@ pub struct Matcher {
     groups: Vec<Group>,
     /// Per bigram id, the `{query}` sentences whose fixed text has it.
     query_postings: HashMap<u32, Vec<u32>>,
+    /// Per sentence, how many distinct bigrams its key has (beside the sentences: read for
+    /// thousands of candidates per reading, it must stay in the cache).
+    gram_len: Vec<u16>,
     cancel_keys: HashSet<String>,
     skip: HashSet<String>,
     slot_bits: HashMap<String, SlotMask>,
@@ -183,12 +186,14 @@ impl Matcher {
         }
         // Postings sorted by key length: a reading only looks at sentences whose length can
         // still reach the acceptance threshold.
+        let key_len = |id: &u32| sentences[*id as usize].key.len().min(u16::MAX as usize) as u16;
         for group in &mut groups {
             for posting in group.postings.values_mut() {
-                posting.ids.sort_unstable_by_key(|id| (sentences[*id as usize].key.len(), *id));
-                posting.lens = posting.ids.iter().map(|id| sentences[*id as usize].key.len()).collect();
+                posting.ids.sort_unstable_by_key(|id| (key_len(id), *id));
+                posting.lens = posting.ids.iter().map(key_len).collect();
             }
         }
+        let gram_len = sentences.iter().map(|s| s.gram_ids.len().min(u16::MAX as usize) as u16).collect();
         // Per bigram of their fixed text, the `{query}` sentences that have it.
         let mut query_postings: HashMap<u32, Vec<u32>> = HashMap::default();
         for &id in &query_sentences {
@@ -207,6 +212,7 @@ impl Matcher {
             gram_ids,
             groups,
             query_postings,
+            gram_len,
             cancel_keys,
             skip,
             slot_bits,

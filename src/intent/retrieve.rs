@@ -21,7 +21,7 @@ pub(super) struct Group {
 #[derive(Default)]
 pub(super) struct Posting {
     pub(super) ids: Vec<u32>,
-    pub(super) lens: Vec<usize>,
+    pub(super) lens: Vec<u16>,
 }
 
 /// Sentences visited per reading before common bigrams are skipped (see `score`).
@@ -80,7 +80,10 @@ impl Matcher {
             let mut postings: Vec<&[u32]> = ids
                 .iter()
                 .filter_map(|id| group.postings.get(id))
-                .map(|p| &p.ids[p.lens.partition_point(|l| *l < min_len)..p.lens.partition_point(|l| *l <= max_len)])
+                .map(|p| {
+                    &p.ids[p.lens.partition_point(|l| (*l as usize) < min_len)
+                        ..p.lens.partition_point(|l| *l as usize <= max_len)]
+                })
                 .collect();
             postings.sort_unstable_by_key(|p| p.len());
             // Rarest bigrams first; common ones ("보여", "sh") are counted only while the budget
@@ -108,7 +111,7 @@ impl Matcher {
                     .iter()
                     .map(|&id| {
                         let shared = u16::MAX - counts[id as usize];
-                        let grams = self.sentences[id as usize].gram_ids.len().min(u16::MAX as usize) as u64;
+                        let grams = self.gram_len[id as usize] as u64;
                         (shared as u64) << 48 | grams << 32 | id as u64
                     })
                     .collect();
@@ -151,15 +154,10 @@ impl Matcher {
         let fits = |s: &Sentence| s.required & !mask == 0 && mask & !s.allowed == 0;
         let grams = bigrams_of(key);
         let pool = self.candidates(key, mask, counts);
+        // The pool holds no `{query}` sentence, and only sentences whose slots fit (their groups').
         let mut ranked: Vec<(f32, u32)> = pool
             .iter()
-            .filter(|(id, _)| {
-                let s = &self.sentences[*id as usize];
-                s.around_query.is_none() && fits(s)
-            })
-            .map(|&(id, n)| {
-                (2.0 * n as f32 / (grams.len() + self.sentences[id as usize].gram_ids.len()).max(1) as f32, id)
-            })
+            .map(|&(id, n)| (2.0 * n as f32 / (grams.len() + self.gram_len[id as usize] as usize).max(1) as f32, id))
             .collect();
         let by_rank = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         if ranked.len() > CANDIDATES {
