@@ -5,12 +5,24 @@
 //! has to be downloaded at build time. Latin words are lowercased and ASCII-folded by the analyzer's
 //! filters. Every caller that needs "the same string, compared loosely" goes through [`compact`].
 
-use unicode_normalization::UnicodeNormalization;
+use std::borrow::Cow;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// NFC-normalised, lowercased, trimmed text with runs of white space folded to one space.
 pub fn normalize(text: &str) -> String {
-    let nfc: String = text.nfc().collect();
-    nfc.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    // Most text is NFC already (all ASCII is); the quick check says so without composing.
+    let nfc: Cow<str> = match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(text),
+        _ => Cow::Owned(text.nfc().collect()),
+    };
+    let mut out = String::with_capacity(nfc.len());
+    for word in nfc.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out.to_lowercase()
 }
 
 /// The key two names are compared by: normalised, with white space and punctuation removed

@@ -27,7 +27,7 @@ use crate::city::City;
 use crate::grammar::{Grammar, EXPANSION_LIMIT, QUERY_SLOT};
 use crate::text::{compact, normalize, split_particle};
 use forms::{Compiler, SlotMask};
-use retrieve::{bigrams_of, Group};
+use retrieve::{bigrams_of, Grams, Group};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Serialize;
 use spot::{Span, Spotter};
@@ -61,7 +61,8 @@ pub enum Outcome {
 struct Sentence {
     command: usize,
     key: Vec<char>,
-    /// The key's distinct bigrams, as sorted ids (for the Dice coefficient).
+    /// The key's distinct bigrams, as sorted ids (for the Dice coefficient); moved into
+    /// [`Matcher::grams`] when the matcher is built.
     gram_ids: Vec<u32>,
     allowed: SlotMask,
     required: SlotMask,
@@ -86,6 +87,8 @@ pub struct Matcher {
     /// Per sentence, how many distinct bigrams its key has (beside the sentences: read for
     /// thousands of candidates per reading, it must stay in the cache).
     gram_len: Vec<u16>,
+    /// Every sentence's distinct bigram ids, sorted, in one array.
+    grams: Grams,
     cancel_keys: HashSet<String>,
     skip: HashSet<String>,
     slot_bits: HashMap<String, SlotMask>,
@@ -194,6 +197,12 @@ impl Matcher {
             }
         }
         let gram_len = sentences.iter().map(|s| s.gram_ids.len().min(u16::MAX as usize) as u16).collect();
+        let mut grams = Grams { at: Vec::with_capacity(sentences.len() + 1), ids: Vec::new() };
+        for s in &mut sentences {
+            grams.at.push(grams.ids.len() as u32);
+            grams.ids.append(&mut s.gram_ids);
+        }
+        grams.at.push(grams.ids.len() as u32);
         // Per bigram of their fixed text, the `{query}` sentences that have it.
         let mut query_postings: HashMap<u32, Vec<u32>> = HashMap::default();
         for &id in &query_sentences {
@@ -213,6 +222,7 @@ impl Matcher {
             groups,
             query_postings,
             gram_len,
+            grams,
             cancel_keys,
             skip,
             slot_bits,

@@ -24,6 +24,18 @@ pub(super) struct Posting {
     pub(super) lens: Vec<u16>,
 }
 
+/// Every sentence's distinct bigram ids, sorted: sentence `i`'s are `ids[at[i]..at[i + 1]]`.
+pub(super) struct Grams {
+    pub(super) at: Vec<u32>,
+    pub(super) ids: Vec<u32>,
+}
+
+impl Grams {
+    fn of(&self, sentence: u32) -> &[u32] {
+        &self.ids[self.at[sentence as usize] as usize..self.at[sentence as usize + 1] as usize]
+    }
+}
+
 /// Sentences visited per reading before common bigrams are skipped (see `score`).
 const POSTINGS_BUDGET: usize = 4_000;
 /// Partial matches recounted exactly when the budget ran out.
@@ -125,7 +137,7 @@ impl Matcher {
                 let c = if exact {
                     counts[id as usize]
                 } else {
-                    overlap(&sorted_ids, &self.sentences[id as usize].gram_ids) as u16
+                    overlap(&sorted_ids, self.grams.of(id)) as u16
                 };
                 counts[id as usize] = 0;
                 out.push((id, c));
