@@ -6,7 +6,7 @@
 use crate::city::City;
 use crate::grammar::Grammar;
 use crate::text::{compact, is_hangul, split_particle};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +38,10 @@ pub struct Spotter {
     deletions: HashMap<String, Vec<String>>,
     /// The longest key, in characters: a longer run of words is no name, even with a typo.
     longest: usize,
+    /// The first two and the last two characters of every key that a typo may be found in,
+    /// with its length: one edit leaves one end of a word as it was, so a run of words whose
+    /// ends are both unknown at lengths one apart from its own has no name one edit away.
+    ends: HashSet<(char, char, bool, usize)>,
     /// The last words spotted and their spans: one utterance is spotted by several readers
     /// (the templates, the loose stage, the names).
     last: Mutex<Option<(Vec<String>, Vec<Span>)>>,
@@ -155,7 +159,15 @@ impl Spotter {
             }
         }
         let longest = exact.keys().chain(loose_keys.keys()).map(|k| k.chars().count()).max().unwrap_or(0);
-        Spotter { exact, loose: loose_keys, deletions: dels, longest, last: Mutex::new(None) }
+        let mut ends = HashSet::new();
+        // Keys one shorter than the shortest searched too: a typo may be an extra letter.
+        for key in exact.keys().filter(|k| k.chars().count() + 1 >= FUZZY_MIN) {
+            let chars: Vec<char> = key.chars().collect();
+            let n = chars.len();
+            ends.insert((chars[0], chars[1], true, n));
+            ends.insert((chars[n - 2], chars[n - 1], false, n));
+        }
+        Spotter { exact, loose: loose_keys, deletions: dels, longest, ends, last: Mutex::new(None) }
     }
 
     /// Entries for a compact key, with the match quality and any particle taken off: exact,
@@ -188,6 +200,14 @@ impl Spotter {
         if key.chars().any(is_hangul) && n < 6 {
             return None;
         }
+        let chars: Vec<char> = key.chars().collect();
+        let (head, tail) = ((chars[0], chars[1], true), (chars[n - 2], chars[n - 1], false));
+        let near = |(a, b, first): (char, char, bool)| {
+            (n - 1..=n + 1).any(|len| self.ends.contains(&(a, b, first, len)))
+        };
+        if !near(head) && !near(tail) {
+            return None;
+        }
         // Same length (substitution), one more (insertion) or one less (deletion) character.
         // Of the keys found, the first in order, as before any was found.
         fn consider<'a>(first: &mut Option<&'a String>, k: &'a String) {
@@ -199,7 +219,6 @@ impl Spotter {
         if let Some(keys) = self.deletions.get(key) {
             keys.iter().for_each(|k| consider(&mut first, k));
         }
-        let chars: Vec<char> = key.chars().collect();
         let mut deleted = String::with_capacity(key.len());
         for i in 0..chars.len() {
             deleted.clear();
