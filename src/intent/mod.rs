@@ -16,6 +16,7 @@
 mod cues;
 mod forms;
 pub mod loose;
+mod measures;
 pub mod names;
 mod retrieve;
 pub mod similarity;

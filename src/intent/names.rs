@@ -13,6 +13,7 @@ use super::cues::{
     asking_word, english_verb, CASE_PARTICLES, ENGLISH_FILLERS, ENGLISH_OPENINGS, ENGLISH_QUESTIONS,
     ENGLISH_WALL_VERBS, KOREAN_ASKING, KOREAN_FILLERS, KOREAN_SELF, KOREAN_WALL_VERBS, OFFICE_WORK,
 };
+use super::measures::{self, Measures};
 use super::spot::{loose, Span};
 use super::{Intent, Matcher};
 use crate::city::{City, Rank};
@@ -69,6 +70,8 @@ pub struct Names {
     /// Ids of officials of the city as a whole ("mayor"), who are the district's head when
     /// said with a district ("call Dongdaemun's mayor").
     mayors: Vec<String>,
+    /// Indicators said in other words than their names.
+    measures: Measures,
 }
 
 impl Names {
@@ -81,6 +84,7 @@ impl Names {
             longest: 0,
             district_heads: HashMap::default(),
             mayors: Vec::new(),
+            measures: Measures::new(city, &lang),
         };
         let words = &grammar.words;
         for (topic, list) in &words.topics {
@@ -255,8 +259,36 @@ impl Names {
                 }
             }
         }
-        let names: Vec<Span> = names.into_iter().cloned().collect();
-        let spotted = m.spotter.spot(words);
+        let mut names: Vec<Span> = names.into_iter().cloned().collect();
+        let mut spotted = m.spotter.spot(words);
+        // An indicator said in the speaker's own words ("how many young people have jobs").
+        if !call && !role && official.is_none() {
+            // Ages and genders are part of what an indicator measures; places and people are not.
+            let place_or_person = |s: &Span| matches!(s.slot.as_str(), "district" | "neighbourhood" | "official");
+            let taken = |i: usize| i < from || spotted.iter().any(|s| place_or_person(s) && s.start <= i && i < s.end);
+            // A topic's own words ("주민 제안", "CCTV") are the topic, unless a figure is asked for.
+            let topic_word =
+                |i: usize| hits.iter().any(|h| matches!(h.cue, Cue::Topic(_)) && h.start <= i && i < h.end);
+            let figure = words[from..].iter().any(|w| measures::figure(&self.lang, w));
+            let found = self.measures.find(words, taken).filter(|f| figure || !(f.start..f.end).any(topic_word));
+            // A name said inside a longer description of another indicator is part of it ("how
+            // many jobs did we create": jobs created, not the employment rate).
+            let named = names.iter().position(|s| s.slot == "indicator");
+            let wider = |f: &measures::Found, s: &Span| {
+                f.id != s.value && f.start <= s.start && s.end <= f.end && f.end - f.start > s.end - s.start
+            };
+            let found = found.filter(|f| named.is_none_or(|i| wider(f, &names[i])));
+            if let Some(found) = found {
+                let text = words[found.start..found.end].join(" ");
+                let said = Span { end: found.end, quality: 0.9, ..span(found.start, "indicator", &found.id, &text) };
+                if let Some(i) = named {
+                    names.remove(i);
+                }
+                spotted.retain(|s| !(s.slot == "indicator" && said.start <= s.start && s.end <= said.end));
+                names.push(said.clone());
+                spotted.push(said);
+            }
+        }
         if self.about_work(words, from, &spotted, &hits) {
             return None;
         }
@@ -338,7 +370,7 @@ impl Names {
             let first = clause.iter().find(|w| !ENGLISH_FILLERS.contains(&w.as_str()));
             let asked = question
                 || first.is_some_and(|w| ENGLISH_OPENINGS.contains(&w.as_str()))
-                || clause.iter().any(|w| ENGLISH_QUESTIONS.contains(&w.as_str()));
+                || clause.iter().any(|w| ENGLISH_QUESTIONS.contains(&w.as_str()) || measures::figure("en", w));
             if asked || wall_verb {
                 return other <= 3;
             }
@@ -365,7 +397,7 @@ impl Names {
         // 좀"); "…닫아 줄래? 밖에 먼지 들어와" tells, it does not ask.
         other <= if split { 0 } else { 2 }
             || KOREAN_ASKING.iter().any(|e| last.ends_with(e))
-            || clause.iter().any(|w| super::talk::korean_question(w))
+            || clause.iter().any(|w| super::talk::korean_question(w) || measures::figure("ko", w))
     }
 
     /// Whether a (compact) word asks for something the wall does.

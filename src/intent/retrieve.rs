@@ -134,11 +134,7 @@ impl Matcher {
                 touched = ranked[..RECOUNT].iter().map(|key| *key as u32).collect();
             }
             for id in touched {
-                let c = if exact {
-                    counts[id as usize]
-                } else {
-                    overlap(&sorted_ids, self.grams.of(id)) as u16
-                };
+                let c = if exact { counts[id as usize] } else { overlap(&sorted_ids, self.grams.of(id)) as u16 };
                 counts[id as usize] = 0;
                 out.push((id, c));
             }
@@ -177,20 +173,27 @@ impl Matcher {
             ranked.truncate(CANDIDATES);
         }
         let comparer = Comparer::new(key);
-        let mut out: Vec<(f32, usize, Option<String>)> =
-            ranked.iter().map(|(_, id)| (comparer.similarity(&self.sentences[*id as usize].key), *id as usize, None)).collect();
+        let mut out: Vec<(f32, usize, Option<String>)> = ranked
+            .iter()
+            .map(|(_, id)| (comparer.similarity(&self.sentences[*id as usize].key), *id as usize, None))
+            .collect();
         let mut have: Vec<u32> = grams.iter().filter_map(|g| self.gram_ids.get(g).copied()).collect();
         have.sort_unstable();
         // A name the free text swallowed could have been the sentence's own slot ("noise in
         // Gangnam"): such a reading loses a tie against the one that takes the name as a slot.
         let swallowed: Vec<&Span> = spans.iter().filter(|s| !variant.contains(s)).collect();
         let mut distances = QueryDistances::new(key);
-        out.extend(self.query_candidates(&have, counts).into_iter().filter(|id| fits(&self.sentences[*id as usize])).filter_map(|id| {
-            let (s, id, q) = self.score_query(id as usize, &mut distances, offsets, words)?;
-            let (i, j) = q.as_ref().map(|q| q.1).unwrap_or((0, 0));
-            let penalty = 0.02 * swallowed.iter().filter(|sp| sp.start < j && sp.end > i).count() as f32;
-            Some((s - penalty, id, q.map(|q| q.0)))
-        }));
+        out.extend(
+            self.query_candidates(&have, counts)
+                .into_iter()
+                .filter(|id| fits(&self.sentences[*id as usize]))
+                .filter_map(|id| {
+                    let (s, id, q) = self.score_query(id as usize, &mut distances, offsets, words)?;
+                    let (i, j) = q.as_ref().map(|q| q.1).unwrap_or((0, 0));
+                    let penalty = 0.02 * swallowed.iter().filter(|sp| sp.start < j && sp.end > i).count() as f32;
+                    Some((s - penalty, id, q.map(|q| q.0)))
+                }),
+        );
         out
     }
 

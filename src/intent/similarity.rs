@@ -109,7 +109,10 @@ mod tests {
         assert_eq!(similarity(&k(""), &k("")), 1.0);
         let key = k("미세먼지보여줘");
         let one = Comparer::new(&key);
-        assert_eq!(one.similarity(&k("미세먼지보여주세요")), similarity(&k("미세먼지보여줘"), &k("미세먼지보여주세요")));
+        assert_eq!(
+            one.similarity(&k("미세먼지보여주세요")),
+            similarity(&k("미세먼지보여줘"), &k("미세먼지보여주세요"))
+        );
         assert_eq!(Comparer::new(&k("")).similarity(&k("")), 1.0);
         let text = k("민원중에소음관련");
         let d = prefix_distances(&k("민원중에"), &text);
@@ -134,7 +137,11 @@ mod tests {
             let n = next() % 90;
             let pattern: Vec<char> = (0..m).map(|_| alphabet[next() % alphabet.len()]).collect();
             let text: Vec<char> = (0..n).map(|_| alphabet[next() % alphabet.len()]).collect();
-            assert_eq!(prefix_distances(&pattern, &text), prefix_distances_by_table(&pattern, &text), "{pattern:?} {text:?}");
+            assert_eq!(
+                prefix_distances(&pattern, &text),
+                prefix_distances_by_table(&pattern, &text),
+                "{pattern:?} {text:?}"
+            );
         }
     }
 }

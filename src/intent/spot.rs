@@ -202,9 +202,8 @@ impl Spotter {
         }
         let chars: Vec<char> = key.chars().collect();
         let (head, tail) = ((chars[0], chars[1], true), (chars[n - 2], chars[n - 1], false));
-        let near = |(a, b, first): (char, char, bool)| {
-            (n - 1..=n + 1).any(|len| self.ends.contains(&(a, b, first, len)))
-        };
+        let near =
+            |(a, b, first): (char, char, bool)| (n - 1..=n + 1).any(|len| self.ends.contains(&(a, b, first, len)));
         if !near(head) && !near(tail) {
             return None;
         }

@@ -114,6 +114,16 @@ const KOREAN_ENDINGS: &[&str] = &[
     "죽겠네",
     "겠네",
     "겠네요",
+    // Asking the room what they know ("본부장님 바뀌신 거 아세요?").
+    "아세요",
+    "아시나요",
+    "아시죠",
+    "알아요",
+    "알았어요",
+    // A view stated with the copula ("금요일마다 교통이 진짜 최악이에요", "그래도 위안이에요").
+    "이에요",
+    "이었어요",
+    "였어요",
 ];
 
 /// Words that report what someone said ("구청장이 그러는데…").
@@ -147,8 +157,11 @@ fn korean(words: &[&str]) -> bool {
     }
     // Indirect speech: "회의 중이라고 해 줘", "늦는다고 전해 주세요" ("뭐라고 해" asks what
     // people say).
+    // A fact reported as a noun clause, too ("줄었다는 게 위안이에요", "늘었다는 게 체감돼요").
     let quotes = |w: &String| {
-        ["라고", "다고", "냐고", "자고", "라고요", "다고요", "냐고요"].iter().any(|q| w.ends_with(q))
+        ["라고", "다고", "냐고", "자고", "라고요", "다고요", "냐고요", "다는", "었다는", "았다는"]
+            .iter()
+            .any(|q| w.ends_with(q))
             && w.chars().count() > 2
             && !w.starts_with("뭐")
     };
@@ -164,6 +177,14 @@ fn korean(words: &[&str]) -> bool {
     };
     if compacted.iter().any(will) {
         return true;
+    }
+    // A statement put to the room for agreement ("소음 민원이 많을 수밖에 없죠", "통제가
+    // 잦아졌죠", "다들 긴장 좀 해야죠"), unless it proposes what the wall does ("교통 보시죠").
+    if let Some(last) = compacted.last() {
+        let stem = last.strip_suffix("죠").or_else(|| last.strip_suffix("지요"));
+        if stem.is_some_and(|s| !s.is_empty() && !super::cues::KOREAN_WALL_VERBS.iter().any(|v| s.starts_with(v))) {
+            return true;
+        }
     }
     // A statement of what someone did ("예보 또 틀렸어", "우산 챙겼어?"): a past ending on a verb
     // that is not an event, with no question word ("얼마나 빌려 탔어" asks for a figure).
@@ -237,7 +258,31 @@ fn english(words: &[&str]) -> bool {
     // as a request or a question nor has a question word, and says what something is.
     let opens = lower.first().is_some_and(|w| OPENINGS.contains(&w.as_str()));
     let question = lower.iter().any(|w| QUESTION_WORDS.contains(&w.as_str()));
-    let states = lower.iter().skip(2).any(|w| matches!(w.as_str(), "is" | "are" | "isn't" | "aren't" | "gets" | "got"));
+    // (A verb of how something seems or moved, too: "the care numbers looked better".)
+    let states = lower.iter().skip(2).any(|w| {
+        matches!(
+            w.as_str(),
+            "is" | "are"
+                | "isn't"
+                | "aren't"
+                | "gets"
+                | "got"
+                | "looks"
+                | "looked"
+                | "seems"
+                | "seemed"
+                | "went"
+                | "rose"
+                | "fell"
+                | "dropped"
+                | "improved"
+                | "came"
+                | "come"
+                | "comes"
+                | "has"
+                | "had"
+        )
+    });
     // …unless it goes on to ask the wall ("these burst pipes are a mess, get me the waterworks
     // director"). A refusal ("I can't make it") is talk too, on the same terms.
     let asks_wall =
@@ -270,6 +315,15 @@ fn english(words: &[&str]) -> bool {
         &["i", "heard"],
         &["i", "saw"],
         &["we", "should"],
+        // One side of a phone call ("Hi, is this the Seocho-gu office? I'm calling from…").
+        &["i'm", "calling"],
+        &["calling", "from"],
+        &["is", "this", "the"],
+        // A question about the past of something ("whatever happened to that pilot").
+        &["whatever", "happened"],
+        // The speaker's own errands ("cancel my dentist appointment").
+        &["cancel", "my"],
+        &["cancel", "our"],
         // Work handed to a person.
         &["yourself"],
         &["ask", "them"],
@@ -279,6 +333,15 @@ fn english(words: &[&str]) -> bool {
     // "How many jobs did we create this year" asks for a figure of the city's, not what the
     // people in the room did.
     let figure = lower.len() >= 2 && lower[0] == "how" && matches!(lower[1].as_str(), "many" | "much");
+    // What the speaker did ("I left my umbrella in the taxi", "we opened the new office").
+    const DID: &[&str] = &["left", "lost", "forgot", "went", "got", "came", "had", "took", "made", "met", "spent"];
+    let did = lower.windows(2).any(|w| {
+        matches!(w[0].as_str(), "i" | "we")
+            && (DID.contains(&w[1].as_str()) || (w[1].len() > 4 && w[1].ends_with("ed") && w[1] != "need"))
+    });
+    if did && !figure {
+        return true;
+    }
     TALK.iter()
         .filter(|phrase| !(figure && phrase.first() == Some(&"did")))
         .any(|phrase| lower.windows(phrase.len()).any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b)))
@@ -292,11 +355,17 @@ fn reports(lower: &[String]) -> bool {
     const FILLERS: &[&str] =
         &["and", "but", "so", "well", "oh", "yeah", "apparently", "actually", "because", "um", "uh"];
     const PEOPLE: &[&str] = &["i", "we", "you", "he", "she", "they", "people", "everyone", "everybody"];
+    // A person named by what they are ("the intern asked me…", "my boss says…").
+    const OWNERS: &[&str] = &["the", "my", "our", "his", "her", "their"];
     const SAYS: &[&str] = &[
         "say", "says", "said", "tell", "tells", "told", "think", "thinks", "thought", "hear", "hears", "heard", "read",
         "saw", "guess", "reckon", "believe", "bet", "suppose", "doubt", "feel", "felt",
     ];
-    let mut words = lower.iter().map(String::as_str).skip_while(|w| FILLERS.contains(w));
+    let mut words = lower.iter().map(String::as_str).skip_while(|w| FILLERS.contains(w)).peekable();
+    if words.peek().is_some_and(|w| OWNERS.contains(w)) {
+        let (_, _, Some(verb)) = (words.next(), words.next(), words.next()) else { return false };
+        return SAYS.contains(&verb) || matches!(verb, "asked" | "asks" | "mentioned" | "wants" | "wanted");
+    }
     let (Some(who), Some(verb)) = (words.next(), words.next()) else { return false };
     // "you tell me" is asked of the wall as often as of a person; "tell me…" has no subject.
     PEOPLE.contains(&who) && SAYS.contains(&verb) && !(who == "you" && matches!(verb, "tell" | "say"))

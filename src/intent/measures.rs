@@ -1,0 +1,255 @@
+//! Indicators said in the speaker's own words: "how many young people have jobs in Gwangjin",
+//! "송파 국공립 어린이집 다니는 애들 비율". No list of names holds every way to say what an
+//! indicator measures, so an indicator is found by how much of one of its names or synonyms the
+//! words say: each phrase is a bag of word features (English stems; Korean letter pairs, since
+//! endings and particles attach to words), weighted by how few indicators share the feature
+//! ("rate" and "비율" say little, "daycare" and "폐업" much). The best phrase must be mostly
+//! said, and clearly ahead of any other indicator's.
+
+use super::loose::features;
+use crate::city::City;
+use crate::text::compact;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+/// The share of a phrase's weight that must be said.
+const COVERED: f32 = 0.6;
+/// How far ahead of the next indicator the best must be.
+const AHEAD: f32 = 0.15;
+/// Words that say nothing of what is measured.
+const STOP: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "of",
+    "in",
+    "on",
+    "for",
+    "to",
+    "with",
+    "by",
+    "and",
+    "or",
+    "per",
+    "at",
+    "from",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "it",
+    "its",
+    "i",
+    "we",
+    "you",
+    "they",
+    "my",
+    "your",
+    "what",
+    "whats",
+    "how",
+    "many",
+    "much",
+    "show",
+    "me",
+    "us",
+    "see",
+    "can",
+    "could",
+    "would",
+    "will",
+    "like",
+    "look",
+    "looks",
+    "number",
+    "rate",
+    "share",
+    "percentage",
+    "percent",
+    "level",
+    "levels",
+    "our",
+    "their",
+    "this",
+    "that",
+    "there",
+    "here",
+    "do",
+    "does",
+    "did",
+    "have",
+    "has",
+    "had",
+    "get",
+    "got",
+    "out",
+    "up",
+    "down",
+    "off",
+    "over",
+    "about",
+    "into",
+    "really",
+    "very",
+    "just",
+    "now",
+    "right",
+    "today",
+    "still",
+    "all",
+    "any",
+    "some",
+    "more",
+    "most",
+    "than",
+    "then",
+    "so",
+    "if",
+];
+
+/// Whether a word asks for a figure ("how many", "비율", "몇 명").
+pub fn figure(lang: &str, word: &str) -> bool {
+    let key = compact(word);
+    if lang == "en" {
+        return matches!(
+            key.as_str(),
+            "many"
+                | "number"
+                | "numbers"
+                | "share"
+                | "percentage"
+                | "percent"
+                | "rate"
+                | "rates"
+                | "ratio"
+                | "count"
+                | "proportion"
+                | "total"
+                | "figure"
+                | "figures"
+                | "statistics"
+                | "stats"
+        );
+    }
+    ["몇", "비율", "숫자", "건수", "얼마나", "퍼센트", "수치", "통계"].iter().any(|f| key.starts_with(f))
+        || (key.chars().count() > 1 && key.ends_with('률'))
+}
+
+/// An indicator found, with the words that said it (`start..end`, in the words given).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub id: String,
+    pub start: usize,
+    pub end: usize,
+    pub covered: f32,
+}
+
+pub struct Measures {
+    lang: String,
+    /// (indicator id, the phrase's features with their weights, the phrase's whole weight).
+    phrases: Vec<(String, Vec<(String, f32)>, f32)>,
+}
+
+/// A word's features, for words that may say what is measured.
+fn word_features(lang: &str, word: &str) -> Vec<String> {
+    let key = compact(word);
+    if key.is_empty() || (lang == "en" && STOP.contains(&key.as_str())) {
+        return Vec::new();
+    }
+    // The word itself and its stem or letter pairs; a Korean word's own form says less than
+    // its letters (particles), and an English one's stem is the same as its form or says it.
+    // An English stem loses a final e as well ("create" and "created" are one).
+    features(lang, &[word])
+        .into_iter()
+        .filter(|f| !f.starts_with("w=") || lang == "en")
+        .map(|f| match f.strip_prefix("s=") {
+            Some(stem) if stem.len() > 3 => format!("s={}", stem.trim_end_matches('e')),
+            _ => f,
+        })
+        .collect()
+}
+
+impl Measures {
+    pub fn new(city: &City, lang: &str) -> Measures {
+        let mut raw: Vec<(String, Vec<String>)> = Vec::new();
+        for i in &city.indicators {
+            let (name, synonyms) =
+                if lang == "ko" { (&i.name_ko, &i.synonyms_ko) } else { (&i.name_en, &i.synonyms_en) };
+            for phrase in std::iter::once(name).chain(synonyms) {
+                let mut fs: Vec<String> = phrase.split_whitespace().flat_map(|w| word_features(lang, w)).collect();
+                fs.sort();
+                fs.dedup();
+                if !fs.is_empty() {
+                    raw.push((i.id.clone(), fs));
+                }
+            }
+        }
+        // Inverse document frequency over indicators.
+        let mut df: HashMap<&str, HashSet<&str>> = HashMap::default();
+        for (id, fs) in &raw {
+            for f in fs {
+                df.entry(f.as_str()).or_default().insert(id.as_str());
+            }
+        }
+        let n = city.indicators.len().max(1) as f32;
+        let idf: HashMap<String, f32> =
+            df.iter().map(|(f, ids)| (f.to_string(), (n / ids.len() as f32).ln().max(0.05))).collect();
+        let phrases = raw
+            .iter()
+            .map(|(id, fs)| {
+                let weighted: Vec<(String, f32)> = fs.iter().map(|f| (f.clone(), idf[f])).collect();
+                let total = weighted.iter().map(|(_, w)| w).sum();
+                (id.clone(), weighted, total)
+            })
+            .collect();
+        Measures { lang: lang.to_string(), phrases }
+    }
+
+    /// The indicator `words` say most clearly, leaving out the words `taken` (names of places,
+    /// people and the like).
+    pub fn find(&self, words: &[&str], taken: impl Fn(usize) -> bool) -> Option<Found> {
+        let mut at: HashMap<String, Vec<usize>> = HashMap::default();
+        for (i, w) in words.iter().enumerate().filter(|(i, _)| !taken(*i)) {
+            for f in word_features(&self.lang, w) {
+                at.entry(f).or_default().push(i);
+            }
+        }
+        if at.is_empty() {
+            return None;
+        }
+        // Per indicator, its best phrase: (covered, weight said, first word, last word).
+        let mut best: HashMap<&str, (f32, f32, usize, usize)> = HashMap::default();
+        for (id, fs, total) in &self.phrases {
+            let (mut said, mut first, mut last) = (0.0f32, usize::MAX, 0usize);
+            for (f, w) in fs {
+                if let Some(positions) = at.get(f) {
+                    said += w;
+                    first = first.min(positions[0]);
+                    last = last.max(positions[positions.len() - 1]);
+                }
+            }
+            if said == 0.0 || *total <= 0.0 {
+                continue;
+            }
+            let covered = said / total;
+            let entry = best.entry(id.as_str()).or_insert((0.0, 0.0, 0, 0));
+            if (covered, said) > (entry.0, entry.1) {
+                *entry = (covered, said, first, last);
+            }
+        }
+        let mut ranked: Vec<(&str, (f32, f32, usize, usize))> = best.into_iter().collect();
+        ranked.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then(b.1 .1.total_cmp(&a.1 .1)).then(a.0.cmp(b.0)));
+        if std::env::var("DBG").is_ok() {
+            eprintln!("DBG measures {:?} {:?}", words, &ranked[..ranked.len().min(3)]);
+        }
+        let (id, (covered, _, first, last)) = *ranked.first()?;
+        let next = ranked.get(1).map_or(0.0, |r| r.1 .0);
+        (covered >= COVERED && covered - next >= AHEAD).then(|| Found {
+            id: id.to_string(),
+            start: first,
+            end: last + 1,
+            covered,
+        })
+    }
+}
