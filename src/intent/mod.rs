@@ -329,6 +329,7 @@ impl Matcher {
             };
         }
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        let refs = self.corrected(refs);
         let outcome = match self.best(&refs) {
             not_matched @ Outcome::NotUnderstood { .. } if loose => {
                 match self.loose.understand(self, &refs, self.shape(text), not_matched) {
@@ -354,6 +355,29 @@ impl Matcher {
             }
         }
         outcome
+    }
+
+    /// The words with a name taken back left out: "노원구 말고 도봉구 교통", "traffic in Songpa,
+    /// no wait, Gangnam" and "동작 아니 동대문 CCTV" mean the second name alone. Only a name
+    /// followed by words of correction and then another name for the same slot is taken back.
+    fn corrected<'a>(&self, words: Vec<&'a str>) -> Vec<&'a str> {
+        const ALSO: &[&str] = &["wait", "sorry", "i", "그", "아", "음", "어", "like"];
+        let spans = self.spotter.spot(&words);
+        let correcting = |w: &str| {
+            let key = compact(w);
+            names::CORRECTIONS.contains(&key.as_str()) || ALSO.contains(&key.as_str())
+        };
+        let taken_back = spans.iter().enumerate().find_map(|(i, a)| {
+            let b = spans.get(i + 1).filter(|b| b.slot == a.slot && b.start > a.end)?;
+            let between = &words[a.end..b.start];
+            let corrects = between.iter().all(|w| correcting(w))
+                && between.iter().any(|w| names::CORRECTIONS.contains(&compact(w).as_str()));
+            corrects.then_some((a.start, b.start))
+        });
+        match taken_back {
+            Some((from, to)) => words[..from].iter().chain(&words[to..]).copied().collect(),
+            None => words,
+        }
     }
 
     /// A request said with its reason or a remark around it, in a clause of its own ("that's
@@ -480,10 +504,12 @@ impl Matcher {
     }
 
     fn cancel_anywhere(&self, words: &[&str]) -> Option<Intent> {
+        // "얼마나 됐어?" asks how far along something is; "됐어" alone is never mind.
+        let asks = self.lang == "ko" && words.iter().any(|w| talk::korean_question(&compact(w)));
         for start in 0..words.len() {
             for end in start + 1..=words.len().min(start + 4) {
                 let key = compact(&words[start..end].join(""));
-                if self.cancel_keys.contains(&key) {
+                if self.cancel_keys.contains(&key) && !(asks && key.starts_with('됐')) {
                     return Some(Intent {
                         name: "cancel".into(),
                         slots: BTreeMap::new(),

@@ -218,7 +218,11 @@ impl Names {
         if !call && words[from..].iter().any(about_people) {
             return None;
         }
-        let topic_words = |s: &Span| hits.iter().any(|h| matches!(h.cue, Cue::Topic(_)) && h.start == s.start);
+        // The whole name is a topic's word ("budget"), not a title holding one ("교통실장", "fire chief").
+        let topic_words = |s: &Span| {
+            hits.iter()
+                .any(|h| matches!(h.cue, Cue::Topic(_)) && h.start == s.start && h.end >= s.end && h.rest.is_empty())
+        };
         let district = names.iter().find(|s| s.slot == "district");
         let mut official = names
             .iter()
@@ -301,8 +305,25 @@ impl Names {
             let who = official?;
             return self.command(m, "call", &BTreeMap::new(), vec![who]);
         }
+        if let Some(who) = official.clone().filter(|_| !role) {
+            // A person named and nothing else ("강남 구청장님", "the fire chief"): on a wall
+            // that calls, a call to them, which the wall asks to confirm.
+            let filler = |w: &str| {
+                let key = compact(w);
+                KOREAN_FILLERS.contains(&key.as_str()) || ENGLISH_FILLERS.contains(&key.as_str()) || key == "the"
+            };
+            let named = |i: usize| {
+                names.iter().any(|s| s.start <= i && i < s.end)
+                    || hits.iter().any(|h| h.start <= i && i < h.end && matches!(h.cue, Cue::DistrictHead))
+            };
+            let bare = (from..words.len()).all(|i| named(i) || filler(words[i]));
+            let inside = |h: &Hit| h.start >= who.start && h.end <= who.end.max(who.start + 1);
+            if bare && !hits.iter().any(|h| matches!(h.cue, Cue::Topic(_)) && !inside(h)) {
+                return self.command(m, "call", &BTreeMap::new(), vec![who]);
+            }
+        }
         if official.is_some() || role {
-            // A person named without asking for a call: asked back, not guessed.
+            // A person named with other words but no call asked for: asked back, not guessed.
             return None;
         }
         if !self.asks(words, from, shape.question, split, &spotted, &hits) {

@@ -146,7 +146,9 @@ pub fn korean_question(word: &str) -> bool {
 
 fn korean(words: &[&str]) -> bool {
     let rest: String = words.iter().map(|w| compact(w)).collect();
-    if KOREAN_ENDINGS.iter().any(|e| rest.ends_with(e)) {
+    // "보여줄래요" asks ("줄래요": will you…); "…늘었대요" tells what was said.
+    let asks_for = ["줄래요", "줄래", "할래요", "볼래요"].iter().any(|e| rest.ends_with(e));
+    if !asks_for && KOREAN_ENDINGS.iter().any(|e| rest.ends_with(e)) {
         return true;
     }
     let compacted: Vec<String> = words.iter().map(|w| compact(w)).collect();
@@ -258,8 +260,11 @@ fn english(words: &[&str]) -> bool {
     // as a request or a question nor has a question word, and says what something is.
     let opens = lower.first().is_some_and(|w| OPENINGS.contains(&w.as_str()));
     let question = lower.iter().any(|w| QUESTION_WORDS.contains(&w.as_str()));
-    // (A verb of how something seems or moved, too: "the care numbers looked better".)
-    let states = lower.iter().skip(2).any(|w| {
+    // (A verb of how something seems or moved, too: "the care numbers looked better".) A verb
+    // before its subject asks ("the roads in Seocho, are they jammed", "is the dust bad there").
+    const SUBJECTS: &[&str] = &["they", "we", "it", "there", "you", "the", "things", "people", "any"];
+    let inverted = |i: usize| lower.get(i + 1).is_some_and(|w| SUBJECTS.contains(&w.as_str()));
+    let states = lower.iter().enumerate().skip(2).filter(|(i, _)| !inverted(*i)).any(|(_, w)| {
         matches!(
             w.as_str(),
             "is" | "are"
