@@ -114,6 +114,12 @@ const KOREAN_ENDINGS: &[&str] = &[
     "죽겠네",
     "겠네",
     "겠네요",
+    // A wish or a guess said to the room ("비 좀 그쳤으면 좋겠다", "오늘 덥겠다").
+    "좋겠다",
+    "좋겠어",
+    "좋겠어요",
+    "좋겠네",
+    "겠다",
     // Asking the room what they know ("본부장님 바뀌신 거 아세요?").
     "아세요",
     "아시나요",
@@ -259,6 +265,12 @@ fn english(words: &[&str]) -> bool {
     // A statement about something ("the buses in Eunpyeong are always late"): it neither opens
     // as a request or a question nor has a question word, and says what something is.
     let opens = lower.first().is_some_and(|w| OPENINGS.contains(&w.as_str()));
+    // "Man, it's hot", "that's a lot of complaints": a remark on what is.
+    // ("That's enough", "that's it" close a request, they are not remarks.)
+    let remark = lower.windows(2).any(|w| {
+        matches!(w[0].as_str(), "it's" | "that's")
+            && !matches!(w[1].as_str(), "enough" | "it" | "all" | "fine" | "ok" | "okay" | "right")
+    });
     let question = lower.iter().any(|w| QUESTION_WORDS.contains(&w.as_str()));
     // (A verb of how something seems or moved, too: "the care numbers looked better".) A verb
     // before its subject asks ("the roads in Seocho, are they jammed", "is the dust bad there").
@@ -293,7 +305,7 @@ fn english(words: &[&str]) -> bool {
     let asks_wall =
         lower.iter().any(|w| WALL_VERBS.contains(&w.as_str()) && !matches!(w.as_str(), "tell" | "go" | "let"));
     let refuses = pairs().any(|p| matches!(p, ("i", "can't" | "cant" | "cannot")));
-    if !asks_wall && ((!opens && !question && states) || refuses) {
+    if !asks_wall && ((!opens && !question && (states || remark)) || refuses) {
         return true;
     }
     if reports(&lower) {
