@@ -240,9 +240,6 @@ impl Measures {
         }
         let mut ranked: Vec<(&str, (f32, f32, usize, usize))> = best.into_iter().collect();
         ranked.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then(b.1 .1.total_cmp(&a.1 .1)).then(a.0.cmp(b.0)));
-        if std::env::var("DBG").is_ok() {
-            eprintln!("DBG measures {:?} {:?}", words, &ranked[..ranked.len().min(3)]);
-        }
         let (id, (covered, _, first, last)) = *ranked.first()?;
         let next = ranked.get(1).map_or(0.0, |r| r.1 .0);
         (covered >= COVERED && covered - next >= AHEAD).then(|| Found {
