@@ -1,4 +1,4 @@
-//! Indicators said in the speaker's own words: "how many young people have jobs in Gwangjin",
+//! Indicators said in the speaker's own words: "what percentage of small shops shut down",
 //! "송파 국공립 어린이집 다니는 애들 비율". No list of names holds every way to say what an
 //! indicator measures, so an indicator is found by how much of one of its names or synonyms the
 //! words say: each phrase is a bag of word features (English stems; Korean letter pairs, since

@@ -265,7 +265,7 @@ impl Names {
         }
         let mut names: Vec<Span> = names.into_iter().cloned().collect();
         let mut spotted = m.spotter.spot(words);
-        // An indicator said in the speaker's own words ("how many young people have jobs").
+        // An indicator said in the speaker's own words ("what share of women are working").
         if !call && !role && official.is_none() {
             // Ages and genders are part of what an indicator measures; places and people are not.
             let place_or_person = |s: &Span| matches!(s.slot.as_str(), "district" | "neighbourhood" | "official");

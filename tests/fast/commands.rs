@@ -349,3 +349,43 @@ fn spoken_english_is_trimmed_at_the_edges_and_small_talk_stays_talk() {
         assert!(!heard.understood, "small talk taken for a command: “{sentence}” → {:?}", heard.actions);
     }
 }
+
+/// What the indicator, the place or the person is, when the request says it in other words than
+/// a name, takes a name back, or names a person and nothing else.
+#[test]
+fn indicators_in_other_words_corrections_and_people_named_alone() {
+    let shows = |text: &str, want: &str, place: &str| {
+        let a = ask1(text);
+        assert!(
+            matches!(&a.actions[..], [Action::Show { indicator: Some(i), district: Some(d), .. }] if i == want && d == place),
+            "{text}: {a:?}"
+        );
+    };
+    shows("what percentage of small shops shut down in Jung-gu", "small_business_closure_rate", "11140");
+    shows("종로 자영업자들 가게 접는 비율 요즘 어때", "small_business_closure_rate", "11110");
+    shows("what share of women are working in Mapo", "womens_employment_rate", "11440");
+    // A topic's own words stay the topic ("주민 제안" is the suggestions, not an indicator).
+    let a = ask1("동작구 주민 제안 띄워 봐");
+    assert!(matches!(&a.actions[..], [Action::Show { topic, indicator: None, .. }] if topic == "suggestions"), "{a:?}");
+    // The name taken back is not the one shown.
+    for (text, place) in
+        [("동작 아니 동대문 CCTV 영상 틀어 줘", "11230"), ("traffic in Songpa, no wait, Gangnam", "11680")]
+    {
+        let a = ask1(text);
+        assert!(matches!(&a.actions[..], [Action::Show { district: Some(d), .. }] if d == place), "{text}: {a:?}");
+    }
+    // An official named alone is a call that waits for a yes.
+    let a = ask1("강남 구청장님");
+    assert!(
+        matches!(&a.actions[..], [Action::Call { official, needs_confirmation: true }] if official.id == "mayor_gangnam"),
+        "{a:?}"
+    );
+    // Talk that names a topic and a place stays talk.
+    for text in [
+        "마포구는 금요일마다 교통이 진짜 최악이에요.",
+        "Hi, is this the Seocho-gu office? I'm calling from the mayor's secretariat.",
+    ] {
+        let a = ask1(text);
+        assert!(!a.understood, "{text}: {a:?}");
+    }
+}
