@@ -210,9 +210,10 @@ impl Names {
         // "화상으로" (by video) asks for one.
         let as_noun = |rest: &str| CASE_PARTICLES.contains(&rest) && !matches!(rest, "로" | "으로");
         let call = hits.iter().any(|h| h.cue == Cue::Call && !as_noun(&h.rest));
-        // "People", "folks", "someone" name a person only when a call is asked for ("how many
+        // "People", "folks", "someone", "person" name a person only when a call is asked for ("how many
         // young people have jobs" asks for a figure).
-        let generic = |h: &Hit| matches!(compact(&h.text).as_str(), "people" | "folks" | "someone" | "somebody");
+        let generic =
+            |h: &Hit| matches!(compact(&h.text).as_str(), "people" | "folks" | "someone" | "somebody" | "person");
         let role = hits.iter().any(|h| h.cue == Cue::Role && (call || !generic(h)));
         // "Who is writing the statement on fine dust?", "인구 통계 자료 언제까지 내야 돼요?" ask
         // about people and their work, not for the wall.
