@@ -27,9 +27,9 @@ fn natural_requests_are_understood_and_office_talk_is_not() {
     let config = common::write_config(dir.path(), common::free_port(), "");
     // Thresholds: the figures measured at 9d3ee6c less about two rows per language (dev: en 95.5 %,
     // ko 94.4 % of 89 rows; dev2: en and ko 95.8 % of 120 rows; dev3: en 95.0 %, ko 93.3 %).
-    // dev4 (written by helpers who saw no synonym either): en 88.3 %, ko 92.5 % of 120 rows.
+    // dev4 (written by helpers who saw no synonym either): en 90.0 %, ko 92.5 % of 120 rows.
     for (set, en, ko) in
-        [("dev.tsv", 0.93, 0.92), ("dev2.tsv", 0.94, 0.94), ("dev3.tsv", 0.93, 0.915), ("dev4.tsv", 0.86, 0.90)]
+        [("dev.tsv", 0.93, 0.92), ("dev2.tsv", 0.94, 0.94), ("dev3.tsv", 0.93, 0.915), ("dev4.tsv", 0.88, 0.90)]
     {
         let last = bench(&config, set);
         let (got_en, got_ko) = (last["accuracy"]["en"].as_f64(), last["accuracy"]["ko"].as_f64());
