@@ -5,7 +5,7 @@
 use crate::action::{Action, OfficialRef};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct DisplayState {
     pub version: u64,
     pub screen: String,
@@ -66,7 +66,7 @@ pub fn page_of(topic: &str) -> &'static str {
 }
 
 /// Where the locked hand points on the wall (0–1 each way) and what it is doing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Cursor {
     pub x: f32,
     pub y: f32,
@@ -75,7 +75,7 @@ pub struct Cursor {
 }
 
 /// The state of a call on the wall: waiting for the mayor's yes, then the call's legs.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CallState {
     Confirming,
@@ -87,7 +87,7 @@ pub enum CallState {
 }
 
 /// One official's leg of a call.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct LegView {
     pub leg: String,
     pub official: OfficialRef,
@@ -97,7 +97,7 @@ pub struct LegView {
 
 /// The call as the wall shows it: asked about (`Confirming`, the conversation's), or placed
 /// (the call manager's view, with its legs and the office's media).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct CallView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -135,14 +135,14 @@ impl CallView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Selection {
     pub x: f32,
     pub y: f32,
     pub id: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Listening {
     /// "wake" (the wake phrase was heard), "listening" (speech is coming in), "heard".
     pub state: String,
@@ -153,12 +153,23 @@ pub struct Listening {
 
 /// What a wall that is locked is sent instead of its state: nothing of the city, not even
 /// which screen was on.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct LockedWall {
     pub version: u64,
     pub locked: bool,
-    pub page: &'static str,
+    /// Always `locked` (no page of the wall is called that).
+    #[schema(pattern = "^locked$")]
+    pub page: String,
     pub language: String,
+}
+
+/// What a wall is sent (`GET /api/display`, the display socket): its state, or only that it
+/// is locked.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum WallView {
+    Locked(LockedWall),
+    Shown(Box<DisplayState>),
 }
 
 /// Why the wall will not carry out `actions` now: locked (everything but ending or muting a
@@ -192,18 +203,17 @@ pub fn refusal(display: &DisplayState, actions: &[Action]) -> Option<String> {
 
 impl DisplayState {
     /// What a wall may be sent: the state, or only that it is locked.
-    pub fn for_wall(&self) -> serde_json::Value {
-        let value = if self.locked {
-            serde_json::to_value(LockedWall {
+    pub fn for_wall(&self) -> WallView {
+        if self.locked {
+            WallView::Locked(LockedWall {
                 version: self.version,
                 locked: true,
-                page: "locked",
+                page: "locked".into(),
                 language: self.language.clone(),
             })
         } else {
-            serde_json::to_value(self)
-        };
-        value.unwrap_or_default()
+            WallView::Shown(Box::new(self.clone()))
+        }
     }
 
     /// Whether a call waits for the mayor's yes.
@@ -417,7 +427,7 @@ impl DisplayState {
 /// What every wall of one office shows, whichever of its processes a command reached (a shared
 /// store): the screen and what is on it, not this process's own overlays (the hand's cursor,
 /// the microphone's listening) nor the call, which stay with the process that has the devices.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Shown {
     pub screen: String,
     pub topic: String,

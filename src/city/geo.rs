@@ -9,7 +9,8 @@ pub type LonLat = [f64; 2];
 pub type Ring = Vec<LonLat>;
 pub type Polygon = Vec<Ring>;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[schema(value_type = Vec<Vec<Vec<Vec<f64>>>>)]
 pub struct MultiPolygon(pub Vec<Polygon>);
 
 #[derive(Debug, thiserror::Error)]

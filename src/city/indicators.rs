@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Vision {
     pub id: String,
@@ -15,7 +15,7 @@ pub struct Vision {
     pub name_en: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Indicator {
     pub id: String,
@@ -52,7 +52,7 @@ pub fn months_back((year, month): Month, n: u32) -> Month {
     (total.div_euclid(12), total.rem_euclid(12) as u32 + 1)
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Point {
     pub year: i32,
     pub month: u32,

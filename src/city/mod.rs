@@ -32,7 +32,7 @@ pub enum CityError {
     Prepare(String),
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct District {
     pub code: String,
     pub name_ko: String,
@@ -40,22 +40,26 @@ pub struct District {
     pub aliases_ko: Vec<String>,
     pub aliases_en: Vec<String>,
     #[serde(default)]
+    /// Longitude, latitude (WGS 84).
+    #[schema(value_type = Vec<f64>)]
     pub centroid: LonLat,
     #[serde(default)]
     pub boundary: MultiPolygon,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Neighbourhood {
     /// The 8-digit legal-dong code; its first five digits are the district's.
     pub code: String,
     pub district: String,
     pub name_ko: String,
+    /// Longitude, latitude (WGS 84).
+    #[schema(value_type = Vec<f64>)]
     pub centroid: LonLat,
     pub boundary: MultiPolygon,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Rank {
     Mayor,
@@ -64,7 +68,7 @@ pub enum Rank {
     DistrictMayor,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Official {
     pub id: String,
@@ -105,7 +109,7 @@ impl Official {
     }
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FacilityKind {
     Cctv,
@@ -125,13 +129,15 @@ impl FacilityKind {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Facility {
     pub id: String,
     pub kind: FacilityKind,
     pub name_ko: String,
     pub name_en: String,
     pub district: String,
+    /// Longitude, latitude (WGS 84).
+    #[schema(value_type = Vec<f64>)]
     pub position: LonLat,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emergency_beds: Option<u32>,
@@ -139,17 +145,19 @@ pub struct Facility {
     pub simulated: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Boundaries {
     pub source: prepare::SourceInfo,
     pub districts: Vec<BoundaryRow>,
     pub neighbourhoods: Vec<Neighbourhood>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BoundaryRow {
     pub code: String,
     pub name_ko: String,
+    /// Longitude, latitude (WGS 84).
+    #[schema(value_type = Vec<f64>)]
     pub centroid: LonLat,
     pub boundary: MultiPolygon,
 }
@@ -171,7 +179,7 @@ pub struct City {
 }
 
 /// `data/population.toml`: each table's shares, in the order of `AGE_GROUPS` and `GENDERS`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Population {
     pub age: Vec<(String, f64)>,
     pub gender: Vec<(String, f64)>,

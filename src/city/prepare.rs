@@ -29,7 +29,7 @@ const NEIGHBOURHOOD_TOLERANCE: f64 = 0.00015;
 const CCTV_COUNT: usize = 1200;
 const FACILITY_SEED: u64 = 1_100_000;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct SourceInfo {
     pub package: String,
     pub version: String,

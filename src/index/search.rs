@@ -24,7 +24,7 @@ pub struct SearchRequest {
     pub limit: usize,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Hit {
     pub id: String,
     pub kind: String,
@@ -40,7 +40,7 @@ pub struct Hit {
 }
 
 /// The best entity for a phrase, with a confidence in [0, 1].
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Resolved {
     pub hit: Hit,
     pub confidence: f32,

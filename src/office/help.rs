@@ -7,7 +7,7 @@ use crate::gesture::catalog::Catalog;
 use serde::Serialize;
 
 /// The help for one page of the wall.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Help {
     pub page: String,
     pub lang: String,
@@ -20,7 +20,7 @@ pub struct Help {
     pub gestures: Vec<GestureHelp>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct GestureHelp {
     pub gesture: String,
     pub does: String,

@@ -1,5 +1,9 @@
 //! Handlers of the HTTP API.
 
+use super::answers::{
+    AirState, CityState, ComplaintStored, DistrictState, Health, IndexHealth, Latest, ResolveAnswer, SearchAnswer,
+    StoreHealth,
+};
 use super::screens::{mask_numbers, viewer, Viewer};
 use super::{ApiError, AppState};
 use crate::index::documents::ENTITY_KINDS;
@@ -13,7 +17,6 @@ use axum::response::IntoResponse;
 use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use std::time::Instant;
 
 /// Runs `f` with the store on a blocking thread: a query that grows with the city (a day of
@@ -38,7 +41,9 @@ pub async fn not_found() -> ApiError {
 
 /// Liveness: the process answers, with what it knows without asking the store (whether the store
 /// answers is `/readyz`'s question), so a long query never makes the service look dead.
-pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process answers (liveness)", body = super::answers::Health)))]
+pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     let rev = state.metrics.store_rev.get();
     // The store's state as the ingest loop last met it (a failed write or read; recovered by
     // itself once the database answers again).
@@ -47,29 +52,33 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
         _ => "ready",
     };
     let shared = matches!(crate::store::Location::of(&state.config.paths.store), crate::store::Location::Postgres(_));
-    Ok(Json(json!({
-        "status": "ok",
-        "office": state.config.office.name,
-        "scope": state.config.office.scope,
-        "store": {
-            "rev": rev,
-            "database": if shared { "postgresql" } else { "sqlite" },
-            "state": store_state,
+    Ok(Json(Health {
+        status: "ok".into(),
+        office: state.config.office.name.clone(),
+        scope: state.config.office.scope.clone(),
+        store: StoreHealth {
+            rev,
+            database: if shared { "postgresql" } else { "sqlite" }.into(),
+            state: store_state.into(),
         },
         // Whether this process runs any of the city's sources (each source's own state is below).
-        "leader": state.leaderships.iter().any(|l| l.is_leader()),
-        "index": {"docs": state.index.num_docs(), "rev": state.index.committed_rev()},
-        "sources": state.health.snapshot(),
-    })))
+        leader: state.leaderships.iter().any(|l| l.is_leader()),
+        index: IndexHealth { docs: state.index.num_docs(), rev: state.index.committed_rev() },
+        sources: state.health.snapshot(),
+    }))
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Counters and histograms in the OpenMetrics text format",
+        content_type = "application/openmetrics-text", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     state.metrics.index_docs.set(state.index.num_docs() as i64);
     state.metrics.intents_resolved.set(state.office.commands().resolutions() as i64);
     ([("content-type", crate::metrics::CONTENT_TYPE)], state.metrics.render())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     #[serde(default)]
     q: String,
@@ -95,11 +104,18 @@ fn in_scope(state: &AppState, kind: &str, district: Option<&str>) -> bool {
     }
 }
 
+#[utoipa::path(get, path = "/api/search", tag = "search", params(SearchParams),
+    security((), ("office" = [])),
+    responses((status = 200, description = "Hits, best first (complaints' numbers masked for the public)", body = super::answers::SearchAnswer),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody),
+        (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     headers: HeaderMap,
     params: Result<Query<SearchParams>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SearchAnswer>, ApiError> {
     let who = viewer(&state, &headers)?;
     let Query(p) = params.map_err(query_error)?;
     bounded_query(&p.q)?;
@@ -124,10 +140,11 @@ pub async fn search(
             hit.snippet = mask_numbers(&hit.snippet);
         }
     }
-    Ok(Json(json!({"query": p.q, "count": hits.len(), "hits": hits})))
+    Ok(Json(SearchAnswer { query: p.q, count: hits.len(), hits }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ResolveParams {
     q: String,
     #[serde(default)]
@@ -135,10 +152,14 @@ pub struct ResolveParams {
 }
 
 /// The best entity for a phrase: `/api/resolve?q=강남&kind=district`.
+#[utoipa::path(get, path = "/api/resolve", tag = "search", params(ResolveParams),
+    responses((status = 200, description = "The best entity for the phrase, or null", body = super::answers::ResolveAnswer),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
+        (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
 pub async fn resolve(
     State(state): State<AppState>,
     params: Result<Query<ResolveParams>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ResolveAnswer>, ApiError> {
     let Query(p) = params.map_err(|e| ApiError::BadRequest(format!("{}; parameters are q and kind", e.body_text())))?;
     bounded_query(&p.q)?;
     let kinds = known_kinds(&p.kind, false)?;
@@ -152,7 +173,7 @@ pub async fn resolve(
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
-    Ok(Json(json!({"query": p.q, "resolved": resolved})))
+    Ok(Json(ResolveAnswer { query: p.q, resolved }))
 }
 
 /// The longest query the public may send, in characters: a name or a phrase, not a page.
@@ -204,7 +225,12 @@ fn redacted(record: Record, who: Viewer) -> Record {
     }
 }
 
-pub async fn city_state(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/state", tag = "screens", security((), ("office" = [])),
+    responses((status = 200, description = "The city at a glance", body = super::answers::CityState),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody),
+        (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
+pub async fn city_state(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<CityState>, ApiError> {
     let who = viewer(&state, &headers)?;
     let scope: Option<String> = state.config.office.district().map(str::to_string);
     let now = Utc::now();
@@ -223,7 +249,7 @@ pub async fn city_state(State(state): State<AppState>, headers: HeaderMap) -> Re
         })
         .await?;
     let scope = state.config.office.district();
-    let districts: Vec<Value> = state
+    let districts: Vec<DistrictState> = state
         .city
         .districts
         .iter()
@@ -237,23 +263,31 @@ pub async fn city_state(State(state): State<AppState>, headers: HeaderMap) -> Re
                 Record::Traffic(t) if t.district == d.code => Some(t.speed_kmh),
                 _ => None,
             });
-            json!({
-                "code": d.code, "name_ko": d.name_ko, "name_en": d.name_en, "centroid": d.centroid,
-                "air": a.map(|a| json!({"pm10": a.pm10, "pm25": a.pm25, "grade": a.index_grade, "measured_at": a.measured_at})),
-                "traffic_kmh": t,
-            })
+            DistrictState {
+                code: d.code.clone(),
+                name_ko: d.name_ko.clone(),
+                name_en: d.name_en.clone(),
+                centroid: d.centroid,
+                air: a.map(|a| AirState {
+                    pm10: a.pm10,
+                    pm25: a.pm25,
+                    grade: a.index_grade.clone(),
+                    measured_at: a.measured_at.clone(),
+                }),
+                traffic_kmh: t,
+            }
         })
         .collect();
     let complaints: Vec<Record> = complaints.into_iter().map(|c| redacted(c, who)).collect();
-    Ok(Json(json!({
-        "office": state.config.office.name,
-        "scope": state.config.office.scope,
-        "generated_at": now,
-        "districts": districts,
-        "incidents": {"last_24h": incidents_day, "latest": incidents},
-        "complaints": {"last_24h": complaints_day, "latest": complaints},
-        "trends": trends,
-    })))
+    Ok(Json(CityState {
+        office: state.config.office.name.clone(),
+        scope: state.config.office.scope.clone(),
+        generated_at: now,
+        districts,
+        incidents: Latest { last_24h: incidents_day, latest: incidents },
+        complaints: Latest { last_24h: complaints_day, latest: complaints },
+        trends,
+    }))
 }
 
 pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -276,7 +310,7 @@ pub(super) fn require_token(headers: &HeaderMap, expected: &str, role: &str) -> 
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewComplaint {
     #[serde(default)]
@@ -293,6 +327,15 @@ pub struct NewComplaint {
 }
 
 /// Intake of a complaint or suggestion. Answers 201 only once the record is on disk.
+#[utoipa::path(post, path = "/api/complaints", tag = "intake", request_body = NewComplaint,
+    security(("intake" = [])),
+    responses((status = 201, description = "Stored on disk before this answer", body = super::answers::ComplaintStored),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
+        (status = 401, description = "No token where one is needed", body = super::answers::ErrorBody),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 413, description = "The body is larger than 64 KiB", body = super::answers::ErrorBody),
+        (status = 415, description = "The body is not JSON", body = super::answers::ErrorBody),
+        (status = 503, description = "Not available now (ingest stopping, the store failing); retry", body = super::answers::ErrorBody)))]
 pub async fn submit_complaint(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -335,5 +378,5 @@ pub async fn submit_complaint(
         .await
         .map_err(|_| ApiError::Unavailable("ingest stopped before storing; retry".into()))?
         .map_err(ApiError::Unavailable)?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id, "rev": rev, "stored": true}))))
+    Ok((StatusCode::CREATED, Json(ComplaintStored { id, rev, stored: true })))
 }

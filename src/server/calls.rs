@@ -4,6 +4,7 @@
 //! only that official's page; the office token opens the wall and the log; the public has
 //! neither, and gets 403.
 
+use super::answers::{Calls, OfficialLink, Officials};
 use super::office::require_office;
 use super::{ApiError, AppState};
 use crate::call::{signal, ClientMessage, Input, ServerMessage};
@@ -14,7 +15,6 @@ use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use tokio::sync::mpsc;
 
@@ -27,7 +27,8 @@ const FRAME_LIMIT: usize = 256 * 1024;
 /// Connection numbers, so a page that reconnects replaces its old connection, not the reverse.
 static CONNECTIONS: AtomicU64 = AtomicU64::new(1);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TokenParam {
     #[serde(default)]
     token: String,
@@ -58,6 +59,11 @@ fn check_official(state: &AppState, id: &str, token: &str) -> Result<(), ApiErro
 }
 
 /// The official's page. The token is checked here too, so a wrong link says so at once.
+#[utoipa::path(get, path = "/official/{id}", tag = "calls", params(("id" = String, Path, description = "The official's id"), TokenParam),
+    responses((status = 200, description = "The official's page, which answers calls", content_type = "text/html", body = String),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 404, description = "No such thing", body = super::answers::ErrorBody)))]
 pub async fn official_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -67,6 +73,11 @@ pub async fn official_page(
     Ok(Html(OFFICIAL_PAGE))
 }
 
+#[utoipa::path(get, path = "/ws/official/{id}", tag = "calls", params(("id" = String, Path, description = "The official's id"), TokenParam),
+    responses((status = 101, description = "The official's page's signaling socket (JSON messages)"),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 404, description = "No such thing", body = super::answers::ErrorBody)))]
 pub async fn official_socket(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -89,6 +100,10 @@ pub async fn official_socket(
 }
 
 /// The wall's media signaling: the service offers each official in the call; the wall answers.
+#[utoipa::path(get, path = "/ws/call", tag = "calls", params(TokenParam),
+    responses((status = 101, description = "The office wall's media signaling socket (JSON messages)"),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody)))]
 pub async fn wall_socket(
     State(state): State<AppState>,
     params: Result<Query<TokenParam>, axum::extract::rejection::QueryRejection>,
@@ -151,26 +166,37 @@ async fn relay(
 }
 
 /// `/api/calls`: the call in progress and the call log. The public is refused with 403.
-pub async fn calls(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/calls", tag = "calls", security(("office" = [])),
+    responses((status = 200, description = "The call in progress and the call log", body = Calls),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody)))]
+pub async fn calls(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Calls>, ApiError> {
     require_office(&state, &headers).map_err(|_| {
         ApiError::Forbidden("calls are placed and seen from the office only (office token required)".into())
     })?;
     super::lock::office_data(&state, &headers)?;
     let active = state.office.display()?.call;
     let log = super::api::with_store(&state, |store| Ok(store.call_log_tail(100)?)).await?;
-    Ok(Json(json!({"active": active, "log": log})))
+    Ok(Json(Calls { active, log }))
 }
 
 /// `/api/officials`: the directory with each official's page link, for the office to send out.
-pub async fn officials(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/officials", tag = "calls", security(("office" = [])),
+    responses((status = 200, description = "The directory with each official's link", body = Officials),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody)))]
+pub async fn officials(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Officials>, ApiError> {
     require_office(&state, &headers)
         .map_err(|_| ApiError::Forbidden("officials' links are for the office only (office token required)".into()))?;
     super::lock::office_data(&state, &headers)?;
     let calls = state.office.calls();
-    let list: Vec<Value> = calls
+    let officials = calls
         .officials()
         .iter()
-        .map(|o| json!({"official": o, "link": format!("/official/{}?token={}", o.id, calls.official_token(&o.id))}))
+        .map(|o| OfficialLink {
+            official: o.clone(),
+            link: format!("/official/{}?token={}", o.id, calls.official_token(&o.id)),
+        })
         .collect();
-    Ok(Json(json!({"officials": list})))
+    Ok(Json(Officials { officials }))
 }

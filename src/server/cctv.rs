@@ -14,7 +14,8 @@ use std::convert::Infallible;
 
 const BOUNDARY: &str = "scpm-frame";
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MediaParams {
     #[serde(default)]
     token: Option<String>,
@@ -48,6 +49,12 @@ fn frame(id: &str, n: u64) -> Result<Vec<u8>, ApiError> {
     cctv::test_frame(id, n, chrono::Utc::now()).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
+#[utoipa::path(get, path = "/api/cctv/{id}/frame", tag = "screens",
+    params(("id" = String, Path, description = "A CCTV camera id"), MediaParams), security(("office" = []), ("link" = [])),
+    responses((status = 200, description = "The camera's current picture", content_type = "image/jpeg", body = Vec<u8>),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 404, description = "No such thing", body = super::answers::ErrorBody),
+        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody)))]
 pub async fn still(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -59,6 +66,12 @@ pub async fn still(
     Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "no-store")], jpeg).into_response())
 }
 
+#[utoipa::path(get, path = "/api/cctv/{id}/stream", tag = "screens",
+    params(("id" = String, Path, description = "A CCTV camera id"), MediaParams), security(("office" = []), ("link" = [])),
+    responses((status = 200, description = "The camera's pictures as MJPEG", content_type = "multipart/x-mixed-replace", body = Vec<u8>),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 404, description = "No such thing", body = super::answers::ErrorBody),
+        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
     headers: HeaderMap,

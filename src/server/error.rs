@@ -48,7 +48,7 @@ pub async fn in_json_shape(response: Response) -> Response {
     let text = String::from_utf8_lossy(&bytes).trim().to_string();
     let message = if text.is_empty() { status.canonical_reason().unwrap_or("error").to_lowercase() } else { text };
     let code = status.canonical_reason().unwrap_or("error").to_lowercase().replace(' ', "_");
-    let body = serde_json::json!({"error": code, "message": message}).to_string();
+    let body = serde_json::to_string(&super::answers::ErrorBody { error: code, message }).unwrap_or_default();
     parts.headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
     Response::from_parts(parts, axum::body::Body::from(body))
@@ -81,7 +81,7 @@ impl IntoResponse for ApiError {
             ApiError::Internal(_) => "internal error; the details are in the service log".to_string(),
             other => other.to_string(),
         };
-        (status, Json(serde_json::json!({"error": code, "message": message}))).into_response()
+        (status, Json(super::answers::ErrorBody { error: code.into(), message })).into_response()
     }
 }
 

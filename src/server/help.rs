@@ -9,8 +9,9 @@ use axum::extract::{Query, State};
 use axum::Json;
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct HelpParams {
     #[serde(default)]
     page: Option<String>,
@@ -18,6 +19,10 @@ pub struct HelpParams {
     lang: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/help", tag = "screens", params(HelpParams),
+    responses((status = 200, description = "What can be said and gestured on a page", body = Help),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
+        (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
 pub async fn page_help(
     State(state): State<AppState>,
     params: Result<Query<HelpParams>, QueryRejection>,

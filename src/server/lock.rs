@@ -3,6 +3,7 @@
 //! wall in public mode is answered as the public is (`screens::viewer`), and office-only data
 //! waits for the PIN. `POST /api/unlock` takes the PIN typed on the wall.
 
+use super::answers::Unlocked;
 use super::{ApiError, AppState};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
@@ -10,7 +11,6 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// What the office's token may read now: refused while the wall is locked (`423`) or in
@@ -33,7 +33,7 @@ pub(super) fn locked() -> ApiError {
     ApiError::Locked("the wall is locked: type the PIN on the wall to unlock it".into())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnlockRequest {
     pin: String,
@@ -42,6 +42,14 @@ pub struct UnlockRequest {
 /// `POST /api/unlock {"pin"}` with the office token: the right PIN unlocks the wall and leaves
 /// public mode; a wrong one changes nothing. Five attempts per address, then one every 12 s.
 /// Audited either way (never the digits).
+#[utoipa::path(post, path = "/api/unlock", tag = "office", request_body = UnlockRequest,
+    security(("office" = [])),
+    responses((status = 200, description = "The PIN was right: the wall is unlocked and out of public mode", body = Unlocked),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
+        (status = 401, description = "No token where one is needed", body = super::answers::ErrorBody),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 415, description = "The body is not JSON", body = super::answers::ErrorBody),
+        (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
 pub async fn unlock(
     State(state): State<AppState>,
     connected: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
@@ -67,6 +75,5 @@ pub async fn unlock(
     if !right {
         return Err(ApiError::Forbidden("wrong PIN".into()));
     }
-    Ok(Json(json!({"unlocked": true, "display_version": applied.version, "audit_id": applied.audit_id}))
-        .into_response())
+    Ok(Json(Unlocked { unlocked: true, display_version: applied.version, audit_id: applied.audit_id }).into_response())
 }

@@ -2,6 +2,7 @@
 //! `tower::ServiceExt::oneshot` and no socket. Handlers are thin: they check rights and input,
 //! then call the index, the store or the ingest sink.
 
+mod answers;
 mod api;
 mod calls;
 mod cctv;
@@ -11,6 +12,7 @@ mod limit;
 mod listen;
 mod lock;
 mod office;
+mod openapi;
 mod ready;
 mod screens;
 mod wall;
@@ -31,9 +33,11 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{get, post};
 use axum::Router;
 use std::sync::{Arc, Mutex};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Everything a handler may use. Cheap to clone.
 #[derive(Clone)]
@@ -61,43 +65,57 @@ pub struct AppState {
 }
 
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(api::healthz))
-        .route("/readyz", get(ready::readyz))
-        .route("/metrics", get(api::metrics))
-        .route("/api/search", get(api::search))
-        .route("/api/resolve", get(api::resolve))
-        .route("/api/state", get(api::city_state))
-        .route("/api/complaints", post(api::submit_complaint))
-        .route("/api/commands", post(office::command))
-        .route("/api/unlock", post(lock::unlock))
-        .route("/api/display", get(office::display))
-        .route("/api/audit", get(office::audit))
-        .route("/api/calls", get(calls::calls))
-        .route("/api/officials", get(calls::officials))
-        .route("/official/{id}", get(calls::official_page))
-        .route("/ws/official/{id}", get(calls::official_socket))
-        .route("/ws/call", get(calls::wall_socket))
-        .route("/api/realtime", get(screens::realtime))
-        .route("/api/opinion", get(screens::opinion))
-        .route("/api/indicators", get(screens::indicators))
-        .route("/api/indicators/{id}", get(screens::indicator))
-        .route("/api/pledges", get(screens::pledges))
-        .route("/api/help", get(help::page_help))
-        .route("/api/cctv/{id}/frame", get(cctv::still))
-        .route("/api/cctv/{id}/stream", get(cctv::stream))
-        .route("/ws/display", get(wall::socket))
-        .route("/", get(web::page))
-        .route("/public", get(web::page))
-        .route("/static/{*file}", get(web::static_file))
-        .route("/api/geo", get(web::geo))
-        .route("/api/complaints/{id}", get(web::complaint))
+    let (router, doc) = routes().clone();
+    router
+        .layer(axum::Extension(doc))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limit::public_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(axum::middleware::from_fn(guard_headers))
         .with_state(state)
+}
+
+/// The routes and their description, built once: each route from its handler's own
+/// `#[utoipa::path]`, so none is served undescribed.
+fn routes() -> &'static (Router<AppState>, Arc<utoipa::openapi::OpenApi>) {
+    static ROUTES: std::sync::OnceLock<(Router<AppState>, Arc<utoipa::openapi::OpenApi>)> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| {
+        let (router, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+            .routes(routes!(api::healthz))
+            .routes(routes!(ready::readyz))
+            .routes(routes!(api::metrics))
+            .routes(routes!(api::search))
+            .routes(routes!(api::resolve))
+            .routes(routes!(api::city_state))
+            .routes(routes!(api::submit_complaint))
+            .routes(routes!(office::command))
+            .routes(routes!(lock::unlock))
+            .routes(routes!(office::display))
+            .routes(routes!(office::audit))
+            .routes(routes!(calls::calls))
+            .routes(routes!(calls::officials))
+            .routes(routes!(calls::official_page))
+            .routes(routes!(calls::official_socket))
+            .routes(routes!(calls::wall_socket))
+            .routes(routes!(screens::realtime))
+            .routes(routes!(screens::opinion))
+            .routes(routes!(screens::indicators))
+            .routes(routes!(screens::indicator))
+            .routes(routes!(screens::pledges))
+            .routes(routes!(help::page_help))
+            .routes(routes!(cctv::still))
+            .routes(routes!(cctv::stream))
+            .routes(routes!(wall::socket))
+            .routes(routes!(web::office_page))
+            .routes(routes!(web::public_page))
+            .routes(routes!(web::static_file))
+            .routes(routes!(web::geo))
+            .routes(routes!(web::complaint))
+            .routes(routes!(openapi::described))
+            .split_for_parts();
+        (router, Arc::new(openapi::finish(doc)))
+    })
 }
 
 /// What the pages may load: their own scripts and the service's own data and sockets, nothing

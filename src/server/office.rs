@@ -1,15 +1,16 @@
 //! The office's endpoints: typed commands (`POST /api/commands`, through `office::Office`), the
 //! display state they change, and the audit log. Every command is audited before it is answered.
 
+use super::answers::{Audit, CommandAnswer};
 use super::api::require_token;
 use super::{ApiError, AppState};
+use crate::display::WallView;
 use crate::office::Channel;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 const MAX_UTTERANCE: usize = 500;
 
@@ -25,7 +26,7 @@ pub(super) fn require_office(state: &AppState, headers: &HeaderMap) -> Result<()
     require_token(headers, &state.office_token, "office")
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommandRequest {
     text: String,
@@ -35,11 +36,20 @@ pub struct CommandRequest {
     channel: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/commands", tag = "office", request_body = CommandRequest,
+    security(("office" = [])),
+    responses((status = 200, description = "What was understood and done (audited before this answer)", body = CommandAnswer),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
+        (status = 401, description = "No token where one is needed", body = super::answers::ErrorBody),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 413, description = "The body is larger than 64 KiB", body = super::answers::ErrorBody),
+        (status = 415, description = "The body is not JSON", body = super::answers::ErrorBody),
+        (status = 503, description = "Not available now (ingest stopping, the store failing); retry", body = super::answers::ErrorBody)))]
 pub async fn command(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Json<CommandRequest>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CommandAnswer>, ApiError> {
     require_office(&state, &headers)?;
     let started = std::time::Instant::now();
     let Json(req) = body.map_err(|e| ApiError::from_json(e, "POST /api/commands"))?;
@@ -58,33 +68,41 @@ pub async fn command(
         tokio::task::spawn_blocking(move || office.command(&req.text, req.lang.as_deref(), channel))
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let mut body = serde_json::to_value(&answer).map_err(|e| ApiError::Internal(e.to_string()))?;
-    body["display_version"] = json!(applied.version);
-    body["audit_id"] = json!(applied.audit_id);
     crate::metrics::Metrics::observe(&state.metrics.command_request, started.elapsed());
-    Ok(Json(body))
+    Ok(Json(CommandAnswer { answer, display_version: applied.version, audit_id: applied.audit_id }))
 }
 
 /// The office display state: it names the official being called, so it is the office's only.
-pub async fn display(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/display", tag = "office", security(("office" = [])),
+    responses((status = 200, description = "The wall's state, or only that it is locked", body = WallView),
+        (status = 401, description = "No token where one is needed", body = super::answers::ErrorBody),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody)))]
+pub async fn display(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<WallView>, ApiError> {
     require_office(&state, &headers)?;
     Ok(Json(state.office.display()?.for_wall()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     #[serde(default)]
     limit: Option<usize>,
 }
 
+#[utoipa::path(get, path = "/api/audit", tag = "office", params(AuditParams), security(("office" = [])),
+    responses((status = 200, description = "The audit log, newest first", body = Audit),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
+        (status = 401, description = "No token where one is needed", body = super::answers::ErrorBody),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody)))]
 pub async fn audit(
     State(state): State<AppState>,
     headers: HeaderMap,
     params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Audit>, ApiError> {
     super::lock::office_data(&state, &headers)?;
     let Query(p) = params.map_err(|e| ApiError::BadRequest(format!("{}; the parameter is limit", e.body_text())))?;
     let limit = p.limit.unwrap_or(50).min(1000);
     let rows = super::api::with_store(&state, move |store| Ok(store.audit_tail(limit)?)).await?;
-    Ok(Json(json!({"rows": rows})))
+    Ok(Json(Audit { rows }))
 }

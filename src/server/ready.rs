@@ -13,13 +13,16 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The answer of `/readyz`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Readiness {
     pub ready: bool,
     /// Each part by name: `store`, `index`, `voice`, `gestures`, `source:<name>`.
     pub parts: BTreeMap<String, PartState>,
 }
 
+#[utoipa::path(get, path = "/readyz", tag = "operations", security((), ("office" = [])),
+    responses((status = 200, description = "Every part is ready (or off as configured)", body = Readiness),
+        (status = 503, description = "A part is not ready; the reasons go to the office token only", body = Readiness)))]
 pub async fn readyz(State(state): State<AppState>, headers: HeaderMap) -> (StatusCode, Json<Readiness>) {
     let mut parts: BTreeMap<String, PartState> = BTreeMap::new();
     let store = match super::api::with_store(&state, |store| Ok(store.stored_rev()?)).await {

@@ -3,12 +3,18 @@
 //! (live CCTV, personal data) is removed here, on the server, for a request without the office
 //! token — the public page never receives it.
 
+use super::answers::{
+    AirNow, Camera, Catalogue, CctvNear, ComplaintView, DepartmentName, DistrictNow, DistrictValue, GroupValue,
+    HospitalNear, IncidentNow, IndicatorFigures, IndicatorName, Opinion, OpinionCount, OpinionStep, OpinionTotals,
+    PledgeSummary, PledgeView, Pledges, Realtime, TrafficNow, TrendCount, VisionIndicators, VisionPledges, WaterNow,
+};
 use super::api::with_store;
 use super::{ApiError, AppState};
 use crate::city::geo::{distance_m, LonLat};
 use crate::city::indicators::{months_back, Month};
 use crate::city::{FacilityKind, PledgeStatus};
 use crate::sources::record::Complaint;
+use crate::sources::record::WeatherReading;
 use crate::sources::Record;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -16,7 +22,6 @@ use axum::http::HeaderMap;
 use axum::Json;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Deserialize;
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// Who is asking: the office (valid token) or the public (no token). A wrong token is refused
@@ -40,8 +45,9 @@ pub(super) fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Ap
     Ok(if display.public_mode { Viewer::Public } else { Viewer::Office })
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ScreenParams {
     #[serde(default)]
     district: Option<String>,
@@ -89,11 +95,17 @@ fn incident_status(i: &crate::sources::record::Incident) -> &'static str {
 
 /// `/api/realtime`: incidents with their times, the CCTV and hospitals nearest the newest one,
 /// and per-district air, traffic, weather and water.
+#[utoipa::path(get, path = "/api/realtime", tag = "screens", params(ScreenParams), security((), ("office" = [])),
+    responses((status = 200, description = "Real-time urban status (no CCTV for the public)", body = Realtime),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody),
+        (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
 pub async fn realtime(
     State(state): State<AppState>,
     headers: HeaderMap,
     params: Result<Query<ScreenParams>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Realtime>, ApiError> {
     let who = viewer(&state, &headers)?;
     let district = district_param(&state, params)?;
     let d = district.as_deref();
@@ -106,37 +118,26 @@ pub async fn realtime(
         Ok((store.latest("incident", scope.as_deref(), 20)?, per_kind))
     })
     .await?;
-    let mut readings: BTreeMap<&str, BTreeMap<String, Value>> = BTreeMap::new();
-    for (kind, records) in per_kind {
+    let mut now = Readings::default();
+    for (_, records) in per_kind {
         // Newest first: keep the first reading seen per district.
         for record in records {
-            let code = record.district().to_string();
-            if let std::collections::btree_map::Entry::Vacant(slot) = readings.entry(kind).or_default().entry(code) {
-                let value = match &record {
-                    Record::Air(a) => {
-                        json!({"pm10": a.pm10, "pm25": a.pm25, "grade": a.index_grade, "o3": a.o3, "no2": a.no2})
-                    }
-                    Record::Traffic(t) => json!({"speed_kmh": t.speed_kmh, "road": t.road}),
-                    Record::Weather(w) => serde_json::to_value(w).unwrap_or(Value::Null),
-                    Record::Water(w) => {
-                        json!({"turbidity_ntu": w.turbidity_ntu, "chlorine_mg_l": w.chlorine_mg_l, "ph": w.ph, "ok": w.within_limits()})
-                    }
-                    _ => Value::Null,
-                };
-                slot.insert(value);
-            }
+            now.keep(record);
         }
     }
-    let reading = |kind: &str, code: &str| readings.get(kind).and_then(|m| m.get(code)).cloned();
-    let districts: Vec<Value> = state
+    let districts: Vec<DistrictNow> = state
         .city
         .districts
         .iter()
         .filter(|x| d.is_none_or(|d| d == x.code))
-        .map(|x| {
-            json!({"code": x.code, "name_ko": x.name_ko, "name_en": x.name_en,
-                   "air": reading("air", &x.code), "traffic": reading("traffic", &x.code),
-                   "weather": reading("weather", &x.code), "water": reading("water", &x.code)})
+        .map(|x| DistrictNow {
+            code: x.code.clone(),
+            name_ko: x.name_ko.clone(),
+            name_en: x.name_en.clone(),
+            air: now.air.get(&x.code).cloned(),
+            traffic: now.traffic.get(&x.code).cloned(),
+            weather: now.weather.get(&x.code).cloned(),
+            water: now.water.get(&x.code).cloned(),
         })
         .collect();
     let focus = incidents.iter().find_map(|r| match r {
@@ -144,44 +145,105 @@ pub async fn realtime(
         _ => None,
     });
     let focus_at = focus.map(|i| i.position).or_else(|| d.and_then(|c| state.city.district(c)).map(|x| x.centroid));
-    let hospitals: Vec<Value> = focus_at
+    let hospitals: Vec<HospitalNear> = focus_at
         .map(|at| nearest(&state, FacilityKind::Hospital, at, NEAREST))
         .unwrap_or_default()
         .into_iter()
-        .map(|(m, f)| {
-            json!({"id": f.id, "name_ko": f.name_ko, "name_en": f.name_en, "distance_m": m.round(),
-                              "emergency_beds": f.emergency_beds, "position": f.position, "simulated": f.simulated})
+        .map(|(m, f)| HospitalNear {
+            id: f.id.clone(),
+            name_ko: f.name_ko.clone(),
+            name_en: f.name_en.clone(),
+            distance_m: m.round(),
+            emergency_beds: f.emergency_beds,
+            position: f.position,
+            simulated: f.simulated,
         })
         .collect();
     let cctv = match who {
-        Viewer::Public => json!({"restricted": true, "reason": "live CCTV is shown in the office only"}),
-        Viewer::Office => json!({"restricted": false, "cameras": focus_at
-            .map(|at| nearest(&state, FacilityKind::Cctv, at, NEAREST))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(m, f)| json!({"id": f.id, "name_ko": f.name_ko, "name_en": f.name_en, "distance_m": m.round(),
-                                  "position": f.position, "stream": format!("/api/cctv/{}/stream", f.id),
-                                  "frame": format!("/api/cctv/{}/frame", f.id),
-                                  "simulated": true}))
-            .collect::<Vec<_>>()}),
+        Viewer::Public => {
+            CctvNear { restricted: true, reason: Some("live CCTV is shown in the office only".into()), cameras: None }
+        }
+        Viewer::Office => CctvNear {
+            restricted: false,
+            reason: None,
+            cameras: Some(
+                focus_at
+                    .map(|at| nearest(&state, FacilityKind::Cctv, at, NEAREST))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(m, f)| Camera {
+                        id: f.id.clone(),
+                        name_ko: f.name_ko.clone(),
+                        name_en: f.name_en.clone(),
+                        distance_m: m.round(),
+                        position: f.position,
+                        stream: format!("/api/cctv/{}/stream", f.id),
+                        frame: format!("/api/cctv/{}/frame", f.id),
+                        simulated: true,
+                    })
+                    .collect(),
+            ),
+        },
     };
-    let incidents: Vec<Value> = incidents
-        .iter()
+    let minutes = |from: DateTime<Utc>, to: Option<DateTime<Utc>>| to.map(|t| (t - from).num_seconds() as f64 / 60.0);
+    let focus = focus.map(|i| i.id.clone());
+    let incidents: Vec<IncidentNow> = incidents
+        .into_iter()
         .filter_map(|r| match r {
-            Record::Incident(i) => {
-                let mut v = serde_json::to_value(i).ok()?;
-                v["status"] = json!(incident_status(i));
-                v["dispatch_min"] = json!(i.dispatched_at.map(|t| (t - i.received_at).num_seconds() as f64 / 60.0));
-                v["arrival_min"] = json!(i.arrived_at.map(|t| (t - i.received_at).num_seconds() as f64 / 60.0));
-                Some(v)
-            }
+            Record::Incident(i) => Some(IncidentNow {
+                status: incident_status(&i).into(),
+                dispatch_min: minutes(i.received_at, i.dispatched_at),
+                arrival_min: minutes(i.received_at, i.arrived_at),
+                incident: i,
+            }),
             _ => None,
         })
         .collect();
-    Ok(Json(json!({
-        "generated_at": Utc::now(), "district": district, "districts": districts,
-        "incidents": incidents, "focus": focus.map(|i| &i.id), "hospitals": hospitals, "cctv": cctv,
-    })))
+    Ok(Json(Realtime { generated_at: Utc::now(), district, districts, incidents, focus, hospitals, cctv }))
+}
+
+/// The newest reading of each kind per district, as the real-time screen shows it.
+#[derive(Default)]
+struct Readings {
+    air: BTreeMap<String, AirNow>,
+    traffic: BTreeMap<String, TrafficNow>,
+    weather: BTreeMap<String, WeatherReading>,
+    water: BTreeMap<String, WaterNow>,
+}
+
+impl Readings {
+    /// Keeps `record` unless its district has a reading of its kind already (records come newest
+    /// first).
+    fn keep(&mut self, record: Record) {
+        let code = record.district().to_string();
+        match record {
+            Record::Air(a) => {
+                self.air.entry(code).or_insert(AirNow {
+                    pm10: a.pm10,
+                    pm25: a.pm25,
+                    grade: a.index_grade,
+                    o3: a.o3,
+                    no2: a.no2,
+                });
+            }
+            Record::Traffic(t) => {
+                self.traffic.entry(code).or_insert(TrafficNow { speed_kmh: t.speed_kmh, road: t.road });
+            }
+            Record::Weather(w) => {
+                self.weather.entry(code).or_insert(w);
+            }
+            Record::Water(w) => {
+                let ok = w.within_limits();
+                self.water.entry(code).or_insert(WaterNow {
+                    turbidity_ntu: w.turbidity_ntu,
+                    chlorine_mg_l: w.chlorine_mg_l,
+                    ph: w.ph,
+                    ok,
+                });
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Digits that look like a phone number or resident number, masked for the public: citizens
@@ -208,15 +270,24 @@ pub fn mask_numbers(text: &str) -> String {
 }
 
 /// A complaint as a viewer may see it: never the citizen; for the public, numbers masked too.
-pub fn complaint_for(c: &Complaint, who: Viewer) -> Value {
+pub fn complaint_for(c: &Complaint, who: Viewer) -> ComplaintView {
     let mask = |s: &str| if who == Viewer::Public { mask_numbers(s) } else { s.to_string() };
-    json!({"id": c.id, "form": c.form, "category": c.category, "district": c.district,
-           "text_ko": mask(&c.text_ko), "text_en": mask(&c.text_en), "status": c.status,
-           "received_at": c.received_at, "updated_at": c.updated_at})
+    ComplaintView {
+        id: c.id.clone(),
+        form: c.form,
+        category: c.category.clone(),
+        district: c.district.clone(),
+        text_ko: mask(&c.text_ko),
+        text_en: mask(&c.text_en),
+        status: c.status,
+        received_at: c.received_at,
+        updated_at: c.updated_at,
+    }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct OpinionParams {
     #[serde(default)]
     district: Option<String>,
@@ -231,11 +302,17 @@ pub struct OpinionParams {
 /// `/api/opinion?district=&period=|from=&to=`: complaints and suggestions of a window (the last
 /// 24 hours unless asked, see `window`) by category, by district and by hour or day, the
 /// trending topics, and the newest ones (without personal data). The window is echoed.
+#[utoipa::path(get, path = "/api/opinion", tag = "screens", params(OpinionParams), security((), ("office" = [])),
+    responses((status = 200, description = "Citizens' opinion in a window (echoed); no personal data", body = Opinion),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody),
+        (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
 pub async fn opinion(
     State(state): State<AppState>,
     headers: HeaderMap,
     params: Result<Query<OpinionParams>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Opinion>, ApiError> {
     let who = viewer(&state, &headers)?;
     let Query(p) = params.map_err(|e| {
         ApiError::BadRequest(format!("{}; the parameters are district, period, from and to", e.body_text()))
@@ -254,31 +331,38 @@ pub async fn opinion(
         Ok((counts, store.latest_between("complaint", scope.as_deref(), from, to, 12)?))
     })
     .await?;
-    let pair = |(k, [c, s]): &(String, [u64; 2])| json!({"key": k, "complaints": c, "suggestions": s});
-    let series: Vec<Value> = (0..buckets)
+    let pair = |(k, [c, s]): &(String, [u64; 2])| OpinionCount { key: k.clone(), complaints: *c, suggestions: *s };
+    let series: Vec<OpinionStep> = (0..buckets)
         .map(|b| {
             let [c, s] = counts.by_bucket.iter().find(|(n, _)| *n == b as i64).map_or([0, 0], |(_, c)| *c);
-            json!({"at": window.from + Duration::seconds(step * b as i64), "complaints": c, "suggestions": s})
+            OpinionStep { at: window.from + Duration::seconds(step * b as i64), complaints: c, suggestions: s }
         })
         .collect();
-    let latest: Vec<Value> = latest
+    let latest: Vec<ComplaintView> = latest
         .iter()
         .filter_map(|r| match r {
             Record::Complaint(c) => Some(complaint_for(c, who)),
             _ => None,
         })
         .collect();
-    Ok(Json(json!({
-        "generated_at": now, "district": district,
-        "from": window.from, "to": window.to, "period": window.period,
-        "bucket": if step == 3600 { "hour" } else { "day" },
-        "totals": {"complaints": counts.totals[0], "suggestions": counts.totals[1]},
-        "by_category": counts.by_category.iter().map(pair).collect::<Vec<_>>(),
-        "by_district": counts.by_district.iter().map(pair).collect::<Vec<_>>(),
-        "series": series,
-        "trends": counts.trends.iter().map(|(ko, en, n)| json!({"topic_ko": ko, "topic_en": en, "mentions": n})).collect::<Vec<_>>(),
-        "latest": latest,
-    })))
+    Ok(Json(Opinion {
+        generated_at: now,
+        district,
+        from: window.from,
+        to: window.to,
+        period: window.period.clone(),
+        bucket: if step == 3600 { "hour" } else { "day" }.into(),
+        totals: OpinionTotals { complaints: counts.totals[0], suggestions: counts.totals[1] },
+        by_category: counts.by_category.iter().map(pair).collect(),
+        by_district: counts.by_district.iter().map(pair).collect(),
+        series,
+        trends: counts
+            .trends
+            .iter()
+            .map(|(ko, en, n)| TrendCount { topic_ko: ko.clone(), topic_en: en.clone(), mentions: *n })
+            .collect(),
+        latest,
+    }))
 }
 
 /// The last complete month: the newest month an indicator has a value for.
@@ -287,16 +371,34 @@ pub fn reporting_month(now: DateTime<Utc>) -> Month {
 }
 
 /// `/api/indicators`: the catalogue by vision.
-pub async fn indicators(State(state): State<AppState>) -> Json<Value> {
+#[utoipa::path(get, path = "/api/indicators", tag = "screens",
+    responses((status = 200, description = "The policy indicators by vision", body = Catalogue)))]
+pub async fn indicators(State(state): State<AppState>) -> Json<Catalogue> {
     let c = &state.city;
-    Json(json!({
-        "visions": c.visions.iter().map(|v| json!({
-            "id": v.id, "name_ko": v.name_ko, "name_en": v.name_en,
-            "indicators": c.indicators.iter().filter(|i| i.vision == v.id).map(|i| json!({
-                "id": i.id, "name_ko": i.name_ko, "name_en": i.name_en, "unit": i.unit,
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    }))
+    let names = |vision: &str| {
+        c.indicators
+            .iter()
+            .filter(|i| i.vision == vision)
+            .map(|i| IndicatorName {
+                id: i.id.clone(),
+                name_ko: i.name_ko.clone(),
+                name_en: i.name_en.clone(),
+                unit: i.unit.clone(),
+            })
+            .collect()
+    };
+    Json(Catalogue {
+        visions: c
+            .visions
+            .iter()
+            .map(|v| VisionIndicators {
+                id: v.id.clone(),
+                name_ko: v.name_ko.clone(),
+                name_en: v.name_en.clone(),
+                indicators: names(&v.id),
+            })
+            .collect(),
+    })
 }
 
 const SERIES_MONTHS: u32 = 36;
@@ -304,11 +406,18 @@ const SERIES_MONTHS: u32 = 36;
 /// `/api/indicators/{id}`: the indicator's series (city and district), this month against the
 /// same month last year, every district's value (the choropleth), and the breakdowns by age
 /// group and gender where the indicator has them.
+#[utoipa::path(get, path = "/api/indicators/{id}", tag = "screens",
+    params(("id" = String, Path, description = "An indicator id from `/api/indicators`"), ScreenParams),
+    responses((status = 200, description = "The indicator's figures", body = IndicatorFigures),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 404, description = "No such thing", body = super::answers::ErrorBody),
+        (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
 pub async fn indicator(
     State(state): State<AppState>,
     Path(id): Path<String>,
     params: Result<Query<ScreenParams>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IndicatorFigures>, ApiError> {
     let district = district_param(&state, params)?;
     let Some(ind) = state.city.indicator(&id) else {
         return Err(ApiError::NotFound(format!("no indicator `{id}`; GET /api/indicators lists them")));
@@ -319,47 +428,88 @@ pub async fn indicator(
     let latest = ind.value(d, now);
     let last_year = ind.value(d, months_back(now, 12));
     // Weighted by the population's shares, so that they agree with the whole.
-    let groups = |shares: &[(String, f64)]| -> Vec<Value> {
+    let groups = |shares: &[(String, f64)]| -> Vec<GroupValue> {
         let groups = ind.breakdown(d, now, shares);
-        groups.iter().zip(shares).map(|((g, v), (_, w))| json!({"group": g, "value": v, "share": w})).collect()
+        groups
+            .into_iter()
+            .zip(shares)
+            .map(|((group, value), (_, share))| GroupValue { group, value, share: *share })
+            .collect()
     };
-    Ok(Json(json!({
-        "indicator": ind, "district": d, "month": format!("{:04}-{:02}", now.0, now.1), "simulated": true,
-        "latest": latest, "last_year": last_year,
-        "change_pct": if last_year != 0.0 { ((latest - last_year) / last_year.abs() * 1000.0).round() / 10.0 } else { 0.0 },
-        "series": ind.series(None, from, now),
-        "district_series": d.map(|d| ind.series(Some(d), from, now)),
-        "by_district": if ind.per_district {
-            state.city.districts.iter().map(|x| json!({"code": x.code, "value": ind.value(Some(&x.code), now)})).collect()
-        } else { Vec::new() },
-        "by_age": if ind.per_age { groups(&state.city.population.age) } else { Vec::new() },
-        "by_gender": if ind.per_gender { groups(&state.city.population.gender) } else { Vec::new() },
-    })))
+    Ok(Json(IndicatorFigures {
+        indicator: ind.clone(),
+        district: d.map(str::to_string),
+        month: format!("{:04}-{:02}", now.0, now.1),
+        simulated: true,
+        latest,
+        last_year,
+        change_pct: if last_year != 0.0 {
+            ((latest - last_year) / last_year.abs() * 1000.0).round() / 10.0
+        } else {
+            0.0
+        },
+        series: ind.series(None, from, now),
+        district_series: d.map(|d| ind.series(Some(d), from, now)),
+        by_district: if ind.per_district {
+            state
+                .city
+                .districts
+                .iter()
+                .map(|x| DistrictValue { code: x.code.clone(), value: ind.value(Some(&x.code), now) })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        by_age: if ind.per_age { groups(&state.city.population.age) } else { Vec::new() },
+        by_gender: if ind.per_gender { groups(&state.city.population.gender) } else { Vec::new() },
+    }))
 }
 
 /// `/api/pledges`: every pledge with its progress, and a summary per vision.
-pub async fn pledges(State(state): State<AppState>) -> Json<Value> {
+#[utoipa::path(get, path = "/api/pledges", tag = "screens",
+    responses((status = 200, description = "The mayor's pledges and their progress", body = Pledges)))]
+pub async fn pledges(State(state): State<AppState>) -> Json<Pledges> {
     let c = &state.city;
     let count = |s: PledgeStatus, of: &[&crate::city::Pledge]| of.iter().filter(|p| p.status == s).count();
     let summary = |of: &[&crate::city::Pledge]| {
         let avg =
             if of.is_empty() { 0.0 } else { of.iter().map(|p| f64::from(p.progress)).sum::<f64>() / of.len() as f64 };
-        json!({"total": of.len(), "done": count(PledgeStatus::Done, of), "on_track": count(PledgeStatus::OnTrack, of),
-               "delayed": count(PledgeStatus::Delayed, of), "not_started": count(PledgeStatus::NotStarted, of),
-               "average_progress": (avg * 10.0).round() / 10.0})
+        PledgeSummary {
+            total: of.len(),
+            done: count(PledgeStatus::Done, of),
+            on_track: count(PledgeStatus::OnTrack, of),
+            delayed: count(PledgeStatus::Delayed, of),
+            not_started: count(PledgeStatus::NotStarted, of),
+            average_progress: (avg * 10.0).round() / 10.0,
+        }
     };
     let all: Vec<_> = c.pledges.iter().collect();
-    Json(json!({
-        "summary": summary(&all),
-        "visions": c.visions.iter().map(|v| {
-            let of: Vec<_> = c.pledges.iter().filter(|p| p.vision == v.id).collect();
-            json!({"id": v.id, "name_ko": v.name_ko, "name_en": v.name_en, "summary": summary(&of)})
-        }).collect::<Vec<_>>(),
-        "pledges": c.pledges.iter().map(|p| {
-            let department = c.official(&p.department).map(|o| json!({"ko": o.department_ko, "en": o.department_en}));
-            json!({"pledge": p, "department": department})
-        }).collect::<Vec<_>>(),
-    }))
+    Json(Pledges {
+        summary: summary(&all),
+        visions: c
+            .visions
+            .iter()
+            .map(|v| {
+                let of: Vec<_> = c.pledges.iter().filter(|p| p.vision == v.id).collect();
+                VisionPledges {
+                    id: v.id.clone(),
+                    name_ko: v.name_ko.clone(),
+                    name_en: v.name_en.clone(),
+                    summary: summary(&of),
+                }
+            })
+            .collect(),
+        pledges: c
+            .pledges
+            .iter()
+            .map(|p| PledgeView {
+                pledge: p.clone(),
+                department: c
+                    .official(&p.department)
+                    .map(|o| DepartmentName { ko: o.department_ko.clone(), en: o.department_en.clone() }),
+            })
+            .collect(),
+    })
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SocketParams {
     #[serde(default)]
     token: String,
@@ -26,6 +27,10 @@ struct Touch {
     action: Action,
 }
 
+#[utoipa::path(get, path = "/ws/display", tag = "office", params(SocketParams),
+    responses((status = 101, description = "The wall's socket: display states out, touches in (JSON)"),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody)))]
 pub async fn socket(
     State(state): State<AppState>,
     params: Result<Query<SocketParams>, axum::extract::rejection::QueryRejection>,

@@ -2,6 +2,7 @@
 //! script and style (compiled into the binary, so no file or CDN is needed at run time), the
 //! district and neighbourhood boundaries, and one complaint in full for the office.
 
+use super::answers::{DistrictShape, Geo, NeighbourhoodShape};
 use super::{ApiError, AppState};
 use crate::sources::Record;
 use axum::extract::{Path, State};
@@ -27,7 +28,16 @@ const STATIC: &[(&str, &str, &str)] = &[
 ];
 const JS: &str = "text/javascript; charset=utf-8";
 
-pub async fn page() -> Html<&'static str> {
+#[utoipa::path(get, path = "/", tag = "pages",
+    responses((status = 200, description = "The office wall's page", content_type = "text/html", body = String)))]
+pub async fn office_page() -> Html<&'static str> {
+    Html(PAGE)
+}
+
+/// The same page: it reads its path and draws the public's view.
+#[utoipa::path(get, path = "/public", tag = "pages",
+    responses((status = 200, description = "The public's page: the same screens, read-only, without what is restricted", content_type = "text/html", body = String)))]
+pub async fn public_page() -> Html<&'static str> {
     Html(PAGE)
 }
 
@@ -46,6 +56,10 @@ fn pages_js() -> String {
     )
 }
 
+#[utoipa::path(get, path = "/static/{*file}", tag = "pages",
+    params(("file" = String, Path, description = "A file of the pages, e.g. `wall.js`, `vendor/chart.umd.min.js`")),
+    responses((status = 200, description = "The file (script or style)", content_type = "text/javascript", body = String),
+        (status = 404, description = "No such thing", body = super::answers::ErrorBody)))]
 pub async fn static_file(Path(name): Path<String>) -> Result<axum::response::Response, ApiError> {
     if name == "pages.js" {
         return Ok(([(header::CONTENT_TYPE, JS), (header::CACHE_CONTROL, "no-cache")], pages_js()).into_response());
@@ -58,33 +72,55 @@ pub async fn static_file(Path(name): Path<String>) -> Result<axum::response::Res
 }
 
 /// Boundaries for the map: districts and neighbourhoods with names and centroids.
-pub async fn geo(State(state): State<AppState>) -> Json<Value> {
+#[utoipa::path(get, path = "/api/geo", tag = "screens",
+    responses((status = 200, description = "District and neighbourhood boundaries for the map", body = Geo)))]
+pub async fn geo(State(state): State<AppState>) -> Json<Geo> {
     let c = &state.city;
-    Json(json!({
-        "districts": c.districts.iter().map(|d| json!({
-            "code": d.code, "name_ko": d.name_ko, "name_en": d.name_en, "centroid": d.centroid, "boundary": d.boundary,
-        })).collect::<Vec<_>>(),
-        "neighbourhoods": c.neighbourhoods.iter().map(|n| json!({
-            "code": n.code, "district": n.district, "name_ko": n.name_ko, "centroid": n.centroid, "boundary": n.boundary,
-        })).collect::<Vec<_>>(),
-    }))
+    Json(Geo {
+        districts: c
+            .districts
+            .iter()
+            .map(|d| DistrictShape {
+                code: d.code.clone(),
+                name_ko: d.name_ko.clone(),
+                name_en: d.name_en.clone(),
+                centroid: d.centroid,
+                boundary: d.boundary.clone(),
+            })
+            .collect(),
+        neighbourhoods: c
+            .neighbourhoods
+            .iter()
+            .map(|n| NeighbourhoodShape {
+                code: n.code.clone(),
+                district: n.district.clone(),
+                name_ko: n.name_ko.clone(),
+                centroid: n.centroid,
+                boundary: n.boundary.clone(),
+            })
+            .collect(),
+    })
 }
 
 /// One complaint with the citizen's personal data: the office's only.
+#[utoipa::path(get, path = "/api/complaints/{id}", tag = "office",
+    params(("id" = String, Path, description = "A complaint's id")), security(("office" = [])),
+    responses((status = 200, description = "One complaint in full, with the citizen's personal data", body = Record),
+        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
+        (status = 404, description = "No such thing", body = super::answers::ErrorBody),
+        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody)))]
 pub async fn complaint(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Record>, ApiError> {
     super::office::require_office(&state, &headers).map_err(|_| {
         ApiError::Forbidden("a complaint in full, with the citizen's personal data, is for the office only".into())
     })?;
     super::lock::office_data(&state, &headers)?;
     let key = id.clone();
     match super::api::with_store(&state, move |store| Ok(store.get("complaint", &key)?)).await? {
-        Some(record @ Record::Complaint(_)) => {
-            Ok(Json(serde_json::to_value(record).map_err(|e| ApiError::Internal(e.to_string()))?))
-        }
+        Some(record @ Record::Complaint(_)) => Ok(Json(record)),
         _ => Err(ApiError::NotFound(format!("no complaint `{id}`"))),
     }
 }

@@ -45,7 +45,7 @@ pub trait Connector: Send {
 }
 
 /// What /healthz says about one source.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct SourceHealth {
     pub state: String,
     pub records: u64,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::city::geo::LonLat;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Record {
     Incident(Incident),
@@ -21,13 +21,15 @@ pub enum Record {
     Water(WaterReading),
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Incident {
     pub id: String,
     /// "119" (fire and rescue) or "112" (police).
     pub line: String,
     pub category: String,
     pub district: String,
+    /// Longitude, latitude (WGS 84).
+    #[schema(value_type = Vec<f64>)]
     pub position: LonLat,
     /// Neighbourhood or street, for people.
     pub place: String,
@@ -47,7 +49,7 @@ pub struct Incident {
 
 /// One row of the Seoul Open API `RealtimeCityAir` service, field names as the API spells them,
 /// plus the district code we resolved from the station name.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct AirReading {
     #[serde(rename = "MSRDT")]
     pub measured_at: String,
@@ -77,7 +79,7 @@ pub struct AirReading {
     pub district: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct TrafficReading {
     pub district: String,
     pub road: String,
@@ -87,7 +89,7 @@ pub struct TrafficReading {
 
 /// One district's weather observation (an AWS station of the Korea Meteorological Administration
 /// in a real deployment).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct WeatherReading {
     pub district: String,
     pub temperature_c: f64,
@@ -99,7 +101,7 @@ pub struct WeatherReading {
 
 /// Tap-water quality at one district's monitoring point (Seoul's Arisu network in a real
 /// deployment): turbidity, residual chlorine and pH, each with a legal limit.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct WaterReading {
     pub district: String,
     pub station: String,
@@ -116,14 +118,14 @@ impl WaterReading {
     }
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Form {
     Complaint,
     Suggestion,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Received,
@@ -134,13 +136,13 @@ pub enum Status {
 }
 
 /// Who sent a complaint: personal data, never shown on the public view.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Citizen {
     pub name: String,
     pub phone: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Complaint {
     pub id: String,
     pub form: Form,
@@ -157,7 +159,7 @@ pub struct Complaint {
     pub citizen: Option<Citizen>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Trend {
     pub topic_ko: String,
     pub topic_en: String,

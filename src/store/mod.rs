@@ -46,7 +46,7 @@ pub enum StoreError {
 }
 
 /// One row of the audit log: who did what, from where, and what came of it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AuditRow {
     pub at: String,
     pub actor: String,
@@ -58,7 +58,7 @@ pub struct AuditRow {
 }
 
 /// A stored record with its revision.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Stored {
     pub rev: u64,
     pub source: String,
@@ -68,7 +68,7 @@ pub struct Stored {
 /// One official's part of a call, as the call log keeps it. A row is written when the call is
 /// placed and completed when it is answered and when it ends, so a crash mid-call still leaves
 /// who called whom and when.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct CallLogRow {
     pub id: i64,
     pub call_id: String,

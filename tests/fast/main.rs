@@ -15,6 +15,7 @@ mod gestures;
 mod help;
 mod lock;
 mod office;
+mod openapi;
 mod operations;
 mod paths;
 mod postgres;
