@@ -141,7 +141,7 @@ impl Service {
             sources.push(tokio::spawn(crate::lead::run(leadership, name, make, standby, sink, health, shutdown)));
         }
         let state = AppState {
-            config: config.clone(),
+            config: Arc::new(arc_swap::ArcSwap::from_pointee(Config::clone(&config))),
             city,
             index,
             store: Arc::new(Mutex::new(Store::open_for(&config.paths.store, &config.office.scope)?)),

@@ -29,7 +29,21 @@ use serve::serve;
 /// merges; webrtc-rs's ICE restarts and stray STUN packets; ONNX Runtime's session options).
 pub const QUIET_LIBRARIES: &str = "info,tantivy=warn,rtc=error,rtc_ice=error,rtc_dtls=error,webrtc=error,ort=warn";
 
-pub fn run(cli: Cli) -> Result<()> {
+/// Sets what is logged (`server.log`'s syntax; empty: `RUST_LOG` or [`QUIET_LIBRARIES`]).
+pub type SetLog = std::sync::Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+
+/// The log filter for `server.log` (valid: the config checked it), else `RUST_LOG`, else the
+/// quiet default.
+pub fn log_filter(configured: &str) -> tracing_subscriber::EnvFilter {
+    if !configured.is_empty() {
+        if let Ok(filter) = tracing_subscriber::EnvFilter::try_new(configured) {
+            return filter;
+        }
+    }
+    tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| QUIET_LIBRARIES.into())
+}
+
+pub fn run(cli: Cli, set_log: SetLog) -> Result<()> {
     // A config file named on the command line must be there: falling back to the defaults
     // would run an office with settings nobody chose.
     let config_file = match &cli.config {
@@ -40,9 +54,13 @@ pub fn run(cli: Cli) -> Result<()> {
         None => std::path::PathBuf::from("scpm.toml"),
     };
     let config = Config::load(&config_file)?;
+    if !config.server.log.is_empty() {
+        set_log(&config.server.log).map_err(|e| anyhow::anyhow!("server.log: {e}"))?;
+    }
     match cli.command {
         Command::Serve { listen, audio_file, video_file, repeat_files } => {
-            serve(config, listen, audio_file, video_file, repeat_files)
+            let reload = serve::Reloading { file: config_file, started: config.clone(), set_log };
+            serve(config, listen, audio_file, video_file, repeat_files, reload)
         }
         Command::Search { kind, district, limit, json, query } => search(&config, kind, district, limit, json, query),
         Command::Index { action: IndexAction::Build { fresh } } => index_build(&config, fresh),

@@ -12,6 +12,7 @@ pub fn serve(
     audio_file: Option<PathBuf>,
     video_file: Option<PathBuf>,
     repeat: bool,
+    reloading: Reloading,
 ) -> Result<()> {
     if let Some(listen) = listen {
         config.server.listen = listen;
@@ -53,6 +54,7 @@ pub fn serve(
                 None
             }
         };
+        tokio::spawn(reload_on_hangup(reloading, service.state.config.clone()));
         let app = scpm::server::app(service.state.clone());
         let header_read = std::time::Duration::from_secs_f64(config.server.header_read_timeout_s);
         scpm::server::serve(listener, app, header_read, shutdown_signal()).await;
@@ -88,4 +90,46 @@ pub async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// What a reload needs: the file, what it said at the start, and the log's filter.
+pub struct Reloading {
+    pub file: PathBuf,
+    pub started: Config,
+    pub set_log: super::SetLog,
+}
+
+/// On each SIGHUP, the config file's live keys (`config::reload::LIVE`) take effect; the other
+/// keys that changed are named as waiting for a restart; a file that does not load changes
+/// nothing.
+async fn reload_on_hangup(reloading: Reloading, live: std::sync::Arc<arc_swap::ArcSwap<Config>>) {
+    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP: the config is read at the start only");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        let file = match Config::load(&reloading.file) {
+            Ok(file) => file,
+            Err(e) => {
+                tracing::error!("SIGHUP: {e}; the running config is kept");
+                continue;
+            }
+        };
+        let running = live.load_full();
+        let reload = scpm::config::reload::reload(&running, &reloading.started, &file);
+        if reload.config.server.log != running.server.log {
+            if let Err(e) = (reloading.set_log)(&reload.config.server.log) {
+                tracing::error!("SIGHUP: server.log: {e}; the log filter is kept");
+            }
+        }
+        live.store(std::sync::Arc::new(reload.config));
+        tracing::info!(
+            file = %reloading.file.display(),
+            applied = ?reload.applied,
+            need_restart = ?reload.need_restart,
+            "SIGHUP: config reloaded ({} changed now; {} wait for a restart)",
+            reload.applied.len(),
+            reload.need_restart.len(),
+        );
+    }
 }

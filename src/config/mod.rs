@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 mod paths;
+pub mod reload;
 pub use paths::{is_url, redact};
 mod validate;
 pub use paths::{base_of, PathsConfig, GESTURES_FILE};
@@ -42,6 +43,7 @@ pub const KEYS: &[&str] = &[
     "server.intake_token",
     "server.header_read_timeout_s",
     "server.trusted_proxies",
+    "server.log",
     "paths.data_dir",
     "paths.index_dir",
     "paths.store",
@@ -171,6 +173,9 @@ pub struct ServerConfig {
     /// Reverse proxies whose `X-Forwarded-For` names the client (for the public rate limit);
     /// from any other address the header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// What is logged, in `RUST_LOG`'s syntax ("info", "debug", "info,scpm::voice=debug"); empty:
+    /// `RUST_LOG`, or info with the chatty libraries quieted.
+    pub log: String,
 }
 
 impl Default for ServerConfig {
@@ -181,6 +186,7 @@ impl Default for ServerConfig {
             intake_token: String::new(),
             header_read_timeout_s: 10.0,
             trusted_proxies: Vec::new(),
+            log: String::new(),
         }
     }
 }

@@ -22,6 +22,14 @@ impl Config {
                 format!("{timeout} is not between 0.1 and 600 seconds"),
             ));
         }
+        if !self.server.log.is_empty() {
+            if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.server.log) {
+                return Err(invalid(
+                    "server.log",
+                    format!("`{}` is not a log filter like \"info\" or \"info,scpm=debug\": {e}", self.server.log),
+                ));
+            }
+        }
         let pin = &self.office.unlock_pin;
         if !pin.is_empty() && !(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
             return Err(invalid("office.unlock_pin", "is not 4 to 12 digits (or empty, for a generated one)".into()));

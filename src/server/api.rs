@@ -51,11 +51,12 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiE
         Some(crate::readiness::PartState::Failed(_)) => "failed",
         _ => "ready",
     };
-    let shared = matches!(crate::store::Location::of(&state.config.paths.store), crate::store::Location::Postgres(_));
+    let shared =
+        matches!(crate::store::Location::of(&state.config.load().paths.store), crate::store::Location::Postgres(_));
     Ok(Json(Health {
         status: "ok".into(),
-        office: state.config.office.name.clone(),
-        scope: state.config.office.scope.clone(),
+        office: state.config.load().office.name.clone(),
+        scope: state.config.load().office.scope.clone(),
         store: StoreHealth {
             rev,
             database: if shared { "postgresql" } else { "sqlite" }.into(),
@@ -98,7 +99,7 @@ fn query_error(e: QueryRejection) -> ApiError {
 /// A district head's office sees records of its own district only; entities stay city-wide so
 /// that names still resolve.
 fn in_scope(state: &AppState, kind: &str, district: Option<&str>) -> bool {
-    match state.config.office.district() {
+    match state.config.load().office.district() {
         Some(scope) => ENTITY_KINDS.contains(&kind) || district == Some(scope),
         None => true,
     }
@@ -232,7 +233,7 @@ fn redacted(record: Record, who: Viewer) -> Record {
         (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
 pub async fn city_state(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<CityState>, ApiError> {
     let who = viewer(&state, &headers)?;
-    let scope: Option<String> = state.config.office.district().map(str::to_string);
+    let scope: Option<String> = state.config.load().office.district().map(str::to_string);
     let now = Utc::now();
     let day_ago = (now - chrono::Duration::hours(24)).timestamp();
     let (air, traffic, incidents, complaints, trends, incidents_day, complaints_day) =
@@ -248,7 +249,8 @@ pub async fn city_state(State(state): State<AppState>, headers: HeaderMap) -> Re
             ))
         })
         .await?;
-    let scope = state.config.office.district();
+    let config = state.config.load();
+    let scope = config.office.district();
     let districts: Vec<DistrictState> = state
         .city
         .districts
@@ -280,8 +282,8 @@ pub async fn city_state(State(state): State<AppState>, headers: HeaderMap) -> Re
         .collect();
     let complaints: Vec<Record> = complaints.into_iter().map(|c| redacted(c, who)).collect();
     Ok(Json(CityState {
-        office: state.config.office.name.clone(),
-        scope: state.config.office.scope.clone(),
+        office: state.config.load().office.name.clone(),
+        scope: state.config.load().office.scope.clone(),
         generated_at: now,
         districts,
         incidents: Latest { last_24h: incidents_day, latest: incidents },
@@ -341,7 +343,7 @@ pub async fn submit_complaint(
     headers: HeaderMap,
     body: Result<Json<NewComplaint>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let expected = &state.config.server.intake_token;
+    let expected = &state.config.load().server.intake_token;
     if expected.is_empty() {
         return Err(ApiError::Forbidden("complaint intake is off; set server.intake_token in scpm.toml".into()));
     }

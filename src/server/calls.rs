@@ -41,7 +41,7 @@ fn token(params: Result<Query<TokenParam>, axum::extract::rejection::QueryReject
 }
 
 fn check_official(state: &AppState, id: &str, token: &str) -> Result<(), ApiError> {
-    if state.config.office.is_public() {
+    if state.config.load().office.is_public() {
         return Err(ApiError::Forbidden(
             "this is a public replica (office.role = \"public\"): officials' call pages are on the office's own address"
                 .into(),

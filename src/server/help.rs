@@ -34,12 +34,12 @@ pub async fn page_help(
         let pages: Vec<&str> = crate::display::PAGES.iter().map(|(name, _)| *name).collect();
         return Err(ApiError::BadRequest(format!("page `{page}` is not one of {}", pages.join(", "))));
     }
-    let lang = p.lang.unwrap_or_else(|| state.config.office.language.clone());
+    let lang = p.lang.unwrap_or_else(|| state.config.load().office.language.clone());
     if !crate::grammar::LANGS.contains(&lang.as_str()) {
         return Err(ApiError::BadRequest(format!("lang `{lang}` is not supported; use ko or en")));
     }
     // The gestures' file (a few kB, read when the help opens; without it the help lists no
     // gestures rather than failing).
-    let catalog = Catalog::load(&state.config.gestures.catalog_path()).ok();
+    let catalog = Catalog::load(&state.config.load().gestures.catalog_path()).ok();
     Ok(Json(help(state.office.commands(), catalog.as_ref(), &page, &lang)))
 }

@@ -85,7 +85,7 @@ impl Attempts {
 pub async fn public_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !trusted(&state, &req) {
         let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        let client = client_of(peer, req.headers(), &state.config.server.trusted_proxies);
+        let client = client_of(peer, req.headers(), &state.config.load().server.trusted_proxies);
         if let Err(wait) = state.limiter.allow(client) {
             let mut refused = super::ApiError::TooManyRequests(format!(
                 "more than {PER_SECOND} requests a second from one address; slow down"
@@ -123,7 +123,7 @@ pub fn client_of(peer: Option<IpAddr>, headers: &axum::http::HeaderMap, proxies:
 /// Whether the request carries a token this service gave out (checked again, with the rights,
 /// by the handler).
 fn trusted(state: &AppState, req: &Request) -> bool {
-    let intake = &state.config.server.intake_token;
+    let intake = &state.config.load().server.intake_token;
     let known = |token: &str| {
         super::api::same_secret(token, &state.office_token)
             || (!intake.is_empty() && super::api::same_secret(token, intake))

@@ -58,7 +58,7 @@ pub async fn unlock(
 ) -> Result<Response, ApiError> {
     super::office::require_office(&state, &headers)?;
     let client = connected.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0 .0.ip());
-    let client = super::limit::client_of(Some(client), &headers, &state.config.server.trusted_proxies);
+    let client = super::limit::client_of(Some(client), &headers, &state.config.load().server.trusted_proxies);
     if let Err(wait) = state.unlock_attempts.allow(client) {
         let mut refused =
             ApiError::TooManyRequests(format!("{} PIN attempts a minute at most; wait", super::limit::ATTEMPTS))

@@ -42,7 +42,8 @@ use utoipa_axum::routes;
 /// Everything a handler may use. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub config: Arc<Config>,
+    /// The config, live: SIGHUP swaps in the keys of `config::reload::LIVE`.
+    pub config: Arc<arc_swap::ArcSwap<Config>>,
     pub city: Arc<City>,
     pub index: Arc<CityIndex>,
     /// A reading connection (SQLite's WAL, or PostgreSQL, lets it read while the ingest loop writes).

@@ -16,7 +16,7 @@ const MAX_UTTERANCE: usize = 500;
 
 /// Only the office wall's token may command the wall or read the audit log.
 pub(super) fn require_office(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    if state.config.office.is_public() {
+    if state.config.load().office.is_public() {
         return Err(ApiError::Forbidden(
             "this is a public replica (office.role = \"public\"): it serves the public view only; the office's wall, \
              commands, audit and calls are on the office's own address"

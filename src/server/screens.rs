@@ -65,7 +65,7 @@ fn district_param(
             return Err(ApiError::BadRequest(format!("`{code}` is not a district code (5 digits, e.g. 11680)")));
         }
     }
-    match (state.config.office.district(), wanted) {
+    match (state.config.load().office.district(), wanted) {
         (Some(scope), Some(code)) if scope != code => {
             Err(ApiError::Forbidden(format!("this office sees district {scope} only")))
         }

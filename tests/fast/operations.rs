@@ -102,3 +102,73 @@ fn logs_can_be_json_lines() {
     assert_eq!(last["level"], "ERROR", "{last}");
     assert!(last["error"].as_str().unwrap_or_default().contains("such.yaml"), "{last}");
 }
+
+/// `kill -HUP`: the live keys of the edited file take effect (a rotated intake token, the office's
+/// name, the log filter), the others are named as waiting for a restart, and a broken file
+/// changes nothing.
+#[test]
+fn sighup_reloads_the_live_keys_and_names_the_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = common::free_port();
+    let path = common::write_config(dir.path(), port, "[office]\nname = \"Old name\"\n");
+    let log = dir.path().join("serve.log");
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_scpm"))
+        .args(["--log-format", "json", "--config", path.to_str().expect("utf-8"), "serve"])
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("scpm serve");
+    let base = format!("http://127.0.0.1:{port}");
+    let health = || common::reqwest::get_json(&format!("{base}/healthz")).ok().filter(|(s, _)| *s == 200);
+    let up = common::eventually(Duration::from_secs(60), health);
+    assert!(up.is_some(), "{}", std::fs::read_to_string(&log).unwrap_or_default());
+    let complaint = r#"{"form":"complaint","category":"noise","district":"11440","text_ko":"공사 소음"}"#;
+    let submit = |token: &str| {
+        common::reqwest::post_json(&format!("{base}/api/complaints"), Some(token), complaint).map(|(s, _)| s)
+    };
+    assert_eq!(submit(common::INTAKE_TOKEN), Ok(201));
+
+    // Rotate the intake token, rename the office, log more; move the address (a restart key).
+    let text = std::fs::read_to_string(&path).expect("config");
+    let edited = text
+        .replace(common::INTAKE_TOKEN, "rotated-intake-token")
+        .replace("Old name", "New name")
+        .replace(&format!(":{port}\""), &format!(":{}\"", port + 1))
+        .replace("[server]\n", "[server]\nlog = \"info,scpm=debug\"\n");
+    std::fs::write(&path, edited).expect("write config");
+    let hangup = |child: &std::process::Child| {
+        let status = std::process::Command::new("kill").args(["-HUP", &child.id().to_string()]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -HUP");
+    };
+    hangup(&serve);
+    let renamed =
+        common::eventually(Duration::from_secs(30), || health().filter(|(_, body)| body["office"] == "New name"));
+    assert!(renamed.is_some(), "{}", std::fs::read_to_string(&log).unwrap_or_default());
+    assert_eq!(submit("rotated-intake-token"), Ok(201), "the new intake token works at once");
+    assert_eq!(submit(common::INTAKE_TOKEN), Ok(403), "the old one no longer does");
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    let reloaded: Vec<serde_json::Value> = logged
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["message"].as_str().is_some_and(|m| m.contains("config reloaded")))
+        .collect();
+    assert_eq!(reloaded.len(), 1, "{logged}");
+    let applied = reloaded[0]["applied"].as_str().unwrap_or_default();
+    for key in ["office.name", "server.intake_token", "server.log"] {
+        assert!(applied.contains(key), "{key} applied: {}", reloaded[0]);
+    }
+    assert!(reloaded[0]["need_restart"].as_str().unwrap_or_default().contains("server.listen"), "{}", reloaded[0]);
+
+    // A file that does not load: the service goes on as it was, and says why.
+    std::fs::write(&path, "[server]\nlisten = 5\n").expect("write config");
+    hangup(&serve);
+    let kept = common::eventually(Duration::from_secs(30), || {
+        let logged = std::fs::read_to_string(&log).unwrap_or_default();
+        logged.contains("the running config is kept").then_some(logged)
+    });
+    assert!(kept.is_some(), "{}", std::fs::read_to_string(&log).unwrap_or_default());
+    assert_eq!(submit("rotated-intake-token"), Ok(201));
+    let _ = serve.kill();
+    let _ = serve.wait();
+}
