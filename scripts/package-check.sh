@@ -74,10 +74,26 @@ curl -sf -H "Authorization: Bearer $token" http://127.0.0.1:8080/api/audit | gre
     || fail "the command is not in the audit log"
 say "a command from outside is understood, acted on and audited"
 
+# `systemctl reload scpm`, as the unit says: a renamed office, at once, without a restart.
+exec_reload="$(sed -n 's/^ExecReload=//p' "$unit")"
+[ -n "$exec_reload" ] || fail "the unit has no ExecReload"
+sed -i 's/^name = .*/name = "Reloaded office"/' /etc/scpm/scpm.toml
+grep -q '^name = "Reloaded office"' /etc/scpm/scpm.toml || fail "the packaged config has no office.name"
+reload_command="${exec_reload//\$MAINPID/$pid}"
+# shellcheck disable=SC2086 # split into words as systemd does
+$reload_command
+renamed=""
+for _ in $(seq 1 30); do
+    curl -sf http://127.0.0.1:8080/healthz | grep -q '"office":"Reloaded office"' && { renamed=1; break; }
+    sleep 0.5
+done
+[ -n "$renamed" ] || fail "ExecReload did not reload the config"
+say "reload ($exec_reload): office.name changed without a restart"
+
 kill -TERM "$pid"
 wait "$pid" || true
 written="$(cd "$scratch" && find usr/upper etc/upper var/upper -newer installed ! -type d \
-    ! -path 'var/upper/lib/scpm/*' | head -20)"
+    ! -path 'var/upper/lib/scpm/*' ! -path etc/upper/scpm/scpm.toml | head -20)"  # the reload step edited the config
 [ -z "$written" ] || fail "the service wrote outside /var/lib/scpm: $written"
 say "every file the service wrote is under /var/lib/scpm: $(cd /var/lib/scpm && find . -maxdepth 1 ! -name . -printf '%f ')"
 
