@@ -64,6 +64,11 @@ const PARTICLES: &[&str] = &[
     "요",
 ];
 
+/// Whether `word` is one of the particles that follow a name ("는", "에서", "이랑").
+pub fn is_particle(word: &str) -> bool {
+    PARTICLES.contains(&word)
+}
+
 /// The compact key with one trailing particle removed, for each particle that fits
 /// ("마포구는" → ["마포구"]). Empty for text that does not end in Hangul.
 pub fn without_particle(key: &str) -> Vec<String> {

@@ -2,6 +2,8 @@
 //! work, the wall's verbs, question words and openings, particles, the speaker's self, Korean
 //! request endings and fillers, and English words that ask without naming anything.
 
+use crate::text::compact;
+
 /// The office's own work: a topic said with one of these is about a document or a meeting
 /// ("교통 대책 보고서", "the budget slides"), unless the wall is asked to show it.
 pub(super) const OFFICE_WORK: &[&str] = &[
@@ -299,4 +301,52 @@ pub(super) fn asking_word(word: &str) -> bool {
         "things",
     ];
     ASKING.contains(&word.to_lowercase().as_str())
+}
+
+/// Where an English request starts after the context it follows: after "so", "anyway" or "but"
+/// that opens a request ("I have a meeting with the Mapo people in ten minutes, so can you pull
+/// up an overview of Mapo"); 0 when there is none.
+pub(super) fn english_request(words: &[&str]) -> usize {
+    let opens = |w: &str| ENGLISH_OPENINGS.contains(&compact(w).as_str());
+    (1..words.len().saturating_sub(1))
+        .rev()
+        .find(|&i| matches!(compact(words[i]).as_str(), "so" | "anyway" | "but") && opens(words[i + 1]))
+        .map_or(0, |i| i + 1)
+}
+
+/// Whether an English request gets something: "get …", "grab …", "can you get …" (a person got
+/// is a call).
+pub(super) fn gets(words: &[&str]) -> bool {
+    if super::off("gets") {
+        return false;
+    }
+    let words: Vec<String> = words.iter().map(|w| compact(w)).filter(|w| !ENGLISH_FILLERS.contains(&w.as_str())).collect();
+    let first = |w: &[String]| w.first().is_some_and(|w| matches!(w.as_str(), "get" | "grab" | "fetch"));
+    first(&words)
+        || (words.len() > 2
+            && matches!(words[0].as_str(), "can" | "could" | "would")
+            && words[1] == "you"
+            && first(&words[2..]))
+}
+
+/// Whether English words end by asking the wall for what was just said: "…, pull it up", "show
+/// me that", "can you put it on the screen". Not when someone else is to do it ("I told him to
+/// pull it up").
+pub fn refers_back(words: &[String]) -> bool {
+    const VERBS: &[&str] = &["pull", "bring", "put", "show", "display", "open", "throw"];
+    const BACK: &[&str] = &["it", "that", "this", "them", "those"];
+    const TAIL: &[&str] =
+        &["it", "that", "this", "them", "those", "me", "us", "up", "on", "the", "screen", "wall", "please", "now", "for"];
+    if super::off("refers") {
+        return false;
+    }
+    let Some(at) = words.iter().rposition(|w| VERBS.contains(&w.as_str())) else { return false };
+    let tail = &words[at + 1..];
+    let before = at.checked_sub(1).map(|i| words[i].as_str());
+    let someone_else = matches!(before, Some("to" | "i" | "we" | "he" | "she" | "they" | "will" | "should" | "must"));
+    !someone_else
+        && !tail.is_empty()
+        && tail.len() <= 6
+        && tail.iter().all(|w| TAIL.contains(&w.as_str()))
+        && tail.iter().any(|w| BACK.contains(&w.as_str()))
 }

@@ -240,6 +240,11 @@ impl Loose {
                 // A call is asked for in words; a guess at one from other words is not taken
                 // ("can you get the budget slides to me" is not a call to the budget officer).
                 if taken.name == "call" && !hits.iter().any(|h| h.cue == super::names::Cue::Call) {
+                    // "Get the culture chief for me": a person got is a call, as the names read it.
+                    let got = m.names.decide(m, words, shape, &spans, &hits, false).filter(|n| n.name == "call");
+                    if let Some(got) = got.filter(|_| m.lang == "en" && super::cues::gets(words)) {
+                        return Outcome::Understood(got);
+                    }
                     let named = self.second_opinion(m, words, shape, taken);
                     if named.name == "call" {
                         return refuse(
@@ -399,6 +404,9 @@ fn heard_names(spans: &[Span], words: &[&str]) -> Vec<Span> {
     for span in spans {
         match out.iter().position(|s| s.slot == span.slot) {
             None => out.push(span.clone()),
+            // The same name again: the later one, which is in the request ("마포 사람들 오는데 그
+            // 전에 마포 전체 상황").
+            Some(i) if out[i].value == span.value && !super::off("later") => out[i] = span.clone(),
             Some(i) => {
                 let between = &words[out[i].end..span.start];
                 let corrected = between.iter().any(|w| CORRECTIONS.iter().any(|c| compact(w).starts_with(c)))

@@ -109,8 +109,24 @@ const STOP: &[&str] = &[
 ];
 
 /// Whether a word asks for a figure ("how many", "비율", "몇 명").
+/// Whether a word asks how many or what share ("how many", "rate", "몇", "비율"): more than a
+/// word for figures in general ("numbers", "stats"), which a topic's screen has too.
+pub fn count_or_rate(lang: &str, word: &str) -> bool {
+    let key = compact(word);
+    if lang == "en" {
+        return matches!(
+            key.as_str(),
+            "many" | "share" | "percentage" | "percent" | "rate" | "rates" | "ratio" | "proportion"
+        );
+    }
+    ["몇", "비율", "얼마나", "퍼센트"].iter().any(|f| key.starts_with(f)) || (key.chars().count() > 1 && key.ends_with('률'))
+}
+
 pub fn figure(lang: &str, word: &str) -> bool {
     let key = compact(word);
+    if super::off("figure") && matches!(key.as_str(), "score" | "scores" | "rating" | "ratings" | "index" | "level" | "levels" | "점수") {
+        return false;
+    }
     if lang == "en" {
         return matches!(
             key.as_str(),
@@ -130,9 +146,16 @@ pub fn figure(lang: &str, word: &str) -> bool {
                 | "figures"
                 | "statistics"
                 | "stats"
+                | "score"
+                | "scores"
+                | "rating"
+                | "ratings"
+                | "index"
+                | "level"
+                | "levels"
         );
     }
-    ["몇", "비율", "숫자", "건수", "얼마나", "퍼센트", "수치", "통계"].iter().any(|f| key.starts_with(f))
+    ["몇", "비율", "숫자", "건수", "얼마나", "퍼센트", "수치", "통계", "점수"].iter().any(|f| key.starts_with(f))
         || (key.chars().count() > 1 && key.ends_with('률'))
 }
 

@@ -131,6 +131,8 @@ impl Names {
     /// "막히는데"): a key of two or more characters may be the start of the last word.
     fn lookup(&self, words: &[&str], start: usize, end: usize) -> Option<(&[Cue], String)> {
         let text = words[start..end].join(" ");
+        // "where the money's going": the word without its "'s".
+        let text = text.strip_suffix("'s").or_else(|| text.strip_suffix("’s")).unwrap_or(&text).to_string();
         let key = compact(&text);
         if let Some(cues) = self.exact.get(&key) {
             return Some((cues, String::new()));
@@ -195,25 +197,66 @@ impl Names {
         // names something ("It's been a long day. Traffic?"); a district named in the sentence
         // before still holds ("Has something happened in Yongsan? Emergencies, I mean").
         let (all_names, all_hits) = (names, hits);
-        let clause = if self.lang == "ko" && !whole { last_clause(words) } else { 0 };
+        let clause = match self.lang.as_str() {
+            _ if whole => 0,
+            "ko" => last_clause(words),
+            _ => super::cues::english_request(words),
+        };
         let sentence = if whole { 0 } else { shape.sentence.min(words.len()) };
         let named_from = |i: usize| names.iter().any(|s| s.start >= i) || hits.iter().any(|h| h.start >= i);
         let split = sentence > clause && named_from(sentence);
         let from = if split { sentence } else { clause };
+        // A request that names nothing and asks the wall for what the context named ("관악 쪽에
+        // 화재 났다던데 그거 좀 보여줘", "대기질 안 좋다던데 좀 띄워 봐").
+        let wall_asked = words[from..].iter().any(|w| self.wall_verb(&compact(w)));
+        let from = if from > 0 && !named_from(from) && wall_asked && !super::off("from0") { 0 } else { from };
         let district_after = names.iter().any(|s| s.slot == "district" && s.start >= from);
-        let carried = |s: &Span| split && !district_after && s.slot == "district" && s.start >= clause;
+        // A district of the context holds for a request that names none: the sentence before
+        // ("Has something happened in Yongsan? Emergencies, I mean"), the clause before in
+        // Korean ("이따 종로로 나가야 되는데 거기 차 막히나 좀 봐줘").
+        let carried = |s: &Span| {
+            s.slot == "district" && !district_after && ((split && s.start >= clause) || (!split && from > 0 && !super::off("carry")))
+        };
         let names: Vec<&Span> = names.iter().filter(|s| s.start >= from || carried(s)).collect();
         let hits: Vec<&Hit> = hits.iter().filter(|h| h.start >= from).collect();
         let has = |cue: &Cue| hits.iter().any(|h| &h.cue == cue);
         // A call word asks for a call; as a noun with a particle it is talked about ("통화가
         // 어려우세요").
         // "화상으로" (by video) asks for one.
-        let as_noun = |rest: &str| CASE_PARTICLES.contains(&rest) && !matches!(rest, "로" | "으로");
-        let call = hits.iter().any(|h| h.cue == Cue::Call && !as_noun(&h.rest));
+        // A call made is told, not asked for ("통화했는데", "통화한 거", "전화하셨어요").
+        let as_noun = |rest: &str| {
+            (CASE_PARTICLES.contains(&rest) && !matches!(rest, "로" | "으로"))
+                || rest.starts_with('했')
+                || rest.starts_with("하셨")
+                || rest == "한"
+        };
         // "People", "folks", "someone", "person" name a person only when a call is asked for ("how many
         // young people have jobs" asks for a figure).
         let generic =
             |h: &Hit| matches!(compact(&h.text).as_str(), "people" | "folks" | "someone" | "somebody" | "person");
+        // "Get the culture chief for me", "could you get the person in charge of parks": a person
+        // got is a call.
+        // (Not what is theirs: "get the deputy mayor's car ready".)
+        let theirs = |s: &Span| words.get(s.end.wrapping_sub(1)).is_some_and(|w| w.ends_with("'s") || w.ends_with("s'"));
+        // (Nor an office named by its subject: "can you get the budget slides to me".)
+        let subject_word = |s: &Span| {
+            hits.iter().any(|h| matches!(h.cue, Cue::Topic(_)) && h.start == s.start && h.end >= s.end)
+        };
+        let person = names.iter().any(|s| s.slot == "official" && !theirs(s) && !subject_word(s))
+            || hits.iter().any(|h| h.cue == Cue::Role && !generic(h));
+        // "통화 중이세요" (on a call) tells.
+        let busy = |h: &Hit| words.get(h.end).is_some_and(|w| compact(w).starts_with('중'));
+        let call = hits.iter().any(|h| h.cue == Cue::Call && !as_noun(&h.rest) && !busy(h))
+            || (self.lang == "en" && person && super::cues::gets(&words[from..]));
+        // The person as the subject of what is said ("본부장님이 아까 전화 주셨었나요?",
+        // "비서실장님은 통화 중이세요"): talk about them, not a call.
+        let subject = |s: &&Span| {
+            let particle = s.particle.trim_start_matches('님');
+            s.slot == "official" && matches!(particle, "이" | "가" | "께서" | "은" | "는")
+        };
+        if self.lang == "ko" && names.iter().any(subject) && !super::off("subject") {
+            return None;
+        }
         let role = hits.iter().any(|h| h.cue == Cue::Role && (call || !generic(h)));
         // "Who is writing the statement on fine dust?", "인구 통계 자료 언제까지 내야 돼요?" ask
         // about people and their work, not for the wall.
@@ -271,14 +314,25 @@ impl Names {
         let mut spotted = m.spotter.spot(words);
         // An indicator said in the speaker's own words ("what share of women are working").
         if !call && !role && official.is_none() {
-            // Ages and genders are part of what an indicator measures; places and people are not.
-            let place_or_person = |s: &Span| matches!(s.slot.as_str(), "district" | "neighbourhood" | "official");
+            // Ages and genders are part of what an indicator measures; places are not.
+            // (No person is asked for here: an office's name is words, "the 120 hotline".)
+            let place_or_person = |s: &Span| matches!(s.slot.as_str(), "district" | "neighbourhood") || (super::off("offwords") && s.slot == "official");
             let taken = |i: usize| i < from || spotted.iter().any(|s| place_or_person(s) && s.start <= i && i < s.end);
             // A topic's own words ("주민 제안", "CCTV") are the topic, unless a figure is asked for.
             let topic_word =
                 |i: usize| hits.iter().any(|h| matches!(h.cue, Cue::Topic(_)) && h.start <= i && i < h.end);
             let figure = words[from..].iter().any(|w| measures::figure(&self.lang, w));
-            let found = self.measures.find(words, taken).filter(|f| figure || !(f.start..f.end).any(topic_word));
+            // A topic's words with "how many" or a rate are the indicator; with a word for figures
+            // in general, only when the description says more than the topic's words ("the budget
+            // numbers" is the budget; "satisfaction score for Arisu tap water" is a measure).
+            let more = |f: &measures::Found| {
+                (f.start..f.end).any(|i| !topic_word(i) && !measures::figure(&self.lang, words[i]))
+            };
+            let counted = words[from..].iter().any(|w| measures::count_or_rate(&self.lang, w));
+            let found = self
+                .measures
+                .find(words, taken)
+                .filter(|f| !(f.start..f.end).any(topic_word) || counted || (figure && more(f)));
             // A name said inside a longer description of another indicator is part of it ("how
             // many jobs did we create": jobs created, not the employment rate).
             let named = names.iter().position(|s| s.slot == "indicator");
@@ -372,7 +426,12 @@ impl Names {
         clause.iter().any(|w| KOREAN_SELF.contains(&w.as_str()))
             || clause
                 .iter()
-                .any(|w| w.chars().count() > 1 && w.ends_with('야') && !w.ends_with("이야") && !asks_what(w))
+                .enumerate()
+                .any(|(i, w)| {
+                    // "몇 개야" asks how many.
+                    let how_many = i > 0 && clause[i - 1].starts_with('몇');
+                    w.chars().count() > 1 && w.ends_with('야') && !w.ends_with("이야") && !asks_what(w) && !how_many
+                })
     }
 
     /// Whether what was said is shaped like a request to the wall to show something: a
@@ -388,6 +447,10 @@ impl Names {
         let clause: Vec<String> = words[from..].iter().map(|w| compact(w)).collect();
         let wall_verb = clause.iter().any(|w| self.wall_verb(w));
         if self.lang == "en" {
+            // "…, pull it up": what the words before named, asked for.
+            if super::cues::refers_back(&clause) {
+                return true;
+            }
             let filler = |w: &str| ENGLISH_FILLERS.contains(&compact(w).as_str());
             let other = (from..words.len())
                 .filter(|i| !named(*i) && !asking_word(words[*i]) && !correction(words[*i]) && !filler(words[*i]))
@@ -438,7 +501,7 @@ impl Names {
     /// The command of `intent` with `fixed` slots that takes the names heard. Names the command
     /// cannot take are left out unless they are places: a place left out would show the wrong
     /// place.
-    fn command(
+    pub(super) fn command(
         &self,
         m: &Matcher,
         intent: &str,
@@ -467,7 +530,7 @@ impl Names {
 }
 
 /// A span for a name found by everyday words.
-fn span(start: usize, slot: &str, value: &str, text: &str) -> Span {
+pub(super) fn span(start: usize, slot: &str, value: &str, text: &str) -> Span {
     Span {
         start,
         end: start + 1,

@@ -75,6 +75,21 @@ pub(super) fn loose(text: &str) -> Option<String> {
     Some(compact(&words.join(" ")))
 }
 
+/// A name without the city before it ("서울시립미술관" → "시립미술관", "Seoul Museum of Art" →
+/// "museum of art"), when enough is left to name something.
+fn without_city(name: &str) -> Option<String> {
+    if super::off("city") {
+        return None;
+    }
+    let lower = name.to_lowercase();
+    let rest = ["서울특별시", "서울시", "서울", "the seoul ", "seoul "]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))?
+        .trim();
+    let rest = rest.strip_prefix("metropolitan ").unwrap_or(rest);
+    (compact(rest).chars().count() >= if rest.chars().any(is_hangul) { 3 } else { 6 }).then(|| rest.to_string())
+}
+
 fn deletions(key: &str) -> Vec<String> {
     let chars: Vec<char> = key.chars().collect();
     (0..chars.len()).map(|i| chars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| c).collect()).collect()
@@ -106,6 +121,14 @@ impl Spotter {
         for o in &city.officials {
             let names = [&o.title_ko, &o.title_en].into_iter().chain(&o.aliases_ko).chain(&o.aliases_en).collect();
             add(names, "official", &o.id);
+        }
+        // The city's own offices are named without the city ("시립미술관" for "서울시립미술관",
+        // "museum of art" for "the Seoul Museum of Art"); where that names something else first,
+        // the other holds (it was added before).
+        for o in &city.officials {
+            let names = [&o.title_ko, &o.title_en].into_iter().chain(&o.aliases_ko).chain(&o.aliases_en);
+            let short: Vec<String> = names.filter_map(|n| without_city(n)).collect();
+            add(short.iter().collect(), "official", &o.id);
         }
         for i in &city.indicators {
             add(
@@ -179,6 +202,14 @@ impl Spotter {
         for (stem, particle) in split_particle(key) {
             if let Some(e) = self.exact.get(&stem) {
                 return Some((e, 1.0, particle));
+            }
+        }
+        // A title with its honorific ("1부시장님", "국장님께", "구청장님이랑"): the title.
+        if let Some((stem, after)) = key.rsplit_once('님') {
+            if (after.is_empty() || crate::text::is_particle(after)) && stem.chars().count() >= 2 && !super::off("honor") {
+                if let Some(e) = self.exact.get(stem) {
+                    return Some((e, 1.0, format!("님{after}")));
+                }
             }
         }
         if let Some(e) = loose(text).and_then(|k| self.loose.get(&k)) {

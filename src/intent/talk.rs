@@ -154,10 +154,13 @@ fn korean(words: &[&str]) -> bool {
     let rest: String = words.iter().map(|w| compact(w)).collect();
     // "보여줄래요" asks ("줄래요": will you…); "…늘었대요" tells what was said.
     let asks_for = ["줄래요", "줄래", "할래요", "볼래요"].iter().any(|e| rest.ends_with(e));
+    // The copula asks with a question word ("돌봄 서비스 받는 분들 몇 명이에요?").
+    let compacted: Vec<String> = words.iter().map(|w| compact(w)).collect();
+    let copula = ["이에요", "이었어요", "였어요", "예요"].iter().any(|e| rest.ends_with(e));
+    let asks_for = asks_for || (copula && !super::off("copula") && compacted.iter().any(|w| korean_question(w)));
     if !asks_for && KOREAN_ENDINGS.iter().any(|e| rest.ends_with(e)) {
         return true;
     }
-    let compacted: Vec<String> = words.iter().map(|w| compact(w)).collect();
     if compacted.iter().any(|w| KOREAN_REPORTS.contains(&w.as_str()))
         || KOREAN_EXCLAIMS.iter().any(|e| rest.contains(e))
     {
@@ -239,6 +242,11 @@ fn called(lower: &[String], person: &str) -> bool {
 
 fn english(words: &[&str]) -> bool {
     let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    // Whatever was told first, a request for it at the end asks the wall ("I heard there was an
+    // accident in Dongjak, pull it up").
+    if super::cues::refers_back(&lower) {
+        return false;
+    }
     // "was there an accident…" asks; "the traffic was awful" tells.
     if lower.iter().skip(1).any(|w| matches!(w.as_str(), "was" | "were")) {
         return true;
@@ -304,7 +312,12 @@ fn english(words: &[&str]) -> bool {
     // director"). A refusal ("I can't make it") is talk too, on the same terms.
     let asks_wall =
         lower.iter().any(|w| WALL_VERBS.contains(&w.as_str()) && !matches!(w.as_str(), "tell" | "go" | "let"));
-    let refuses = pairs().any(|p| matches!(p, ("i", "can't" | "cant" | "cannot")));
+    // ("I can't read that", "I can't see the whole map" are about the wall, said to it.)
+    let refuses = (0..lower.len().saturating_sub(1)).any(|i| {
+        lower[i] == "i"
+            && matches!(lower[i + 1].as_str(), "can't" | "cant" | "cannot")
+            && !matches!(lower.get(i + 2).map(String::as_str), Some("read" | "see"))
+    });
     if !asks_wall && ((!opens && !question && (states || remark)) || refuses) {
         return true;
     }
