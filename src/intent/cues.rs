@@ -320,7 +320,8 @@ pub(super) fn gets(words: &[&str]) -> bool {
     if super::off("gets") {
         return false;
     }
-    let words: Vec<String> = words.iter().map(|w| compact(w)).filter(|w| !ENGLISH_FILLERS.contains(&w.as_str())).collect();
+    let words: Vec<String> =
+        words.iter().map(|w| compact(w)).filter(|w| !ENGLISH_FILLERS.contains(&w.as_str())).collect();
     let first = |w: &[String]| w.first().is_some_and(|w| matches!(w.as_str(), "get" | "grab" | "fetch"));
     first(&words)
         || (words.len() > 2
@@ -335,8 +336,9 @@ pub(super) fn gets(words: &[&str]) -> bool {
 pub fn refers_back(words: &[String]) -> bool {
     const VERBS: &[&str] = &["pull", "bring", "put", "show", "display", "open", "throw"];
     const BACK: &[&str] = &["it", "that", "this", "them", "those"];
-    const TAIL: &[&str] =
-        &["it", "that", "this", "them", "those", "me", "us", "up", "on", "the", "screen", "wall", "please", "now", "for"];
+    const TAIL: &[&str] = &[
+        "it", "that", "this", "them", "those", "me", "us", "up", "on", "the", "screen", "wall", "please", "now", "for",
+    ];
     if super::off("refers") {
         return false;
     }

@@ -119,12 +119,15 @@ pub fn count_or_rate(lang: &str, word: &str) -> bool {
             "many" | "share" | "percentage" | "percent" | "rate" | "rates" | "ratio" | "proportion"
         );
     }
-    ["몇", "비율", "얼마나", "퍼센트"].iter().any(|f| key.starts_with(f)) || (key.chars().count() > 1 && key.ends_with('률'))
+    ["몇", "비율", "얼마나", "퍼센트"].iter().any(|f| key.starts_with(f))
+        || (key.chars().count() > 1 && key.ends_with('률'))
 }
 
 pub fn figure(lang: &str, word: &str) -> bool {
     let key = compact(word);
-    if super::off("figure") && matches!(key.as_str(), "score" | "scores" | "rating" | "ratings" | "index" | "level" | "levels" | "점수") {
+    if super::off("figure")
+        && matches!(key.as_str(), "score" | "scores" | "rating" | "ratings" | "index" | "level" | "levels" | "점수")
+    {
         return false;
     }
     if lang == "en" {
@@ -241,35 +244,42 @@ impl Measures {
         if at.is_empty() {
             return None;
         }
-        // Per indicator, its best phrase: (covered, weight said, first word, last word).
-        let mut best: HashMap<&str, (f32, f32, usize, usize)> = HashMap::default();
+        // Per indicator, its best phrase: (covered, weight said, first word, last word, the
+        // features said).
+        type Best<'a> = (f32, f32, usize, usize, Vec<&'a str>);
+        let mut best: HashMap<&str, Best> = HashMap::default();
         for (id, fs, total) in &self.phrases {
-            let (mut said, mut first, mut last) = (0.0f32, usize::MAX, 0usize);
+            let (mut said, mut first, mut last, mut heard) = (0.0f32, usize::MAX, 0usize, Vec::new());
             for (f, w) in fs {
                 if let Some(positions) = at.get(f) {
                     said += w;
                     first = first.min(positions[0]);
                     last = last.max(positions[positions.len() - 1]);
+                    heard.push(f.as_str());
                 }
             }
             if said == 0.0 || *total <= 0.0 {
                 continue;
             }
             let covered = said / total;
-            let entry = best.entry(id.as_str()).or_insert((0.0, 0.0, 0, 0));
+            let entry = best.entry(id.as_str()).or_insert((0.0, 0.0, 0, 0, Vec::new()));
             if (covered, said) > (entry.0, entry.1) {
-                *entry = (covered, said, first, last);
+                *entry = (covered, said, first, last, heard);
             }
         }
-        let mut ranked: Vec<(&str, (f32, f32, usize, usize))> = best.into_iter().collect();
+        let mut ranked: Vec<(&str, Best)> = best.into_iter().collect();
         ranked.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then(b.1 .1.total_cmp(&a.1 .1)).then(a.0.cmp(b.0)));
-        let (id, (covered, _, first, last)) = *ranked.first()?;
-        let next = ranked.get(1).map_or(0.0, |r| r.1 .0);
-        (covered >= COVERED && covered - next >= AHEAD).then(|| Found {
-            id: id.to_string(),
-            start: first,
-            end: last + 1,
-            covered,
-        })
+        let top = ranked.first()?.1 .0;
+        // Of the indicators as well covered, the one whose words hold every other's and more
+        // ("young people have jobs": the youth employment rate, not the employment rate).
+        let close: Vec<&(&str, Best)> = ranked.iter().take_while(|r| top - r.1 .0 < AHEAD).collect();
+        let holds = |a: &Best, b: &Best| b.4.iter().all(|f| a.4.contains(f)) && a.4.len() > b.4.len();
+        let chosen = if close.len() == 1 {
+            close[0]
+        } else {
+            *close.iter().find(|c| close.iter().all(|o| std::ptr::eq(*o, **c) || holds(&c.1, &o.1)))?
+        };
+        let (id, (covered, _, first, last, _)) = chosen;
+        (*covered >= COVERED).then(|| Found { id: id.to_string(), start: *first, end: last + 1, covered: *covered })
     }
 }

@@ -18,8 +18,8 @@ mod cues;
 mod forms;
 pub mod loose;
 mod measures;
-mod prefer;
 pub mod names;
+mod prefer;
 mod retrieve;
 pub mod similarity;
 pub mod spoken;
@@ -362,7 +362,7 @@ impl Matcher {
         };
         // Talk that holds a cancel word ("we should cancel the picnic") cancels nothing.
         let talk = || !matches!(&outcome, Outcome::Understood(_)) && talk::talk(&self.lang, &refs);
-        if let Some(cancel) = self.cancel_anywhere(&refs).filter(|_| !talk()) {
+        if let Some(cancel) = self.cancel_anywhere(&refs, question(text)).filter(|_| !talk()) {
             // Cancel wins, unless the whole utterance is a command that merely contains the
             // word ("실행 취소" is undo).
             let contains_it = matches!(&outcome, Outcome::Understood(i)
@@ -461,9 +461,11 @@ impl Matcher {
         })
     }
 
-    fn cancel_anywhere(&self, words: &[&str]) -> Option<Intent> {
-        // "얼마나 됐어?" asks how far along something is; "됐어" alone is never mind.
-        let asks = self.lang == "ko" && words.iter().any(|w| talk::korean_question(&compact(w)));
+    fn cancel_anywhere(&self, words: &[&str], question: bool) -> Option<Intent> {
+        // "얼마나 됐어?", "초안 다 됐어?" ask how far along something is; "됐어" alone is never
+        // mind.
+        let asks = self.lang == "ko"
+            && (question || words.iter().any(|w| talk::korean_question(&compact(w)) || compact(w) == "다"));
         for start in 0..words.len() {
             for end in start + 1..=words.len().min(start + 4) {
                 let key = compact(&words[start..end].join(""));
@@ -505,7 +507,6 @@ impl Matcher {
         (key, offsets)
     }
 }
-
 
 /// The spans to try as slots: all, none, and each on its own (and, for few spans, every
 /// subset). A topic word that is also an alias ("교통") then still matches its literal sentence.

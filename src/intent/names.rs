@@ -215,7 +215,9 @@ impl Names {
         // ("Has something happened in Yongsan? Emergencies, I mean"), the clause before in
         // Korean ("이따 종로로 나가야 되는데 거기 차 막히나 좀 봐줘").
         let carried = |s: &Span| {
-            s.slot == "district" && !district_after && ((split && s.start >= clause) || (!split && from > 0 && !super::off("carry")))
+            s.slot == "district"
+                && !district_after
+                && ((split && s.start >= clause) || (!split && from > 0 && !super::off("carry")))
         };
         let names: Vec<&Span> = names.iter().filter(|s| s.start >= from || carried(s)).collect();
         let hits: Vec<&Hit> = hits.iter().filter(|h| h.start >= from).collect();
@@ -237,11 +239,11 @@ impl Names {
         // "Get the culture chief for me", "could you get the person in charge of parks": a person
         // got is a call.
         // (Not what is theirs: "get the deputy mayor's car ready".)
-        let theirs = |s: &Span| words.get(s.end.wrapping_sub(1)).is_some_and(|w| w.ends_with("'s") || w.ends_with("s'"));
+        let theirs =
+            |s: &Span| words.get(s.end.wrapping_sub(1)).is_some_and(|w| w.ends_with("'s") || w.ends_with("s'"));
         // (Nor an office named by its subject: "can you get the budget slides to me".)
-        let subject_word = |s: &Span| {
-            hits.iter().any(|h| matches!(h.cue, Cue::Topic(_)) && h.start == s.start && h.end >= s.end)
-        };
+        let subject_word =
+            |s: &Span| hits.iter().any(|h| matches!(h.cue, Cue::Topic(_)) && h.start == s.start && h.end >= s.end);
         let person = names.iter().any(|s| s.slot == "official" && !theirs(s) && !subject_word(s))
             || hits.iter().any(|h| h.cue == Cue::Role && !generic(h));
         // "통화 중이세요" (on a call) tells.
@@ -261,7 +263,7 @@ impl Names {
         // "Who is writing the statement on fine dust?", "인구 통계 자료 언제까지 내야 돼요?" ask
         // about people and their work, not for the wall.
         let about_people =
-            |w: &&str| matches!(compact(w).as_str(), "누가" | "who" | "whos" | "언제" | "언제까지" | "when");
+            |w: &&str| matches!(compact(w).as_str(), "누가" | "누구" | "who" | "whos" | "언제" | "언제까지" | "when");
         if !call && words[from..].iter().any(about_people) {
             return None;
         }
@@ -316,7 +318,10 @@ impl Names {
         if !call && !role && official.is_none() {
             // Ages and genders are part of what an indicator measures; places are not.
             // (No person is asked for here: an office's name is words, "the 120 hotline".)
-            let place_or_person = |s: &Span| matches!(s.slot.as_str(), "district" | "neighbourhood") || (super::off("offwords") && s.slot == "official");
+            let place_or_person = |s: &Span| {
+                matches!(s.slot.as_str(), "district" | "neighbourhood")
+                    || (super::off("offwords") && s.slot == "official")
+            };
             let taken = |i: usize| i < from || spotted.iter().any(|s| place_or_person(s) && s.start <= i && i < s.end);
             // A topic's own words ("주민 제안", "CCTV") are the topic, unless a figure is asked for.
             let topic_word =
@@ -424,14 +429,11 @@ impl Names {
                 || clause.first().is_some_and(|w| w == "did");
         }
         clause.iter().any(|w| KOREAN_SELF.contains(&w.as_str()))
-            || clause
-                .iter()
-                .enumerate()
-                .any(|(i, w)| {
-                    // "몇 개야" asks how many.
-                    let how_many = i > 0 && clause[i - 1].starts_with('몇');
-                    w.chars().count() > 1 && w.ends_with('야') && !w.ends_with("이야") && !asks_what(w) && !how_many
-                })
+            || clause.iter().enumerate().any(|(i, w)| {
+                // "몇 개야" asks how many.
+                let how_many = i > 0 && clause[i - 1].starts_with('몇');
+                w.chars().count() > 1 && w.ends_with('야') && !w.ends_with("이야") && !asks_what(w) && !how_many
+            })
     }
 
     /// Whether what was said is shaped like a request to the wall to show something: a
@@ -477,6 +479,10 @@ impl Names {
         }
         if question {
             return true;
+        }
+        // An instruction to a person ("우산 챙겨 가세요"), not to the wall.
+        if last.ends_with("세요") && !self.wall_verb(&last) && !KOREAN_ASKING.iter().any(|e| last.ends_with(e)) {
+            return false;
         }
         let other = (from..words.len())
             .filter(|i| !named(*i) && !correction(words[*i]) && !KOREAN_FILLERS.contains(&compact(words[*i]).as_str()))

@@ -12,6 +12,30 @@ use std::collections::BTreeMap;
 /// Topics of the real-time screen: what "now" is asked of.
 const REAL_TIME: &[&str] = &["air_quality", "traffic", "transit", "incidents", "weather", "water", "hospitals", "cctv"];
 
+/// Words that ask how something changed over time: the indicator's series, not the screen
+/// ("is fine dust getting worse in Dongdaemun", "미세먼지 작년보다 나빠졌어?").
+const CHANGE: &[&str] = &[
+    "worse",
+    "better",
+    "improving",
+    "improved",
+    "worsening",
+    "changed",
+    "change",
+    "trend",
+    "since",
+    "compared",
+    "나빠졌",
+    "나아졌",
+    "좋아졌",
+    "늘었",
+    "줄었",
+    "변화",
+    "추이",
+    "작년보다",
+    "비교",
+];
+
 /// Words that ask about now (they may be skip words, so they are looked for in the text).
 const NOW: &[&str] = &["지금", "현재", "실시간", "당장", "now", "currently", "live", "today", "tonight", "오늘"];
 
@@ -28,6 +52,13 @@ pub(super) fn prefer(m: &Matcher, text: &str, words: &[&str], intent: Intent) ->
         _ => None,
     });
     let Some(topic) = topic else { return intent };
+    let change = words.iter().any(|w| {
+        let w = compact(w);
+        CHANGE.iter().any(|c| if c.is_ascii() { w == *c } else { w.starts_with(c) })
+    });
+    if change {
+        return intent;
+    }
     let figure = words.iter().any(|w| measures::figure(m.lang(), w));
     let now = normalize(text).split(|c: char| !c.is_alphanumeric()).any(|w| NOW.contains(&w));
     if figure && !(now && REAL_TIME.contains(&topic.as_str())) {

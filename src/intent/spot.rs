@@ -82,10 +82,8 @@ fn without_city(name: &str) -> Option<String> {
         return None;
     }
     let lower = name.to_lowercase();
-    let rest = ["서울특별시", "서울시", "서울", "the seoul ", "seoul "]
-        .iter()
-        .find_map(|p| lower.strip_prefix(p))?
-        .trim();
+    let rest =
+        ["서울특별시", "서울시", "서울", "the seoul ", "seoul "].iter().find_map(|p| lower.strip_prefix(p))?.trim();
     let rest = rest.strip_prefix("metropolitan ").unwrap_or(rest);
     (compact(rest).chars().count() >= if rest.chars().any(is_hangul) { 3 } else { 6 }).then(|| rest.to_string())
 }
@@ -206,7 +204,10 @@ impl Spotter {
         }
         // A title with its honorific ("1부시장님", "국장님께", "구청장님이랑"): the title.
         if let Some((stem, after)) = key.rsplit_once('님') {
-            if (after.is_empty() || crate::text::is_particle(after)) && stem.chars().count() >= 2 && !super::off("honor") {
+            if (after.is_empty() || crate::text::is_particle(after))
+                && stem.chars().count() >= 2
+                && !super::off("honor")
+            {
                 if let Some(e) = self.exact.get(stem) {
                     return Some((e, 1.0, format!("님{after}")));
                 }

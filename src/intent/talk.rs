@@ -53,6 +53,11 @@ const KOREAN_ENDINGS: &[&str] = &[
     "주세요잉",
     // A guess put to the room ("이번엔 지켜지겠지?", "비 오겠죠").
     "겠지",
+    // A shared past recalled ("작년 이맘때도 폭우 때문에 고생했지").
+    "했지",
+    "었지",
+    "았지",
+    "였지",
     "겠지요",
     "겠죠",
     // What the speaker saw or heard ("길 엄청 막히더라", "심각하던데").
@@ -161,6 +166,14 @@ fn korean(words: &[&str]) -> bool {
     if !asks_for && KOREAN_ENDINGS.iter().any(|e| rest.ends_with(e)) {
         return true;
     }
+    // A schedule asked about ("제안 심사 위원회 몇 시지?").
+    let what_time = compacted
+        .iter()
+        .enumerate()
+        .any(|(i, w)| w.starts_with("몇시") || (w.starts_with('시') && i > 0 && compacted[i - 1] == "몇"));
+    if what_time {
+        return true;
+    }
     if compacted.iter().any(|w| KOREAN_REPORTS.contains(&w.as_str()))
         || KOREAN_EXCLAIMS.iter().any(|e| rest.contains(e))
     {
@@ -254,9 +267,11 @@ fn english(words: &[&str]) -> bool {
     let pairs = || lower.windows(2).map(|w| (w[0].as_str(), w[1].as_str()));
     // An invitation to the people in the room ("shall we take a walk"), not to the wall ("let's
     // see the traffic").
+    // A plan for later is said to the room too ("let's look at the traffic numbers tomorrow").
+    let later = lower.iter().any(|w| matches!(w.as_str(), "tomorrow" | "later" | "tonight" | "afterwards"));
     let invites = pairs().any(|(a, b)| {
         matches!((a, b), ("shall" | "should", "we") | ("how", "about"))
-            || (a == "let's" && !matches!(b, "see" | "look" | "check" | "have"))
+            || (a == "let's" && (!matches!(b, "see" | "look" | "check" | "have") || later))
     });
     // A colleague asked for what the wall does not do ("can you print…", "can someone tell
     // facilities"), or asked to pass something on ("tell the director…").
@@ -354,8 +369,16 @@ fn english(words: &[&str]) -> bool {
         // The speaker's own errands ("cancel my dentist appointment").
         &["cancel", "my"],
         &["cancel", "our"],
-        // Work handed to a person.
+        // Work handed to a person, or put in a document ("put that in the memo").
         &["yourself"],
+        &["in", "the", "memo"],
+        &["in", "the", "report"],
+        &["in", "the", "email"],
+        &["in", "the", "minutes"],
+        &["in", "the", "notes"],
+        &["in", "the", "draft"],
+        // A schedule asked about ("what time is the transport briefing?").
+        &["what", "time"],
         &["ask", "them"],
         &["ask", "him"],
         &["ask", "her"],
@@ -363,8 +386,11 @@ fn english(words: &[&str]) -> bool {
     // "How many jobs did we create this year" asks for a figure of the city's, not what the
     // people in the room did.
     let figure = lower.len() >= 2 && lower[0] == "how" && matches!(lower[1].as_str(), "many" | "much");
+    // The words come without the grammar's skip words ("the", "a"): so do the phrases.
+    let article = |w: &&&str| matches!(**w, "the" | "a" | "an");
     TALK.iter()
         .filter(|phrase| !(figure && phrase.first() == Some(&"did")))
+        .map(|phrase| phrase.iter().filter(|w| !article(w)).copied().collect::<Vec<&str>>())
         .any(|phrase| lower.windows(phrase.len()).any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b)))
 }
 
@@ -382,12 +408,17 @@ fn reports(lower: &[String]) -> bool {
         "say", "says", "said", "tell", "tells", "told", "think", "thinks", "thought", "hear", "hears", "heard", "read",
         "saw", "guess", "reckon", "believe", "bet", "suppose", "doubt", "feel", "felt",
     ];
+    const ASKED: &[&str] = &["asked", "asks", "mentioned", "wants", "wanted"];
     let mut words = lower.iter().map(String::as_str).skip_while(|w| FILLERS.contains(w)).peekable();
     if words.peek().is_some_and(|w| OWNERS.contains(w)) {
         let (_, _, Some(verb)) = (words.next(), words.next(), words.next()) else { return false };
-        return SAYS.contains(&verb) || matches!(verb, "asked" | "asks" | "mentioned" | "wants" | "wanted");
+        return SAYS.contains(&verb) || ASKED.contains(&verb);
     }
     let (Some(who), Some(verb)) = (words.next(), words.next()) else { return false };
+    // (The words come without "the": "[the] intern asked me…".)
+    if !PEOPLE.contains(&who) && matches!(verb, "said" | "says" | "told" | "tells" | "asked" | "asks" | "mentioned") {
+        return true;
+    }
     // "you tell me" is asked of the wall as often as of a person; "tell me…" has no subject.
     PEOPLE.contains(&who) && SAYS.contains(&verb) && !(who == "you" && matches!(verb, "tell" | "say"))
 }
