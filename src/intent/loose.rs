@@ -303,7 +303,7 @@ impl Loose {
         let topic_word = |s: &Span| {
             hits.iter().any(|h| matches!(h.cue, super::names::Cue::Topic(_)) && h.start <= s.start && s.end <= h.end)
         };
-        let indicator = spans.iter().any(|s| s.slot == "indicator" && s.quality >= 1.0 && !topic_word(s));
+        let indicator = spans.iter().any(|s| s.slot == "indicator" && s.quality >= 0.9 && !topic_word(s));
         match m.names.decide(m, words, shape, &spans, &hits, false) {
             Some(named) if named.name == "show_topic" && named.slots.get("topic") != taken.slots.get("topic") => named,
             Some(named) if named.name == "show_indicator" && taken.name == "show_topic" && indicator => named,

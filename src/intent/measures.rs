@@ -283,3 +283,48 @@ impl Measures {
         (*covered >= COVERED).then(|| Found { id: id.to_string(), start: *first, end: last + 1, covered: *covered })
     }
 }
+
+/// Indicators that are another's for one group of people ("청년 고용률" is "고용률" of the young,
+/// "Women's employment rate" the employment rate of women): (indicator, group value) → the
+/// group's own indicator. Said as a measure and a group ("청년들 일하는 비율"), the group's own
+/// is meant.
+pub struct Variants(HashMap<(String, String), String>);
+
+impl Variants {
+    pub fn new(city: &City, grammar: &crate::grammar::Grammar) -> Variants {
+        let key = |w: &str| {
+            let w = w.trim().trim_end_matches("'s").trim_end_matches("’s");
+            super::spot::loose(w).unwrap_or_else(|| compact(w))
+        };
+        let groups: Vec<(&str, Vec<String>)> = ["age_group", "gender"]
+            .iter()
+            .filter_map(|slot| grammar.lists.get(*slot))
+            .flatten()
+            .map(|v| (v.value.as_str(), v.words.iter().map(|w| key(w)).collect()))
+            .collect();
+        let mut map = HashMap::default();
+        for x in &city.indicators {
+            for y in city.indicators.iter().filter(|y| y.id != x.id) {
+                let pairs =
+                    [(y.name_ko.clone(), x.name_ko.clone()), (y.name_en.to_lowercase(), x.name_en.to_lowercase())];
+                for (whole, part) in pairs {
+                    let Some(prefix) = whole.strip_suffix(part.as_str()).filter(|p| !p.trim().is_empty()) else {
+                        continue;
+                    };
+                    let prefix = key(prefix);
+                    for (value, keys) in &groups {
+                        if keys.contains(&prefix) {
+                            map.insert((x.id.clone(), value.to_string()), y.id.clone());
+                        }
+                    }
+                }
+            }
+        }
+        Variants(map)
+    }
+
+    /// The group's own indicator for `indicator`, if there is one.
+    pub fn of(&self, indicator: &str, group: &str) -> Option<&str> {
+        self.0.get(&(indicator.to_string(), group.to_string())).map(String::as_str)
+    }
+}

@@ -72,6 +72,8 @@ pub struct Names {
     mayors: Vec<String>,
     /// Indicators said in other words than their names.
     measures: Measures,
+    /// Indicators of one group of people ([`measures::Variants`]).
+    variants: measures::Variants,
 }
 
 impl Names {
@@ -85,6 +87,7 @@ impl Names {
             district_heads: HashMap::default(),
             mayors: Vec::new(),
             measures: Measures::new(city, &lang),
+            variants: measures::Variants::new(city, grammar),
         };
         let words = &grammar.words;
         for (topic, list) in &words.topics {
@@ -399,7 +402,20 @@ impl Names {
             let place: Vec<Span> = shown.into_iter().filter(|s| s.slot != "indicator").collect();
             return self.command(m, "show_topic", &BTreeMap::from([("topic".to_string(), "pledges".into())]), place);
         }
-        if shown.iter().any(|s| s.slot == "indicator") {
+        if let Some(i) = shown.iter().position(|s| s.slot == "indicator") {
+            // A measure said with a group that has its own ("청년들 일하는 비율": the youth
+            // employment rate).
+            let mut shown = shown;
+            let group = shown.iter().position(|g| {
+                matches!(g.slot.as_str(), "age_group" | "gender")
+                    && self.variants.of(&shown[i].value, &g.value).is_some()
+            });
+            if let Some(g) = group {
+                if let Some(own) = self.variants.of(&shown[i].value, &shown[g].value) {
+                    shown[i].value = own.to_string();
+                    shown.remove(g);
+                }
+            }
             return self.command(m, "show_indicator", &BTreeMap::new(), shown);
         }
         let topic = topic(&hits, words)?;
@@ -572,9 +588,18 @@ fn topic(hits: &[&Hit], words: &[&str]) -> Option<String> {
         *counts.entry(t).or_default() += 1;
     }
     let most = counts.values().copied().max()?;
-    let mut top = counts.iter().filter(|(_, n)| **n == most);
-    let (t, _) = top.next()?;
-    top.next().is_none().then(|| (*t).clone())
+    let tied: Vec<&String> = counts.iter().filter(|(_, n)| **n == most).map(|(t, _)| *t).collect();
+    if let [one] = tied.as_slice() {
+        return Some((*one).clone());
+    }
+    // A tie: the topic named by a noun, not by a word that describes ("성동 지하철역 혼잡한 데":
+    // the subway, crowded).
+    let nouns: Vec<&String> =
+        tied.into_iter().filter(|t| topics.iter().any(|(h, ht)| ht == t && h.rest.is_empty())).collect();
+    match nouns.as_slice() {
+        [one] => Some((*one).clone()),
+        _ => None,
+    }
 }
 
 /// Where the request starts in Korean: after the last word that ends a clause of context

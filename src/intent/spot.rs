@@ -202,14 +202,17 @@ impl Spotter {
                 return Some((e, 1.0, particle));
             }
         }
-        // A title with its honorific ("1부시장님", "국장님께", "구청장님이랑"): the title.
-        if let Some((stem, after)) = key.rsplit_once('님') {
+        // A title with its honorific ("1부시장님", "국장님께", "구청장님이랑"), people in the plural
+        // ("청년들", "어르신들이", "여성분들"): the name.
+        for suffix in ["님들", "분들", "님", "들"] {
+            let Some(at) = key.rfind(suffix) else { continue };
+            let (stem, after) = (&key[..at], &key[at + suffix.len()..]);
             if (after.is_empty() || crate::text::is_particle(after))
                 && stem.chars().count() >= 2
                 && !super::off("honor")
             {
                 if let Some(e) = self.exact.get(stem) {
-                    return Some((e, 1.0, format!("님{after}")));
+                    return Some((e, 1.0, format!("{suffix}{after}")));
                 }
             }
         }
