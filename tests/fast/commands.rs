@@ -389,3 +389,51 @@ fn indicators_in_other_words_corrections_and_people_named_alone() {
         assert!(!a.understood, "{text}: {a:?}");
     }
 }
+
+/// Requests said around their context, names with their suffixes, groups with their own
+/// indicators, and talk about schedules and plans.
+#[test]
+fn context_suffixes_groups_and_schedules() {
+    let shows = |text: &str, topic_want: &str, place: Option<&str>| {
+        let a = ask1(text);
+        assert!(
+            matches!(&a.actions[..], [Action::Show { topic, district, .. }]
+                if topic == topic_want && district.as_deref() == place),
+            "{text}: {a:?}"
+        );
+    };
+    // A request that names nothing asks for what its context named; a place of the context holds.
+    shows("송파 쪽에 사고 났다던데 그거 좀 띄워 봐", "incidents", Some("11710"));
+    shows("이따 강서 가야 되는데 거기 길 많이 막히나 봐 줘", "traffic", Some("11500"));
+    shows("I was told the air is terrible in Guro today, put it up on the screen", "air_quality", Some("11530"));
+    shows(
+        "we're meeting the Nowon team at four, so could you show me the whole picture for Nowon",
+        "overview",
+        Some("11350"),
+    );
+    // A name said as an everyday topic word is the screen, unless a figure is asked for.
+    shows("지금 강북 미세먼지 얼마나 나와", "air_quality", Some("11305"));
+    // Titles with 님, people in the plural.
+    let a = ask1("2부시장님 좀 연결해 줘");
+    assert!(matches!(&a.actions[..], [Action::Call { official, .. }] if official.id == "second_vice_mayor"), "{a:?}");
+    let a = ask1("강동에 어르신들 일하는 비율 어때?");
+    assert!(
+        matches!(&a.actions[..], [Action::Show { indicator: Some(i), district: Some(d), .. }]
+            if i == "senior_employment_rate" && d == "11740"),
+        "{a:?}"
+    );
+    // A person got is a call; what is theirs is not.
+    let a = ask1("could you get the head of the fire department for me");
+    assert!(matches!(&a.actions[..], [Action::Call { .. }]), "{a:?}");
+    for text in [
+        "Can you get the deputy mayor's car ready?",
+        "What time is the budget briefing?",
+        "내일 교통 대책 회의 몇 시지?",
+        "Let's look at the pledge numbers tomorrow morning.",
+        "시장님이 아까 전화 주셨었나요?",
+        "인구 통계 초안 다 됐어?",
+    ] {
+        let a = ask1(text);
+        assert!(!a.understood, "{text}: {a:?}");
+    }
+}
