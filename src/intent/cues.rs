@@ -91,6 +91,7 @@ pub(super) const KOREAN_WALL_VERBS: &[&str] = &[
     "올려",
     "전화",
     "통화",
+    "확인",
 ];
 
 /// What the wall is asked to do, in English.
@@ -317,9 +318,6 @@ pub(super) fn english_request(words: &[&str]) -> usize {
 /// Whether an English request gets something: "get …", "grab …", "can you get …" (a person got
 /// is a call).
 pub(super) fn gets(words: &[&str]) -> bool {
-    if super::off("gets") {
-        return false;
-    }
     let words: Vec<String> =
         words.iter().map(|w| compact(w)).filter(|w| !ENGLISH_FILLERS.contains(&w.as_str())).collect();
     let first = |w: &[String]| w.first().is_some_and(|w| matches!(w.as_str(), "get" | "grab" | "fetch"));
@@ -339,9 +337,6 @@ pub fn refers_back(words: &[String]) -> bool {
     const TAIL: &[&str] = &[
         "it", "that", "this", "them", "those", "me", "us", "up", "on", "the", "screen", "wall", "please", "now", "for",
     ];
-    if super::off("refers") {
-        return false;
-    }
     let Some(at) = words.iter().rposition(|w| VERBS.contains(&w.as_str())) else { return false };
     let tail = &words[at + 1..];
     let before = at.checked_sub(1).map(|i| words[i].as_str());

@@ -16,7 +16,7 @@
 
 use super::forms::SlotMask;
 use super::spot::Span;
-use super::talk::{small_word, talk};
+use super::talk::small_word;
 use super::Shape;
 use super::{Intent, Matcher, Outcome, Sentence, UNUSED_SLOT};
 use crate::text::compact;
@@ -207,7 +207,7 @@ impl Loose {
     pub(super) fn understand(&self, m: &Matcher, words: &[&str], shape: Shape, not_matched: Outcome) -> Outcome {
         let spotted = m.spotter.spot(words);
         let spans = heard_names(&spotted, words);
-        if talk(&m.lang, words) {
+        if super::talk::asked_or_talk(&m.lang, words, shape.question) {
             return refuse(not_matched, "it sounds like talk, not a request to the wall");
         }
         let hits = m.names.find(words);
@@ -406,7 +406,7 @@ fn heard_names(spans: &[Span], words: &[&str]) -> Vec<Span> {
             None => out.push(span.clone()),
             // The same name again: the later one, which is in the request ("마포 사람들 오는데 그
             // 전에 마포 전체 상황").
-            Some(i) if out[i].value == span.value && !super::off("later") => out[i] = span.clone(),
+            Some(i) if out[i].value == span.value => out[i] = span.clone(),
             Some(i) => {
                 let between = &words[out[i].end..span.start];
                 let corrected = between.iter().any(|w| CORRECTIONS.iter().any(|c| compact(w).starts_with(c)))

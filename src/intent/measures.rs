@@ -125,11 +125,6 @@ pub fn count_or_rate(lang: &str, word: &str) -> bool {
 
 pub fn figure(lang: &str, word: &str) -> bool {
     let key = compact(word);
-    if super::off("figure")
-        && matches!(key.as_str(), "score" | "scores" | "rating" | "ratings" | "index" | "level" | "levels" | "점수")
-    {
-        return false;
-    }
     if lang == "en" {
         return matches!(
             key.as_str(),

@@ -36,11 +36,6 @@ use serde::Serialize;
 use spot::{Span, Spotter};
 use std::collections::BTreeMap;
 
-/// TEMPORARY: kinds turned off for measurement (SCPM_OFF=a,b).
-pub(crate) fn off(kind: &str) -> bool {
-    std::env::var("SCPM_OFF").is_ok_and(|v| v.split(',').any(|k| k == kind))
-}
-
 /// Below this similarity an utterance is not understood.
 pub const ACCEPT: f32 = 0.8;
 /// Below this similarity a template's match is a near miss, which what was named may overrule.
@@ -361,7 +356,8 @@ impl Matcher {
             outcome => outcome,
         };
         // Talk that holds a cancel word ("we should cancel the picnic") cancels nothing.
-        let talk = || !matches!(&outcome, Outcome::Understood(_)) && talk::talk(&self.lang, &refs);
+        let talk =
+            || !matches!(&outcome, Outcome::Understood(_)) && talk::asked_or_talk(&self.lang, &refs, question(text));
         if let Some(cancel) = self.cancel_anywhere(&refs, question(text)).filter(|_| !talk()) {
             // Cancel wins, unless the whole utterance is a command that merely contains the
             // word ("실행 취소" is undo).

@@ -212,18 +212,27 @@ impl Names {
         // A request that names nothing and asks the wall for what the context named ("관악 쪽에
         // 화재 났다던데 그거 좀 보여줘", "대기질 안 좋다던데 좀 띄워 봐").
         let wall_asked = words[from..].iter().any(|w| self.wall_verb(&compact(w)));
-        let from = if from > 0 && !named_from(from) && wall_asked && !super::off("from0") { 0 } else { from };
+        let from = if from > 0 && !named_from(from) && wall_asked { 0 } else { from };
         let district_after = names.iter().any(|s| s.slot == "district" && s.start >= from);
         // A district of the context holds for a request that names none: the sentence before
         // ("Has something happened in Yongsan? Emergencies, I mean"), the clause before in
         // Korean ("이따 종로로 나가야 되는데 거기 차 막히나 좀 봐줘").
         let carried = |s: &Span| {
-            s.slot == "district"
-                && !district_after
-                && ((split && s.start >= clause) || (!split && from > 0 && !super::off("carry")))
+            s.slot == "district" && !district_after && ((split && s.start >= clause) || (!split && from > 0))
         };
         let names: Vec<&Span> = names.iter().filter(|s| s.start >= from || carried(s)).collect();
-        let hits: Vec<&Hit> = hits.iter().filter(|h| h.start >= from).collect();
+        // The topic of the context holds for a request that names none ("요즘 미세먼지 장난
+        // 아니던데 성북 쪽 수치 좀").
+        // (Only for a request that names a place, asks for a figure or asks the wall: "…어디로
+        // 정해졌어요?" after a topic asks a person.)
+        let place_after =
+            names.iter().any(|s| s.start >= from && matches!(s.slot.as_str(), "district" | "neighbourhood"));
+        let figure_after = words[from..].iter().any(|w| measures::figure(&self.lang, w));
+        let asks_wall = from > 0 && super::talk::requests_the_wall(&words[from..]);
+        let topic_after = !(place_after || figure_after || asks_wall)
+            || hits.iter().any(|h| h.start >= from && matches!(h.cue, Cue::Topic(_)));
+        let hits: Vec<&Hit> =
+            hits.iter().filter(|h| h.start >= from || (!topic_after && matches!(h.cue, Cue::Topic(_)))).collect();
         let has = |cue: &Cue| hits.iter().any(|h| &h.cue == cue);
         // A call word asks for a call; as a noun with a particle it is talked about ("통화가
         // 어려우세요").
@@ -259,7 +268,7 @@ impl Names {
             let particle = s.particle.trim_start_matches('님');
             s.slot == "official" && matches!(particle, "이" | "가" | "께서" | "은" | "는")
         };
-        if self.lang == "ko" && names.iter().any(subject) && !super::off("subject") {
+        if self.lang == "ko" && names.iter().any(subject) {
             return None;
         }
         let role = hits.iter().any(|h| h.cue == Cue::Role && (call || !generic(h)));
@@ -314,6 +323,14 @@ impl Names {
                     official = Some(span(h.start, "official", id, &h.text));
                 }
             }
+            // Nothing handled, only a place said with the role word: its head ("get me the
+            // Gangnam guy"; not "the guy from Seocho calls again").
+            let beside = |d: &Span| hits.iter().any(|h| h.cue == Cue::Role && (h.start == d.end || h.end == d.start));
+            if let (None, Some(d)) = (&official, district.filter(|d| beside(d))) {
+                if let Some(id) = self.district_heads.get(&d.value) {
+                    official = Some(span(d.start, "official", id, &d.text));
+                }
+            }
         }
         let mut names: Vec<Span> = names.into_iter().cloned().collect();
         let mut spotted = m.spotter.spot(words);
@@ -321,10 +338,7 @@ impl Names {
         if !call && !role && official.is_none() {
             // Ages and genders are part of what an indicator measures; places are not.
             // (No person is asked for here: an office's name is words, "the 120 hotline".)
-            let place_or_person = |s: &Span| {
-                matches!(s.slot.as_str(), "district" | "neighbourhood")
-                    || (super::off("offwords") && s.slot == "official")
-            };
+            let place_or_person = |s: &Span| matches!(s.slot.as_str(), "district" | "neighbourhood");
             let taken = |i: usize| i < from || spotted.iter().any(|s| place_or_person(s) && s.start <= i && i < s.end);
             // A topic's own words ("주민 제안", "CCTV") are the topic, unless a figure is asked for.
             let topic_word =
@@ -446,8 +460,8 @@ impl Names {
         }
         clause.iter().any(|w| KOREAN_SELF.contains(&w.as_str()))
             || clause.iter().enumerate().any(|(i, w)| {
-                // "몇 개야" asks how many.
-                let how_many = i > 0 && clause[i - 1].starts_with('몇');
+                // "몇 개야", "어느 정도야" ask.
+                let how_many = i > 0 && super::talk::korean_question(&clause[i - 1]);
                 w.chars().count() > 1 && w.ends_with('야') && !w.ends_with("이야") && !asks_what(w) && !how_many
             })
     }
@@ -478,6 +492,18 @@ impl Names {
                 || first.is_some_and(|w| ENGLISH_OPENINGS.contains(&w.as_str()))
                 || clause.iter().any(|w| ENGLISH_QUESTIONS.contains(&w.as_str()) || measures::figure("en", w));
             if asked || wall_verb {
+                // A polite frame before the wall's verb is no other matter ("I was wondering if
+                // you could pull up…", "any chance you could put…").
+                let at = (from..words.len()).find(|i| self.wall_verb(&compact(words[*i])));
+                let framed = at.is_some_and(|at| words[from..at].iter().all(|w| POLITE.contains(&compact(w).as_str())));
+                let other = match at {
+                    Some(at) if framed => (at..words.len())
+                        .filter(|i| {
+                            !named(*i) && !asking_word(words[*i]) && !correction(words[*i]) && !filler(words[*i])
+                        })
+                        .count(),
+                    _ => other,
+                };
                 return other <= 3;
             }
             // A phrase without a verb names what is wanted ("budget breakdown for Gangbuk");
@@ -550,6 +576,36 @@ impl Names {
         Some(found)
     }
 }
+
+/// Words of a polite English frame around a request ("I was wondering if you could…").
+const POLITE: &[&str] = &[
+    "i",
+    "was",
+    "wondering",
+    "if",
+    "you",
+    "could",
+    "can",
+    "would",
+    "will",
+    "mind",
+    "any",
+    "chance",
+    "possibly",
+    "maybe",
+    "be",
+    "able",
+    "to",
+    "do",
+    "think",
+    "id",
+    "like",
+    "love",
+    "want",
+    "please",
+    "kindly",
+    "perhaps",
+];
 
 /// A span for a name found by everyday words.
 pub(super) fn span(start: usize, slot: &str, value: &str, text: &str) -> Span {

@@ -42,7 +42,7 @@ const NOW: &[&str] = &["지금", "현재", "실시간", "당장", "now", "curren
 /// `intent` as the speaker means it: a `show_indicator` whose indicator was said as a topic's
 /// everyday word becomes that topic's screen (same place and time), as described above.
 pub(super) fn prefer(m: &Matcher, text: &str, words: &[&str], intent: Intent) -> Intent {
-    if intent.name != "show_indicator" || super::off("prefer") {
+    if intent.name != "show_indicator" {
         return intent;
     }
     let Some(said) = intent.slot_text.get("indicator") else { return intent };

@@ -77,15 +77,17 @@ pub(super) fn loose(text: &str) -> Option<String> {
 
 /// A name without the city before it ("서울시립미술관" → "시립미술관", "Seoul Museum of Art" →
 /// "museum of art"), when enough is left to name something.
-fn without_city(name: &str) -> Option<String> {
-    if super::off("city") {
-        return None;
-    }
+fn without_city(name: &str) -> Vec<String> {
     let lower = name.to_lowercase();
-    let rest =
-        ["서울특별시", "서울시", "서울", "the seoul ", "seoul "].iter().find_map(|p| lower.strip_prefix(p))?.trim();
-    let rest = rest.strip_prefix("metropolitan ").unwrap_or(rest);
-    (compact(rest).chars().count() >= if rest.chars().any(is_hangul) { 3 } else { 6 }).then(|| rest.to_string())
+    // Every reading: "서울시립미술관" is "시립미술관" (after "서울"), not "립미술관" (after "서울시").
+    ["서울특별시", "서울시", "서울", "the seoul ", "seoul "]
+        .iter()
+        .filter_map(|p| lower.strip_prefix(p))
+        .map(|rest| rest.trim())
+        .map(|rest| rest.strip_prefix("metropolitan ").unwrap_or(rest))
+        .filter(|rest| compact(rest).chars().count() >= if rest.chars().any(is_hangul) { 3 } else { 6 })
+        .map(str::to_string)
+        .collect()
 }
 
 fn deletions(key: &str) -> Vec<String> {
@@ -125,7 +127,7 @@ impl Spotter {
         // the other holds (it was added before).
         for o in &city.officials {
             let names = [&o.title_ko, &o.title_en].into_iter().chain(&o.aliases_ko).chain(&o.aliases_en);
-            let short: Vec<String> = names.filter_map(|n| without_city(n)).collect();
+            let short: Vec<String> = names.flat_map(|n| without_city(n)).collect();
             add(short.iter().collect(), "official", &o.id);
         }
         for i in &city.indicators {
@@ -207,10 +209,7 @@ impl Spotter {
         for suffix in ["님들", "분들", "님", "들"] {
             let Some(at) = key.rfind(suffix) else { continue };
             let (stem, after) = (&key[..at], &key[at + suffix.len()..]);
-            if (after.is_empty() || crate::text::is_particle(after))
-                && stem.chars().count() >= 2
-                && !super::off("honor")
-            {
+            if (after.is_empty() || crate::text::is_particle(after)) && stem.chars().count() >= 2 {
                 if let Some(e) = self.exact.get(stem) {
                     return Some((e, 1.0, format!("{suffix}{after}")));
                 }

@@ -21,8 +21,14 @@ pub fn small_word(lang: &str, word: &str) -> bool {
 
 /// Whether the words read as talk rather than a request to the wall.
 pub fn talk(lang: &str, words: &[&str]) -> bool {
+    asked_or_talk(lang, words, false)
+}
+
+/// As [`talk`], knowing whether the text was written as a question: what was heard, asked back
+/// ("오늘 비 온대?": is it said to rain today?), asks.
+pub fn asked_or_talk(lang: &str, words: &[&str], question: bool) -> bool {
     if lang == "ko" {
-        korean(words)
+        korean(words, question)
     } else {
         english(words)
     }
@@ -135,6 +141,8 @@ const KOREAN_ENDINGS: &[&str] = &[
     "이에요",
     "이었어요",
     "였어요",
+    // Thanks and greetings, done ("수고하셨습니다").
+    "셨습니다",
 ];
 
 /// Words that report what someone said ("구청장이 그러는데…").
@@ -155,14 +163,22 @@ pub fn korean_question(word: &str) -> bool {
     KOREAN_QUESTIONS.iter().any(|q| word.starts_with(q))
 }
 
-fn korean(words: &[&str]) -> bool {
+fn korean(words: &[&str], question: bool) -> bool {
     let rest: String = words.iter().map(|w| compact(w)).collect();
+    // What follows the context is a request to the wall ("2호선 지연 있다던데 확인 좀 해 줘",
+    // "단수됐다는 얘기 있던데 확인해 봐"): the context is not talk then.
+    let clause = super::names::last_clause(words);
+    if clause > 0 && requests_the_wall(&words[clause..]) {
+        return false;
+    }
     // "보여줄래요" asks ("줄래요": will you…); "…늘었대요" tells what was said.
     let asks_for = ["줄래요", "줄래", "할래요", "볼래요"].iter().any(|e| rest.ends_with(e));
     // The copula asks with a question word ("돌봄 서비스 받는 분들 몇 명이에요?").
     let compacted: Vec<String> = words.iter().map(|w| compact(w)).collect();
     let copula = ["이에요", "이었어요", "였어요", "예요"].iter().any(|e| rest.ends_with(e));
-    let asks_for = asks_for || (copula && !super::off("copula") && compacted.iter().any(|w| korean_question(w)));
+    let asks_for = asks_for || (copula && compacted.iter().any(|w| korean_question(w)));
+    // What was heard, asked back ("오늘 비 온대?").
+    let asks_for = asks_for || (question && rest.ends_with('대'));
     if !asks_for && KOREAN_ENDINGS.iter().any(|e| rest.ends_with(e)) {
         return true;
     }
@@ -229,6 +245,18 @@ fn korean(words: &[&str]) -> bool {
     false
 }
 
+/// Whether Korean words ask the wall for something: a verb of the wall with a request ending
+/// ("확인 좀 해 줘", "띄워 봐").
+pub(super) fn requests_the_wall(words: &[&str]) -> bool {
+    let compacted: Vec<String> = words.iter().map(|w| compact(w)).collect();
+    let Some(last) = compacted.last() else { return false };
+    let ending = ["줘", "줘요", "주세요", "봐", "봐요", "줄래", "줄래요"].iter().any(|e| last.ends_with(e));
+    let verb = compacted
+        .iter()
+        .any(|w| super::cues::KOREAN_WALL_VERBS.iter().any(|v| w.starts_with(v)) || w.starts_with("확인"));
+    ending && verb
+}
+
 /// What a wall is asked to do, after "can you", "could someone", ….
 const WALL_VERBS: &[&str] = &[
     "show", "display", "pull", "bring", "put", "open", "find", "search", "look", "get", "give", "zoom", "go", "switch",
@@ -260,8 +288,11 @@ fn english(words: &[&str]) -> bool {
     if super::cues::refers_back(&lower) {
         return false;
     }
-    // "was there an accident…" asks; "the traffic was awful" tells.
-    if lower.iter().skip(1).any(|w| matches!(w.as_str(), "was" | "were")) {
+    // "was there an accident…" asks; "the traffic was awful" tells. ("I was wondering if you
+    // could…" asks politely; "how many pedestrians were killed" asks for a figure.)
+    let wondering = lower.windows(2).any(|w| w[0] == "was" && w[1] == "wondering");
+    let figure = lower.len() >= 2 && lower[0] == "how" && matches!(lower[1].as_str(), "many" | "much");
+    if !wondering && !figure && lower.iter().skip(1).any(|w| matches!(w.as_str(), "was" | "were")) {
         return true;
     }
     let pairs = || lower.windows(2).map(|w| (w[0].as_str(), w[1].as_str()));
@@ -280,6 +311,7 @@ fn english(words: &[&str]) -> bool {
         (matches!(a, "someone" | "somebody" | "anyone" | "anybody") && !called(&lower, a))
             || (matches!(a, "you") && !WALL_VERBS.contains(&b) && !matches!(b, "please" | "just" | "quickly" | "now"))
                 && lower.iter().any(|w| matches!(w.as_str(), "can" | "could" | "would" | "will"))
+                && !you_could_show(&lower)
             || (a == "tell" && !matches!(b, "me" | "us"))
     });
     if invites || asks_a_person {
@@ -384,14 +416,25 @@ fn english(words: &[&str]) -> bool {
         &["ask", "her"],
     ];
     // "How many jobs did we create this year" asks for a figure of the city's, not what the
-    // people in the room did.
-    let figure = lower.len() >= 2 && lower[0] == "how" && matches!(lower[1].as_str(), "many" | "much");
+    // people in the room did. What the speaker heard, said after a question to the wall, is why
+    // they ask ("what's happening with that accident in Mapo I heard about earlier").
+    let asked_first = lower.first().is_some_and(|w| OPENINGS.contains(&w.as_str()) && w != "i");
+    let heard = |phrase: &&&[&str]| matches!(phrase, ["i", "heard" | "read" | "saw"]);
     // The words come without the grammar's skip words ("the", "a"): so do the phrases.
     let article = |w: &&&str| matches!(**w, "the" | "a" | "an");
     TALK.iter()
         .filter(|phrase| !(figure && phrase.first() == Some(&"did")))
+        .filter(|phrase| !(asked_first && heard(phrase)))
         .map(|phrase| phrase.iter().filter(|w| !article(w)).copied().collect::<Vec<&str>>())
         .any(|phrase| lower.windows(phrase.len()).any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b)))
+}
+
+/// Whether "you could / can / would" is followed by what the wall does ("any chance you could put
+/// the live camera on").
+fn you_could_show(lower: &[String]) -> bool {
+    lower.windows(3).any(|w| {
+        w[0] == "you" && matches!(w[1].as_str(), "could" | "can" | "would") && WALL_VERBS.contains(&w[2].as_str())
+    })
 }
 
 /// Whether an English sentence opens by telling what someone says, thinks or heard ("they say
