@@ -13,6 +13,7 @@
 //!
 //! No I/O: the matcher is built once from the city and the grammar and then only computes.
 
+mod asking;
 mod clauses;
 mod cues;
 mod forms;
@@ -230,16 +231,6 @@ impl Matcher {
             skip,
             slot_bits,
         }
-    }
-
-    /// The words, the names spotted and the everyday words heard (for `examples/why.rs`).
-    #[doc(hidden)]
-    pub fn debug(&self, text: &str) -> (Vec<String>, Vec<Span>, Vec<names::Hit>) {
-        let words = self.words(text);
-        let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-        let spans = self.spotter.spot(&refs);
-        let hits = self.names.find(&refs);
-        (words.clone(), spans, hits)
     }
 
     pub fn lang(&self) -> &str {

@@ -26,6 +26,31 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+/// How a request with a JSON body and a token is refused (`POST /api/commands`,
+/// `POST /api/complaints`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only described: the handlers answer `ApiError`, in this shape.
+pub enum BodyRefusals {
+    /// The request is not valid; the message names the field and the fix.
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// No token.
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// A wrong token, or intake turned off.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// The body is larger than 64 KiB.
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// The body is not JSON.
+    #[response(status = 415)]
+    NotJson(ErrorBody),
+    /// Not available now (ingest stopping, the store failing); retry.
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
+}
+
 /// `GET /healthz`: the process answers, with what it knows without asking the store.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {

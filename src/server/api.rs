@@ -332,12 +332,7 @@ pub struct NewComplaint {
 #[utoipa::path(post, path = "/api/complaints", tag = "intake", request_body = NewComplaint,
     security(("intake" = [])),
     responses((status = 201, description = "Stored on disk before this answer", body = super::answers::ComplaintStored),
-        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
-        (status = 401, description = "No token where one is needed", body = super::answers::ErrorBody),
-        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
-        (status = 413, description = "The body is larger than 64 KiB", body = super::answers::ErrorBody),
-        (status = 415, description = "The body is not JSON", body = super::answers::ErrorBody),
-        (status = 503, description = "Not available now (ingest stopping, the store failing); retry", body = super::answers::ErrorBody)))]
+        super::answers::BodyRefusals))]
 pub async fn submit_complaint(
     State(state): State<AppState>,
     headers: HeaderMap,
