@@ -79,8 +79,8 @@ pub fn app(state: AppState) -> Router {
 
 /// The routes and their description, built once: each route from its handler's own
 /// `#[utoipa::path]`, so none is served undescribed.
-fn routes() -> &'static (Router<AppState>, Arc<utoipa::openapi::OpenApi>) {
-    static ROUTES: std::sync::OnceLock<(Router<AppState>, Arc<utoipa::openapi::OpenApi>)> = std::sync::OnceLock::new();
+fn routes() -> &'static (Router<AppState>, Arc<openapi::Described>) {
+    static ROUTES: std::sync::OnceLock<(Router<AppState>, Arc<openapi::Described>)> = std::sync::OnceLock::new();
     ROUTES.get_or_init(|| {
         let (router, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
             .routes(routes!(api::healthz))
@@ -115,7 +115,7 @@ fn routes() -> &'static (Router<AppState>, Arc<utoipa::openapi::OpenApi>) {
             .routes(routes!(web::complaint))
             .routes(routes!(openapi::described))
             .split_for_parts();
-        (router, Arc::new(openapi::finish(doc)))
+        (router, Arc::new(openapi::Described::of(openapi::finish(doc))))
     })
 }
 

@@ -63,9 +63,20 @@ pub fn finish(mut doc: Document) -> Document {
     doc
 }
 
+/// The description as served: serialised once, when the routes are built.
+pub struct Described(String);
+
+impl Described {
+    pub fn of(doc: Document) -> Described {
+        Described(serde_json::to_string(&doc).unwrap_or_default())
+    }
+}
+
 /// `GET /api/openapi.json`: this description.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "operations",
     responses((status = 200, description = "The HTTP API in OpenAPI 3.1", content_type = "application/json", body = Object)))]
-pub async fn described(axum::Extension(doc): axum::Extension<std::sync::Arc<Document>>) -> axum::Json<Document> {
-    axum::Json(Document::clone(&doc))
+pub async fn described(
+    axum::Extension(doc): axum::Extension<std::sync::Arc<Described>>,
+) -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], doc.0.clone())
 }
