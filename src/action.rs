@@ -86,6 +86,12 @@ pub enum Action {
     },
     /// Opens the voice listener's window, as the wake phrase does (push-to-talk).
     Listen,
+    /// Shows the city as it was at a past time (the realtime, overview and opinion screens).
+    Replay {
+        at: chrono::DateTime<chrono::Utc>,
+    },
+    /// Back to the city as it is now, from a replay.
+    Live,
 }
 
 impl Action {

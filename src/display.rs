@@ -37,6 +37,9 @@ pub struct DisplayState {
     pub pan: [f32; 2],
     /// The last gesture click: each wall clicks what is at this point once (by its id).
     pub select: Option<Selection>,
+    /// The past time the wall replays (the realtime, overview and opinion screens), or None
+    /// for live.
+    pub replay: Option<chrono::DateTime<chrono::Utc>>,
     /// Screens visited, for "back".
     #[serde(skip)]
     history: Vec<(String, Option<String>, Option<String>)>,
@@ -50,6 +53,9 @@ pub const PAGES: [(&str, &str); 5] = [
     ("administration", "indicators"),
     ("pledges", "pledges"),
 ];
+
+/// The pages that can show a past time (replay); leaving them ends a replay.
+pub const REPLAYS: [&str; 3] = ["overview", "realtime", "opinion"];
 
 /// The page a topic (or "search") is shown on: the wall's tabs. The one table: the walls get it
 /// in each display state's `page` and, for the public page's own navigation, from
@@ -195,6 +201,9 @@ pub fn refusal(display: &DisplayState, actions: &[Action]) -> Option<String> {
             return Some(reason.into());
         }
     }
+    if display.replay.is_none() && matches!(actions, [Action::Live]) {
+        return Some("the wall is already live".into());
+    }
     if display.public_mode && actions.iter().any(|a| matches!(a, Action::Call { .. } | Action::Confirm)) {
         return Some("the wall is in public mode: calls wait until it is unlocked with the PIN".into());
     }
@@ -260,6 +269,7 @@ impl DisplayState {
             district: None,
             indicator: None,
             period: None,
+            replay: None,
             zoom: 0,
             layout: "split".into(),
             language: language.into(),
@@ -289,6 +299,10 @@ impl DisplayState {
             self.help = false;
         }
         self.page = page_of(&self.screen).into();
+        // A replay is of the screens that show a time; another screen is the city now.
+        if !REPLAYS.contains(&self.page.as_str()) {
+            self.replay = None;
+        }
         if *self != before {
             self.version += 1;
         }
@@ -419,6 +433,13 @@ impl DisplayState {
                 self.volume = if direction == "up" { (self.volume + 2).min(10) } else { self.volume.saturating_sub(2) };
             }
             Action::Help => self.help = true,
+            Action::Replay { at } => {
+                self.replay = Some(*at);
+                if !REPLAYS.contains(&page_of(&self.topic)) {
+                    self.go_to("incidents");
+                }
+            }
+            Action::Live => self.replay = None,
             Action::Confirm | Action::Repeat => {}
         }
     }
@@ -446,6 +467,8 @@ pub struct Shown {
     pub volume: u8,
     pub pan: [f32; 2],
     pub select: Option<Selection>,
+    #[serde(default)]
+    pub replay: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl DisplayState {
@@ -468,6 +491,7 @@ impl DisplayState {
             volume: self.volume,
             pan: self.pan,
             select: self.select.clone(),
+            replay: self.replay,
         }
     }
 
@@ -494,12 +518,14 @@ impl DisplayState {
             volume,
             pan,
             select,
+            replay,
         } = shown;
         (self.screen, self.topic, self.page, self.district, self.indicator, self.period) =
             (screen, topic, page, district, indicator, period);
         (self.zoom, self.layout, self.language, self.public_mode, self.locked, self.help) =
             (zoom, layout, language, public_mode, locked, help);
-        (self.search, self.muted, self.volume, self.pan, self.select) = (search, muted, volume, pan, select);
+        (self.search, self.muted, self.volume, self.pan, self.select, self.replay) =
+            (search, muted, volume, pan, select, replay);
         self.version += 1;
         true
     }

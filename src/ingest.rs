@@ -25,6 +25,9 @@ const MAX_BATCH: usize = 2_000;
 /// How often a loop on a shared store looks for records other processes wrote.
 pub const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 
+/// How often the record versions older than the retention (`history.keep_days`) are removed.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
 pub struct Ingest {
     pub sink: Sink,
     stop: Arc<AtomicBool>,
@@ -38,6 +41,7 @@ impl Ingest {
         index: Arc<CityIndex>,
         writer: CityIndexWriter,
         commit_interval: Duration,
+        keep_history: chrono::Duration,
         metrics: Arc<Metrics>,
         parts: Parts,
     ) -> std::io::Result<Ingest> {
@@ -57,6 +61,7 @@ impl Ingest {
                 follow_failing: false,
                 rx,
                 commit_interval,
+                keep_history,
                 stop: loop_stop,
             };
             lp.run();
@@ -89,6 +94,8 @@ struct Loop {
     follow_failing: bool,
     rx: mpsc::Receiver<Envelope>,
     commit_interval: Duration,
+    /// How long record versions are kept for replay.
+    keep_history: chrono::Duration,
     stop: Arc<AtomicBool>,
 }
 
@@ -103,6 +110,7 @@ impl Loop {
         };
         let mut last_commit = Instant::now();
         let mut last_follow = Instant::now();
+        let mut last_prune: Option<Instant> = None;
         let mut open = true;
         while open {
             let mut batch = Vec::new();
@@ -142,8 +150,22 @@ impl Loop {
                 self.commit();
                 last_commit = Instant::now();
             }
+            if open && last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                self.prune();
+                last_prune = Some(Instant::now());
+            }
         }
         tracing::info!(rev = self.writer.rev(), "ingest stopped");
+    }
+
+    /// Removes the record versions that were no longer current `keep_history` ago.
+    fn prune(&mut self) {
+        let before = (chrono::Utc::now() - self.keep_history).timestamp();
+        match self.store.prune_history(before) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(versions = n, "old record versions removed (history.keep_days)"),
+            Err(e) => tracing::warn!(error = %e, "old record versions could not be removed; trying again in an hour"),
+        }
     }
 
     fn write(&mut self, batch: Vec<Envelope>) {

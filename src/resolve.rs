@@ -8,6 +8,7 @@
 use crate::action::{Action, OfficialRef, TOPICS};
 use crate::index::{CityIndex, IndexError};
 use crate::intent::Intent;
+use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone, Utc};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
@@ -31,6 +32,48 @@ pub struct Context {
     /// conversation — the commands with `fixed = { during = "call" }` — hang up only then;
     /// otherwise they are talk ("bye" to a visitor), not a command.
     pub in_call: bool,
+}
+
+/// The past time a replay shows: a wall's own time (`at`, RFC 3339, from the time slider), or an
+/// hour (`clock`, 0–23, Seoul) on a day (`period`: today or yesterday). An hour alone is the
+/// latest such hour that has passed; a day alone is this time of that day.
+pub fn replay_time(
+    at: &Option<String>,
+    clock: &Option<String>,
+    day: &Option<String>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ResolveError> {
+    let refuse = |why: &str| Err(ResolveError::NoContext(why.into()));
+    if let Some(at) = at {
+        let at = DateTime::parse_from_rfc3339(at)
+            .map_err(|e| ResolveError::Unknown(format!("replay time `{at}` is not RFC 3339 ({e})")))?;
+        let at = at.with_timezone(&Utc);
+        return if at > now { refuse("that time has not come yet: replay shows the past") } else { Ok(at) };
+    }
+    let seoul = FixedOffset::east_opt(9 * 3600).ok_or_else(|| ResolveError::Unknown("no Seoul time zone".into()))?;
+    let today = now.with_timezone(&seoul).date_naive();
+    let hour = match clock.as_deref().map(str::parse::<u32>) {
+        None => None,
+        Some(Ok(h)) if h < 24 => NaiveTime::from_hms_opt(h, 0, 0),
+        Some(_) => return Err(ResolveError::Unknown(format!("`{}` is not an hour (0–23)", clock.as_deref().unwrap_or_default()))),
+    };
+    let on = |day: chrono::NaiveDate, time: NaiveTime| {
+        seoul.from_local_datetime(&day.and_time(time)).single().map(|t| t.with_timezone(&Utc))
+    };
+    let yesterday = today - Duration::days(1);
+    let at = match (day.as_deref(), hour) {
+        (None, None) => return refuse("replay needs a time: say an hour, like “3 pm yesterday”"),
+        (None, Some(h)) => on(today, h).filter(|t| *t <= now).or_else(|| on(yesterday, h)),
+        (Some("today"), Some(h)) => match on(today, h) {
+            Some(t) if t > now => return refuse("that hour has not come yet today: replay shows the past"),
+            t => t,
+        },
+        (Some("yesterday"), Some(h)) => on(yesterday, h),
+        (Some("yesterday"), None) => Some(now - Duration::days(1)),
+        (Some("today"), None) => return refuse("replay needs an hour of today, like “9 am today”"),
+        (Some(_), _) => return refuse("replay goes to an hour of today or yesterday, like “3 pm yesterday”"),
+    };
+    at.ok_or_else(|| ResolveError::Unknown("that hour does not exist in Seoul time".into()))
 }
 
 pub struct Resolver<'a> {
@@ -212,6 +255,8 @@ impl Resolver<'_> {
                 ))
             }
             "public_mode" => vec![Action::PublicMode],
+            "replay" => vec![Action::Replay { at: replay_time(&slot("at"), &slot("clock"), &slot("period"), Utc::now())? }],
+            "live" => vec![Action::Live],
             "switch_language" => vec![Action::SwitchLanguage { to: one_of("language", &["ko", "en"])? }],
             other => return Err(ResolveError::Unknown(format!("intent `{other}` has no resolution"))),
         };

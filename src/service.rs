@@ -117,6 +117,7 @@ impl Service {
             index.clone(),
             writer,
             Duration::from_millis(config.index.commit_interval_ms),
+            chrono::Duration::days(i64::from(config.history.keep_days)),
             metrics.clone(),
             office.parts().clone(),
         )?;
@@ -154,6 +155,7 @@ impl Service {
             limiter: Default::default(),
             unlock_attempts: Default::default(),
             leaderships,
+            replays: Default::default(),
         };
         Ok(Service { state, opened, ingest, shutdown, sources, stopping })
     }
@@ -178,8 +180,14 @@ fn connectors(city: &Arc<City>, config: &Config) -> Result<Vec<(String, crate::l
         Arc::new(city.districts.iter().map(|d| (d.name_ko.clone(), d.code.clone())).collect());
     let mut out: Vec<(String, crate::lead::Make)> = Vec::new();
     if config.simulator.enabled {
-        let (city, settings) = (city.clone(), config.simulator.clone());
-        out.push(("simulator".into(), Box::new(move || Some(Box::new(SimulatorConnector::new(&city, &settings))))));
+        let (city, settings, store) = (city.clone(), config.simulator.clone(), config.paths.store.clone());
+        out.push((
+            "simulator".into(),
+            Box::new(move || {
+                let resume = simulated_until(&store);
+                Some(Box::new(SimulatorConnector::new(&city, &settings, resume)))
+            }),
+        ));
     }
     for replay in &config.replay {
         let replay = replay.clone();
@@ -200,6 +208,20 @@ fn connectors(city: &Arc<City>, config: &Config) -> Result<Vec<(String, crate::l
         ));
     }
     Ok(out)
+}
+
+/// How far the simulated city in the store goes: the time of its newest weather reading (the
+/// simulator's steadiest beat), so that a restart goes on from there instead of making the same
+/// hours twice. None on an empty store, or one that cannot be read now (said in the log).
+fn simulated_until(store: &std::path::Path) -> Option<chrono::DateTime<chrono::Utc>> {
+    let newest = Store::open(store).and_then(|s| s.latest("weather", None, 1));
+    match newest {
+        Ok(records) => records.first().map(|r| r.time()),
+        Err(e) => {
+            tracing::warn!(error = %e, "the simulator cannot see where the stored city ends; it starts from now");
+            Some(chrono::Utc::now())
+        }
+    }
 }
 
 /// The office token: from the config, else the one generated on first start beside the store

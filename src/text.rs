@@ -44,6 +44,9 @@ const PARTICLES: &[&str] = &[
     "이랑",
     "하고",
     "께",
+    // "about": "3시쯤", "강남쯤" — said like a particle after a time or a place.
+    "쯤에",
+    "쯤",
     "는요",
     "은요",
     "도요",

@@ -123,8 +123,14 @@ const SCPM_SCREENS = (() => {
     weather: (d) => d.weather && d.weather.temperature_c, water: (d) => d.water && d.water.turbidity_ntu,
   };
 
+  // A screen's query: its district, and in a replay the replayed time.
+  const query = (display, extra) => {
+    const q = [display.district && `district=${display.district}`, ...extra].filter(Boolean).join("&");
+    return q ? `?${q}` : "";
+  };
+
   async function realtime(display) {
-    const data = await api(`/api/realtime${where(display)}`);
+    const data = await api(`/api/realtime${query(display, [display.replay && `at=${encodeURIComponent(display.replay)}`])}`);
     skeleton(`realtime/${display.district}/${lang()}`, `<div id="figures" class="figures"></div>
       <h2>${esc(t().cctv)}</h2><div id="cctv" class="cctv"></div>
       <div class="columns"><div><h2>${esc(t().hospitals)}</h2><ol id="hospitals" class="list"></ol></div>
@@ -139,12 +145,12 @@ const SCPM_SCREENS = (() => {
       figure(water.length ? `${num(avg(water.map((w) => w.turbidity_ntu)), 2)} NTU` : "–", t().water_quality,
         `<small class="${water.every((w) => w.ok) ? "good" : "bad"}">${esc(water.every((w) => w.ok) ? t().water_ok : t().water_bad)}</small>`);
     const cams = data.cctv.restricted ? [] : data.cctv.cameras;
-    const key = data.cctv.restricted ? "restricted" : cams.map((c) => c.id).join(",");
+    const key = data.cctv.restricted ? `restricted/${data.period}` : cams.map((c) => c.id).join(",");
     if (key !== cameraKey) {
       cameraKey = key;
       const token = encodeURIComponent(SCPM.state.token || "");
       $("cctv").innerHTML = data.cctv.restricted
-        ? `<p class="restricted">${esc(t().cctv_restricted)}</p>`
+        ? `<p class="restricted">${esc(data.at ? t().cctv_live_only : t().cctv_restricted)}</p>`
         : cams.map((c) => `<figure><img alt="${esc(c.id)}" data-frame="${c.frame}?token=${token}"><figcaption>${esc(name(c))} · ${num(c.distance_m, 0)} ${t().metres} · <em>${esc(t().simulated_video)}</em></figcaption></figure>`).join("");
       $("cctv").querySelectorAll("img").forEach(playFrames);
     }
@@ -176,8 +182,11 @@ const SCPM_SCREENS = (() => {
   }
 
   async function opinion(display) {
-    const query = [display.district && `district=${display.district}`, display.period && `period=${display.period}`].filter(Boolean).join("&");
-    const data = await api(`/api/opinion${query ? "?" + query : ""}`);
+    // In a replay: the day before the replayed time.
+    const replay = display.replay && new Date(display.replay);
+    const window = replay ? [`from=${encodeURIComponent(new Date(replay - 86400e3).toISOString())}`, `to=${encodeURIComponent(replay.toISOString())}`]
+      : [display.period && `period=${display.period}`];
+    const data = await api(`/api/opinion${query(display, window)}`);
     skeleton(`opinion/${display.district}/${display.period}/${lang()}`, `<div id="figures" class="figures"></div>
       <h2 id="opinion-window"></h2><div class="chart"><canvas id="chart-hourly"></canvas></div>
       <div class="columns"><div><h2>${esc(t().by_category)}</h2><div class="chart"><canvas id="chart-category"></canvas></div></div>

@@ -46,7 +46,7 @@ const SCPM = (() => {
       const d = state.display;
       if (action.type === "show") {
         state.display = { ...d, screen: action.topic, topic: action.topic, page: SCPM_PAGES.of[action.topic], district: action.district ?? null,
-                          indicator: action.indicator ?? null, zoom: action.district ? 1 : 0, search: null };
+                          indicator: action.indicator ?? null, period: action.period ?? null, zoom: action.district ? 1 : 0, search: null };
       } else if (action.type === "zoom") {
         state.display = { ...d, zoom: Math.max(0, Math.min(4, d.zoom + (action.direction === "in" ? 1 : -1))) };
       }
@@ -54,8 +54,52 @@ const SCPM = (() => {
     }
   }
 
-  function show(topic, district, indicator) {
-    act({ type: "show", topic, district: district ?? null, indicator: indicator ?? null });
+  function show(topic, district, indicator, period) {
+    act({ type: "show", topic, district: district ?? null, indicator: indicator ?? null, period: period ?? null });
+  }
+
+  // The city at a glance (/api/state), as it is now or at the replayed time.
+  const cityPath = (d) => d.replay ? `/api/state?at=${encodeURIComponent(d.replay)}` : "/api/state";
+  let cityAt = null;
+
+  // Seoul's calendar day of a time, as [its midnight, the next midnight] (ms).
+  function seoulDay(ms) {
+    const day = 86400e3, offset = 9 * 3600e3;
+    const start = Math.floor((ms + offset) / day) * day - offset;
+    return [start, start + day];
+  }
+
+  // The time bar under the tabs: in a replay, the badge, the replayed time, a slider through
+  // that day (every quarter hour, up to now) and "back to live"; on the opinion screen, the
+  // window (a touch on it shows the chosen period, as saying it would).
+  function renderTimebar(d) {
+    const replay = !PUBLIC && d.replay ? new Date(d.replay).getTime() : null;
+    const opinion = !replay && pageOf(d) === "opinion";
+    $("timebar").hidden = !replay && !opinion;
+    document.body.dataset.replay = replay ? d.replay : "";
+    $("replay-badge").hidden = !replay;
+    $("replay-controls").hidden = !replay;
+    $("back-to-live").hidden = !replay;
+    $("period-controls").hidden = !opinion;
+    if (replay) {
+      const [start, end] = seoulDay(replay);
+      const slider = $("replay-slider");
+      slider.min = String(start / 1000);
+      slider.max = String(Math.floor(Math.min(end, Date.now()) / 1000));
+      slider.value = String(Math.floor(replay / 1000));
+      slider.setAttribute("aria-label", t().replay_slider);
+      const when = new Date(replay).toLocaleString(state.lang === "ko" ? "ko-KR" : "en-GB",
+        { timeZone: "Asia/Seoul", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+      $("replay-badge").textContent = t().replay;
+      $("replay-time").textContent = when;
+      $("back-to-live").textContent = t().back_to_live;
+    }
+    if (opinion) {
+      $("period-label").textContent = t().period_pick;
+      const periods = ["last_24h", "today", "yesterday", "this_week", "last_week", "this_month", "last_month"];
+      const current = d.period || "last_24h";
+      $("period-picker").innerHTML = periods.map((p) => `<option value="${p}"${p === current ? " selected" : ""}>${esc(t().periods[p])}</option>`).join("");
+    }
   }
 
   // Short, quiet sounds as the voice overlay changes: rising when the wall starts listening, two
@@ -181,6 +225,7 @@ const SCPM = (() => {
       $("listening").textContent = heard.state === "heard" ? `“${heard.transcript}”`
         : heard.transcript ? `${t().listening} ${heard.transcript}` : t().listening;
     }
+    renderTimebar(d);
     renderCall(d);
   }
 
@@ -252,6 +297,12 @@ const SCPM = (() => {
         return;
       }
       try {
+        // A replay (or its end) changes the city the screens read.
+        const at = state.display.replay || null;
+        if (at !== cityAt) {
+          cityAt = at;
+          state.city = await api(cityPath(state.display)).catch(() => state.city);
+        }
         await SCPM_SCREENS.render(pageOf(state.display), state.display);
         $("status").textContent = PUBLIC || (state.socket && state.socket.readyState === WebSocket.OPEN) ? t().live : t().connecting;
       } catch (e) {
@@ -296,6 +347,12 @@ const SCPM = (() => {
     });
     $("leave-public").addEventListener("click", () => { askingPin = true; renderLock(state.display); });
     $("unlock-cancel").addEventListener("click", () => { askingPin = false; renderLock(state.display); });
+    $("replay-slider").addEventListener("change", (e) => act({ type: "replay", at: new Date(Number(e.target.value) * 1000).toISOString() }));
+    $("back-to-live").addEventListener("click", () => act({ type: "live" }));
+    $("period-picker").addEventListener("change", (e) => {
+      const d = state.display;
+      show(d.topic, d.district, null, e.target.value === "last_24h" ? null : e.target.value);
+    });
     $("lang").addEventListener("click", () => {
       state.lang = state.lang === "ko" ? "en" : "ko";
       localStorage.setItem("scpm.lang", state.lang);
@@ -311,7 +368,7 @@ const SCPM = (() => {
     // Live figures: re-read the current screen's data every few seconds.
     setInterval(async () => {
       if (!PUBLIC && state.display.locked) return;
-      state.city = await api("/api/state").catch(() => state.city);
+      state.city = await api(cityPath(state.display)).catch(() => state.city);
       render();
     }, 5000);
   }

@@ -90,6 +90,8 @@ pub const KEYS: &[&str] = &[
     "simulator.speed",
     "simulator.complaints_per_hour",
     "simulator.incidents_per_hour",
+    "simulator.backfill_hours",
+    "history.keep_days",
     "replay[].name",
     "replay[].path",
     "replay[].paced",
@@ -113,6 +115,7 @@ pub struct Config {
     pub gestures: GesturesConfig,
     pub calls: CallsConfig,
     pub simulator: SimulatorConfig,
+    pub history: HistoryConfig,
     pub replay: Vec<ReplayConfig>,
     pub http_poll: Vec<HttpPollConfig>,
 }
@@ -414,11 +417,36 @@ pub struct SimulatorConfig {
     pub speed: f64,
     pub complaints_per_hour: f64,
     pub incidents_per_hour: f64,
+    /// On a store the simulator has not written to for this long, it first makes the city's
+    /// past hours up to now, so that replay ("어제 오후 3시") has a past from the first start.
+    pub backfill_hours: u32,
 }
 
 impl Default for SimulatorConfig {
     fn default() -> Self {
-        Self { enabled: true, seed: 20261129, speed: 1.0, complaints_per_hour: 240.0, incidents_per_hour: 60.0 }
+        Self {
+            enabled: true,
+            seed: 20261129,
+            speed: 1.0,
+            complaints_per_hour: 240.0,
+            incidents_per_hour: 60.0,
+            backfill_hours: 48,
+        }
+    }
+}
+
+/// Replay's memory: how long each version of a record is kept.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct HistoryConfig {
+    /// Days of record versions kept for replay (an incident's status at a past hour); older
+    /// versions are removed hourly unless they were still current then. 1 to 3650.
+    pub keep_days: u32,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        Self { keep_days: 30 }
     }
 }
 

@@ -49,6 +49,8 @@ pub const INTENTS: &[&str] = &[
     "public_mode",
     "unlock",
     "switch_language",
+    "replay",
+    "live",
 ];
 
 /// Slots whose values come from the city data rather than from `_common.toml`.

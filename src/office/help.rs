@@ -29,11 +29,11 @@ pub struct GestureHelp {
 /// The grammar files whose commands show what a page shows.
 fn files_of(page: &str) -> &'static [&'static str] {
     match page {
-        "realtime" => &["topics_realtime", "incidents"],
-        "opinion" => &["topics_opinion", "search"],
+        "realtime" => &["topics_realtime", "incidents", "replay"],
+        "opinion" => &["topics_opinion", "search", "replay"],
         "administration" => &["indicators", "topics_admin"],
         "pledges" => &["topics_admin", "indicators"],
-        _ => &["topics_realtime", "topics_opinion", "indicators", "topics_admin"],
+        _ => &["topics_realtime", "topics_opinion", "indicators", "topics_admin", "replay"],
     }
 }
 

@@ -21,8 +21,9 @@ pub fn meaning(action: &Action, ctx: &Context) -> Meaning {
         })
     };
     match action {
-        Action::Show { topic, district, indicator, .. } => {
+        Action::Show { topic, district, indicator, period, .. } => {
             let mut slots: Vec<(&str, &str)> = district.iter().map(|d| ("district", d.as_str())).collect();
+            slots.extend(period.iter().map(|p| ("period", p.as_str())));
             match indicator {
                 Some(id) => {
                     slots.push(("indicator", id));
@@ -60,6 +61,8 @@ pub fn meaning(action: &Action, ctx: &Context) -> Meaning {
         Action::Lock => intent("lock", &[]),
         Action::Unlock => intent("unlock", &[]),
         Action::PublicMode => intent("public_mode", &[]),
+        Action::Replay { at } => intent("replay", &[("at", &at.to_rfc3339())]),
+        Action::Live => intent("live", &[]),
         Action::Listen | Action::Select { .. } | Action::Pan { .. } => {
             Meaning::Wall("touch".into(), vec![action.clone()])
         }

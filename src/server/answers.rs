@@ -97,7 +97,7 @@ pub struct ResolveAnswer {
 }
 
 /// `GET /api/state`: the city at a glance.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CityState {
     pub office: String,
     pub scope: String,
@@ -107,9 +107,11 @@ pub struct CityState {
     pub complaints: Latest,
     /// The newest trend records.
     pub trends: Vec<Record>,
+    /// The replayed time (`at=`), or None for live.
+    pub at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DistrictState {
     pub code: String,
     pub name_ko: String,
@@ -121,7 +123,7 @@ pub struct DistrictState {
     pub traffic_kmh: Option<f64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AirState {
     pub pm10: Option<f64>,
     pub pm25: Option<f64>,
@@ -129,8 +131,8 @@ pub struct AirState {
     pub measured_at: String,
 }
 
-/// Records of a kind: how many in the last 24 hours, and the newest (without personal data).
-#[derive(Debug, Serialize, ToSchema)]
+/// Records of a kind: how many in the 24 hours before (now, or the replayed time), and the newest (without personal data).
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Latest {
     pub last_24h: u64,
     pub latest: Vec<Record>,
@@ -217,10 +219,21 @@ pub struct NeighbourhoodShape {
 
 /// `GET /api/realtime`: incidents with their times, what is near the newest one, and each
 /// district's air, traffic, weather and water.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Realtime {
     pub generated_at: DateTime<Utc>,
     pub district: Option<String>,
+    /// What time this shows: "live", a window's period (as `/api/opinion`: "today",
+    /// "last_week", …, "custom"), or "replay".
+    pub period: String,
+    /// The window's start and end (a window only): its incidents were received in it, and the
+    /// readings are the newest at its end.
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// The replayed time (a replay only): each incident in the status it had then.
+    pub at: Option<DateTime<Utc>>,
+    /// How far back replay can go: the oldest record version the store keeps.
+    pub history_from: Option<DateTime<Utc>>,
     pub districts: Vec<DistrictNow>,
     pub incidents: Vec<IncidentNow>,
     /// The incident the hospitals and cameras are near (the newest).
@@ -229,7 +242,7 @@ pub struct Realtime {
     pub cctv: CctvNear,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DistrictNow {
     pub code: String,
     pub name_ko: String,
@@ -264,7 +277,7 @@ pub struct WaterNow {
     pub ok: bool,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct IncidentNow {
     #[serde(flatten)]
     pub incident: Incident,
@@ -276,7 +289,7 @@ pub struct IncidentNow {
     pub arrival_min: Option<f64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HospitalNear {
     pub id: String,
     pub name_ko: String,
@@ -289,7 +302,7 @@ pub struct HospitalNear {
 }
 
 /// The cameras near the focus: for the office only; the public gets the reason.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CctvNear {
     pub restricted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -298,7 +311,7 @@ pub struct CctvNear {
     pub cameras: Option<Vec<Camera>>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Camera {
     pub id: String,
     pub name_ko: String,

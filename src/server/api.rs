@@ -226,26 +226,69 @@ fn redacted(record: Record, who: Viewer) -> Record {
     }
 }
 
-#[utoipa::path(get, path = "/api/state", tag = "screens", security((), ("office" = [])),
-    responses((status = 200, description = "The city at a glance", body = super::answers::CityState),
+#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StateParams {
+    /// Replay: the city as it was at this time (RFC 3339), within `history.keep_days`.
+    #[serde(default)]
+    at: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/state", tag = "screens", params(StateParams), security((), ("office" = [])),
+    responses((status = 200, description = "The city at a glance (now, or replayed at `at`)", body = super::answers::CityState),
+        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
         (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
         (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody),
         (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
-pub async fn city_state(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<CityState>, ApiError> {
+pub async fn city_state(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<axum::extract::Query<StateParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<CityState>, ApiError> {
     let who = viewer(&state, &headers)?;
-    let scope: Option<String> = state.config.load().office.district().map(str::to_string);
+    let axum::extract::Query(p) =
+        params.map_err(|e| ApiError::BadRequest(format!("{}; the parameter is at", e.body_text())))?;
     let now = Utc::now();
-    let day_ago = (now - chrono::Duration::hours(24)).timestamp();
+    let keep_days = state.config.load().history.keep_days;
+    let at = p.at.map(|at| super::replay::replay_time(&at, now, keep_days, who)).transpose()?;
+    let scope: Option<String> = state.config.load().office.district().map(str::to_string);
+    if let (Some(at), Viewer::Public) = (at, who) {
+        if let Some(cached) = state.replays.state.get(&scope, at) {
+            return Ok(Json(cached));
+        }
+    }
+    let answer = city_state_at(&state, who, scope.clone(), at, now).await?;
+    if let (Some(at), Viewer::Public) = (at, who) {
+        state.replays.state.put(&scope, at, &answer);
+    }
+    Ok(Json(answer))
+}
+
+async fn city_state_at(
+    state: &AppState,
+    who: Viewer,
+    scope: Option<String>,
+    at: Option<chrono::DateTime<Utc>>,
+    now: chrono::DateTime<Utc>,
+) -> Result<CityState, ApiError> {
+    let until = at.unwrap_or(now).timestamp();
+    let day_ago = until - 24 * 3600;
     let (air, traffic, incidents, complaints, trends, incidents_day, complaints_day) =
-        with_store(&state, move |store| {
+        with_store(state, move |store| {
+            let d = scope.as_deref();
+            let newest = |kind: &str, district: Option<&str>, n: usize| match at {
+                Some(_) => store.as_of(kind, district, until, n),
+                None => store.latest(kind, district, n),
+            };
             Ok((
-                store.latest("air", scope.as_deref(), 25)?,
-                store.latest("traffic", scope.as_deref(), 25)?,
-                store.latest("incident", scope.as_deref(), 10)?,
-                store.latest("complaint", scope.as_deref(), 10)?,
-                store.latest("trend", None, 6)?,
-                store.count_since("incident", scope.as_deref(), day_ago)?,
-                store.count_since("complaint", scope.as_deref(), day_ago)?,
+                newest("air", d, 25)?,
+                newest("traffic", d, 25)?,
+                newest("incident", d, 10)?,
+                newest("complaint", d, 10)?,
+                newest("trend", None, 6)?,
+                store.count_between("incident", d, day_ago, until + 1)?,
+                store.count_between("complaint", d, day_ago, until + 1)?,
             ))
         })
         .await?;
@@ -281,7 +324,7 @@ pub async fn city_state(State(state): State<AppState>, headers: HeaderMap) -> Re
         })
         .collect();
     let complaints: Vec<Record> = complaints.into_iter().map(|c| redacted(c, who)).collect();
-    Ok(Json(CityState {
+    Ok(CityState {
         office: state.config.load().office.name.clone(),
         scope: state.config.load().office.scope.clone(),
         generated_at: now,
@@ -289,7 +332,8 @@ pub async fn city_state(State(state): State<AppState>, headers: HeaderMap) -> Re
         incidents: Latest { last_24h: incidents_day, latest: incidents },
         complaints: Latest { last_24h: complaints_day, latest: complaints },
         trends,
-    }))
+        at,
+    })
 }
 
 pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {

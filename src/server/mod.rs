@@ -14,6 +14,8 @@ mod lock;
 mod office;
 mod openapi;
 mod ready;
+mod realtime;
+mod replay;
 mod screens;
 mod wall;
 mod web;
@@ -63,6 +65,8 @@ pub struct AppState {
     pub unlock_attempts: Arc<limit::Attempts>,
     /// Whether this process runs each of the city's sources (always, on SQLite).
     pub leaderships: Vec<crate::store::Leadership>,
+    /// The public's replayed screens, each answered once a minute.
+    pub replays: Arc<replay::Replays>,
 }
 
 pub fn app(state: AppState) -> Router {
@@ -99,7 +103,7 @@ fn routes() -> &'static (Router<AppState>, Arc<openapi::Described>) {
             .routes(routes!(calls::official_page))
             .routes(routes!(calls::official_socket))
             .routes(routes!(calls::wall_socket))
-            .routes(routes!(screens::realtime))
+            .routes(routes!(realtime::realtime))
             .routes(routes!(screens::opinion))
             .routes(routes!(screens::indicators))
             .routes(routes!(screens::indicator))

@@ -4,17 +4,15 @@
 //! token — the public page never receives it.
 
 use super::answers::{
-    AirNow, Camera, Catalogue, CctvNear, ComplaintView, DepartmentName, DistrictNow, DistrictValue, GroupValue,
-    HospitalNear, IncidentNow, IndicatorFigures, IndicatorName, Opinion, OpinionCount, OpinionStep, OpinionTotals,
-    PledgeSummary, PledgeView, Pledges, Realtime, TrafficNow, TrendCount, VisionIndicators, VisionPledges, WaterNow,
+    Catalogue, ComplaintView, DepartmentName, DistrictValue, GroupValue, IndicatorFigures, IndicatorName, Opinion,
+    OpinionCount, OpinionStep, OpinionTotals, PledgeSummary, PledgeView, Pledges, TrendCount, VisionIndicators,
+    VisionPledges,
 };
 use super::api::with_store;
 use super::{ApiError, AppState};
-use crate::city::geo::{distance_m, LonLat};
 use crate::city::indicators::{months_back, Month};
-use crate::city::{FacilityKind, PledgeStatus};
+use crate::city::PledgeStatus;
 use crate::sources::record::Complaint;
-use crate::sources::record::WeatherReading;
 use crate::sources::Record;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -22,7 +20,6 @@ use axum::http::HeaderMap;
 use axum::Json;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 
 /// Who is asking: the office (valid token) or the public (no token). A wrong token is refused
 /// rather than served as public, so a misconfigured wall shows an error, not a reduced screen.
@@ -59,7 +56,13 @@ fn district_param(
     params: Result<Query<ScreenParams>, QueryRejection>,
 ) -> Result<Option<String>, ApiError> {
     let Query(p) = params.map_err(|e| ApiError::BadRequest(format!("{}; the parameter is district", e.body_text())))?;
-    let wanted = p.district.filter(|d| !d.is_empty());
+    scoped_district(state, p.district)
+}
+
+/// The district asked for, checked: a known code, and within the office's scope (which wins
+/// when none is asked).
+pub(super) fn scoped_district(state: &AppState, wanted: Option<String>) -> Result<Option<String>, ApiError> {
+    let wanted = wanted.filter(|d| !d.is_empty());
     if let Some(code) = &wanted {
         if state.city.district(code).is_none() {
             return Err(ApiError::BadRequest(format!("`{code}` is not a district code (5 digits, e.g. 11680)")));
@@ -71,178 +74,6 @@ fn district_param(
         }
         (Some(scope), _) => Ok(Some(scope.to_string())),
         (None, wanted) => Ok(wanted),
-    }
-}
-
-const NEAREST: usize = 4;
-
-fn nearest(state: &AppState, kind: FacilityKind, at: LonLat, n: usize) -> Vec<(f64, &crate::city::Facility)> {
-    let mut all: Vec<_> =
-        state.city.facilities.iter().filter(|f| f.kind == kind).map(|f| (distance_m(at, f.position), f)).collect();
-    all.sort_by(|a, b| a.0.total_cmp(&b.0));
-    all.truncate(n);
-    all
-}
-
-fn incident_status(i: &crate::sources::record::Incident) -> &'static str {
-    match (i.dispatched_at, i.arrived_at, i.closed_at) {
-        (_, _, Some(_)) => "closed",
-        (_, Some(_), None) => "arrived",
-        (Some(_), None, None) => "dispatched",
-        _ => "received",
-    }
-}
-
-/// `/api/realtime`: incidents with their times, the CCTV and hospitals nearest the newest one,
-/// and per-district air, traffic, weather and water.
-#[utoipa::path(get, path = "/api/realtime", tag = "screens", params(ScreenParams), security((), ("office" = [])),
-    responses((status = 200, description = "Real-time urban status (no CCTV for the public)", body = Realtime),
-        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
-        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
-        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody),
-        (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
-pub async fn realtime(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    params: Result<Query<ScreenParams>, QueryRejection>,
-) -> Result<Json<Realtime>, ApiError> {
-    let who = viewer(&state, &headers)?;
-    let district = district_param(&state, params)?;
-    let d = district.as_deref();
-    let scope = district.clone();
-    let (incidents, per_kind) = with_store(&state, move |store| {
-        let mut per_kind = Vec::new();
-        for kind in ["air", "traffic", "weather", "water"] {
-            per_kind.push((kind, store.latest(kind, scope.as_deref(), 50)?));
-        }
-        Ok((store.latest("incident", scope.as_deref(), 20)?, per_kind))
-    })
-    .await?;
-    let mut now = Readings::default();
-    for (_, records) in per_kind {
-        // Newest first: keep the first reading seen per district.
-        for record in records {
-            now.keep(record);
-        }
-    }
-    let districts: Vec<DistrictNow> = state
-        .city
-        .districts
-        .iter()
-        .filter(|x| d.is_none_or(|d| d == x.code))
-        .map(|x| DistrictNow {
-            code: x.code.clone(),
-            name_ko: x.name_ko.clone(),
-            name_en: x.name_en.clone(),
-            air: now.air.get(&x.code).cloned(),
-            traffic: now.traffic.get(&x.code).cloned(),
-            weather: now.weather.get(&x.code).cloned(),
-            water: now.water.get(&x.code).cloned(),
-        })
-        .collect();
-    let focus = incidents.iter().find_map(|r| match r {
-        Record::Incident(i) => Some(i),
-        _ => None,
-    });
-    let focus_at = focus.map(|i| i.position).or_else(|| d.and_then(|c| state.city.district(c)).map(|x| x.centroid));
-    let hospitals: Vec<HospitalNear> = focus_at
-        .map(|at| nearest(&state, FacilityKind::Hospital, at, NEAREST))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(m, f)| HospitalNear {
-            id: f.id.clone(),
-            name_ko: f.name_ko.clone(),
-            name_en: f.name_en.clone(),
-            distance_m: m.round(),
-            emergency_beds: f.emergency_beds,
-            position: f.position,
-            simulated: f.simulated,
-        })
-        .collect();
-    let cctv = match who {
-        Viewer::Public => {
-            CctvNear { restricted: true, reason: Some("live CCTV is shown in the office only".into()), cameras: None }
-        }
-        Viewer::Office => CctvNear {
-            restricted: false,
-            reason: None,
-            cameras: Some(
-                focus_at
-                    .map(|at| nearest(&state, FacilityKind::Cctv, at, NEAREST))
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(m, f)| Camera {
-                        id: f.id.clone(),
-                        name_ko: f.name_ko.clone(),
-                        name_en: f.name_en.clone(),
-                        distance_m: m.round(),
-                        position: f.position,
-                        stream: format!("/api/cctv/{}/stream", f.id),
-                        frame: format!("/api/cctv/{}/frame", f.id),
-                        simulated: true,
-                    })
-                    .collect(),
-            ),
-        },
-    };
-    let minutes = |from: DateTime<Utc>, to: Option<DateTime<Utc>>| to.map(|t| (t - from).num_seconds() as f64 / 60.0);
-    let focus = focus.map(|i| i.id.clone());
-    let incidents: Vec<IncidentNow> = incidents
-        .into_iter()
-        .filter_map(|r| match r {
-            Record::Incident(i) => Some(IncidentNow {
-                status: incident_status(&i).into(),
-                dispatch_min: minutes(i.received_at, i.dispatched_at),
-                arrival_min: minutes(i.received_at, i.arrived_at),
-                incident: i,
-            }),
-            _ => None,
-        })
-        .collect();
-    Ok(Json(Realtime { generated_at: Utc::now(), district, districts, incidents, focus, hospitals, cctv }))
-}
-
-/// The newest reading of each kind per district, as the real-time screen shows it.
-#[derive(Default)]
-struct Readings {
-    air: BTreeMap<String, AirNow>,
-    traffic: BTreeMap<String, TrafficNow>,
-    weather: BTreeMap<String, WeatherReading>,
-    water: BTreeMap<String, WaterNow>,
-}
-
-impl Readings {
-    /// Keeps `record` unless its district has a reading of its kind already (records come newest
-    /// first).
-    fn keep(&mut self, record: Record) {
-        let code = record.district().to_string();
-        match record {
-            Record::Air(a) => {
-                self.air.entry(code).or_insert(AirNow {
-                    pm10: a.pm10,
-                    pm25: a.pm25,
-                    grade: a.index_grade,
-                    o3: a.o3,
-                    no2: a.no2,
-                });
-            }
-            Record::Traffic(t) => {
-                self.traffic.entry(code).or_insert(TrafficNow { speed_kmh: t.speed_kmh, road: t.road });
-            }
-            Record::Weather(w) => {
-                self.weather.entry(code).or_insert(w);
-            }
-            Record::Water(w) => {
-                let ok = w.within_limits();
-                self.water.entry(code).or_insert(WaterNow {
-                    turbidity_ntu: w.turbidity_ntu,
-                    chlorine_mg_l: w.chlorine_mg_l,
-                    ph: w.ph,
-                    ok,
-                });
-            }
-            _ => {}
-        }
     }
 }
 
@@ -317,7 +148,7 @@ pub async fn opinion(
     let Query(p) = params.map_err(|e| {
         ApiError::BadRequest(format!("{}; the parameters are district, period, from and to", e.body_text()))
     })?;
-    let district = district_param(&state, Ok(Query(ScreenParams { district: p.district })))?;
+    let district = scoped_district(&state, p.district)?;
     let now = Utc::now();
     let max_days = if who == Viewer::Public { super::window::PUBLIC_DAYS } else { super::window::OFFICE_DAYS };
     let window = super::window::window(p.period.as_deref(), p.from.as_deref(), p.to.as_deref(), now, max_days)?;

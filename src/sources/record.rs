@@ -220,6 +220,26 @@ impl Record {
         }
     }
 
+    /// Whether a record of this kind changes after it is first sent (an incident is dispatched
+    /// and closed, a complaint answered): the store keeps each of its versions for replay.
+    /// Readings never change: each is a record of its own time.
+    pub fn changes(&self) -> bool {
+        matches!(self, Record::Incident(_) | Record::Complaint(_))
+    }
+
+    /// When this version of the record became true, by the record's own times: an incident's
+    /// latest step (received, dispatched, arrived, closed), a complaint's last update.
+    pub fn changed_at(&self) -> DateTime<Utc> {
+        match self {
+            Record::Incident(i) => [i.dispatched_at, i.arrived_at, i.closed_at]
+                .into_iter()
+                .flatten()
+                .fold(i.received_at, |a, b| a.max(b)),
+            Record::Complaint(c) => c.updated_at.max(c.received_at),
+            other => other.time(),
+        }
+    }
+
     /// Whether the record is searchable text (readings are numbers, kept in the store only).
     pub fn is_searchable(&self) -> bool {
         matches!(self, Record::Incident(_) | Record::Complaint(_) | Record::Trend(_))

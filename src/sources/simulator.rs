@@ -373,17 +373,24 @@ impl SimCity {
     }
 }
 
-/// The simulator as a connector: a [`SimCity`] driven by the wall clock × `speed`.
+/// The simulator as a connector: a [`SimCity`] driven by the wall clock × `speed`. It starts in
+/// the past when the store has no recent city (`simulator.backfill_hours`): its first tick
+/// makes the hours up to now at once.
 pub struct SimulatorConnector {
     sim: SimCity,
     speed: f64,
+    /// The wall clock's time when the connector was made: sim time = this + elapsed × speed.
     start: DateTime<Utc>,
 }
 
 impl SimulatorConnector {
-    pub fn new(city: &City, cfg: &SimulatorConfig) -> Self {
+    /// `resume`: the time of the newest simulated record already stored, if any — the city is
+    /// made from there (or from `backfill_hours` ago, whichever is later), never twice.
+    pub fn new(city: &City, cfg: &SimulatorConfig, resume: Option<DateTime<Utc>>) -> Self {
         let start = Utc::now();
-        SimulatorConnector { sim: SimCity::new(city, cfg, start), speed: cfg.speed, start }
+        let earliest = start - Duration::hours(i64::from(cfg.backfill_hours));
+        let from = resume.map_or(earliest, |r| (r + Duration::seconds(1)).clamp(earliest, start));
+        SimulatorConnector { sim: SimCity::new(city, cfg, from), speed: cfg.speed, start }
     }
 }
 

@@ -10,12 +10,14 @@ pub const SQLITE: &[Migration] = &[
     (1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, "office", include_str!("../../migrations/sqlite/0002_office.sql")),
     (3, "display", include_str!("../../migrations/sqlite/0003_display.sql")),
+    (4, "history", include_str!("../../migrations/sqlite/0004_history.sql")),
 ];
 
 pub const POSTGRES: &[Migration] = &[
     (1, "city", include_str!("../../migrations/postgres/0001_city.sql")),
     (2, "display", include_str!("../../migrations/postgres/0002_display.sql")),
     (3, "forward", include_str!("../../migrations/postgres/0003_forward.sql")),
+    (4, "history", include_str!("../../migrations/postgres/0004_history.sql")),
 ];
 
 /// Applies what `conn` lacks. SQLite: `BEGIN IMMEDIATE` takes the write lock first, so a second

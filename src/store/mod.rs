@@ -90,6 +90,9 @@ pub(crate) struct Row {
     pub district: String,
     pub at: i64,
     pub body: String,
+    /// When this version became true (unix seconds), for the kinds whose versions are kept
+    /// (`Record::changes`); None for readings.
+    pub changed: Option<i64>,
 }
 
 /// What one database must do to be the store. Both implementations hold the same semantics;
@@ -109,7 +112,15 @@ pub(crate) trait Db: Send {
         to: i64,
         limit: usize,
     ) -> Result<Vec<Row>, StoreError>;
-    fn count_since(&self, kind: &str, district: Option<&str>, since_unix: i64) -> Result<u64, StoreError>;
+    fn count_between(&self, kind: &str, district: Option<&str>, from: i64, to: i64) -> Result<u64, StoreError>;
+    /// The newest `limit` records of a kind that keeps versions, received at or before `at`,
+    /// each in the version it had at `at` (records with no version that old are left out),
+    /// newest first.
+    fn as_of(&self, kind: &str, district: Option<&str>, at: i64, limit: usize) -> Result<Vec<Row>, StoreError>;
+    /// Removes versions that stopped being current before `before`; how many.
+    fn prune_history(&mut self, before: i64) -> Result<usize, StoreError>;
+    /// The time of the oldest version kept, if any: how far back replay goes.
+    fn history_start(&self) -> Result<Option<i64>, StoreError>;
     fn count_by_kind(&self) -> Result<Vec<(String, u64)>, StoreError>;
     fn opinion_rows(&self, q: opinion::Query) -> Result<opinion::Rows, StoreError>;
     fn append_audit(&mut self, office: &str, row: &AuditRow) -> Result<i64, StoreError>;
@@ -190,6 +201,7 @@ impl Store {
                     district: record.district().into(),
                     at: record.time().timestamp(),
                     body,
+                    changed: record.changes().then(|| record.changed_at().timestamp()),
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -250,9 +262,37 @@ impl Store {
         self.db.latest_between(kind, district, from, to, limit)?.into_iter().map(Self::decode).collect()
     }
 
+    /// The newest `limit` records of `kind` received at or before `at` (unix seconds), each as it
+    /// was at `at`: for incidents and complaints the version current then (from the kept
+    /// history), for readings the record itself. Newest first.
+    pub fn as_of(&self, kind: &str, district: Option<&str>, at: i64, limit: usize) -> Result<Vec<Record>, StoreError> {
+        let rows = if matches!(kind, "incident" | "complaint") {
+            self.db.as_of(kind, district, at, limit)?
+        } else {
+            self.db.latest_between(kind, district, i64::MIN, at.saturating_add(1), limit)?
+        };
+        rows.into_iter().map(Self::decode).collect()
+    }
+
+    /// Removes the record versions that stopped being current before `before` (unix seconds):
+    /// the retention of `history.keep_days`. Returns how many were removed.
+    pub fn prune_history(&mut self, before: i64) -> Result<usize, StoreError> {
+        self.db.prune_history(before)
+    }
+
+    /// The time of the oldest record version kept (unix seconds): replay goes back to it.
+    pub fn history_start(&self) -> Result<Option<i64>, StoreError> {
+        self.db.history_start()
+    }
+
     /// How many records of a kind happened at or after `since_unix`, optionally in one district.
     pub fn count_since(&self, kind: &str, district: Option<&str>, since_unix: i64) -> Result<u64, StoreError> {
-        self.db.count_since(kind, district, since_unix)
+        self.db.count_between(kind, district, since_unix, i64::MAX)
+    }
+
+    /// How many records of a kind happened in `[from, to)` (unix seconds).
+    pub fn count_between(&self, kind: &str, district: Option<&str>, from: i64, to: i64) -> Result<u64, StoreError> {
+        self.db.count_between(kind, district, from, to)
     }
 
     pub fn count_by_kind(&self) -> Result<Vec<(String, u64)>, StoreError> {
@@ -336,6 +376,7 @@ impl Row {
             district: String::new(),
             at: 0,
             body: String::new(),
+            changed: None,
         }
     }
 }

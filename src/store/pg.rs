@@ -150,20 +150,29 @@ impl Db for Pg {
             column(|r| r.body.clone()),
         );
         let ats: Vec<i64> = keep.iter().map(|&i| rows[i].at).collect();
+        let changed: Vec<Option<i64>> = keep.iter().map(|&i| rows[i].changed).collect();
         let written: Vec<(i64, i64)> = self.run(move |client| {
             let mut tx = client.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&REV_LOCK])?;
             let base: i64 = tx.query_one("SELECT COALESCE(MAX(rev), 0)::int8 FROM records", &[])?.get(0);
+            // The records written, and of those that keep versions, the version in the history.
             let returned = tx.query(
-                "INSERT INTO records (kind, key, source, district, at, rev, body)
-                 SELECT kind, key, source, district, at, $7 + n, body::jsonb
-                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[])
-                      WITH ORDINALITY AS t(kind, key, source, district, at, body, n)
-                 ON CONFLICT (kind, key) DO UPDATE SET source = excluded.source, district = excluded.district,
-                   at = excluded.at, rev = excluded.rev, body = excluded.body
-                 WHERE records.body IS DISTINCT FROM excluded.body
-                 RETURNING rev",
-                &[&kinds, &keys, &sources, &districts, &ats, &bodies, &base],
+                "WITH t AS (
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], $8::int8[])
+                     WITH ORDINALITY AS t(kind, key, source, district, at, body, changed, n)),
+                 w AS (
+                     INSERT INTO records (kind, key, source, district, at, rev, body)
+                     SELECT kind, key, source, district, at, $7 + n, body::jsonb FROM t
+                     ON CONFLICT (kind, key) DO UPDATE SET source = excluded.source, district = excluded.district,
+                       at = excluded.at, rev = excluded.rev, body = excluded.body
+                     WHERE records.body IS DISTINCT FROM excluded.body
+                     RETURNING kind, key, rev, district, at, body),
+                 h AS (
+                     INSERT INTO record_history (kind, key, rev, district, at, valid_from, body)
+                     SELECT w.kind, w.key, w.rev, w.district, w.at, t.changed, w.body
+                     FROM w JOIN t ON w.rev = $7 + t.n WHERE t.changed IS NOT NULL)
+                 SELECT rev FROM w",
+                &[&kinds, &keys, &sources, &districts, &ats, &bodies, &base, &changed],
             )?;
             tx.commit()?;
             Ok(returned.iter().map(|r| (r.get::<_, i64>(0), base)).collect())
@@ -225,17 +234,51 @@ impl Db for Pg {
         })
     }
 
-    fn count_since(&self, kind: &str, district: Option<&str>, since_unix: i64) -> Result<u64, StoreError> {
+    fn count_between(&self, kind: &str, district: Option<&str>, from: i64, to: i64) -> Result<u64, StoreError> {
         let (kind, district) = (kind.to_string(), district.map(str::to_string));
         self.run(move |c| {
             let n: i64 = c
                 .query_one(
-                    "SELECT COUNT(*) FROM records WHERE kind = $1 AND ($2::text IS NULL OR district = $2) AND at >= $3",
-                    &[&kind, &district, &since_unix],
+                    "SELECT COUNT(*) FROM records WHERE kind = $1 AND ($2::text IS NULL OR district = $2) AND at >= $3 AND at < $4",
+                    &[&kind, &district, &from, &to],
                 )?
                 .get(0);
             Ok(count(n))
         })
+    }
+
+    fn as_of(&self, kind: &str, district: Option<&str>, at: i64, limit: usize) -> Result<Vec<Row>, StoreError> {
+        let (kind, district, limit) = (kind.to_string(), district.map(str::to_string), limit as i64);
+        self.run(move |c| {
+            c.query(
+                "SELECT r.kind, r.key, h.body::text AS body FROM records r
+                 CROSS JOIN LATERAL (
+                     SELECT body FROM record_history WHERE kind = r.kind AND key = r.key AND valid_from <= $3
+                     ORDER BY valid_from DESC, rev DESC LIMIT 1) h
+                 WHERE r.kind = $1 AND ($2::text IS NULL OR r.district = $2) AND r.at <= $3
+                 ORDER BY r.at DESC, r.rev DESC LIMIT $4",
+                &[&kind, &district, &at, &limit],
+            )?
+            .iter()
+            .map(row)
+            .collect()
+        })
+    }
+
+    fn prune_history(&mut self, before: i64) -> Result<usize, StoreError> {
+        self.run(move |c| {
+            let n = c.execute(
+                "DELETE FROM record_history o WHERE valid_from < $1 AND EXISTS (
+                     SELECT 1 FROM record_history n WHERE n.kind = o.kind AND n.key = o.key
+                     AND n.valid_from < $1 AND (n.valid_from, n.rev) > (o.valid_from, o.rev))",
+                &[&before],
+            )?;
+            Ok(n as usize)
+        })
+    }
+
+    fn history_start(&self) -> Result<Option<i64>, StoreError> {
+        self.run(|c| Ok(c.query_one("SELECT MIN(valid_from) FROM record_history", &[])?.get(0)))
     }
 
     fn count_by_kind(&self) -> Result<Vec<(String, u64)>, StoreError> {

@@ -89,9 +89,16 @@ impl Db for Sqlite {
                    at = excluded.at, rev = excluded.rev, body = excluded.body
                  WHERE records.body != excluded.body",
             )?;
+            let mut history = tx.prepare_cached(
+                "INSERT INTO record_history (kind, key, rev, district, at, valid_from, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
             for r in &rows {
                 let changed = stmt.execute(params![r.kind, r.key, r.source, r.district, r.at, rev as i64, r.body])?;
                 if changed > 0 {
+                    if let Some(from) = r.changed {
+                        history.execute(params![r.kind, r.key, rev as i64, r.district, r.at, from, r.body])?;
+                    }
                     out.push(Some(rev));
                     rev += 1;
                 } else {
@@ -142,13 +149,42 @@ impl Db for Sqlite {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn count_since(&self, kind: &str, district: Option<&str>, since_unix: i64) -> Result<u64, StoreError> {
+    fn count_between(&self, kind: &str, district: Option<&str>, from: i64, to: i64) -> Result<u64, StoreError> {
         let n: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM records WHERE kind = ?1 AND (?2 IS NULL OR district = ?2) AND at >= ?3",
-            params![kind, district, since_unix],
+            "SELECT COUNT(*) FROM records WHERE kind = ?1 AND (?2 IS NULL OR district = ?2) AND at >= ?3 AND at < ?4",
+            params![kind, district, from, to],
             |r| r.get(0),
         )?;
         Ok(n as u64)
+    }
+
+    fn as_of(&self, kind: &str, district: Option<&str>, at: i64, limit: usize) -> Result<Vec<Row>, StoreError> {
+        // The newest records received by then (the records' own index), each with its version
+        // current then (the history's index by key): a walk of `limit` keys, not of the history.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.kind, r.key, h.body FROM records r
+             JOIN record_history h ON h.rowid = (
+                 SELECT rowid FROM record_history WHERE kind = r.kind AND key = r.key AND valid_from <= ?3
+                 ORDER BY valid_from DESC, rev DESC LIMIT 1)
+             WHERE r.kind = ?1 AND (?2 IS NULL OR r.district = ?2) AND r.at <= ?3
+             ORDER BY r.at DESC, r.rev DESC LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(params![kind, district, at, limit as i64], row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn prune_history(&mut self, before: i64) -> Result<usize, StoreError> {
+        // A version goes when a newer one of its record had replaced it before `before`.
+        Ok(self.conn.execute(
+            "DELETE FROM record_history WHERE valid_from < ?1 AND EXISTS (
+                 SELECT 1 FROM record_history n WHERE n.kind = record_history.kind AND n.key = record_history.key
+                 AND n.valid_from < ?1 AND (n.valid_from, n.rev) > (record_history.valid_from, record_history.rev))",
+            params![before],
+        )?)
+    }
+
+    fn history_start(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self.conn.query_row("SELECT MIN(valid_from) FROM record_history", [], |r| r.get(0))?)
     }
 
     fn count_by_kind(&self) -> Result<Vec<(String, u64)>, StoreError> {

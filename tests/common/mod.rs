@@ -53,6 +53,14 @@ pub fn write_config_on(dir: &Path, port: u16, extra: &str, store: &str) -> PathB
     // Servers under test do not listen for voice unless a test asks (models are large).
     let mut extra =
         if extra.contains("[voice]") { extra.to_string() } else { format!("{extra}\n[voice]\nenabled = false\n") };
+    // Nor make the city's past two days before they start, unless asked (replay tests do).
+    if !extra.contains("backfill_hours") {
+        extra = if extra.contains("[simulator]") {
+            extra.replace("[simulator]\n", "[simulator]\nbackfill_hours = 0\n")
+        } else {
+            format!("{extra}\n[simulator]\nbackfill_hours = 0\n")
+        };
+    }
     // Nor do they watch a camera unless asked (there is none here; it would only be waited for).
     if !extra.contains("[gestures]") {
         extra.push_str("\n[gestures]\nenabled = false\n");

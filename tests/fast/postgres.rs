@@ -102,8 +102,23 @@ fn contract(at: &Path) {
     assert!(second > first);
     let (seq, shown) = store.shared_display().expect("display").expect("written");
     assert_eq!((seq, serde_json::from_str::<Value>(&shown).expect("json")), (second, json!({"screen": "traffic"})));
+    // Replay: a record as it was at a past time, from the versions the store keeps.
+    let mut d = complaint("d", "11680", Status::Received, 50);
+    store.upsert([("t", &d)]).expect("write");
+    if let Record::Complaint(c) = &mut d {
+        (c.status, c.updated_at) = (Status::Answered, Utc::now() - chrono::Duration::minutes(40));
+    }
+    let last = store.upsert([("t", &d)]).expect("write")[0].expect("d changed");
+    let d_at = |minutes: i64| {
+        let at = (Utc::now() - chrono::Duration::minutes(minutes)).timestamp();
+        store.as_of("complaint", Some("11680"), at, 10).expect("as of").into_iter().find_map(|r| match r {
+            Record::Complaint(c) if c.id == "d" => Some(c.status),
+            _ => None,
+        })
+    };
+    assert_eq!((d_at(55), d_at(45), d_at(35)), (None, Some(Status::Received), Some(Status::Answered)));
     drop(store);
-    assert_eq!(Store::open(at).expect("reopen").stored_rev().expect("rev"), ra2.max(revs[1].unwrap_or(0)));
+    assert_eq!(Store::open(at).expect("reopen").stored_rev().expect("rev"), last);
 }
 
 #[test]
