@@ -15,6 +15,9 @@ pub struct DisplayState {
     pub district: Option<String>,
     pub indicator: Option<String>,
     pub period: Option<String>,
+    /// A thing brought forward on the screen: an incident's or a camera's id (pointed at and
+    /// "show this"), or "latest", "dispatch", "nearest".
+    pub focus: Option<String>,
     pub zoom: i32,
     pub layout: String,
     pub language: String,
@@ -269,6 +272,7 @@ impl DisplayState {
             district: None,
             indicator: None,
             period: None,
+            focus: None,
             replay: None,
             zoom: 0,
             layout: "split".into(),
@@ -322,6 +326,7 @@ impl DisplayState {
             self.topic = topic;
             self.district = district;
             self.indicator = indicator;
+            self.focus = None;
         }
     }
 
@@ -331,14 +336,16 @@ impl DisplayState {
         self.screen = topic.into();
         self.topic = topic.into();
         self.indicator = None;
+        self.focus = None;
         self.search = None;
         self.pan = [0.0, 0.0];
     }
 
     fn apply_one(&mut self, action: &Action) {
         match action {
-            Action::Show { topic, district, indicator, period, .. } => {
+            Action::Show { topic, district, indicator, period, focus, .. } => {
                 self.remember();
+                self.focus = focus.clone();
                 self.screen = topic.clone();
                 self.topic = topic.clone();
                 self.district = district.clone();
@@ -468,6 +475,8 @@ pub struct Shown {
     pub pan: [f32; 2],
     pub select: Option<Selection>,
     #[serde(default)]
+    pub focus: Option<String>,
+    #[serde(default)]
     pub replay: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -491,6 +500,7 @@ impl DisplayState {
             volume: self.volume,
             pan: self.pan,
             select: self.select.clone(),
+            focus: self.focus.clone(),
             replay: self.replay,
         }
     }
@@ -518,14 +528,15 @@ impl DisplayState {
             volume,
             pan,
             select,
+            focus,
             replay,
         } = shown;
         (self.screen, self.topic, self.page, self.district, self.indicator, self.period) =
             (screen, topic, page, district, indicator, period);
         (self.zoom, self.layout, self.language, self.public_mode, self.locked, self.help) =
             (zoom, layout, language, public_mode, locked, help);
-        (self.search, self.muted, self.volume, self.pan, self.select, self.replay) =
-            (search, muted, volume, pan, select, replay);
+        (self.search, self.muted, self.volume, self.pan, self.select, self.replay, self.focus) =
+            (search, muted, volume, pan, select, replay, focus);
         self.version += 1;
         true
     }

@@ -32,6 +32,42 @@ pub struct Context {
     /// conversation — the commands with `fixed = { during = "call" }` — hang up only then;
     /// otherwise they are talk ("bye" to a visitor), not a command.
     pub in_call: bool,
+    /// What the gesture cursor rests on (or rested on a moment ago): "show this", "call this one".
+    pub pointed: Option<Pointed>,
+}
+
+/// A thing on the wall the cursor points at, as the wall page names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pointed {
+    /// "district", "cctv", "incident" or "official".
+    pub kind: String,
+    pub id: String,
+    /// The district it is in, when the wall knows it (an incident's, a camera's).
+    pub district: Option<String>,
+}
+
+impl Pointed {
+    pub const KINDS: [&'static str; 4] = ["district", "cctv", "incident", "official"];
+
+    /// "kind:id" or "kind:id@district", bounded and checked; the message names the problem.
+    pub fn parse(text: &str) -> Result<Pointed, String> {
+        let (kind, rest) = text.split_once(':').ok_or_else(|| format!("`{text}` is not kind:id"))?;
+        if !Pointed::KINDS.contains(&kind) {
+            return Err(format!("`{kind}` is not one of {}", Pointed::KINDS.join(", ")));
+        }
+        let (id, district) = match rest.split_once('@') {
+            Some((id, d)) => (id, Some(d)),
+            None => (rest, None),
+        };
+        let fine =
+            |s: &str| (1..=100).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !fine(id) || !district.is_none_or(|d| d.len() == 5 && d.chars().all(|c| c.is_ascii_digit())) {
+            return Err(format!(
+                "`{rest}` is not an id (1–100 letters, digits, - _ .) with an optional @district code"
+            ));
+        }
+        Ok(Pointed { kind: kind.into(), id: id.into(), district: district.map(String::from) })
+    }
 }
 
 /// The past time a replay shows: a wall's own time (`at`, RFC 3339, from the time slider), or an
@@ -55,7 +91,12 @@ pub fn replay_time(
     let hour = match clock.as_deref().map(str::parse::<u32>) {
         None => None,
         Some(Ok(h)) if h < 24 => NaiveTime::from_hms_opt(h, 0, 0),
-        Some(_) => return Err(ResolveError::Unknown(format!("`{}` is not an hour (0–23)", clock.as_deref().unwrap_or_default()))),
+        Some(_) => {
+            return Err(ResolveError::Unknown(format!(
+                "`{}` is not an hour (0–23)",
+                clock.as_deref().unwrap_or_default()
+            )))
+        }
     };
     let on = |day: chrono::NaiveDate, time: NaiveTime| {
         seoul.from_local_datetime(&day.and_time(time)).single().map(|t| t.with_timezone(&Utc))
@@ -255,6 +296,47 @@ impl Resolver<'_> {
                 ))
             }
             "public_mode" => vec![Action::PublicMode],
+            "show_this" | "call_this" => {
+                let Some(pointed) = ctx.pointed.clone() else {
+                    return Err(ResolveError::NoContext(
+                        "nothing is pointed at: point at a district, a camera, an incident or an official on the wall, then say it".into(),
+                    ));
+                };
+                let mut meant = intent.clone();
+                meant.slots.clear();
+                match (intent.name.as_str(), pointed.kind.as_str()) {
+                    (_, "official") => {
+                        meant.name = "call".into();
+                        meant.slots.insert("official".into(), pointed.id);
+                    }
+                    ("call_this", _) => {
+                        return Err(ResolveError::NoContext(
+                            "that is not a person: point at an official in the wall's panel of officials, then say “call this one”".into(),
+                        ))
+                    }
+                    (_, kind) => {
+                        meant.name = "show_topic".into();
+                        let topic = match kind {
+                            "cctv" => "cctv".to_string(),
+                            "incident" => "incidents".to_string(),
+                            // A district: the topic on the wall now, there.
+                            _ => match &ctx.shown {
+                                Some(Action::Show { topic, indicator: None, .. }) => topic.clone(),
+                                _ => "overview".to_string(),
+                            },
+                        };
+                        meant.slots.insert("topic".into(), topic);
+                        let district = if kind == "district" { Some(pointed.id.clone()) } else { pointed.district };
+                        if let Some(d) = district {
+                            meant.slots.insert("district".into(), d);
+                        }
+                        if kind != "district" {
+                            meant.slots.insert("focus".into(), pointed.id);
+                        }
+                    }
+                }
+                return self.resolve(&meant, ctx);
+            }
             "replay" => vec![Action::Replay { at: replay_time(&slot("at"), &slot("clock"), &slot("period"), Utc::now())? }],
             "live" => vec![Action::Live],
             "switch_language" => vec![Action::SwitchLanguage { to: one_of("language", &["ko", "en"])? }],

@@ -64,7 +64,7 @@ const SCPM_MAP = (() => {
     for (const d of geo.districts) {
       const selected = opts.district === d.code;
       const dim = zoomed && !selected ? " dim" : "";
-      parts.push(`<path class="district${selected ? " selected" : ""}${dim}" data-code="${d.code}" tabindex="0" role="button" aria-label="${SCPM.esc(SCPM.districtName(d.code))}" d="${pathOf(d.boundary)}" ` +
+      parts.push(`<path class="district${selected ? " selected" : ""}${dim}" data-code="${d.code}" data-point="district:${d.code}" tabindex="0" role="button" aria-label="${SCPM.esc(SCPM.districtName(d.code))}" d="${pathOf(d.boundary)}" ` +
         `fill="${opts.fill(d.code)}" stroke-width="${(selected ? 3 : 0.8) * unit}"><title>${SCPM.esc(d.name_ko)} ${SCPM.esc(d.name_en)}</title></path>`);
     }
     if (zoomed) {

@@ -104,7 +104,8 @@ const SCPM_SCREENS = (() => {
 
   function incidentItem(i) {
     const times = `${t().received} ${kst(i.received_at)} · ${t().dispatched} ${kst(i.dispatched_at)} · ${t().arrived} ${kst(i.arrived_at)}`;
-    return `<li data-id="${esc(i.id)}">${esc(lang() === "ko" ? i.summary_ko : i.summary_en)}<small>${esc(i.line)} · ${esc(SCPM.districtName(i.district))} · ${times}</small></li>`;
+    const focused = SCPM.state.display.focus === i.id ? ` class="focus"` : "";
+    return `<li data-id="${esc(i.id)}" data-point="incident:${esc(i.id)}@${esc(i.district)}"${focused}>${esc(lang() === "ko" ? i.summary_ko : i.summary_en)}<small>${esc(i.line)} · ${esc(SCPM.districtName(i.district))} · ${times}</small></li>`;
   }
 
   // A tile pulls its next frame when the last one has arrived (5 per second at most). Not MJPEG
@@ -130,7 +131,7 @@ const SCPM_SCREENS = (() => {
   };
 
   async function realtime(display) {
-    const data = await api(`/api/realtime${query(display, [display.replay && `at=${encodeURIComponent(display.replay)}`])}`);
+    const data = await api(`/api/realtime${query(display, [display.replay && `at=${encodeURIComponent(display.replay)}`, display.focus && `focus=${encodeURIComponent(display.focus)}`])}`);
     skeleton(`realtime/${display.district}/${lang()}`, `<div id="figures" class="figures"></div>
       <h2>${esc(t().cctv)}</h2><div id="cctv" class="cctv"></div>
       <div class="columns"><div><h2>${esc(t().hospitals)}</h2><ol id="hospitals" class="list"></ol></div>
@@ -151,7 +152,7 @@ const SCPM_SCREENS = (() => {
       const token = encodeURIComponent(SCPM.state.token || "");
       $("cctv").innerHTML = data.cctv.restricted
         ? `<p class="restricted">${esc(data.at ? t().cctv_live_only : t().cctv_restricted)}</p>`
-        : cams.map((c) => `<figure><img alt="${esc(c.id)}" data-frame="${c.frame}?token=${token}"><figcaption>${esc(name(c))} · ${num(c.distance_m, 0)} ${t().metres} · <em>${esc(t().simulated_video)}</em></figcaption></figure>`).join("");
+        : cams.map((c) => `<figure data-point="cctv:${esc(c.id)}"${c.id === display.focus ? ` class="focus"` : ""}><img alt="${esc(c.id)}" data-frame="${c.frame}?token=${token}"><figcaption>${esc(name(c))} · ${num(c.distance_m, 0)} ${t().metres} · <em>${esc(t().simulated_video)}</em></figcaption></figure>`).join("");
       $("cctv").querySelectorAll("img").forEach(playFrames);
     }
     $("hospitals").innerHTML = items(data.hospitals, (h) =>

@@ -12,6 +12,7 @@ const SCPM = (() => {
     display: { screen: "overview", topic: "overview", district: null, indicator: null, zoom: 0, version: 0, call: null },
     token: null,
     socket: null,
+    officials: [],  // /api/officials: who can be called, and the topics each answers for
     city: null,   // /api/districts summary, from /api/state
   };
   // The pages and the page of each topic: the server's table (/static/pages.js).
@@ -226,6 +227,7 @@ const SCPM = (() => {
         : heard.transcript ? `${t().listening} ${heard.transcript}` : t().listening;
     }
     renderTimebar(d);
+    renderOfficials(d);
     renderCall(d);
   }
 
@@ -255,11 +257,49 @@ const SCPM = (() => {
     if (typeof SCPM_CALL !== "undefined") SCPM_CALL.volume((d.volume ?? 6) / 10);
   }
 
+  // What the cursor rests on ("district:11680", "official:transportation"), told to the server
+  // when it changes: a "show this" or "call this one" said then means it. Outlined on the wall.
+  let pointedKey = "";
+  function reportPointing(d) {
+    const cursor = d.cursor;
+    let key = "";
+    if (cursor && cursor.mode === "point") {
+      const at = document.elementFromPoint(cursor.x * window.innerWidth, cursor.y * window.innerHeight);
+      const target = at && at.closest("[data-point]");
+      key = target ? target.dataset.point : "";
+    }
+    if (key === pointedKey) return;
+    document.querySelectorAll(".pointed").forEach((e) => e.classList.remove("pointed"));
+    if (key) document.querySelectorAll(`[data-point="${CSS.escape(key)}"]`).forEach((e) => e.classList.add("pointed"));
+    pointedKey = key;
+    document.body.dataset.pointed = key;
+    if (state.socket && state.socket.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify({ pointing: key }));
+  }
+
+  // The officials to call about what is on the wall: those who answer for its topic, and the
+  // head of the district shown. Each can be pointed at ("call this one") or touched.
+  function renderOfficials(d) {
+    const show = !PUBLIC && !d.public_mode && !d.locked && state.officials.length > 0;
+    const mine = show ? state.officials.filter((o) => o.topics.includes(d.topic) || (d.district && o.district === d.district)).slice(0, 5) : [];
+    $("officials").hidden = mine.length === 0;
+    const key = mine.map((o) => o.official.id).join(",") + state.lang;
+    if ($("officials").dataset.key === key) return;
+    $("officials").dataset.key = key;
+    $("officials").setAttribute("aria-label", t().officials);
+    $("officials").innerHTML = `<h2>${esc(t().officials)}</h2>` + mine.map((o) =>
+      `<button type="button" data-point="official:${esc(o.official.id)}" data-official="${esc(o.official.id)}">${esc(state.lang === "ko" ? o.official.title_ko : o.official.title_en)}</button>`).join("");
+    $("officials").querySelectorAll("button[data-official]").forEach((b) => b.addEventListener("click", () => {
+      const o = state.officials.find((x) => x.official.id === b.dataset.official);
+      if (o) act({ type: "call", official: o.official, needs_confirmation: true });
+    }));
+  }
+
   // The gesture cursor follows the server's display state; it changes many times a second and
   // never re-renders the screen.
   function renderCursor(d) {
     const cursor = d.cursor;
     $("cursor").hidden = !cursor || PUBLIC;
+    if (!PUBLIC) reportPointing(d);
     if (!cursor) return;
     $("cursor").style.left = `${(cursor.x * 100).toFixed(2)}%`;
     $("cursor").style.top = `${(cursor.y * 100).toFixed(2)}%`;
@@ -304,7 +344,8 @@ const SCPM = (() => {
           state.city = await api(cityPath(state.display)).catch(() => state.city);
         }
         await SCPM_SCREENS.render(pageOf(state.display), state.display);
-        $("status").textContent = PUBLIC || (state.socket && state.socket.readyState === WebSocket.OPEN) ? t().live : t().connecting;
+        const connected = PUBLIC || (state.socket && state.socket.readyState === WebSocket.OPEN);
+        $("status").textContent = !connected ? t().connecting : state.display.replay ? t().replay : t().live;
       } catch (e) {
         console.error(e);
         $("status").textContent = t().offline;
@@ -361,6 +402,7 @@ const SCPM = (() => {
     SCPM_MAP.setGeo(await (await fetch("/api/geo")).json());
     state.city = await api("/api/state").catch(() => null);
     if (!PUBLIC) {
+      state.officials = (await api("/api/officials").catch(() => ({ officials: [] }))).officials;
       connect();
       if (typeof SCPM_CALL !== "undefined") SCPM_CALL.start(state.token);
     }

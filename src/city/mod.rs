@@ -90,6 +90,10 @@ pub struct Official {
     pub handles_ko: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub handles_en: Vec<String>,
+    /// The wall's topics this official answers for: the wall's panel of officials shows them
+    /// beside that topic (to point at and say "call this one").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<String>,
 }
 
 impl Official {
@@ -331,6 +335,13 @@ impl City {
         for o in &self.officials {
             if o.rank == Rank::DistrictMayor && self.district(&o.district).is_none() {
                 return bad(format!("official {} names unknown district `{}`", o.id, o.district));
+            }
+            if let Some(t) = o.topics.iter().find(|t| !crate::action::TOPICS.contains(&t.as_str())) {
+                return bad(format!(
+                    "official {} names unknown topic `{t}`; topics: {}",
+                    o.id,
+                    crate::action::TOPICS.join(", ")
+                ));
             }
         }
         for i in &self.indicators {

@@ -50,7 +50,10 @@ impl Config {
             return Err(invalid("office.language", "must be \"ko\" or \"en\"".into()));
         }
         if !(1..=3650).contains(&self.history.keep_days) {
-            return Err(invalid("history.keep_days", "must be 1 to 3650 (days of record versions kept for replay)".into()));
+            return Err(invalid(
+                "history.keep_days",
+                "must be 1 to 3650 (days of record versions kept for replay)".into(),
+            ));
         }
         if self.simulator.backfill_hours > 24 * 31 {
             return Err(invalid("simulator.backfill_hours", "must be 0 to 744 (31 days)".into()));

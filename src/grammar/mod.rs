@@ -51,6 +51,8 @@ pub const INTENTS: &[&str] = &[
     "switch_language",
     "replay",
     "live",
+    "show_this",
+    "call_this",
 ];
 
 /// Slots whose values come from the city data rather than from `_common.toml`.

@@ -37,7 +37,7 @@ fn files_of(page: &str) -> &'static [&'static str] {
     }
 }
 
-const ANYWHERE: &[&str] = &["navigation", "calls", "system"];
+const ANYWHERE: &[&str] = &["navigation", "calls", "pointing", "system"];
 const MOST_HERE: usize = 10;
 const MOST_ANYWHERE: usize = 8;
 

@@ -23,7 +23,7 @@ use crate::gesture::{self, Catalog, Screen};
 use crate::index::CityIndex;
 use crate::metrics::Metrics;
 use crate::readiness::{PartState, Parts};
-use crate::resolve::Context;
+use crate::resolve::{Context, Pointed};
 use crate::store::{AuditRow, Store, StoreError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -84,13 +84,25 @@ struct Session {
     display: DisplayState,
     /// Push-to-talk: the microphone acts on what is said until then, as after the wake phrase.
     listen_until: Option<Instant>,
+    /// What the gesture cursor rests on, as the wall page says; and what it left, when.
+    pointed: Option<Pointed>,
+    left: Option<(Pointed, Instant)>,
 }
 
+/// How long after the cursor leaves a thing "show this" still means it (the hand drops as the
+/// sentence ends).
+const POINTED_FOR: Duration = Duration::from_secs(2);
+
 impl Session {
-    /// The conversation as a command sees it: what was said before, and whether a call is on
-    /// the wall now.
+    /// The conversation as a command sees it: what was said before, whether a call is on the
+    /// wall now, and what the cursor points at (or did a moment ago).
     fn conversation(&self) -> Context {
-        Context { in_call: self.display.call.is_some(), ..self.context.clone() }
+        let recent = self.left.as_ref().filter(|(_, at)| at.elapsed() <= POINTED_FOR).map(|(p, _)| p.clone());
+        Context {
+            in_call: self.display.call.is_some(),
+            pointed: self.pointed.clone().or(recent),
+            ..self.context.clone()
+        }
     }
 }
 
@@ -149,7 +161,13 @@ impl Office {
                 index,
                 audit: Mutex::new(audit),
                 calls,
-                session: Mutex::new(Session { context: Context::default(), display, listen_until: None }),
+                session: Mutex::new(Session {
+                    context: Context::default(),
+                    display,
+                    listen_until: None,
+                    pointed: None,
+                    left: None,
+                }),
                 display_tx,
                 parts,
                 stopping: std::sync::atomic::AtomicBool::new(false),
@@ -330,6 +348,20 @@ impl Office {
     /// Push-to-talk opened since last asked: until when.
     pub fn take_push_to_talk(&self) -> Option<Instant> {
         self.session().ok().and_then(|mut s| s.listen_until.take())
+    }
+
+    /// What the gesture cursor rests on now, as a wall page tells (None: nothing it can name).
+    /// Not a command: nothing changes on the wall, nothing is audited; a command that follows
+    /// ("show this") reads it.
+    pub fn point(&self, target: Option<Pointed>) {
+        let Ok(mut session) = self.session() else { return };
+        if session.pointed == target {
+            return;
+        }
+        if let Some(old) = session.pointed.take() {
+            session.left = Some((old, Instant::now()));
+        }
+        session.pointed = target;
     }
 
     /// Shows what is not a command (see [`View`]).

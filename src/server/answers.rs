@@ -186,6 +186,10 @@ pub struct Officials {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OfficialLink {
     pub official: OfficialRef,
+    /// The wall's topics the official answers for (the wall's panel of officials).
+    pub topics: Vec<String>,
+    /// The district a district mayor heads.
+    pub district: Option<String>,
     /// `/official/{id}?token=…`: what the office sends the official.
     pub link: String,
 }

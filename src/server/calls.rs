@@ -193,9 +193,14 @@ pub async fn officials(State(state): State<AppState>, headers: HeaderMap) -> Res
     let officials = calls
         .officials()
         .iter()
-        .map(|o| OfficialLink {
-            official: o.clone(),
-            link: format!("/official/{}?token={}", o.id, calls.official_token(&o.id)),
+        .map(|o| {
+            let known = state.city.officials.iter().find(|c| c.id == o.id);
+            OfficialLink {
+                official: o.clone(),
+                topics: known.map(|c| c.topics.clone()).unwrap_or_default(),
+                district: known.map(|c| c.district.clone()).filter(|d| !d.is_empty()),
+                link: format!("/official/{}?token={}", o.id, calls.official_token(&o.id)),
+            }
         })
         .collect();
     Ok(Json(Officials { officials }))

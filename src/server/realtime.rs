@@ -40,6 +40,10 @@ pub struct RealtimeParams {
     /// Replay: the city as it was at this time (RFC 3339), within `history.keep_days`.
     #[serde(default)]
     at: Option<String>,
+    /// What to bring forward: an incident's id (the cameras and hospitals near it) or a
+    /// camera's id (it first, and what is near it). Else the newest incident.
+    #[serde(default)]
+    focus: Option<String>,
 }
 
 /// What time the screen shows.
@@ -115,7 +119,8 @@ pub async fn realtime(
             return Ok(Json(cached));
         }
     }
-    let answer = realtime_at(&state, who, district, &when, now).await?;
+    let focus = p.focus.filter(|f| !f.is_empty() && f.len() <= 100);
+    let answer = realtime_at(&state, who, district, &when, focus, now).await?;
     if let (When::At(at), Viewer::Public) = (&when, who) {
         state.replays.realtime.put(&answer.district, *at, &answer);
     }
@@ -127,6 +132,7 @@ async fn realtime_at(
     who: Viewer,
     district: Option<String>,
     when: &When,
+    focus: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Realtime, ApiError> {
     let d = district.as_deref();
@@ -176,11 +182,20 @@ async fn realtime_at(
             water: readings.water.get(&x.code).cloned(),
         })
         .collect();
-    let focus = incidents.iter().find_map(|r| match r {
-        Record::Incident(i) => Some(i),
-        _ => None,
-    });
-    let focus_at = focus.map(|i| i.position).or_else(|| d.and_then(|c| state.city.district(c)).map(|x| x.centroid));
+    // The incident asked for, else the newest; or a camera asked for.
+    let asked = focus.as_deref();
+    let camera = asked.and_then(|id| state.city.facilities.iter().find(|f| f.kind == FacilityKind::Cctv && f.id == id));
+    let incident = |wanted: Option<&str>| {
+        incidents.iter().find_map(|r| match r {
+            Record::Incident(i) if wanted.is_none_or(|w| w == i.id) => Some(i),
+            _ => None,
+        })
+    };
+    let focus = incident(asked).or_else(|| incident(None));
+    let focus_at = camera
+        .map(|c| c.position)
+        .or(focus.map(|i| i.position))
+        .or_else(|| d.and_then(|c| state.city.district(c)).map(|x| x.centroid));
     let hospitals: Vec<HospitalNear> = focus_at
         .map(|at| nearest(state, FacilityKind::Hospital, at, NEAREST))
         .unwrap_or_default()

@@ -25,7 +25,9 @@ pub fn replay_time(text: &str, now: DateTime<Utc>, keep_days: u32, who: Viewer) 
         ApiError::BadRequest(format!("`at` is not an RFC 3339 time like 2026-12-06T15:00:00+09:00 ({e})"))
     })?;
     if at > now + Duration::seconds(5) {
-        return Err(ApiError::BadRequest("`at` is in the future; replay shows the past (leave it out for live)".into()));
+        return Err(ApiError::BadRequest(
+            "`at` is in the future; replay shows the past (leave it out for live)".into(),
+        ));
     }
     if at < now - Duration::days(i64::from(keep_days)) {
         return Err(ApiError::BadRequest(format!(

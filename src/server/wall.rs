@@ -1,11 +1,14 @@
 //! `/ws/display?token=…`: the wall pages' live connection. On connect a page gets the current
 //! display state (so a page that reconnects resumes at the current version), then every change;
 //! it may send `{"action": {...}}` (a touch or click on the wall), which the office takes as the
-//! intent it stands for, checked, audited and applied like any command. Browsers cannot set headers
-//! on a WebSocket, hence the token in the query.
+//! intent it stands for, checked, audited and applied like any command, and `{"pointing":
+//! "kind:id[@district]"}` (what the gesture cursor rests on, "" for nothing), which a following
+//! "show this" / "call this one" reads. Browsers cannot set headers on a WebSocket, hence the token
+//! in the query.
 
 use super::{ApiError, AppState};
 use crate::action::Action;
+use crate::resolve::Pointed;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -21,10 +24,32 @@ pub struct SocketParams {
 /// The largest touch message a wall may send.
 const MAX_TOUCH: usize = 4096;
 
+/// A touch on the wall.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Touch {
     action: Action,
+}
+
+/// What the gesture cursor rests on ("" for nothing).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pointing {
+    pointing: String,
+}
+
+/// What a wall page sends: a touch, or what the cursor points at.
+enum FromWall {
+    Touch(Touch),
+    Pointing(Pointing),
+}
+
+fn from_wall(text: &str) -> Result<FromWall, serde_json::Error> {
+    if text.trim_start().starts_with("{\"pointing\"") {
+        serde_json::from_str(text).map(FromWall::Pointing)
+    } else {
+        serde_json::from_str(text).map(FromWall::Touch)
+    }
 }
 
 #[utoipa::path(get, path = "/ws/display", tag = "office", params(SocketParams),
@@ -71,18 +96,29 @@ async fn serve(mut ws: WebSocket, state: AppState) {
             }
             incoming = ws.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
-                    let reply = match serde_json::from_str::<Touch>(&text) {
-                        Ok(touch) => {
+                    let reply = match from_wall(&text) {
+                        Ok(FromWall::Pointing(Pointing { pointing })) if pointing.is_empty() => {
+                            state.office.point(None);
+                            None
+                        }
+                        Ok(FromWall::Pointing(Pointing { pointing })) => match Pointed::parse(&pointing) {
+                            Ok(target) => {
+                                state.office.point(Some(target));
+                                None
+                            }
+                            Err(e) => Some(format!("not a pointing: {e}")),
+                        },
+                        Ok(FromWall::Touch(Touch { action })) => {
                             let office = state.office.clone();
                             let input = text.to_string();
-                            let touched = tokio::task::spawn_blocking(move || office.touch(&input, &touch.action)).await;
+                            let touched = tokio::task::spawn_blocking(move || office.touch(&input, &action)).await;
                             match touched {
                                 Ok(Ok(done)) => done.and_then(|d| d.refused).map(|reason| format!("the touch was not carried out: {reason}")),
                                 Ok(Err(e)) => Some(e.to_string()),
                                 Err(e) => Some(e.to_string()),
                             }
                         }
-                        Err(e) => Some(format!("not an action message ({e}); send {{\"action\": {{\"type\": \"show\", …}}}}")),
+                        Err(e) => Some(format!("not a wall message ({e}); send {{\"action\": {{\"type\": \"show\", …}}}} or {{\"pointing\": \"district:11680\"}}")),
                     };
                     if let Some(message) = reply {
                         let err = serde_json::json!({"type": "error", "message": message}).to_string();

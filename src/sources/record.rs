@@ -231,10 +231,9 @@ impl Record {
     /// latest step (received, dispatched, arrived, closed), a complaint's last update.
     pub fn changed_at(&self) -> DateTime<Utc> {
         match self {
-            Record::Incident(i) => [i.dispatched_at, i.arrived_at, i.closed_at]
-                .into_iter()
-                .flatten()
-                .fold(i.received_at, |a, b| a.max(b)),
+            Record::Incident(i) => {
+                [i.dispatched_at, i.arrived_at, i.closed_at].into_iter().flatten().fold(i.received_at, |a, b| a.max(b))
+            }
             Record::Complaint(c) => c.updated_at.max(c.received_at),
             other => other.time(),
         }
