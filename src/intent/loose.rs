@@ -172,15 +172,20 @@ pub struct Loose {
     evidence: Evidence,
     allowed: Vec<SlotMask>,
     required: Vec<SlotMask>,
+    /// Commands whose every sentence has free text (`{query}`): the loose stage cannot say
+    /// what to search for, so it never takes them.
+    needs_query: Vec<bool>,
 }
 
 impl Loose {
     pub(super) fn new(lang: &str, commands: usize, sentences: &[Sentence]) -> Loose {
         let mut allowed = vec![0; commands];
         let mut required = vec![SlotMask::MAX; commands];
+        let mut needs_query = vec![true; commands];
         for s in sentences {
             allowed[s.command] |= s.allowed;
             required[s.command] &= s.required;
+            needs_query[s.command] &= s.around_query.is_some();
         }
         let evidence = Evidence::learn(
             commands,
@@ -189,7 +194,7 @@ impl Loose {
                 (s.command, features(lang, &text.split_whitespace().collect::<Vec<_>>()))
             }),
         );
-        Loose { evidence, allowed, required }
+        Loose { evidence, allowed, required, needs_query }
     }
 
     /// The slots command `c` can take.
@@ -199,7 +204,9 @@ impl Loose {
 
     /// Whether command `c` takes exactly the slots `mask`: all it needs, none it cannot take.
     pub(super) fn fits(&self, c: usize, mask: SlotMask) -> bool {
-        self.required.get(c).is_some_and(|r| r & !mask == 0) && mask & !self.allowed(c) == 0
+        self.required.get(c).is_some_and(|r| r & !mask == 0)
+            && mask & !self.allowed(c) == 0
+            && !self.needs_query.get(c).copied().unwrap_or(true)
     }
 
     /// What `words` (normalised, skip words out; `shape`: how the text was written)
