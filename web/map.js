@@ -69,11 +69,11 @@ const SCPM_MAP = (() => {
     }
     if (zoomed) {
       for (const n of geo.neighbourhoods.filter((x) => x.district === opts.district)) {
-        parts.push(`<path class="neighbourhood" data-code="${n.code}" d="${pathOf(n.boundary)}" stroke-width="${0.6 * unit}"><title>${SCPM.esc(n.name_ko)}</title></path>`);
+        parts.push(`<path class="neighbourhood" data-code="${n.code}" data-point="district:${n.district}" d="${pathOf(n.boundary)}" stroke-width="${0.6 * unit}"><title>${SCPM.esc(SCPM.state.lang === "ko" ? n.name_ko : n.name_en || n.name_ko)}</title></path>`);
       }
       for (const n of geo.neighbourhoods.filter((x) => x.district === opts.district)) {
         const [x, y] = project(n.centroid);
-        parts.push(`<text class="label small" x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-size="${15 * unit}" stroke-width="${3 * unit}">${SCPM.esc(n.name_ko)}</text>`);
+        parts.push(`<text class="label small" x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-size="${15 * unit}" stroke-width="${3 * unit}">${SCPM.esc(SCPM.state.lang === "ko" ? n.name_ko : n.name_en || n.name_ko)}</text>`);
       }
     }
     for (const d of geo.districts) {

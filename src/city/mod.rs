@@ -53,6 +53,9 @@ pub struct Neighbourhood {
     pub code: String,
     pub district: String,
     pub name_ko: String,
+    /// In Latin letters (Revised Romanization, `text::roman`), made when the city is loaded.
+    #[serde(default)]
+    pub name_en: String,
     /// Longitude, latitude (WGS 84).
     #[schema(value_type = Vec<f64>)]
     pub centroid: LonLat,
@@ -287,8 +290,20 @@ impl City {
             age: shares_in(&population_path, "age", &age, indicators::AGE_GROUPS)?,
             gender: shares_in(&population_path, "gender", &gender, indicators::GENDERS)?,
         };
-        let boundaries: Boundaries = json_file(&data_dir.join(prepare::BOUNDARIES_FILE), &mut hasher)?;
-        let facilities: Vec<Facility> = json_file(&data_dir.join(prepare::FACILITIES_FILE), &mut hasher)?;
+        let mut boundaries: Boundaries = json_file(&data_dir.join(prepare::BOUNDARIES_FILE), &mut hasher)?;
+        let mut facilities: Vec<Facility> = json_file(&data_dir.join(prepare::FACILITIES_FILE), &mut hasher)?;
+        // English names carry no Hangul: neighbourhoods and the places in facilities' names
+        // are romanised ("역삼동 CCTV 1" → "Yeoksam-dong CCTV 1").
+        for n in &mut boundaries.neighbourhoods {
+            if n.name_en.is_empty() {
+                n.name_en = crate::text::roman::place(&n.name_ko);
+            }
+        }
+        for f in &mut facilities {
+            if f.name_en.chars().any(crate::text::is_hangul) {
+                f.name_en = crate::text::roman::place(&f.name_en);
+            }
+        }
 
         for d in &mut districts {
             let row = boundaries.districts.iter().find(|b| b.code == d.code).ok_or_else(|| {

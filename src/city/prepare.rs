@@ -139,6 +139,7 @@ pub fn prepare(data_dir: &Path) -> Result<(), CityError> {
             centroid: geometry.centroid().ok_or_else(|| err(format!("neighbourhood {} has no area", row.code)))?,
             district: row.code[..5].to_string(),
             code: row.code,
+            name_en: crate::text::roman::place(&name_ko),
             name_ko,
             boundary: geometry.simplify(NEIGHBOURHOOD_TOLERANCE),
         });

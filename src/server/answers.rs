@@ -216,6 +216,8 @@ pub struct NeighbourhoodShape {
     pub code: String,
     pub district: String,
     pub name_ko: String,
+    /// In Latin letters (Revised Romanization).
+    pub name_en: String,
     #[schema(value_type = Vec<f64>)]
     pub centroid: [f64; 2],
     pub boundary: MultiPolygon,

@@ -95,6 +95,7 @@ pub async fn geo(State(state): State<AppState>) -> Json<Geo> {
                 code: n.code.clone(),
                 district: n.district.clone(),
                 name_ko: n.name_ko.clone(),
+                name_en: n.name_en.clone(),
                 centroid: n.centroid,
                 boundary: n.boundary.clone(),
             })

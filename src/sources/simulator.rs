@@ -28,6 +28,8 @@ const WEATHER_EVERY: i64 = 10 * 60;
 struct Place {
     district: String,
     name: String,
+    /// The name in Latin letters, for the English texts.
+    name_en: String,
     position: LonLat,
 }
 
@@ -106,7 +108,12 @@ impl SimCity {
         let places = city
             .neighbourhoods
             .iter()
-            .map(|n| Place { district: n.district.clone(), name: n.name_ko.clone(), position: n.centroid })
+            .map(|n| Place {
+                district: n.district.clone(),
+                name: n.name_ko.clone(),
+                name_en: if n.name_en.is_empty() { crate::text::roman::place(&n.name_ko) } else { n.name_en.clone() },
+                position: n.centroid,
+            })
             .collect();
         let mut rng_complaint = stream(1);
         let mut rng_incident = stream(2);
@@ -222,7 +229,7 @@ impl SimCity {
             category: category.to_string(),
             district: place.district.clone(),
             text_ko: ko.replace("{place}", &place.name),
-            text_en: en.replace("{place}", &place.name),
+            text_en: en.replace("{place}", &place.name_en),
             status: Status::Received,
             received_at: at,
             updated_at: at,
@@ -252,7 +259,7 @@ impl SimCity {
             ],
             place: place.name.clone(),
             summary_ko: ko.replace("{place}", &place.name),
-            summary_en: en.replace("{place}", &place.name),
+            summary_en: en.replace("{place}", &place.name_en),
             received_at: at,
             dispatched_at: None,
             arrived_at: None,

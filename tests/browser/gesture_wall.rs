@@ -77,3 +77,64 @@ fn a_resting_pointing_finger_clicks_a_tab_on_the_wall() {
         "{rows:?}"
     );
 }
+
+/// Where the fingertip must be in the camera's picture for the cursor to land on the centre of
+/// the element `css`, and the top-left corner of the pointing photo that puts it there.
+async fn aim(d: &Driver, s: &str, css: &str) -> (i32, i32) {
+    let js = format!("const r = document.querySelector('{css}').getBoundingClientRect(); return [(r.left + r.right) / 2 / innerWidth, (r.top + r.bottom) / 2 / innerHeight];");
+    let at = d.script(s, &js).await;
+    let (tx, ty) = (at[0].as_f64().unwrap() as f32, at[1].as_f64().unwrap() as f32);
+    // The camera faces the person: mirrored.
+    place_tip(0.4, (1.0 - (0.2 + 0.6 * tx)) * 640.0, (0.15 + 0.6 * ty) * 480.0)
+}
+
+#[test]
+fn saying_show_this_or_call_this_one_while_pointing() {
+    if !loopback_only() {
+        return rerun_isolated(module_path!(), "saying_show_this_or_call_this_one_while_pointing");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let camera = dir.path().join("camera.avi");
+    let extra = format!("[gestures]\nenabled = true\ncamera = \"{}\"\n", camera.display());
+    let server = common::Server::start(dir.path(), &extra);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let d = Driver::start().await;
+        let s = d.session(&dir.path().join("chrome")).await;
+        d.call(
+            "POST",
+            &format!("/session/{s}/url"),
+            json!({"url": format!("{}/?token={}", server.base, common::OFFICE_TOKEN)}),
+        )
+        .await;
+        d.wait_for(&s, "return document.getElementById('status').textContent", json!("실시간")).await;
+        // Traffic on the wall: the panel offers the Director of Transportation to call.
+        common::office_command(&server.base, "교통 상황 보여 줘").await;
+        d.wait_for(
+            &s,
+            "return !!document.querySelector('#officials button[data-official=transportation]')",
+            json!(true),
+        )
+        .await;
+        let district = aim(&d, &s, "#map path[data-code='11440']").await;
+        let official = aim(&d, &s, "#officials button[data-official=transportation]").await;
+        // The camera: a hand resting over Mapo for five seconds, then over the director.
+        let part = dir.path().join("camera.partial.avi");
+        video::resting_photo(&part, "nocurl.jpg", 0.4, &[(district, 150), (official, 240)]);
+        std::fs::rename(&part, &camera).unwrap();
+        d.wait_for(&s, "return document.body.dataset.pointed || ''", json!("district:11440")).await;
+        d.screenshot(&s, "office-pointing-district.png").await;
+        let shown = common::office_command(&server.base, "이거 보여 줘").await;
+        assert_eq!(
+            (shown["actions"][0]["district"].clone(), shown["actions"][0]["topic"].clone()),
+            (json!("11440"), json!("traffic")),
+            "{shown}"
+        );
+        d.wait_for(&s, "return document.getElementById('screen').dataset.district", json!("11440")).await;
+        d.wait_for(&s, "return document.body.dataset.pointed || ''", json!("official:transportation")).await;
+        let called = common::office_command(&server.base, "call this one").await;
+        assert_eq!(called["actions"][0]["official"]["id"], "transportation", "{called}");
+        d.wait_for(&s, "return document.getElementById('call').dataset.state || ''", json!("confirming")).await;
+        d.screenshot(&s, "office-pointing-call.png").await;
+    });
+}

@@ -109,3 +109,65 @@ fn help_lock_and_public_mode_on_the_office_wall() {
         d.call("DELETE", &format!("/session/{a}"), Value::Null).await;
     });
 }
+
+/// The incidents the real-time screen lists, by id.
+const INCIDENTS: &str = "return [...document.querySelectorAll('#incidents li')].map((l) => l.dataset.id).join(',');";
+
+#[test]
+fn replay_a_past_hour_and_choose_a_window() {
+    if !loopback_only() {
+        return rerun_isolated(module_path!(), "replay_a_past_hour_and_choose_a_window");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Six hours of the city made before it starts: a past to replay.
+    let server = common::Server::start(dir.path(), "[simulator]\nbackfill_hours = 6\n");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let d = Driver::start().await;
+        let a = d.session(&dir.path().join("chrome-replay")).await;
+        d.call("POST", &format!("/session/{a}/url"), json!({"url": format!("{}/?token={}", server.base, common::OFFICE_TOKEN)})).await;
+        d.wait_for(&a, "return document.getElementById('status').textContent", json!("실시간")).await;
+        common::office_command(&server.base, "사건 사고 보여 줘").await;
+        d.wait_for(&a, "return document.querySelectorAll('#incidents li').length > 5", json!(true)).await;
+        let live = d.script(&a, INCIDENTS).await;
+
+        // Three hours ago, by the hour, as said: the badge, the time, the slider; the incidents
+        // of then, in their status of then; cameras are live only.
+        let seoul = chrono::FixedOffset::east_opt(9 * 3600).expect("Seoul");
+        let hour = chrono::Timelike::hour(&(chrono::Utc::now() - chrono::Duration::hours(3)).with_timezone(&seoul));
+        let said = if hour == 0 { "show me the city at midnight".to_string() } else { format!("show me the city at {hour}:00") };
+        let replay = common::office_command(&server.base, &said).await;
+        assert_eq!(replay["intent"], "replay", "{replay}");
+        d.wait_for(&a, "return !document.getElementById('replay-badge').hidden && document.getElementById('status').textContent", json!("다시 보기")).await;
+        let listed = "[...document.querySelectorAll('#incidents li')].map((l) => l.dataset.id).join(',')";
+        d.wait_for(&a, &format!("return {listed} !== {live} && {listed} !== ''"), json!(true)).await;
+        d.wait_for(&a, "return document.querySelector('#cctv .restricted') !== null", json!(true)).await;
+        d.screenshot(&a, "office-replay.png").await;
+
+        // The slider: an hour earlier, as a touch (audited like the words).
+        let before = d.script(&a, "return document.body.dataset.replay").await;
+        d.script(&a, "const s = document.getElementById('replay-slider'); s.value = String(Number(s.value) - 3600); s.dispatchEvent(new Event('change')); return true;").await;
+        d.wait_for(&a, &format!("return document.body.dataset.replay !== {before}"), json!(true)).await;
+
+        // Back to live.
+        common::office_command(&server.base, "실시간으로 돌아가").await;
+        d.wait_for(&a, "return document.getElementById('replay-badge').hidden && document.getElementById('status').textContent", json!("실시간")).await;
+
+        // The opinion screen's window, chosen by touch: yesterday, and the screen says so.
+        common::office_command(&server.base, "민원 보여 줘").await;
+        d.wait_for(&a, "return !document.getElementById('period-controls').hidden", json!(true)).await;
+        d.script(&a, "const p = document.getElementById('period-picker'); p.value = 'yesterday'; p.dispatchEvent(new Event('change')); return true;").await;
+        d.wait_for(&a, "return document.getElementById('opinion-window').dataset.period", json!("yesterday")).await;
+        d.screenshot(&a, "office-opinion-period.png").await;
+    });
+    let audit =
+        common::reqwest::get_json_as(&format!("{}/api/audit?limit=50", server.base), Some(common::OFFICE_TOKEN))
+            .expect("audit")
+            .1;
+    let rows: Vec<Value> = audit["rows"].as_array().cloned().unwrap_or_default();
+    assert!(rows.iter().any(|r| r["channel"] == "touch" && r["intent"] == "replay"), "the slider is audited: {rows:?}");
+    assert!(
+        rows.iter().any(|r| r["channel"] == "touch" && r["actions"].as_str().unwrap_or_default().contains("yesterday")),
+        "{rows:?}"
+    );
+}

@@ -85,3 +85,31 @@ pub fn no_hand(out: &Path) {
     .expect("text");
     imgcodecs::imwrite(out, &image, &Vector::new()).expect("imwrite");
 }
+
+/// A photo resting at each of `stops` (top-left corner, frames there) in turn, gliding between
+/// them in half a second: a hand that points at one thing, then another.
+pub fn resting_photo(out: &Path, name: &str, scale: f64, stops: &[((i32, i32), i32)]) {
+    let photo = read(&photo(name));
+    let fourcc = videoio::VideoWriter::fourcc('M', 'J', 'P', 'G').expect("fourcc");
+    let mut writer = videoio::VideoWriter::new(out, fourcc, 30.0, Size::new(640, 480), true).expect("writer");
+    assert!(writer.is_opened().expect("opened"), "cannot write {}", out.display());
+    let mut write = |(x, y): (i32, i32)| {
+        let mut frame = canvas(640, 480);
+        paste(&mut frame, &photo, scale, x, y);
+        writer.write(&frame).expect("write");
+    };
+    let mut last: Option<(i32, i32)> = None;
+    for &(at, frames) in stops {
+        if let Some(from) = last {
+            for i in 1..15 {
+                let p = f64::from(i) / 15.0;
+                write((from.0 + (f64::from(at.0 - from.0) * p) as i32, from.1 + (f64::from(at.1 - from.1) * p) as i32));
+            }
+        }
+        for _ in 0..frames {
+            write(at);
+        }
+        last = Some(at);
+    }
+    writer.release().expect("release");
+}

@@ -5,6 +5,8 @@
 //! has to be downloaded at build time. Latin words are lowercased and ASCII-folded by the analyzer's
 //! filters. Every caller that needs "the same string, compared loosely" goes through [`compact`].
 
+pub mod roman;
+
 use std::borrow::Cow;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
