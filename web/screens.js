@@ -131,11 +131,17 @@ const SCPM_SCREENS = (() => {
   };
 
   async function realtime(display) {
-    const data = await api(`/api/realtime${query(display, [display.replay && `at=${encodeURIComponent(display.replay)}`, display.focus && `focus=${encodeURIComponent(display.focus)}`])}`);
-    skeleton(`realtime/${display.district}/${lang()}`, `<div id="figures" class="figures"></div>
+    // A replayed time, or a window asked for ("어제 사건 사고"), else live.
+    const when = display.replay ? `at=${encodeURIComponent(display.replay)}` : display.period && `period=${display.period}`;
+    const data = await api(`/api/realtime${query(display, [when, display.focus && `focus=${encodeURIComponent(display.focus)}`])}`);
+    skeleton(`realtime/${display.district}/${lang()}`, `<h2 id="realtime-window" hidden></h2><div id="figures" class="figures"></div>
       <h2>${esc(t().cctv)}</h2><div id="cctv" class="cctv"></div>
       <div class="columns"><div><h2>${esc(t().hospitals)}</h2><ol id="hospitals" class="list"></ol></div>
       <div><h2>${esc(t().latest_incidents)}</h2><ol id="incidents" class="list"></ol></div></div>`);
+    const windowed = data.from && data.to;
+    $("realtime-window").hidden = !windowed;
+    $("realtime-window").textContent = windowed ? windowName({ ...data, bucket: (new Date(data.to) - new Date(data.from)) > 2 * 86400e3 ? "day" : "hour" }) : "";
+    $("realtime-window").dataset.period = data.period;
     const ds = data.districts;
     const water = ds.map((d) => d.water).filter(Boolean);
     $("figures").innerHTML =

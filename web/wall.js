@@ -75,7 +75,8 @@ const SCPM = (() => {
   // window (a touch on it shows the chosen period, as saying it would).
   function renderTimebar(d) {
     const replay = !PUBLIC && d.replay ? new Date(d.replay).getTime() : null;
-    const opinion = !replay && pageOf(d) === "opinion";
+    // The window picker: the opinion screen's window, the real-time screen's incidents.
+    const opinion = !replay && (pageOf(d) === "opinion" || pageOf(d) === "realtime");
     $("timebar").hidden = !replay && !opinion;
     document.body.dataset.replay = replay ? d.replay : "";
     $("replay-badge").hidden = !replay;
@@ -402,8 +403,8 @@ const SCPM = (() => {
     SCPM_MAP.setGeo(await (await fetch("/api/geo")).json());
     state.city = await api("/api/state").catch(() => null);
     if (!PUBLIC) {
-      state.officials = (await api("/api/officials").catch(() => ({ officials: [] }))).officials;
       connect();
+      state.officials = (await api("/api/officials").catch(() => ({ officials: [] }))).officials;
       if (typeof SCPM_CALL !== "undefined") SCPM_CALL.start(state.token);
     }
     await render();

@@ -116,7 +116,7 @@ fn saying_show_this_or_call_this_one_while_pointing() {
             json!(true),
         )
         .await;
-        let district = aim(&d, &s, "#map path[data-code='11440']").await;
+        let district = aim(&d, &s, "#map path[data-code=\"11440\"]").await;
         let official = aim(&d, &s, "#officials button[data-official=transportation]").await;
         // The camera: a hand resting over Mapo for five seconds, then over the director.
         let part = dir.path().join("camera.partial.avi");

@@ -157,7 +157,7 @@ fn replay_a_past_hour_and_choose_a_window() {
         common::office_command(&server.base, "민원 보여 줘").await;
         d.wait_for(&a, "return !document.getElementById('period-controls').hidden", json!(true)).await;
         d.script(&a, "const p = document.getElementById('period-picker'); p.value = 'yesterday'; p.dispatchEvent(new Event('change')); return true;").await;
-        d.wait_for(&a, "return document.getElementById('opinion-window').dataset.period", json!("yesterday")).await;
+        d.wait_for(&a, "const w = document.getElementById('opinion-window'); return w ? w.dataset.period : ''", json!("yesterday")).await;
         d.screenshot(&a, "office-opinion-period.png").await;
     });
     let audit =
