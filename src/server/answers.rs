@@ -51,6 +51,24 @@ pub enum BodyRefusals {
     Unavailable(ErrorBody),
 }
 
+/// The refusals of a screen's data (`/api/realtime`, `/api/opinion`, `/api/state`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only described: the handlers answer `ApiError`, in this shape.
+pub enum ScreenRefusals {
+    /// The request is not valid; the message names the parameter and the fix.
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// Not this caller's to see (a wrong token, another district).
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// The office wall is locked: nothing until the PIN is typed on it.
+    #[response(status = 423)]
+    Locked(ErrorBody),
+    /// Too many requests from this address; `Retry-After` says when.
+    #[response(status = 429)]
+    TooMany(ErrorBody),
+}
+
 /// `GET /healthz`: the process answers, with what it knows without asking the store.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {

@@ -108,10 +108,7 @@ fn in_scope(state: &AppState, kind: &str, district: Option<&str>) -> bool {
 #[utoipa::path(get, path = "/api/search", tag = "search", params(SearchParams),
     security((), ("office" = [])),
     responses((status = 200, description = "Hits, best first (complaints' numbers masked for the public)", body = super::answers::SearchAnswer),
-        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
-        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
-        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody),
-        (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
+        super::answers::ScreenRefusals))]
 pub async fn search(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -237,10 +234,7 @@ pub struct StateParams {
 
 #[utoipa::path(get, path = "/api/state", tag = "screens", params(StateParams), security((), ("office" = [])),
     responses((status = 200, description = "The city at a glance (now, or replayed at `at`)", body = super::answers::CityState),
-        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
-        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
-        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody),
-        (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
+        super::answers::ScreenRefusals))]
 pub async fn city_state(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -97,10 +97,7 @@ fn incident_status(i: &crate::sources::record::Incident) -> &'static str {
 /// and per-district air, traffic, weather and water — live, over a window, or replayed.
 #[utoipa::path(get, path = "/api/realtime", tag = "screens", params(RealtimeParams), security((), ("office" = [])),
     responses((status = 200, description = "Real-time urban status (no CCTV for the public, none in a replay); the window or replayed time is echoed", body = Realtime),
-        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
-        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
-        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody),
-        (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
+        super::answers::ScreenRefusals))]
 pub async fn realtime(
     State(state): State<AppState>,
     headers: HeaderMap,

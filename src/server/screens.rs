@@ -135,10 +135,7 @@ pub struct OpinionParams {
 /// trending topics, and the newest ones (without personal data). The window is echoed.
 #[utoipa::path(get, path = "/api/opinion", tag = "screens", params(OpinionParams), security((), ("office" = [])),
     responses((status = 200, description = "Citizens' opinion in a window (echoed); no personal data", body = Opinion),
-        (status = 400, description = "The request is not valid; the message names the parameter and the fix", body = super::answers::ErrorBody),
-        (status = 403, description = "Not this caller's to see or do (public, wrong token, another district, public mode)", body = super::answers::ErrorBody),
-        (status = 423, description = "The office wall is locked: nothing until the PIN is typed on it", body = super::answers::ErrorBody),
-        (status = 429, description = "Too many requests from this address; `Retry-After` says when", body = super::answers::ErrorBody)))]
+        super::answers::ScreenRefusals))]
 pub async fn opinion(
     State(state): State<AppState>,
     headers: HeaderMap,
