@@ -69,6 +69,8 @@ pub struct Acted {
 pub struct Commands {
     matchers: Vec<Matcher>,
     pub confirm_calls: bool,
+    /// How far back replay goes (`history.keep_days`): an older time is refused, not shown empty.
+    pub history_days: u32,
     /// How many intents were resolved (every modality's, through [`Commands::resolve`]).
     resolved: std::sync::atomic::AtomicU64,
 }
@@ -103,7 +105,8 @@ impl Commands {
             .iter()
             .map(|lang| Grammar::load(grammar_dir, lang).map(|g| Matcher::new(city, g)))
             .collect::<Result<_, _>>()?;
-        Ok(Commands { matchers, confirm_calls, resolved: Default::default() })
+        let history_days = crate::config::HistoryConfig::default().keep_days;
+        Ok(Commands { matchers, confirm_calls, history_days, resolved: Default::default() })
     }
 
     pub fn matcher(&self, lang: &str) -> Option<&Matcher> {
@@ -114,7 +117,7 @@ impl Commands {
     /// conversation: the one way from an intent to actions.
     pub fn resolve(&self, index: &CityIndex, intent: &Intent, ctx: &mut Context) -> Result<Vec<Action>, ResolveError> {
         self.resolved.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Resolver { index, confirm_calls: self.confirm_calls }.resolve(intent, ctx)
+        Resolver { index, confirm_calls: self.confirm_calls, history_days: self.history_days }.resolve(intent, ctx)
     }
 
     /// The actions of what a gesture or a touch means; `None` when it does nothing here.

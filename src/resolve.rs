@@ -121,6 +121,8 @@ pub struct Resolver<'a> {
     pub index: &'a CityIndex,
     /// Calls wait for a "yes" before they are placed.
     pub confirm_calls: bool,
+    /// How far back replay goes (`history.keep_days`).
+    pub history_days: u32,
 }
 
 impl Resolver<'_> {
@@ -337,7 +339,17 @@ impl Resolver<'_> {
                 }
                 return self.resolve(&meant, ctx);
             }
-            "replay" => vec![Action::Replay { at: replay_time(&slot("at"), &slot("clock"), &slot("period"), Utc::now())? }],
+            "replay" => {
+                let now = Utc::now();
+                let at = replay_time(&slot("at"), &slot("clock"), &slot("period"), now)?;
+                if at < now - Duration::days(i64::from(self.history_days)) {
+                    return Err(ResolveError::NoContext(format!(
+                        "replay goes back {} days (history.keep_days); that time is before",
+                        self.history_days
+                    )));
+                }
+                vec![Action::Replay { at }]
+            }
             "live" => vec![Action::Live],
             "switch_language" => vec![Action::SwitchLanguage { to: one_of("language", &["ko", "en"])? }],
             other => return Err(ResolveError::Unknown(format!("intent `{other}` has no resolution"))),

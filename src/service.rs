@@ -62,7 +62,9 @@ impl Service {
                 return Err(StartError::Scope(scope.to_string()));
             }
         }
-        let commands = Arc::new(Commands::load(&city, &config.paths.grammars, config.commands.confirm_calls)?);
+        let mut commands = Commands::load(&city, &config.paths.grammars, config.commands.confirm_calls)?;
+        commands.history_days = config.history.keep_days;
+        let commands = Arc::new(commands);
         let office_token = Arc::new(office_token(&config)?);
         let unlock_pin = Arc::new(unlock_pin(&config)?);
         let scope = config.office.scope.clone();

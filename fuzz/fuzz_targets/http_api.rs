@@ -21,7 +21,17 @@ fn world() -> &'static World {
     })
 }
 
-const PATHS: &[&str] = &["/api/commands", "/api/search?", "/api/complaints", "/api/resolve?", "/api/audit?", "/api/state", "/healthz"];
+const PATHS: &[&str] = &[
+    "/api/commands",
+    "/api/search?",
+    "/api/complaints",
+    "/api/resolve?",
+    "/api/audit?",
+    "/api/state?",
+    "/healthz",
+    "/api/realtime?",
+    "/api/opinion?",
+];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else { return };

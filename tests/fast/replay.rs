@@ -166,6 +166,14 @@ async fn replay_is_asked_for_in_words_and_left_for_live() {
     command(&svc, "show the pledges").await;
     let (_, display) = call(&svc, get_as("/api/display", OFFICE)).await;
     assert!(display["replay"].is_null(), "{display}");
+    // The slider (a touch) cannot go back further than the kept history, nor ahead of now.
+    for (at, why) in
+        [(Utc::now() - Duration::days(40), "history.keep_days"), (Utc::now() + Duration::hours(2), "not come yet")]
+    {
+        let done = svc.state.office.touch("the replay slider", &scpm::action::Action::Replay { at }).expect("touch");
+        let refused = done.and_then(|d| d.refused).unwrap_or_default();
+        assert!(refused.contains(why), "{refused}");
+    }
     // The audit keeps each.
     let (_, audit) = call(&svc, get_as("/api/audit", OFFICE)).await;
     assert!(audit.to_string().contains("replay"), "{audit}");
