@@ -26,22 +26,33 @@ fn place_tip(scale: f64, x: f32, y: f32) -> (i32, i32) {
     ((at.0 as f32 + x - tip[0] * 640.0).round() as i32, (at.1 as f32 + y - tip[1] * 480.0).round() as i32)
 }
 
+/// A service whose camera is the video file it returns (not there yet: plugged in later).
+fn with_camera(dir: &Path) -> (common::Server, std::path::PathBuf) {
+    let camera = dir.join("camera.avi");
+    let extra = format!("[gestures]\nenabled = true\ncamera = \"{}\"\n", camera.display());
+    (common::Server::start(dir, &extra), camera)
+}
+
+/// The office wall open in chromium and connected: its session.
+async fn office_wall(d: &Driver, dir: &Path, base: &str) -> String {
+    let s = d.session(&dir.join("chrome")).await;
+    d.call("POST", &format!("/session/{s}/url"), json!({"url": format!("{base}/?token={}", common::OFFICE_TOKEN)}))
+        .await;
+    d.wait_for(&s, "return document.getElementById('status').textContent", json!("실시간")).await;
+    s
+}
+
 #[test]
 fn a_resting_pointing_finger_clicks_a_tab_on_the_wall() {
     if !loopback_only() {
         return rerun_isolated(module_path!(), "a_resting_pointing_finger_clicks_a_tab_on_the_wall");
     }
     let dir = tempfile::tempdir().unwrap();
-    let camera = dir.path().join("camera.avi");
-    let extra = format!("[gestures]\nenabled = true\ncamera = \"{}\"\n", camera.display());
-    let server = common::Server::start(dir.path(), &extra);
+    let (server, camera) = with_camera(dir.path());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let d = Driver::start().await;
-        let s = d.session(&dir.path().join("chrome")).await;
-        d.call("POST", &format!("/session/{s}/url"), json!({"url": format!("{}/?token={}", server.base, common::OFFICE_TOKEN)}))
-            .await;
-        d.wait_for(&s, "return document.getElementById('status').textContent", json!("실시간")).await;
+        let s = office_wall(&d, dir.path(), &server.base).await;
         // The tab's centre as a fraction of the wall, then where the fingertip must be in the
         // camera image for the cursor to land there (the camera faces the person: mirrored).
         let tab = d
@@ -94,20 +105,11 @@ fn saying_show_this_or_call_this_one_while_pointing() {
         return rerun_isolated(module_path!(), "saying_show_this_or_call_this_one_while_pointing");
     }
     let dir = tempfile::tempdir().unwrap();
-    let camera = dir.path().join("camera.avi");
-    let extra = format!("[gestures]\nenabled = true\ncamera = \"{}\"\n", camera.display());
-    let server = common::Server::start(dir.path(), &extra);
+    let (server, camera) = with_camera(dir.path());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let d = Driver::start().await;
-        let s = d.session(&dir.path().join("chrome")).await;
-        d.call(
-            "POST",
-            &format!("/session/{s}/url"),
-            json!({"url": format!("{}/?token={}", server.base, common::OFFICE_TOKEN)}),
-        )
-        .await;
-        d.wait_for(&s, "return document.getElementById('status').textContent", json!("실시간")).await;
+        let s = office_wall(&d, dir.path(), &server.base).await;
         // Traffic on the wall: the panel offers the Director of Transportation to call.
         common::office_command(&server.base, "교통 상황 보여 줘").await;
         d.wait_for(
