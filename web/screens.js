@@ -184,7 +184,9 @@ const SCPM_SCREENS = (() => {
     const locale = lang() === "ko" ? "ko-KR" : "en-GB";
     const day = (iso) => new Date(iso).toLocaleDateString(locale, { timeZone: "Asia/Seoul", month: "short", day: "numeric" });
     const last = new Date(new Date(data.to).getTime() - 1000).toISOString();
-    const span = data.bucket === "day" ? `${day(data.from)} – ${day(last)}` : `${day(data.from)} ${kst(data.from)} – ${kst(data.to)}`;
+    // Hours: the end's day too when the window crosses midnight ("12월 7일 00:00 – 12월 8일 00:00").
+    const end = day(data.from) === day(data.to) ? kst(data.to) : `${day(data.to)} ${kst(data.to)}`;
+    const span = data.bucket === "day" ? `${day(data.from)} – ${day(last)}` : `${day(data.from)} ${kst(data.from)} – ${end}`;
     return `${t().periods[data.period] || data.period} · ${span}`;
   }
 
