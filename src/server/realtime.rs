@@ -47,6 +47,7 @@ pub struct RealtimeParams {
 }
 
 /// What time the screen shows.
+#[derive(Clone)]
 enum When {
     Live,
     Window(Window),
@@ -134,25 +135,22 @@ async fn realtime_at(
 ) -> Result<Realtime, ApiError> {
     let d = district.as_deref();
     let scope = district.clone();
-    // (the newest incidents, and the newest readings at or before `until`)
-    let (incidents_from, until, replay) = match when {
-        When::Live => (None, None, None),
-        When::Window(w) => (Some(w.from.timestamp()), Some(end_second(w.to)), None),
-        When::At(at) => (None, Some(at.timestamp()), Some(at.timestamp())),
-    };
+    let asked = when.clone();
     let (incidents, per_kind, history_from) = with_store(state, move |store| {
         let d = scope.as_deref();
-        let mut per_kind = Vec::new();
-        for kind in ["air", "traffic", "weather", "water"] {
-            per_kind.push(match until {
-                Some(t) => store.as_of(kind, d, t, 50)?,
-                None => store.latest(kind, d, 50)?,
-            });
-        }
-        let incidents = match (replay, incidents_from, until) {
-            (Some(at), _, _) => store.as_of("incident", d, at, 20)?,
-            (None, Some(from), Some(last)) => store.latest_between("incident", d, from, last + 1, 20)?,
-            _ => store.latest("incident", d, 20)?,
+        // The readings: the newest at the time shown (a window's end, a replayed time) or now.
+        let readings = |kind: &str| match &asked {
+            When::Live => store.latest(kind, d, 50),
+            When::Window(w) => store.as_of(kind, d, w.end_second() - 1, 50),
+            When::At(at) => store.as_of(kind, d, at.timestamp(), 50),
+        };
+        let per_kind =
+            ["air", "traffic", "weather", "water"].map(readings).into_iter().collect::<Result<Vec<_>, _>>()?;
+        // The incidents: the newest, those received in the window, or each as it was then.
+        let incidents = match &asked {
+            When::Live => store.latest("incident", d, 20)?,
+            When::Window(w) => store.latest_between("incident", d, w.from.timestamp(), w.end_second(), 20)?,
+            When::At(at) => store.as_of("incident", d, at.timestamp(), 20)?,
         };
         Ok((incidents, per_kind, store.history_start()?))
     })
@@ -272,11 +270,6 @@ async fn realtime_at(
         hospitals,
         cctv,
     })
-}
-
-/// The last whole second a window includes (what came in the window's last second is in it).
-fn end_second(to: DateTime<Utc>) -> i64 {
-    to.timestamp() - i64::from(to.timestamp_subsec_nanos() == 0)
 }
 
 /// The newest reading of each kind per district, as the real-time screen shows it.

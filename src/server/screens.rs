@@ -151,7 +151,7 @@ pub async fn opinion(
     let window = super::window::window(p.period.as_deref(), p.from.as_deref(), p.to.as_deref(), now, max_days)?;
     let (step, buckets) = window.buckets();
     // Whole seconds, the end rounded up: what came in this second is in a window that ends now.
-    let to = window.to.timestamp() + i64::from(window.to.timestamp_subsec_nanos() > 0);
+    let to = window.end_second();
     let from = window.from.timestamp();
     let scope = district.clone();
     let (counts, latest) = with_store(&state, move |store| {

@@ -21,35 +21,20 @@ pub struct SocketParams {
     token: String,
 }
 
+const NOT_A_MESSAGE: &str = "send one of {\"action\": {\"type\": \"show\", …}} or {\"pointing\": \"district:11680\"}";
+
 /// The largest touch message a wall may send.
 const MAX_TOUCH: usize = 4096;
 
-/// A touch on the wall.
+/// What a wall page sends: a touch (`action`), or what the gesture cursor rests on
+/// (`pointing`, "" for nothing) — one of the two.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Touch {
-    action: Action,
-}
-
-/// What the gesture cursor rests on ("" for nothing).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Pointing {
-    pointing: String,
-}
-
-/// What a wall page sends: a touch, or what the cursor points at.
-enum FromWall {
-    Touch(Touch),
-    Pointing(Pointing),
-}
-
-fn from_wall(text: &str) -> Result<FromWall, serde_json::Error> {
-    if text.trim_start().starts_with("{\"pointing\"") {
-        serde_json::from_str(text).map(FromWall::Pointing)
-    } else {
-        serde_json::from_str(text).map(FromWall::Touch)
-    }
+struct FromWall {
+    #[serde(default)]
+    action: Option<Action>,
+    #[serde(default)]
+    pointing: Option<String>,
 }
 
 #[utoipa::path(get, path = "/ws/display", tag = "office", params(SocketParams),
@@ -96,19 +81,19 @@ async fn serve(mut ws: WebSocket, state: AppState) {
             }
             incoming = ws.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
-                    let reply = match from_wall(&text) {
-                        Ok(FromWall::Pointing(Pointing { pointing })) if pointing.is_empty() => {
+                    let reply = match serde_json::from_str::<FromWall>(&text) {
+                        Ok(FromWall { action: None, pointing: Some(pointing) }) if pointing.is_empty() => {
                             state.office.point(None);
                             None
                         }
-                        Ok(FromWall::Pointing(Pointing { pointing })) => match Pointed::parse(&pointing) {
+                        Ok(FromWall { action: None, pointing: Some(pointing) }) => match Pointed::parse(&pointing) {
                             Ok(target) => {
                                 state.office.point(Some(target));
                                 None
                             }
                             Err(e) => Some(format!("not a pointing: {e}")),
                         },
-                        Ok(FromWall::Touch(Touch { action })) => {
+                        Ok(FromWall { action: Some(action), pointing: None }) => {
                             let office = state.office.clone();
                             let input = text.to_string();
                             let touched = tokio::task::spawn_blocking(move || office.touch(&input, &action)).await;
@@ -118,7 +103,8 @@ async fn serve(mut ws: WebSocket, state: AppState) {
                                 Err(e) => Some(e.to_string()),
                             }
                         }
-                        Err(e) => Some(format!("not a wall message ({e}); send {{\"action\": {{\"type\": \"show\", …}}}} or {{\"pointing\": \"district:11680\"}}")),
+                        Ok(_) => Some(NOT_A_MESSAGE.to_string()),
+                        Err(e) => Some(format!("not a wall message ({e}); {NOT_A_MESSAGE}")),
                     };
                     if let Some(message) = reply {
                         let err = serde_json::json!({"type": "error", "message": message}).to_string();

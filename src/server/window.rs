@@ -38,6 +38,12 @@ fn first_of_month(year: i32, month: u32) -> NaiveDate {
 }
 
 impl Window {
+    /// The window's end in whole seconds, rounded up: what came in its last second is in it
+    /// (the records' times are whole seconds; a window that ends now ends mid-second).
+    pub fn end_second(&self) -> i64 {
+        self.to.timestamp() + i64::from(self.to.timestamp_subsec_nanos() > 0)
+    }
+
     /// Buckets for the chart: hours up to two days, else days. (bucket seconds, how many)
     pub fn buckets(&self) -> (i64, usize) {
         let span = (self.to - self.from).num_seconds().max(1);

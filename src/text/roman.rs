@@ -61,7 +61,6 @@ fn syllables(run: &[(usize, usize, usize)]) -> String {
             Some(Class::L) if initial == 2 => "l",
             _ => INITIALS[initial],
         };
-        let initial_text = if initial == 11 { "" } else { initial_text };
         out.push_str(initial_text);
         out.push_str(VOWELS[vowel]);
         // This syllable's final, as the next initial makes it sound.
