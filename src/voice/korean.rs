@@ -331,6 +331,11 @@ impl Korean {
         self.written(json["partial"].as_str().unwrap_or_default())
     }
 
+    /// Forgets the utterance streamed so far (another recognizer decided it, or it was too short).
+    pub fn discard(&mut self) {
+        self.recognizer.reset();
+    }
+
     /// Ends the utterance: its n-best transcripts, best first (empty strings removed).
     pub fn finish(&mut self) -> Vec<String> {
         let json: serde_json::Value = serde_json::from_str(&self.recognizer.finish_json()).unwrap_or_default();

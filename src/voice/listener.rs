@@ -5,7 +5,7 @@
 //! speech-to-intent` feed it files chunk by chunk ([`hear_samples`]): one path, measured where
 //! it runs.
 
-use super::{Heard, Voice};
+use super::{Detected, Heard, Voice};
 use crate::audio::vad::{Endpointer, Utterance, KEPT_SILENCE_MS, MAX_UTTERANCE_S};
 use crate::config::VoiceConfig;
 use crate::resolve::Context;
@@ -29,6 +29,14 @@ pub enum Event {
 /// How soon after an utterance ends, speech that begins may be its continuation.
 const GOES_ON_MS: u64 = 2_000;
 
+/// When Whisper decides the language (see [`Voice::decides_language`]), it does so once this
+/// much of the open utterance is there (300 ms of it from before the speech began), while the
+/// person goes on speaking: the decision costs one encoder pass, done before the end of speech
+/// instead of after it. A decision that is not sure (see [`Detected::sure`]) is made again at
+/// twice the length, then at the first pause or the end, on all there is; so is that of an
+/// utterance shorter than this.
+const LANGUAGE_AFTER_MS: usize = 1_500;
+
 /// The utterance heard last, kept for a moment in case the person goes on after the pause that
 /// ended it (the early end's short one, or a longer one).
 struct Cut {
@@ -38,6 +46,8 @@ struct Cut {
     slots: std::collections::BTreeMap<String, String>,
     /// The conversation before it: the whole command is heard from there.
     ctx: Context,
+    /// Its language, when Whisper decided it: what follows it soon is heard in that language.
+    language: Option<Detected>,
 }
 
 pub struct Listener {
@@ -51,7 +61,11 @@ pub struct Listener {
     /// settle the last word a few chunks into the pause, so a changed one is checked again).
     early_checked: Option<String>,
     /// Whether Whisper has decoded the open utterance in the current pause.
-    english_checked: bool,
+    whisper_checked: bool,
+    /// The open utterance's language, once Whisper has decided it, and how many times it was
+    /// decided while the person spoke.
+    language: Option<Detected>,
+    language_tries: usize,
     /// The utterance heard last, while speech that begins may still continue it.
     cut: Option<Cut>,
     /// The stream's most recent audio (as long as an utterance may be), to hear a cut command
@@ -69,7 +83,9 @@ impl Listener {
             fed: 0,
             partial: String::new(),
             early_checked: None,
-            english_checked: false,
+            whisper_checked: false,
+            language: None,
+            language_tries: 0,
             cut: None,
             recent: VecDeque::new(),
             heard_samples: 0,
@@ -87,6 +103,7 @@ impl Listener {
             voice.reset();
             self.fed = 0;
             self.partial.clear();
+            self.take_language();
         }
         if self.endpointer.in_speech() != self.speaking {
             self.speaking = self.endpointer.in_speech();
@@ -103,7 +120,7 @@ impl Listener {
             self.partial.clear();
             let before = conversation();
             let mut ctx = before.clone();
-            let heard = voice.understand_with(&u, &mut ctx, streamed);
+            let heard = voice.understand_with(&u, &mut ctx, streamed, self.take_language());
             events.push(self.settle(voice, heard, before, ctx));
         }
         // Quiet for longer than a pause inside a command: what comes next is not a continuation.
@@ -121,36 +138,50 @@ impl Listener {
                 }
                 self.partial = so_far;
             }
+            // Decided while the person speaks: at 1.5 s, again at 3 s when not sure.
+            let unsure = !self.language.as_ref().is_some_and(Detected::sure);
+            let due = (self.language_tries + 1) * LANGUAGE_AFTER_MS * 16;
+            if unsure && self.language_tries < 2 && open.len() >= due && voice.decides_language() {
+                self.language_tries += 1;
+                self.language = voice.detect_language(open);
+            }
         }
         events.extend(self.early_end(voice, conversation));
         events
     }
 
     /// A short pause after a whole command ends the utterance at once: the person does not wait
-    /// the full `end_silence_ms` for the wall to react. Korean first (its partial transcript is
-    /// there already), then English (Whisper decodes the utterance so far, once a pause).
+    /// the full `end_silence_ms` for the wall to react. Vosk's Korean partial first (it is there
+    /// already), then Whisper decodes the utterance so far, once a pause, in its language
+    /// (decided now if it was not yet).
     fn early_end(&mut self, voice: &mut Voice, conversation: &mut dyn FnMut() -> Context) -> Option<Event> {
         let quiet = self.endpointer.trailing_silence_ms();
         if quiet < self.early_end_ms || self.early_end_ms == 0 {
             self.early_checked = None;
-            self.english_checked = false;
+            self.whisper_checked = false;
             return None;
         }
         let korean_news = !self.partial.is_empty() && self.early_checked.as_ref() != Some(&self.partial);
-        if !korean_news && self.english_checked {
+        if !korean_news && self.whisper_checked {
             return None;
         }
         self.early_checked = Some(self.partial.clone());
         let mut ctx = conversation();
         let open = self.endpointer.peek()?;
+        if !self.language.as_ref().is_some_and(Detected::sure) && !self.whisper_checked {
+            // Not sure yet: decided on everything said so far.
+            self.language = voice.detect_language(&open.samples);
+        }
         let before = ctx.clone();
-        let heard = voice.answer_at_pause(&open, &self.partial, !self.english_checked, &mut ctx);
-        self.english_checked = true;
+        let language = self.language.as_ref();
+        let heard = voice.answer_at_pause(&open, &self.partial, !self.whisper_checked, language, &mut ctx);
+        self.whisper_checked = true;
         let heard = heard?;
         tracing::debug!(quiet_ms = quiet, transcript = %heard.transcript, "a whole command: the utterance ends early");
         self.endpointer.cut();
         self.fed = 0;
         self.partial.clear();
+        self.take_language();
         Some(self.settle(voice, heard, before, ctx))
     }
 
@@ -174,6 +205,7 @@ impl Listener {
             intent: heard.answer.intent.clone(),
             slots: heard.answer.slots.clone(),
             ctx: before,
+            language: heard.language.clone(),
         });
         Event::Heard { heard, ctx, amends }
     }
@@ -185,7 +217,7 @@ impl Listener {
         let samples = self.recent_between(cut.start_ms, alone.end_ms)?;
         let whole = Utterance { start_ms: cut.start_ms, end_ms: alone.end_ms, samples };
         let mut ctx = cut.ctx.clone();
-        let mut joined = voice.understand_with(&whole, &mut ctx, false);
+        let mut joined = voice.understand_with(&whole, &mut ctx, false, cut.language.clone());
         let a = &joined.answer;
         tracing::debug!(gap_ms = alone.start_ms.saturating_sub(cut.end_ms), transcript = %joined.transcript, understood = a.understood, confidence = a.confidence, intent = ?a.intent, slots = ?a.slots, "heard again with the utterance before");
         let same = a.intent == cut.intent && a.slots == cut.slots;
@@ -199,6 +231,13 @@ impl Listener {
         }
         joined.decode_ms += alone.decode_ms;
         Some((joined, ctx))
+    }
+
+    /// The open utterance's language when Whisper is sure of it (else it is decided again on
+    /// the whole utterance), taken: the utterance ends.
+    fn take_language(&mut self) -> Option<Detected> {
+        self.language_tries = 0;
+        self.language.take().filter(Detected::sure)
     }
 
     /// The stream's time now (what the endpointer has seen), in milliseconds.
@@ -231,6 +270,7 @@ impl Listener {
     pub fn finish(&mut self, voice: &mut Voice, conversation: &mut dyn FnMut() -> Context) -> Vec<Event> {
         let streamed = self.fed > 0;
         let open = self.endpointer.finish();
+        let language = self.take_language();
         self.fed = 0;
         self.partial.clear();
         self.speaking = false;
@@ -238,7 +278,7 @@ impl Listener {
             Some(u) => {
                 let before = conversation();
                 let mut ctx = before.clone();
-                let heard = voice.understand_with(&u, &mut ctx, streamed);
+                let heard = voice.understand_with(&u, &mut ctx, streamed, language);
                 vec![self.settle(voice, heard, before, ctx)]
             }
             None => {

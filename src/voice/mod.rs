@@ -1,11 +1,15 @@
-//! Voice: utterances in, commands out. Korean through Vosk in grammar mode, English through
-//! Whisper; both end in the same command matcher and resolver as typed text, so a spoken command
+//! Voice: utterances in, commands out. Korean through multilingual Whisper held to the Korean
+//! grammar (`voice.korean_recognizer = "whisper"`) or Vosk in grammar mode, English through
+//! Whisper; all end in the same command matcher and resolver as typed text, so a spoken command
 //! produces exactly the actions `POST /api/commands` would.
 //!
-//! Which language: the recognizers are tried in the configured order (the office's language
-//! first). Korean is cheap (tens of milliseconds) and strict — an alternative counts only when
-//! the matcher parses it as a whole command — so it goes first when both are on; English runs
-//! when Korean found no command.
+//! Which language: with Korean through Whisper and both languages expected, Whisper's language
+//! detection decides once per utterance, while the person is still speaking when the utterance
+//! is long enough (see `listener`), and only that language is decoded. Otherwise the recognizers
+//! are tried in the configured order: Vosk's Korean is cheap (tens of milliseconds) and strict —
+//! an alternative counts only when the matcher parses it as a whole command — so it goes first;
+//! English runs when Korean found no command. Vosk streams the partial transcript on the wall and
+//! hears the wake phrase in either case.
 
 pub mod constraint;
 pub mod korean;
@@ -137,6 +141,17 @@ pub struct Detected {
     pub lang: String,
     pub probability: f32,
 }
+
+impl Detected {
+    /// Sure enough to decode only in this language: on the real Korean clips whole-utterance
+    /// detection gave Korean 0.87–1.00; on 1.2 s of one with 10 dB of noise, English 0.64.
+    pub fn sure(&self) -> bool {
+        self.probability >= SURE_OF_LANGUAGE
+    }
+}
+
+/// See [`Detected::sure`].
+const SURE_OF_LANGUAGE: f32 = 0.8;
 
 fn is_no_wake(wake: &Wake) -> bool {
     *wake == Wake::None
@@ -315,7 +330,7 @@ impl Voice {
     /// Recognises one utterance and answers it through the command pipeline (`ctx` carries the
     /// conversation, as for typed commands).
     pub fn understand(&mut self, utterance: &Utterance, ctx: &mut Context) -> Heard {
-        self.understand_with(utterance, ctx, false)
+        self.understand_with(utterance, ctx, false, None)
     }
 
     /// Streams audio of the utterance being spoken to the Korean recognizer, which decodes it
@@ -327,24 +342,26 @@ impl Voice {
     /// At a short pause (`voice.early_end_ms` of quiet) in an utterance still open (`open`, from
     /// [`crate::audio::vad::Endpointer::peek`]): what was heard, when it is already complete, so
     /// that the utterance ends there and the wall need not wait the full end silence; `None`:
-    /// wait for the endpoint. Korean first: when its partial transcript (`partial`, from
-    /// [`Voice::feed`]) is complete, the recognizer finishes. Then, with `english`, one Whisper
-    /// decoding of `open`. `ctx` changes only when something is returned. `serve` and
-    /// `scpm bench voice` decide through this one function.
+    /// wait for the endpoint. First Vosk's partial transcript (`partial`, from [`Voice::feed`]):
+    /// when it is a whole Korean command, the utterance ends and the Korean recognizer decides.
+    /// Then, with `whisper`, one Whisper decoding of `open` in its language (`language`, decided
+    /// while it was spoken; without a decision, English). `ctx` changes only when something is
+    /// returned. `serve` and `scpm bench voice` decide through this one function.
     pub fn answer_at_pause(
         &mut self,
         open: &Utterance,
         partial: &str,
-        english: bool,
+        whisper: bool,
+        language: Option<&Detected>,
         ctx: &mut Context,
     ) -> Option<Heard> {
         if !partial.is_empty() && self.is_whole_command(partial) {
-            return Some(self.understand_with(open, ctx, true));
+            return Some(self.understand_with(open, ctx, true, language.cloned()));
         }
-        if !english {
+        if !whisper {
             return None;
         }
-        let heard = self.english_at_pause(open, ctx)?;
+        let heard = self.whisper_at_pause(open, language, ctx)?;
         self.reset(); // the Korean recognizer's stream ends with the utterance
         Some(heard)
     }
@@ -362,20 +379,27 @@ impl Voice {
         }
     }
 
-    /// English at a short pause: decodes the open utterance now and returns what was heard when
-    /// it is a whole command, the wake phrase, or the wake phrase and a whole command.
-    fn english_at_pause(&mut self, open: &Utterance, ctx: &mut Context) -> Option<Heard> {
+    /// Whisper at a short pause: decodes the open utterance now, in Korean when `language` says
+    /// so (Korean through Whisper), else in English, and returns what was heard when it is a
+    /// whole command, the wake phrase, or the wake phrase and a whole command.
+    fn whisper_at_pause(&mut self, open: &Utterance, language: Option<&Detected>, ctx: &mut Context) -> Option<Heard> {
         let started = Instant::now();
-        let transcript = self.english.as_mut()?.transcribe_with(&open.samples, false).ok()?;
-        tracing::debug!(text = %transcript.text, rejection = ?transcript.rejection(), "English at a pause");
+        let korean = language.is_some_and(|l| l.lang == "ko");
+        let lang = if korean { "ko" } else { "en" };
+        let model = if korean { self.korean_whisper.as_mut() } else { self.english.as_mut() };
+        let mut transcript = model?.transcribe_with(&open.samples, false).ok()?;
+        if language.is_some() {
+            transcript.note = None; // the language is decided: tiny.en's sign of another is not asked
+        }
+        tracing::debug!(lang, text = %transcript.text, rejection = ?transcript.rejection(), "Whisper at a pause");
         if transcript.rejection().is_some() {
             return None;
         }
-        let (wake, reading) = self.whisper_reading(&transcript, "en");
+        let (wake, reading) = self.whisper_reading(&transcript, lang);
         if !(wake == Wake::Alone || whole_command(&reading)) {
             return None;
         }
-        let answer = self.whisper_answer(&transcript, "en", wake, reading, ctx);
+        let answer = self.whisper_answer(&transcript, lang, wake, reading, ctx);
         Some(Heard {
             answer,
             transcript: transcript.text,
@@ -386,7 +410,7 @@ impl Voice {
             decode_ms: started.elapsed().as_secs_f64() * 1000.0,
             fit: transcript.fit,
             note: transcript.note,
-            language: None,
+            language: language.cloned(),
         })
     }
 
@@ -429,21 +453,40 @@ impl Voice {
         }
     }
 
-    /// Forgets what was streamed (the endpointer dropped the utterance as too short).
+    /// Forgets what was streamed (the endpointer dropped the utterance as too short, or Whisper
+    /// decided it).
     pub fn reset(&mut self) {
         if let Some(k) = self.korean.as_mut() {
-            k.finish();
+            k.discard();
         }
     }
 
     /// As [`Voice::understand`]; with `streamed`, the Korean recognizer already has the audio
     /// (through [`Voice::feed`]) and only finishes: the decoding happened while the person spoke.
-    /// Every alternative is read; only the one taken is resolved.
-    pub fn understand_with(&mut self, utterance: &Utterance, ctx: &mut Context, streamed: bool) -> Heard {
+    /// `language`: the language decided while it was spoken (see [`Voice::detect_language`]);
+    /// without it, decided here when Whisper decides. Every alternative is read; only the one
+    /// taken is resolved.
+    pub fn understand_with(
+        &mut self,
+        utterance: &Utterance,
+        ctx: &mut Context,
+        streamed: bool,
+        language: Option<Detected>,
+    ) -> Heard {
         let started = Instant::now();
         let no_recognizer = "no recognizer is loaded; run `scpm models prepare`";
         let mut heard = Heard::nothing(utterance.start_ms, utterance.end_ms, no_recognizer);
-        let order = self.decide_language(&utterance.samples, &mut heard);
+        // One language when Whisper decides it (here, if it was not while the person spoke);
+        // otherwise each in the configured order.
+        let decided = language.filter(|_| self.decides_language()).or_else(|| self.detect_language(&utterance.samples));
+        let order = match decided {
+            Some(decided) => {
+                let order = vec![decided.lang.clone()];
+                heard.language = Some(decided);
+                order
+            }
+            None => self.order.clone(),
+        };
         for lang in order {
             if lang == "ko" && self.korean_whisper.is_some() {
                 if streamed {
@@ -487,23 +530,29 @@ impl Voice {
         heard
     }
 
-    /// The languages to decode an utterance in, in order. With Korean through multilingual
-    /// Whisper and both languages on, one decision: the model's language detection picks one
-    /// (recorded in `heard.language`). Otherwise the configured order, each tried in turn.
-    fn decide_language(&mut self, samples: &[f32], heard: &mut Heard) -> Vec<String> {
-        let both = self.order.iter().any(|l| l == "ko") && self.order.iter().any(|l| l == "en");
-        let Some(korean) = self.korean_whisper.as_mut().filter(|_| both && self.english.is_some()) else {
-            return self.order.clone();
-        };
-        match korean.detect_language(samples, &["ko", "en"]) {
+    /// Whether Whisper's language detection decides which language an utterance is decoded in:
+    /// Korean through multilingual Whisper, English loaded too, both expected.
+    pub fn decides_language(&self) -> bool {
+        let expects = |lang: &str| self.order.iter().any(|l| l == lang);
+        self.korean_whisper.is_some() && self.english.is_some() && expects("ko") && expects("en")
+    }
+
+    /// Which language an utterance (or its beginning, while it is spoken) is in, when Whisper
+    /// decides it (see [`Voice::decides_language`]): one encoder pass of multilingual Whisper and
+    /// one decoder step. `None` when it does not decide, or the detection failed (then each
+    /// language is tried in turn).
+    pub fn detect_language(&mut self, samples: &[f32]) -> Option<Detected> {
+        if !self.decides_language() {
+            return None;
+        }
+        match self.korean_whisper.as_mut()?.detect_language(samples, &["ko", "en"]) {
             Ok((lang, probability)) => {
-                tracing::debug!(%lang, probability, "language detected");
-                heard.language = Some(Detected { lang: lang.clone(), probability });
-                vec![lang]
+                tracing::debug!(%lang, probability, seconds = samples.len() as f64 / 16_000.0, "language detected");
+                Some(Detected { lang, probability })
             }
             Err(e) => {
                 tracing::warn!("language detection failed, trying each language: {e}");
-                self.order.clone()
+                None
             }
         }
     }

@@ -79,6 +79,8 @@ pub struct State {
     inside: Option<(u16, u32)>,
     /// The last thing read was a skip word (another may not follow at once).
     skipped: bool,
+    /// Skip words read so far (at most [`SKIPS_AT_MOST`]).
+    skips: u8,
     /// The last byte read ended a word.
     between: bool,
 }
@@ -110,6 +112,11 @@ pub struct Spaced {
     /// The skip words' trie (an index into `tries`), if the grammar has any.
     skip: Option<u16>,
 }
+
+/// Skip words in one sentence, at most: a person says "음, 지금 좀 …" — two or three — while speech
+/// forced into the grammar fills the gaps between its words with them (the keywords of a
+/// real clip that is no command came out as "흰색 다 로 모두 모든 모두 불 모두 를 모두 바꿔 모두").
+const SKIPS_AT_MOST: u8 = 3;
 
 /// What may follow a word of a search query.
 const PARTICLES: &[&str] = &[
@@ -254,7 +261,7 @@ impl Spaced {
 
     /// Where the automaton stands before anything is read.
     pub fn start(&self) -> Position {
-        self.closure(BTreeSet::from([State { at: 0, inside: None, skipped: false, between: true }]))
+        self.closure(BTreeSet::from([State { at: 0, inside: None, skipped: false, skips: 0, between: true }]))
     }
 
     /// Everything reachable without reading: moves, slots and skip words entered, slots left
@@ -270,7 +277,8 @@ impl Spaced {
                 Some((trie, node)) => {
                     if self.tries[trie as usize].terminal[node as usize] {
                         let skipped = Some(trie) == self.skip;
-                        todo.push(State { at: s.at, inside: None, skipped, between: true });
+                        let skips = s.skips + u8::from(skipped);
+                        todo.push(State { at: s.at, inside: None, skipped, skips, between: true });
                     }
                 }
                 None => {
@@ -280,10 +288,17 @@ impl Spaced {
                         at: after,
                         inside: Some((trie, 0)),
                         skipped: false,
+                        skips: s.skips,
                         between: s.between,
                     }));
-                    if let Some(skip) = self.skip.filter(|_| s.between && !s.skipped) {
-                        todo.push(State { at: s.at, inside: Some((skip, 0)), skipped: false, between: true });
+                    if let Some(skip) = self.skip.filter(|_| s.between && !s.skipped && s.skips < SKIPS_AT_MOST) {
+                        todo.push(State {
+                            at: s.at,
+                            inside: Some((skip, 0)),
+                            skipped: false,
+                            skips: s.skips,
+                            between: true,
+                        });
                     }
                 }
             }
@@ -307,7 +322,7 @@ impl Spaced {
                         for &(edge, to) in &self.edges[s.at as usize] {
                             if edge == b {
                                 let between = self.word_ends[to as usize];
-                                next.insert(State { at: to, inside: None, skipped: false, between });
+                                next.insert(State { at: to, inside: None, skipped: false, skips: s.skips, between });
                             }
                         }
                     }
@@ -416,6 +431,8 @@ mod tests {
         assert!(s.may_end(&read(&s, "코뿔소")), "the wake phrase alone");
         assert!(s.may_end(&read(&s, "불 좀 꺼 줘")), "a skip word");
         assert!(read(&s, "불 좀 좀 꺼 줘").is_dead(), "not twice in a row");
+        assert!(s.may_end(&read(&s, "좀 불 좀 꺼 좀 줘")), "three skip words");
+        assert!(!s.may_end(&read(&s, "좀 불 좀 꺼 좀 줘 좀")), "not four");
         let half = read(&s, "모든 불을 파란");
         assert!(!half.is_dead() && !s.may_end(&half) && !s.between_words(&half));
         assert!(s.between_words(&read(&s, "모든 불을")));

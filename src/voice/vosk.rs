@@ -178,11 +178,16 @@ impl Recognizer {
         self.text(self.vosk.partial)
     }
 
+    /// Forgets the utterance without decoding its end; the recognizer is ready again.
+    pub fn reset(&mut self) {
+        // SAFETY: live recognizer.
+        unsafe { (self.vosk.reset)(self.ptr) };
+    }
+
     /// Ends the utterance and returns the n-best result JSON; the recognizer is ready again.
     pub fn finish_json(&mut self) -> String {
         let out = self.text(self.vosk.final_result);
-        // SAFETY: live recognizer.
-        unsafe { (self.vosk.reset)(self.ptr) };
+        self.reset();
         out
     }
 }

@@ -66,9 +66,12 @@ pub fn write_config_on(dir: &Path, port: u16, extra: &str, store: &str) -> PathB
         extra.push_str("\n[gestures]\nenabled = false\n");
     }
     let repo = env!("CARGO_MANIFEST_DIR");
+    // The city's grammars, unless the extra lines begin with `grammars = …` (in `[paths]`).
+    let grammars =
+        if extra.starts_with("grammars = ") { String::new() } else { format!("grammars = \"{repo}/grammars\"\n") };
     let config = format!(
         "[server]\nlisten = \"127.0.0.1:{port}\"\nintake_token = \"{INTAKE_TOKEN}\"\noffice_token = \"{OFFICE_TOKEN}\"\n\
-         [paths]\ndata_dir = \"{}\"\ngrammars = \"{repo}/grammars\"\nmodels = \"{repo}/models\"\nindex_dir = \"{}\"\nstore = \"{}\"\n{extra}",
+         [paths]\ndata_dir = \"{}\"\n{grammars}models = \"{repo}/models\"\nindex_dir = \"{}\"\nstore = \"{}\"\n{extra}",
         data_dir().display(),
         dir.join("index").display(),
         store,

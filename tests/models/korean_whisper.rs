@@ -150,3 +150,30 @@ fn the_language_of_each_utterance_is_decided_once() {
     assert_eq!(heard[1]["understood"], true, "{:#}", heard[1]);
     assert_eq!(heard[1]["lang"], "en");
 }
+
+/// The office's own microphone path: a person's Korean command played into `serve` as its
+/// microphone (`--audio-file`), both languages on, is heard through Whisper — the language
+/// decided while it is spoken — and audited as a voice command with the colour.
+#[test]
+fn serve_hears_a_person_speaking_korean_through_whisper() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = format!(
+        "grammars = {:?}\n[simulator]\nenabled = false\n[voice]\nkorean_recognizer = \"whisper\"\nwake_word = false\n\
+         wake_phrase_ko = \"코뿔소\"\nlanguages = [\"ko\", \"en\"]\n",
+        lighting().display().to_string()
+    );
+    let file = clip("picovoice-rhino", "test_within_context_ko.wav");
+    let server =
+        super::common::Server::start_with(dir.path(), &config, &["--audio-file", file.to_str().unwrap_or_default()]);
+    let rows = super::common::eventually(std::time::Duration::from_secs(120), || {
+        let url = format!("{}/api/audit", server.base);
+        let (_, rows) = super::common::reqwest::get_json_as(&url, Some(super::common::OFFICE_TOKEN)).ok()?;
+        let voice: Vec<Value> = rows["rows"].as_array()?.iter().filter(|r| r["channel"] == "voice").cloned().collect();
+        (!voice.is_empty()).then_some(voice)
+    })
+    .expect("the Korean command reaches the audit log");
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0]["intent"], "changeColor", "{:#}", rows[0]);
+    let input = rows[0]["input"].as_str().unwrap_or_default();
+    assert!(input.starts_with("[ko]") && input.contains("파란색"), "{input}");
+}
