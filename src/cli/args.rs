@@ -237,7 +237,8 @@ pub enum ModelsAction {
         /// Re-hash every prepared file against the manifest (slower; finds silent damage).
         #[arg(long)]
         verify: bool,
-        /// Also fetch and convert Whisper base (133 MB; done anyway when voice.whisper_model is "base").
+        /// Also fetch and convert Whisper base (133 MB; done anyway when it decodes Korean, the
+        /// default, or voice.whisper_model is "base").
         #[arg(long)]
         whisper_base: bool,
     },

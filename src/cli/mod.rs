@@ -123,7 +123,9 @@ pub fn run(cli: Cli, set_log: SetLog) -> Result<()> {
         }
         Command::Grammar { action: GrammarAction::ImportRhino { file, lang, out } } => import_rhino(&file, &lang, &out),
         Command::Models { action: ModelsAction::Prepare { verify, whisper_base } } => {
-            let base = whisper_base || config.voice.whisper_model == scpm::models::WhisperModel::Base;
+            let base = whisper_base
+                || config.voice.whisper_model == scpm::models::WhisperModel::Base
+                || config.voice.korean_through_whisper();
             let manifest = scpm::models::prepare(&scpm::models::ModelPaths::new(&config.paths.models), verify, base)?;
             for m in manifest {
                 let bytes: u64 = m.files.iter().map(|f| f.bytes).sum();

@@ -249,8 +249,9 @@ pub struct VoiceConfig {
     pub whisper_beam: u32,
     /// Hold Whisper to the grammar's words and word pairs (and reject speech it cannot fit).
     pub whisper_grammar: bool,
-    /// What decides what was said in Korean: "whisper" (multilingual Whisper base, which also
-    /// tells Korean from English; `scpm models prepare --whisper-base` fetches it) or "vosk".
+    /// What decides what was said in Korean: "whisper" (the default: multilingual Whisper base,
+    /// which hears real people and also tells Korean from English; `scpm models prepare` fetches
+    /// it) or "vosk" (the small Vosk model alone: it hears espeak's Korean, not people talking).
     /// Vosk streams the partial transcript and hears the wake phrase either way.
     pub korean_recognizer: KoreanRecognizer,
     /// Whisper base's compute threads for Korean: two were faster than one on this 2-core
@@ -261,6 +262,13 @@ pub struct VoiceConfig {
     /// A shorter pause that ends one when it already holds a whole command: the Korean partial
     /// transcript, or Whisper decoding at the pause (0: always wait `end_silence_ms`).
     pub early_end_ms: u32,
+}
+
+impl VoiceConfig {
+    /// Whether Korean is heard (it is among `languages`) and decided by Whisper base.
+    pub fn korean_through_whisper(&self) -> bool {
+        self.korean_recognizer == KoreanRecognizer::Whisper && self.languages.iter().any(|l| l == "ko")
+    }
 }
 
 impl Default for VoiceConfig {
@@ -278,7 +286,7 @@ impl Default for VoiceConfig {
             whisper_audio_ctx: 256,
             whisper_beam: 2,
             whisper_grammar: true,
-            korean_recognizer: KoreanRecognizer::Vosk,
+            korean_recognizer: KoreanRecognizer::Whisper,
             korean_whisper_threads: 2,
             end_silence_ms: 600,
             early_end_ms: 120,
@@ -290,8 +298,8 @@ impl Default for VoiceConfig {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KoreanRecognizer {
-    #[default]
     Vosk,
+    #[default]
     Whisper,
 }
 
