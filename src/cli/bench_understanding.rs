@@ -46,10 +46,10 @@ fn parse_expected(text: &str) -> Result<Expected> {
         "call" => Expected::Call(field(1).context("call: needs an official's id (call:ID)")?),
         "none" => Expected::None,
         "navigate" | "zoom" => Expected::Simple { kind: parts[0].to_string(), arg: field(1) },
-        "cancel" | "confirm" | "hang_up" | "mute" | "unmute" | "help" => {
+        "cancel" | "confirm" | "hang_up" | "mute" | "unmute" | "help" | "replay" | "live" => {
             Expected::Simple { kind: parts[0].to_string(), arg: None }
         }
-        other => bail!("`{other}` is not an expected answer (show, call, navigate, zoom, cancel, confirm, hang_up, mute, unmute, help, none)"),
+        other => bail!("`{other}` is not an expected answer (show, call, navigate, zoom, cancel, confirm, hang_up, mute, unmute, help, replay, live, none)"),
     })
 }
 

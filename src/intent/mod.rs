@@ -456,7 +456,10 @@ impl Matcher {
         for start in 0..words.len() {
             for end in start + 1..=words.len().min(start + 4) {
                 let key = compact(&words[start..end].join(""));
-                if self.cancel_keys.contains(&key) && !(asks && key.starts_with('됐')) {
+                // A change of mind ends what was said, or stands alone ("never mind that"); a
+                // cancel word that talk goes on after is talk ("never mind him, he's just grumpy").
+                let goes_on = words.len() - end > 2;
+                if self.cancel_keys.contains(&key) && !(asks && key.starts_with('됐')) && !goes_on {
                     return Some(Intent {
                         name: "cancel".into(),
                         slots: BTreeMap::new(),

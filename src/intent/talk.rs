@@ -143,13 +143,24 @@ const KOREAN_ENDINGS: &[&str] = &[
     "였어요",
     // Thanks and greetings, done ("수고하셨습니다").
     "셨습니다",
+    // The speaker wondering what to do ("우리 출근은 어떡하지", "뭐라고 하지").
+    "어떡하지",
+    "어떡해",
+    "어쩌지",
+    "라고하지",
 ];
 
 /// Words that report what someone said ("구청장이 그러는데…").
 const KOREAN_REPORTS: &[&str] = &["그러는데", "그러던데", "그랬는데", "그러더라", "그러셨는데", "그러시던데"];
 
-/// Phrases of a complaint to the room ("오늘 지하철 왜 이렇게 사람 많아"), compact.
-const KOREAN_EXCLAIMS: &[&str] = &["왜이렇게", "왜이리", "너무하", "미치겠"];
+/// Phrases of a complaint to the room ("오늘 지하철 왜 이렇게 사람 많아"), of a hypothetical
+/// ("만약에 총리가 물어보면") and of dictation ("받아 적어요. …"), compact.
+const KOREAN_EXCLAIMS: &[&str] = &["왜이렇게", "왜이리", "너무하", "미치겠", "만약", "만일", "받아적", "받아쓰"];
+
+/// The same, said in the request's own clause: a complaint ("불만이 장난 아니에요"; before a request
+/// it is only its reason: "미세먼지 장난 아니던데 성북 쪽 수치 좀"), a person asked for what they have
+/// ("그 영상 아직 갖고 있어?"), compact.
+const KOREAN_CLAUSE_EXCLAIMS: &[&str] = &["장난아니", "갖고있", "가지고있"];
 
 /// Verbs of events, which the wall is asked about in the past ("불났어?", "민원 들어왔어?").
 const KOREAN_EVENTS: &[&str] =
@@ -190,8 +201,10 @@ fn korean(words: &[&str], question: bool) -> bool {
     if what_time {
         return true;
     }
+    let request: String = compacted[clause..].concat();
     if compacted.iter().any(|w| KOREAN_REPORTS.contains(&w.as_str()))
         || KOREAN_EXCLAIMS.iter().any(|e| rest.contains(e))
+        || KOREAN_CLAUSE_EXCLAIMS.iter().any(|e| request.contains(e))
     {
         return true;
     }
@@ -317,6 +330,14 @@ fn english(words: &[&str]) -> bool {
     if invites || asks_a_person {
         return true;
     }
+    // A hypothetical ("if it rains on Saturday the festival's off", "what if the mayor asks"),
+    // not a request: the wall is asked in the imperative or a question, not on a condition.
+    let first = lower.iter().map(String::as_str).find(|w| !matches!(*w, "so" | "and" | "but" | "well" | "oh"));
+    if matches!(first, Some("if" | "suppose" | "supposing" | "imagine" | "assuming"))
+        || pairs().any(|p| p == ("what", "if"))
+    {
+        return true;
+    }
     // A statement about something ("the buses in Eunpyeong are always late"): it neither opens
     // as a request or a question nor has a question word, and says what something is.
     let opens = lower.first().is_some_and(|w| OPENINGS.contains(&w.as_str()));
@@ -335,6 +356,7 @@ fn english(words: &[&str]) -> bool {
         matches!(
             w.as_str(),
             "is" | "are"
+                | "look"
                 | "isn't"
                 | "aren't"
                 | "gets"
@@ -414,6 +436,33 @@ fn english(words: &[&str]) -> bool {
         &["ask", "them"],
         &["ask", "him"],
         &["ask", "her"],
+        // What someone asked or told the speaker ("the new intern asked me what…").
+        &["asked", "me"],
+        &["asked", "us"],
+        &["told", "me"],
+        &["told", "us"],
+        // A joke taken back, a denial ("just kidding, I'm not calling the vice mayor").
+        &["kidding"],
+        &["joking"],
+        &["i'm", "not"],
+        // What someone else will do ("the fire chief is on site, he'll call when he's free").
+        &["he'll"],
+        &["she'll"],
+        &["they'll"],
+        // A feeling about something ("I hate this weather", "the population numbers scare me").
+        &["i", "hate"],
+        &["i", "love"],
+        &["i", "wish"],
+        &["i", "hope"],
+        &["scare", "me"],
+        &["scares", "me"],
+        &["worries", "me"],
+        &["bothers", "me"],
+        &["annoys", "me"],
+        // Dictation ("take this down: …").
+        &["take", "this", "down"],
+        &["write", "this", "down"],
+        &["take", "a", "note"],
     ];
     // "How many jobs did we create this year" asks for a figure of the city's, not what the
     // people in the room did. What the speaker heard, said after a question to the wall, is why

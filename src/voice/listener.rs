@@ -1,6 +1,7 @@
 //! The microphone path from audio to what was heard: the endpointer cuts the stream into
 //! utterances, the Korean recognizer decodes the open one as it comes (its partial transcript is
-//! the listening indicator), and a short pause after a whole command ends the utterance early.
+//! the listening indicator), Whisper decides its language while it is spoken, and a short pause
+//! after a whole command ends the utterance early.
 //! `serve` feeds it the microphone; `scpm listen`, `scpm bench voice` and `scpm bench
 //! speech-to-intent` feed it files chunk by chunk ([`hear_samples`]): one path, measured where
 //! it runs.
