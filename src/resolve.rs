@@ -117,6 +117,44 @@ pub fn replay_time(
     at.ok_or_else(|| ResolveError::Unknown("that hour does not exist in Seoul time".into()))
 }
 
+/// An hour said bare ("11시", "at 11") is office hours (1–6 the afternoon, 7–11 the morning),
+/// unless the day was said with its part: "어젯밤 11시", "last night at 11" is 23:00, "this
+/// morning at 3"… is 03:00. `period` and `clock` are the words heard, `hour` the clock's value.
+fn part_of_day(period: &str, clock: &str, hour: &str) -> String {
+    let said = |words: &[&str], text: &str| words.iter().any(|w| text.to_lowercase().contains(w));
+    const MARKED: &[&str] = &[
+        "am",
+        "pm",
+        "a.m",
+        "p.m",
+        "오전",
+        "오후",
+        "아침",
+        "저녁",
+        "밤",
+        "새벽",
+        "morning",
+        "evening",
+        "night",
+        "afternoon",
+        "noon",
+        "정오",
+        "자정",
+        ":",
+    ];
+    const LATE: &[&str] = &["밤", "저녁", "night", "evening", "tonight"];
+    const EARLY: &[&str] = &["아침", "새벽", "morning"];
+    let Ok(h) = hour.parse::<u32>() else { return hour.to_string() };
+    if said(MARKED, clock) {
+        return hour.to_string();
+    }
+    match h {
+        1..=11 if said(LATE, period) => (h + 12).to_string(),
+        13..=18 if said(EARLY, period) => (h - 12).to_string(),
+        _ => hour.to_string(),
+    }
+}
+
 pub struct Resolver<'a> {
     pub index: &'a CityIndex,
     /// Calls wait for a "yes" before they are placed.
@@ -341,7 +379,9 @@ impl Resolver<'_> {
             }
             "replay" => {
                 let now = Utc::now();
-                let at = replay_time(&slot("at"), &slot("clock"), &slot("period"), now)?;
+                let said = |name: &str| intent.slot_text.get(name).map(String::as_str).unwrap_or_default();
+                let clock = slot("clock").map(|c| part_of_day(said("period"), said("clock"), &c));
+                let at = replay_time(&slot("at"), &clock, &slot("period"), now)?;
                 if at < now - Duration::days(i64::from(self.history_days)) {
                     return Err(ResolveError::NoContext(format!(
                         "replay goes back {} days (history.keep_days); that time is before",
@@ -359,5 +399,20 @@ impl Resolver<'_> {
         }
         ctx.last = actions.clone();
         Ok(actions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::part_of_day;
+
+    #[test]
+    fn a_bare_hour_takes_the_part_of_the_day_said_with_the_day() {
+        assert_eq!(part_of_day("어젯밤", "11시", "11"), "23");
+        assert_eq!(part_of_day("last night", "11", "11"), "23");
+        assert_eq!(part_of_day("어제", "11시", "11"), "11", "office hours");
+        assert_eq!(part_of_day("last night", "11 pm", "23"), "23");
+        assert_eq!(part_of_day("어젯밤", "오전 2시", "2"), "2", "the hour says its own part");
+        assert_eq!(part_of_day("this morning", "3 o'clock", "15"), "3");
     }
 }

@@ -324,6 +324,19 @@ impl Korean {
         Ok((korean, unspeakable))
     }
 
+    /// The live part only, when Whisper decides what was said: Vosk decoding freely for the
+    /// partial transcript on the wall (no phrase list: its graph would cost ~250 MB, and real
+    /// people's Korean never came out of it as a whole command; see README, "Voice").
+    pub fn load_free(lib: &Path, model_dir: &Path) -> Result<Korean, KoreanError> {
+        let vosk = Vosk::load(lib)?;
+        let model = Arc::new(Model::load(vosk, model_dir)?);
+        let recognizer = Recognizer::free(model)?;
+        let mut korean = Korean { recognizer, phrases: 0, words: 0, written_forms: Vec::new() };
+        korean.recognizer.accept(&vec![0.0; 16_000]);
+        korean.recognizer.finish_json();
+        Ok(korean)
+    }
+
     /// Feeds audio as it arrives; returns the partial hypothesis (for the listening indicator).
     pub fn feed(&mut self, samples: &[f32]) -> String {
         self.recognizer.accept(samples);

@@ -153,6 +153,19 @@ impl Detected {
 /// See [`Detected::sure`].
 const SURE_OF_LANGUAGE: f32 = 0.8;
 
+impl Detected {
+    /// So sure that tiny.en's own sign of other speech (the "(" note) is not asked as well: the
+    /// real English recordings were detected at 0.997 and above (one short "this" at 0.78);
+    /// espeak's Korean, which Whisper takes for anything, is also detected as English at times,
+    /// and the note turns most of it away.
+    pub fn certain(&self) -> bool {
+        self.probability >= CERTAIN_OF_LANGUAGE
+    }
+}
+
+/// See [`Detected::certain`].
+const CERTAIN_OF_LANGUAGE: f32 = 0.95;
+
 fn is_no_wake(wake: &Wake) -> bool {
     *wake == Wake::None
 }
@@ -245,6 +258,36 @@ pub fn korean_decoding(config: &VoiceConfig, city: &City, grammar: &Grammar) -> 
     }
 }
 
+/// Vosk in grammar mode, deciding Korean (`voice.korean_recognizer = "vosk"`, or Whisper base
+/// missing); `None` with a warning when it cannot load.
+fn load_vosk_grammar(
+    config: &Config,
+    city: &City,
+    paths: &ModelPaths,
+    warnings: &mut Vec<String>,
+) -> Option<korean::Korean> {
+    let loaded = Grammar::load(&config.paths.grammars, "ko").map_err(|e| e.to_string()).and_then(|g| {
+        let extra = [config.voice.wake_phrase_ko.clone()];
+        korean::Korean::load(&paths.libvosk(), &paths.vosk_ko(), city, &g, &extra).map_err(|e| e.to_string())
+    });
+    match loaded {
+        Ok((k, unspeakable)) => {
+            if !unspeakable.is_empty() {
+                warnings.push(format!(
+                    "{} names cannot be spoken to the Korean model (add a spoken synonym): {}",
+                    unspeakable.len(),
+                    unspeakable.join(", ")
+                ));
+            }
+            Some(k)
+        }
+        Err(e) => {
+            warnings.push(format!("Korean voice is off: {e}"));
+            None
+        }
+    }
+}
+
 impl Voice {
     /// Loads the recognizers for `langs` (a subset of ko, en). A recognizer that cannot load is
     /// reported in the returned warnings and left out; the error says how to fix it.
@@ -257,29 +300,27 @@ impl Voice {
     ) -> (Voice, Vec<String>) {
         let paths = ModelPaths::new(&config.paths.models);
         let mut warnings = Vec::new();
-        let korean = if langs.iter().any(|l| l == "ko") {
-            let loaded = Grammar::load(&config.paths.grammars, "ko").map_err(|e| e.to_string()).and_then(|g| {
-                let extra = [config.voice.wake_phrase_ko.clone()];
-                korean::Korean::load(&paths.libvosk(), &paths.vosk_ko(), city, &g, &extra).map_err(|e| e.to_string())
+        let korean_on = langs.iter().any(|l| l == "ko");
+        let whisper_decides = config.voice.korean_recognizer == crate::config::KoreanRecognizer::Whisper;
+        let korean_whisper = if korean_on && whisper_decides {
+            let loaded = Grammar::load(&config.paths.grammars, "ko").map_err(|e| e.to_string()).and_then(|grammar| {
+                whisper::Whisper::load(
+                    &paths.whisper(crate::models::WhisperModel::Base),
+                    korean_decoding(&config.voice, city, &grammar),
+                )
+                .map_err(|e| e.to_string())
             });
-            match loaded {
-                Ok((k, unspeakable)) => {
-                    if !unspeakable.is_empty() {
-                        warnings.push(format!(
-                            "{} names cannot be spoken to the Korean model (add a spoken synonym): {}",
-                            unspeakable.len(),
-                            unspeakable.join(", ")
-                        ));
-                    }
-                    Some(k)
-                }
-                Err(e) => {
-                    warnings.push(format!("Korean voice is off: {e}"));
-                    None
-                }
-            }
+            loaded.map_err(|e| warnings.push(format!("Korean through Whisper is off (Vosk decides): {e}"))).ok()
         } else {
             None
+        };
+        let korean = match (korean_on, korean_whisper.is_some()) {
+            (false, _) => None,
+            // Whisper decides: Vosk streams the partial only.
+            (true, true) => korean::Korean::load_free(&paths.libvosk(), &paths.vosk_ko())
+                .map_err(|e| warnings.push(format!("Korean partial transcripts are off: {e}")))
+                .ok(),
+            (true, false) => load_vosk_grammar(config, city, &paths, &mut warnings),
         };
         let english = if langs.iter().any(|l| l == "en") {
             match Grammar::load(&config.paths.grammars, "en") {
@@ -294,20 +335,6 @@ impl Voice {
                     None
                 }
             }
-        } else {
-            None
-        };
-        let korean_whisper = if langs.iter().any(|l| l == "ko")
-            && config.voice.korean_recognizer == crate::config::KoreanRecognizer::Whisper
-        {
-            let loaded = Grammar::load(&config.paths.grammars, "ko").map_err(|e| e.to_string()).and_then(|grammar| {
-                whisper::Whisper::load(
-                    &paths.whisper(crate::models::WhisperModel::Base),
-                    korean_decoding(&config.voice, city, &grammar),
-                )
-                .map_err(|e| e.to_string())
-            });
-            loaded.map_err(|e| warnings.push(format!("Korean through Whisper is off (Vosk decides): {e}"))).ok()
         } else {
             None
         };
@@ -388,8 +415,8 @@ impl Voice {
         let lang = if korean { "ko" } else { "en" };
         let model = if korean { self.korean_whisper.as_mut() } else { self.english.as_mut() };
         let mut transcript = model?.transcribe_with(&open.samples, false).ok()?;
-        if language.is_some() {
-            transcript.note = None; // the language is decided: tiny.en's sign of another is not asked
+        if language.is_some_and(Detected::certain) {
+            transcript.note = None; // detection is certain: tiny.en's sign of another is not asked
         }
         tracing::debug!(lang, text = %transcript.text, rejection = ?transcript.rejection(), "Whisper at a pause");
         if transcript.rejection().is_some() {
@@ -512,9 +539,9 @@ impl Voice {
             } else if let Some(english) = self.english.as_mut() {
                 match english.transcribe_with(&utterance.samples, true) {
                     Ok(mut transcript) => {
-                        if heard.language.is_some() {
-                            // Detection already said English: the "(" note, tiny.en's sign of
-                            // speech in another language, is not asked again.
+                        if heard.language.as_ref().is_some_and(Detected::certain) {
+                            // Detection is certain it is English: the "(" note, tiny.en's sign
+                            // of speech in another language, is not asked again.
                             transcript.note = None;
                         }
                         self.whisper_heard(&transcript, "en", &mut heard, ctx);

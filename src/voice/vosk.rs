@@ -29,6 +29,7 @@ pub enum VoskError {
 type ModelNew = unsafe extern "C" fn(*const c_char) -> *mut c_void;
 type ModelFree = unsafe extern "C" fn(*mut c_void);
 type FindWord = unsafe extern "C" fn(*mut c_void, *const c_char) -> c_int;
+type RecNew = unsafe extern "C" fn(*mut c_void, c_float) -> *mut c_void;
 type RecNewGrm = unsafe extern "C" fn(*mut c_void, c_float, *const c_char) -> *mut c_void;
 type RecSetInt = unsafe extern "C" fn(*mut c_void, c_int);
 type RecAccept = unsafe extern "C" fn(*mut c_void, *const c_short, c_int) -> c_int;
@@ -42,6 +43,7 @@ pub struct Vosk {
     model_new: ModelNew,
     model_free: ModelFree,
     find_word: FindWord,
+    rec_new: RecNew,
     rec_new_grm: RecNewGrm,
     set_max_alternatives: RecSetInt,
     accept: RecAccept,
@@ -72,6 +74,7 @@ impl Vosk {
             model_new: symbol(&lib, "vosk_model_new")?,
             model_free: symbol(&lib, "vosk_model_free")?,
             find_word: symbol(&lib, "vosk_model_find_word")?,
+            rec_new: symbol(&lib, "vosk_recognizer_new")?,
             rec_new_grm: symbol(&lib, "vosk_recognizer_new_grm")?,
             set_max_alternatives: symbol(&lib, "vosk_recognizer_set_max_alternatives")?,
             accept: symbol(&lib, "vosk_recognizer_accept_waveform_s")?,
@@ -122,7 +125,7 @@ impl Drop for Model {
     }
 }
 
-/// A grammar-mode recognizer at 16 kHz. Not shared between threads.
+/// A recognizer at 16 kHz, in grammar mode or free. Not shared between threads.
 pub struct Recognizer {
     vosk: Arc<Vosk>,
     ptr: *mut c_void,
@@ -149,6 +152,19 @@ impl Recognizer {
         }
         // SAFETY: live recognizer.
         unsafe { (vosk.set_max_alternatives)(ptr, alternatives) };
+        Ok(Recognizer { vosk, ptr, _model: model })
+    }
+
+    /// Free decoding with the model's own language model: what was said, as the model hears it
+    /// (the partial transcript on the wall while Whisper decides), without the memory a phrase
+    /// list's graph takes (~250 MB for the city's 30,000 phrases).
+    pub fn free(model: Arc<Model>) -> Result<Recognizer, VoskError> {
+        let vosk = model.vosk.clone();
+        // SAFETY: live model pointer.
+        let ptr = unsafe { (vosk.rec_new)(model.ptr, 16_000.0) };
+        if ptr.is_null() {
+            return Err(VoskError::Grammar(0));
+        }
         Ok(Recognizer { vosk, ptr, _model: model })
     }
 
