@@ -248,19 +248,23 @@ impl Spotter {
                 *first = Some(k);
             }
         }
+        // An English word in one of its grammatical forms is that word, not a misspelt name
+        // ("hanging up" is no "Hangang"): a typo keeps such an ending only where the name has it.
+        let form = |k: &str| ["ing", "ed", "ly"].into_iter().find(|e| k.ends_with(e));
+        let ending_kept = |k: &str| form(key).is_none_or(|e| k.ends_with(e));
         let mut first: Option<&String> = None;
         if let Some(keys) = self.deletions.get(key) {
-            keys.iter().for_each(|k| consider(&mut first, k));
+            keys.iter().filter(|k| ending_kept(k)).for_each(|k| consider(&mut first, k));
         }
         let mut deleted = String::with_capacity(key.len());
         for i in 0..chars.len() {
             deleted.clear();
             deleted.extend(chars[..i].iter().chain(&chars[i + 1..]));
-            if let Some(e) = self.exact.get(&deleted) {
+            if let Some(e) = self.exact.get(&deleted).filter(|_| ending_kept(&deleted)) {
                 return Some((e.as_slice(), 0.85));
             }
             if let Some(keys) = self.deletions.get(&deleted) {
-                keys.iter().filter(|k| k.chars().count() == n).for_each(|k| consider(&mut first, k));
+                keys.iter().filter(|k| k.chars().count() == n && ending_kept(k)).for_each(|k| consider(&mut first, k));
             }
         }
         first.and_then(|k| self.exact.get(k)).map(|e| (e.as_slice(), 0.85))
