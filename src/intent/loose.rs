@@ -293,11 +293,19 @@ impl Loose {
     /// words ("any water main problems" is water, not a train), and a call where nothing asked
     /// for one ("budget, put it on the screen") is the topic.
     pub(super) fn second_opinion(&self, m: &Matcher, words: &[&str], shape: Shape, taken: Intent) -> Intent {
-        if taken.name != "show_topic" && taken.name != "call" {
-            return taken;
-        }
         let hits = m.names.find(words);
         let spans = heard_names(&m.spotter.spot(words), words);
+        if taken.name != "show_topic" && taken.name != "call" {
+            // A topic called by its everyday word outweighs a guess at a command that shows
+            // nothing, made from the other words ("가구 수 보여줘" is the population, not help
+            // because "수" and "보여줘" are in "뭐 할 수 있는지 보여 줘").
+            let topic_named = hits.iter().any(|h| matches!(h.cue, super::names::Cue::Topic(_)));
+            let shown = |i: &Intent| SHOWN.contains(&i.name.as_str());
+            return match m.names.decide(m, words, shape, &spans, &hits, false) {
+                Some(named) if topic_named && shown(&named) && !SHOWN.contains(&taken.name.as_str()) => named,
+                _ => taken,
+            };
+        }
         if taken.name == "call" && hits.iter().any(|h| h.cue == super::names::Cue::Call) {
             // Who is asked for, read from the names: "Dongdaemun's mayor" is the district's head.
             return match m.names.decide(m, words, shape, &spans, &hits, false) {
