@@ -167,6 +167,32 @@ const BARE_WORDS: usize = 6;
 /// The intents that put something on the wall: what a name said alone asks for.
 const SHOWN: &[&str] = &["show_topic", "show_indicator"];
 
+/// The intents that name no topic of their own — the wall's controls, a follow-up (its topic is
+/// the one before), a search (free text): a guess at one from some of the words yields to a topic
+/// named outright (see [`Loose::second_opinion`]).
+const NO_TOPIC_OF_THEIR_OWN: &[&str] = &[
+    "hang_up",
+    "mute",
+    "unmute",
+    "volume",
+    "navigate",
+    "zoom",
+    "layout",
+    "help",
+    "repeat",
+    "undo",
+    "cancel",
+    "confirm",
+    "deny",
+    "lock",
+    "public_mode",
+    "unlock",
+    "switch_language",
+    "live",
+    "follow_up",
+    "search",
+];
+
 /// The matcher's loose stage: evidence learned from its sentences, and each command's slots.
 pub struct Loose {
     evidence: Evidence,
@@ -296,13 +322,15 @@ impl Loose {
         let hits = m.names.find(words);
         let spans = heard_names(&m.spotter.spot(words), words);
         if taken.name != "show_topic" && taken.name != "call" {
-            // A topic called by its everyday word outweighs a guess at a command that shows
-            // nothing, made from the other words ("가구 수 보여줘" is the population, not help
+            // A topic called by its everyday word outweighs a guess at a command that names no
+            // topic of its own, made from the other words ("가구 수 보여줘" is the population, not help
             // because "수" and "보여줘" are in "뭐 할 수 있는지 보여 줘").
             let topic_named = hits.iter().any(|h| matches!(h.cue, super::names::Cue::Topic(_)));
             let shown = |i: &Intent| SHOWN.contains(&i.name.as_str());
             return match m.names.decide(m, words, shape, &spans, &hits, false) {
-                Some(named) if topic_named && shown(&named) && !SHOWN.contains(&taken.name.as_str()) => named,
+                Some(named) if topic_named && shown(&named) && NO_TOPIC_OF_THEIR_OWN.contains(&taken.name.as_str()) => {
+                    named
+                }
                 _ => taken,
             };
         }
