@@ -23,9 +23,40 @@ pub const MIN_FIT: f32 = -3.0;
 /// English accuracy is as without the sink, and office talk that slipped through is caught.
 const SINK_PENALTY: f32 = -8.0;
 
-/// Decoding states whose allowed tokens are kept (a few hundred token ids each): bounded, so a
-/// service that runs for months does not grow; a full cache starts over.
+/// Decoding states whose allowed tokens are kept: bounded in states and in token ids (a Korean
+/// position after a skip word or in a query allows tens of thousands of byte tokens; 4,096 such
+/// lists grew the process by ~330 MB on the voice set), so a service that runs for months does
+/// not grow; a full cache starts over.
 const CACHED_STATES: usize = 4096;
+/// See [`CACHED_STATES`]: at most this many token ids in one cache (16 MB).
+const CACHED_IDS: usize = 4 << 20;
+
+/// The allowed tokens of decoding states, within [`CACHED_STATES`] and [`CACHED_IDS`].
+struct Allowed<K> {
+    lists: HashMap<K, Vec<u32>>,
+    ids: usize,
+}
+
+impl<K: std::hash::Hash + Eq> Allowed<K> {
+    fn new() -> Self {
+        Allowed { lists: HashMap::new(), ids: 0 }
+    }
+
+    fn get(&self, key: &K) -> Option<&Vec<u32>> {
+        self.lists.get(key)
+    }
+
+    fn insert(&mut self, key: K, ids: Vec<u32>) {
+        if self.lists.len() >= CACHED_STATES || self.ids + ids.len() > CACHED_IDS {
+            self.lists.clear();
+            self.ids = 0;
+        }
+        self.ids += ids.len();
+        if let Some(old) = self.lists.insert(key, ids) {
+            self.ids -= old.len();
+        }
+    }
+}
 
 /// What a decoding is held to.
 pub enum Hold {
@@ -49,12 +80,12 @@ pub struct Constraint {
     token_bytes: Vec<Vec<u8>>,
     by_first_byte: HashMap<u16, Vec<u32>>,
     /// Held on bytes: the tokens allowed at a position, at most `CACHED_STATES` of them.
-    allowed_at: Mutex<HashMap<Position, Vec<u32>>>,
+    allowed_at: Mutex<Allowed<Position>>,
     eot: usize,
     /// The length of the logits whisper.cpp passes: text tokens, then special ones.
     pub n_vocab: usize,
     /// The text tokens allowed in a state ("prev|partial"), at most `CACHED_STATES` of them.
-    allowed: Mutex<HashMap<String, Vec<u32>>>,
+    allowed: Mutex<Allowed<String>>,
     /// For each text a decoder had written before a step: the log of the probability mass the
     /// grammar left the model at that step. Kept per text, not summed, because a beam search
     /// interleaves the steps of hypotheses that are later dropped.
@@ -83,10 +114,10 @@ impl Constraint {
             token_text,
             token_bytes: Vec::new(),
             by_first_byte: HashMap::new(),
-            allowed_at: Mutex::default(),
+            allowed_at: Mutex::new(Allowed::new()),
             eot,
             n_vocab,
-            allowed: Mutex::default(),
+            allowed: Mutex::new(Allowed::new()),
             kept: Mutex::default(),
             sink: None,
             note_tokens,
@@ -175,11 +206,7 @@ impl Constraint {
             })
             .filter_map(|(i, _)| u32::try_from(i).ok())
             .collect();
-        let mut cache = lock(&self.allowed);
-        if cache.len() >= CACHED_STATES {
-            cache.clear();
-        }
-        cache.insert(key, ids.clone());
+        lock(&self.allowed).insert(key, ids.clone());
         ids
     }
 
@@ -202,11 +229,7 @@ impl Constraint {
                 !spaced.feed(at, &bytes).is_dead()
             }));
         }
-        let mut cache = lock(&self.allowed_at);
-        if cache.len() >= CACHED_STATES {
-            cache.clear();
-        }
-        cache.insert(at.clone(), ids.clone());
+        lock(&self.allowed_at).insert(at.clone(), ids.clone());
         ids
     }
 

@@ -503,12 +503,17 @@ impl Voice {
         let started = Instant::now();
         let no_recognizer = "no recognizer is loaded; run `scpm models prepare`";
         let mut heard = Heard::nothing(utterance.start_ms, utterance.end_ms, no_recognizer);
-        // One language when Whisper decides it (here, if it was not while the person spoke);
-        // otherwise each in the configured order.
+        // One language when Whisper decides it (here, if it was not while the person spoke) and
+        // is certain; not certain, the other is tried when the first heard no command (espeak's
+        // short English commands, "hang up", "zoom in", were taken for Korean). Otherwise each
+        // in the configured order.
         let decided = language.filter(|_| self.decides_language()).or_else(|| self.detect_language(&utterance.samples));
         let order = match decided {
             Some(decided) => {
-                let order = vec![decided.lang.clone()];
+                let mut order = vec![decided.lang.clone()];
+                if !decided.certain() {
+                    order.extend(self.order.iter().filter(|l| **l != decided.lang).cloned());
+                }
                 heard.language = Some(decided);
                 order
             }
