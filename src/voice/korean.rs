@@ -1,4 +1,6 @@
-//! Korean speech through Vosk in grammar mode, constrained to the phrases of `grammars/ko`.
+//! Korean speech through Vosk in grammar mode, constrained to the phrases of `grammars/ko` (when
+//! Vosk decides Korean), or decoding freely for the partial transcript on the wall (when Whisper
+//! decides: [`Korean::load_free`]).
 //!
 //! Two rules come from how libvosk behaves (see ../shared/notes/models.md): a grammar word that
 //! is not in the model's vocabulary is silently dropped by libvosk, so every word is checked
