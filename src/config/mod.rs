@@ -252,7 +252,8 @@ pub struct VoiceConfig {
     /// What decides what was said in Korean: "whisper" (the default: multilingual Whisper base,
     /// which hears real people and also tells Korean from English; `scpm models prepare` fetches
     /// it) or "vosk" (the small Vosk model alone: it hears espeak's Korean, not people talking).
-    /// Vosk streams the partial transcript and hears the wake phrase either way.
+    /// Vosk streams the partial transcript either way; the wake phrase is heard by whichever
+    /// decides.
     pub korean_recognizer: KoreanRecognizer,
     /// Whisper base's compute threads for Korean: two were faster than one on this 2-core
     /// machine (the bigger model keeps both busy), unlike tiny.en.

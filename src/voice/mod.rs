@@ -8,8 +8,8 @@
 //! is long enough (see `listener`), and only that language is decoded. Otherwise the recognizers
 //! are tried in the configured order: Vosk's Korean is cheap (tens of milliseconds) and strict —
 //! an alternative counts only when the matcher parses it as a whole command — so it goes first;
-//! English runs when Korean found no command. Vosk streams the partial transcript on the wall and
-//! hears the wake phrase in either case.
+//! English runs when Korean found no command. Vosk streams the partial transcript on the wall in
+//! either case; the wake phrase is found in what the deciding recognizer heard.
 
 pub mod constraint;
 pub mod korean;
@@ -148,12 +148,7 @@ impl Detected {
     pub fn sure(&self) -> bool {
         self.probability >= SURE_OF_LANGUAGE
     }
-}
 
-/// See [`Detected::sure`].
-const SURE_OF_LANGUAGE: f32 = 0.8;
-
-impl Detected {
     /// So sure that tiny.en's own sign of other speech (the "(" note) is not asked as well: the
     /// real English recordings were detected at 0.997 and above (one short "this" at 0.78);
     /// espeak's Korean, which Whisper takes for anything, is also detected as English at times,
@@ -163,8 +158,19 @@ impl Detected {
     }
 }
 
+/// See [`Detected::sure`].
+const SURE_OF_LANGUAGE: f32 = 0.8;
 /// See [`Detected::certain`].
 const CERTAIN_OF_LANGUAGE: f32 = 0.95;
+
+/// A Whisper transcript in a language Whisper's detection decided (`language`): when the
+/// detection is certain, tiny.en's own sign of other speech (the "(" note) is not asked again.
+fn trusting(language: Option<&Detected>, mut transcript: whisper::Transcript) -> whisper::Transcript {
+    if language.is_some_and(Detected::certain) {
+        transcript.note = None;
+    }
+    transcript
+}
 
 fn is_no_wake(wake: &Wake) -> bool {
     *wake == Wake::None
@@ -414,10 +420,7 @@ impl Voice {
         let korean = language.is_some_and(|l| l.lang == "ko");
         let lang = if korean { "ko" } else { "en" };
         let model = if korean { self.korean_whisper.as_mut() } else { self.english.as_mut() };
-        let mut transcript = model?.transcribe_with(&open.samples, false).ok()?;
-        if language.is_some_and(Detected::certain) {
-            transcript.note = None; // detection is certain: tiny.en's sign of another is not asked
-        }
+        let transcript = trusting(language, model?.transcribe_with(&open.samples, false).ok()?);
         tracing::debug!(lang, text = %transcript.text, rejection = ?transcript.rejection(), "Whisper at a pause");
         if transcript.rejection().is_some() {
             return None;
@@ -543,12 +546,8 @@ impl Voice {
                 }
             } else if let Some(english) = self.english.as_mut() {
                 match english.transcribe_with(&utterance.samples, true) {
-                    Ok(mut transcript) => {
-                        if heard.language.as_ref().is_some_and(Detected::certain) {
-                            // Detection is certain it is English: the "(" note, tiny.en's sign
-                            // of speech in another language, is not asked again.
-                            transcript.note = None;
-                        }
+                    Ok(transcript) => {
+                        let transcript = trusting(heard.language.as_ref(), transcript);
                         self.whisper_heard(&transcript, "en", &mut heard, ctx);
                         if heard.answer.understood || heard.wake == Wake::Alone {
                             break;
